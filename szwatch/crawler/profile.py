@@ -1,0 +1,160 @@
+"""The source profile: a site's URL patterns, selectors and crawl manners, read from TOML.
+
+A profile is checked completely when loaded, so a typo is reported before a crawl starts, with the
+file, the key and its line, instead of surfacing as an empty page halfway through an issue.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PROFILE = Path(__file__).resolve().parent.parent / "config" / "sources" / "szrb.toml"
+
+_STR, _LIST, _NUM, _BOOL = "text", "list of selectors", "number", "true/false"
+SCHEMA: dict[str, dict[str, str]] = {
+    "source": {"id": _STR, "name": _STR, "base_url": _STR, "timezone": _STR},
+    "urls": {
+        "entry": _STR,
+        "page": _STR,
+        "first_page": _STR,
+        "page_regex": _STR,
+        "article_regex": _STR,
+        "page_code_prefix": _STR,
+    },
+    "charset": {"fallbacks": _LIST},
+    "entry": {"refresh": _STR, "script_regex": _STR, "links": _STR},
+    "page": {"masthead": _LIST, "nav_links": _LIST, "article_links": _LIST},
+    "article": {
+        "kicker": _LIST,
+        "title": _LIST,
+        "subtitle": _LIST,
+        "byline": _LIST,
+        "paragraphs": _LIST,
+        "pictures": _LIST,
+        "picture_caption": _LIST,
+    },
+    "patterns": {
+        "masthead_date": _STR,
+        "issue_no": _STR,
+        "pages_declared": _STR,
+        "page_label": _STR,
+        "continued_to": _STR,
+        "continued_from": _STR,
+        "byline": _STR,
+    },
+    "crawl": {
+        "user_agent": _STR,
+        "download_delay": _NUM,
+        "autothrottle": _BOOL,
+        "concurrent_requests_per_domain": _NUM,
+        "obey_robots": _BOOL,
+        "timeout": _NUM,
+        "retry_times": _NUM,
+    },
+    "quality": {"truncation_ratio": _NUM, "truncation_min_missing": _NUM},
+}
+_REGEX_KEYS = {("urls", "page_regex"), ("urls", "article_regex"), ("entry", "script_regex")}
+
+
+class ProfileError(ValueError):
+    """A source profile that cannot be used; the message names the file, the key and its line."""
+
+    def __init__(self, path: Path, key: str, problem: str, line: int | None = None) -> None:
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {key}: {problem}")
+
+
+@dataclass(frozen=True)
+class SourceProfile:
+    """A validated profile. Sections are plain dicts whose keys were checked against ``SCHEMA``; the
+    patterns and the URL regexes (``page_regex``, ``article_regex``, ``script_regex``) come compiled."""
+
+    path: Path
+    source: dict[str, str]
+    urls: dict[str, str]
+    charset: dict[str, list[str]]
+    entry: dict[str, str]
+    page: dict[str, list[str]]
+    article: dict[str, list[str]]
+    patterns: dict[str, re.Pattern[str]]
+    crawl: dict[str, Any]
+    quality: dict[str, float]
+    regexes: dict[str, re.Pattern[str]]
+
+    @property
+    def id(self) -> str:
+        return self.source["id"]
+
+    @property
+    def base_url(self) -> str:
+        return self.source["base_url"].rstrip("/")
+
+
+def load_profile(path: Path | str | None = None) -> SourceProfile:
+    path = Path(path) if path else DEFAULT_PROFILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProfileError(path, "(file)", exc.strerror or str(exc)) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(path, "(syntax)", str(exc), getattr(exc, "lineno", None)) from exc
+    _check(path, text, data)
+    sections: dict[str, Any] = {name: dict(data[name]) for name in SCHEMA}
+    for key in ("page", "article"):
+        sections[key] = {k: _as_list(v) for k, v in sections[key].items()}
+    sections["patterns"] = {k: _compile(path, text, "patterns", k, v) for k, v in data["patterns"].items()}
+    regexes = {key: _compile(path, text, section, key, data[section][key]) for section, key in _REGEX_KEYS}
+    return SourceProfile(path=path, regexes=regexes, **sections)
+
+
+def _check(path: Path, text: str, data: dict[str, Any]) -> None:
+    for section in data:
+        if section not in SCHEMA:
+            raise ProfileError(path, section, f"unknown section (known: {', '.join(SCHEMA)})", _line_of(text, section))
+    for section, keys in SCHEMA.items():
+        table = data.get(section)
+        if not isinstance(table, dict):
+            raise ProfileError(path, section, "missing section")
+        for key in table:
+            if key not in keys:
+                raise ProfileError(path, f"{section}.{key}", "unknown key", _line_of(text, key))
+        for key, kind in keys.items():
+            if key not in table:
+                raise ProfileError(path, f"{section}.{key}", "missing key")
+            if not _fits(table[key], kind):
+                raise ProfileError(path, f"{section}.{key}", f"expected {kind}", _line_of(text, key))
+
+
+def _fits(value: Any, kind: str) -> bool:
+    if kind == _LIST:
+        return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+    if kind == _NUM:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == _BOOL:
+        return isinstance(value, bool)
+    return isinstance(value, str)
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _compile(path: Path, text: str, section: str, key: str, value: str) -> re.Pattern[str]:
+    try:
+        return re.compile(value)
+    except re.error as exc:
+        raise ProfileError(path, f"{section}.{key}", f"bad regular expression: {exc}", _line_of(text, key)) from exc
+
+
+def _line_of(text: str, key: str) -> int | None:
+    pattern = re.compile(rf"^\s*\[?{re.escape(key)}\]?\s*(=|$)")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return None

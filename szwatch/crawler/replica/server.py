@@ -1,0 +1,127 @@
+"""Serve a replica on localhost, with faults that tests can switch on per path.
+
+A plain threaded ``http.server``: the replica is static files, and tests need only a handful of
+behaviours the real site might show (a 500, a hang, a cut-off body, other bytes than on disk). Every
+request is counted per path, so a test can assert what the crawler did *not* download.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, defaultdict, deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import urlsplit
+
+from loguru import logger
+
+
+class ReplicaServer:
+    """``with ReplicaServer(root) as site: site.url`` — a live copy of the site on a free port.
+
+    Faults are queued per path and used up one request at a time: ``site.fail(path, "500", "500")``
+    answers two requests with 500 and then serves the file again. Kinds: a status code (``"500"``),
+    ``"hang"`` (no answer for ``hang_seconds``), ``"truncate"`` (half the body), ``"drop"`` (close the
+    connection). ``site.replace(path, body)`` serves other bytes until ``site.restore(path)``.
+    """
+
+    def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 0, hang_seconds: float = 5.0) -> None:
+        self.root = Path(root).resolve()
+        self.hang_seconds = hang_seconds
+        self.hits: Counter[str] = Counter()
+        self.faults: defaultdict[str, deque[str]] = defaultdict(deque)
+        self.replacements: dict[str, bytes] = {}
+        self.down = False
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> ReplicaServer:
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="replica", daemon=True)
+        self._thread.start()
+        logger.debug("replica serving {} at {}", self.root, self.url)
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self) -> ReplicaServer:
+        return self.start()
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.stop()
+
+    def fail(self, path: str, *kinds: str) -> None:
+        with self._lock:
+            self.faults[path].extend(kinds)
+
+    def replace(self, path: str, body: bytes) -> None:
+        self.replacements[path] = body
+
+    def restore(self, path: str) -> None:
+        self.replacements.pop(path, None)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.hits.clear()
+            self.faults.clear()
+            self.replacements.clear()
+
+    def hits_matching(self, fragment: str) -> int:
+        return sum(n for path, n in self.hits.items() if fragment in path)
+
+    def next_fault(self, path: str) -> str | None:
+        with self._lock:
+            self.hits[path] += 1
+            queue = self.faults.get(path)
+            return queue.popleft() if queue else None
+
+
+def _handler_for(site: ReplicaServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            path = urlsplit(self.path).path
+            fault = site.next_fault(path)
+            if fault == "drop":
+                self.close_connection = True
+                self.connection.close()
+                return
+            if fault == "hang":
+                time.sleep(site.hang_seconds)
+            if fault and fault.isdigit():
+                return self._send(int(fault), b"<html><body>Server Error</body></html>")
+            body = site.replacements.get(path) or self._read(path)
+            if body is None:
+                return self._send(404, b"<html><body>404 Not Found</body></html>")
+            if fault == "truncate":
+                body = body[: len(body) // 2]
+            return self._send(200, body)
+
+        def _read(self, path: str) -> bytes | None:
+            target = (site.root / path.lstrip("/")).resolve()
+            if site.root not in target.parents or not target.is_file():
+                return None
+            return target.read_bytes()
+
+        def _send(self, status: int, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html" if not self.path.endswith(".txt") else "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    return Handler

@@ -1,0 +1,50 @@
+"""Scrapy settings for a crawl: the profile's polite defaults, with the request's overrides on top."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from szwatch.crawler.profile import SourceProfile
+
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+
+def scrapy_settings(
+    profile: SourceProfile,
+    db_url: str,
+    run_id: int,
+    *,
+    delay: float | None = None,
+    concurrency: int | None = None,
+    timeout: float | None = None,
+    retries: int | None = None,
+    obey_robots: bool | None = None,
+) -> dict[str, Any]:
+    crawl = profile.crawl
+    delay = crawl["download_delay"] if delay is None else delay
+    per_host = int(concurrency or crawl["concurrent_requests_per_domain"])
+    return {
+        "BOT_NAME": "szwatch",
+        "USER_AGENT": crawl["user_agent"],
+        "ROBOTSTXT_OBEY": crawl["obey_robots"] if obey_robots is None else obey_robots,
+        "DOWNLOAD_DELAY": delay,
+        "RANDOMIZE_DOWNLOAD_DELAY": delay > 0,
+        "AUTOTHROTTLE_ENABLED": bool(crawl["autothrottle"]) and delay > 0,
+        "AUTOTHROTTLE_START_DELAY": max(delay, 0.1),
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": min(per_host, 2),
+        "CONCURRENT_REQUESTS": max(per_host, 8),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": per_host,
+        "DOWNLOAD_TIMEOUT": timeout or crawl["timeout"],
+        "RETRY_ENABLED": True,
+        "RETRY_TIMES": int(crawl["retry_times"] if retries is None else retries),
+        "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
+        "DOWNLOAD_FAIL_ON_DATALOSS": True,
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": "WARNING",
+        "LOG_INSTALL_ROOT_HANDLER": False,
+        "ITEM_PIPELINES": {"szwatch.crawler.pipelines.StorePipeline": 300},
+        "SZWATCH_DB": db_url,
+        "SZWATCH_RUN_ID": run_id,
+        "SZWATCH_SOURCE": profile.id,
+    }

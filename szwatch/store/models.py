@@ -1,0 +1,145 @@
+"""Tables of the store.
+
+Natural keys carry the idempotency: an issue is its (source, date), a page its URL, an article its URL.
+A re-crawl therefore updates rows in place instead of appending, which is the bug of the public spiders
+of this site. Times are timezone-aware UTC; the CLI shows them in Asia/Shanghai.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class IssueStatus:
+    """Why strings and not an enum: the values are shown to users and read by SQL as they are."""
+
+    COMPLETE = "complete"
+    INCOMPLETE = "incomplete"
+    NO_ISSUE = "no_issue"
+
+
+class Issue(SQLModel, table=True):
+    __tablename__ = "issues"
+    __table_args__ = (UniqueConstraint("source", "issue_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(default="szrb", max_length=32)
+    issue_date: date = Field(index=True)
+    issue_no: int | None = None
+    pages_declared: int | None = None
+    masthead: str | None = Field(default=None, sa_column=Column(Text))
+    url: str = Field(max_length=512)
+    status: str = Field(default=IssueStatus.INCOMPLETE, max_length=16)
+    first_seen_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Page(SQLModel, table=True):
+    """A 版面. ``article_urls`` keeps the page's own listing, so an article linked from two pages is
+    stored once and still listed by both."""
+
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("issue_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issues.id", index=True)
+    code: str = Field(max_length=16)
+    name: str | None = Field(default=None, max_length=64)
+    url: str = Field(max_length=512, unique=True)
+    seq: int = 0
+    article_urls: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    fetched_at: datetime = Field(default_factory=utcnow)
+
+
+class Article(SQLModel, table=True):
+    """One article as last seen. ``text`` is the normal form (paragraphs joined by newlines); ``raw_text``
+    is what the page said, kept so that a change of the normal form can be replayed."""
+
+    __tablename__ = "articles"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=512, unique=True)
+    issue_id: int = Field(foreign_key="issues.id", index=True)
+    page_id: int = Field(foreign_key="pages.id", index=True)
+    number: str = Field(max_length=32)
+    kicker: str | None = Field(default=None, sa_column=Column(Text))
+    title: str = Field(default="", sa_column=Column(Text))
+    subtitle: str | None = Field(default=None, sa_column=Column(Text))
+    byline: str | None = Field(default=None, max_length=256)
+    text: str = Field(default="", sa_column=Column(Text))
+    raw_text: str = Field(default="", sa_column=Column(Text))
+    content_hash: str = Field(max_length=64)
+    continued_to: str | None = Field(default=None, max_length=16)
+    continued_from: str | None = Field(default=None, max_length=16)
+    story_url: str | None = Field(default=None, max_length=512, index=True)
+    truncation_suspect: bool = False
+    first_seen_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ArticleVersion(SQLModel, table=True):
+    """An earlier text of an article, kept when a later crawl found it changed."""
+
+    __tablename__ = "article_versions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="articles.id", index=True)
+    kicker: str | None = Field(default=None, sa_column=Column(Text))
+    title: str = Field(default="", sa_column=Column(Text))
+    subtitle: str | None = Field(default=None, sa_column=Column(Text))
+    byline: str | None = Field(default=None, max_length=256)
+    text: str = Field(default="", sa_column=Column(Text))
+    raw_text: str = Field(default="", sa_column=Column(Text))
+    content_hash: str = Field(max_length=64)
+    seen_from: datetime
+    superseded_at: datetime = Field(default_factory=utcnow)
+
+
+class Picture(SQLModel, table=True):
+    __tablename__ = "pictures"
+    __table_args__ = (UniqueConstraint("article_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="articles.id", index=True)
+    position: int
+    url: str = Field(max_length=512)
+    caption: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class CrawlRun(SQLModel, table=True):
+    """One crawl, with what it asked for, what it did and how it ended: the daemon and ``status`` read
+    outcomes from here rather than from logs."""
+
+    __tablename__ = "crawl_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    mode: str = Field(max_length=16)
+    base_url: str = Field(max_length=512)
+    request: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    status: str = Field(default="running", max_length=16)
+    stats: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Problem(SQLModel, table=True):
+    """Something a crawl could not do or a page that did not fit the source profile."""
+
+    __tablename__ = "problems"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="crawl_runs.id", index=True)
+    kind: str = Field(max_length=32)
+    url: str = Field(max_length=512)
+    issue_date: date | None = None
+    detail: str = Field(default="", sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow)
