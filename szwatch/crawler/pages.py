@@ -18,6 +18,7 @@ from w3lib.encoding import html_to_unicode
 from szwatch.crawler.profile import SourceProfile
 from szwatch.store.text import normalize, normalize_paragraphs
 
+BREAK = "\x00"
 CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
@@ -72,6 +73,11 @@ class View:
                     self.notes.append(f"{self.kind}.{key}: first selector found nothing, used fallback {query!r}")
                 return found
         return SelectorList([])
+
+    def visible_text_length(self) -> int:
+        """Length of all text a reader could see on the page (normal form, no scripts or styles)."""
+        texts = self.sel.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall()
+        return len(normalize("".join(texts)).replace(" ", ""))
 
     def text_of(self, section: dict[str, list[str]], key: str) -> str:
         nodes = self.select(section, key)
@@ -139,9 +145,9 @@ class PageView(View):
         urls: dict[str, None] = {}
         for query in self.profile.page["article_links"]:
             for href in _query(self.sel, query).xpath("@href").getall():
-                url = urljoin(self.url, href.strip())
+                url = urljoin(self.url, href.strip()).split("#")[0]
                 if self.profile.regexes["article_regex"].search(url):
-                    urls.setdefault(url.split("#")[0], None)
+                    urls.setdefault(url, None)
         return list(urls)
 
 
@@ -154,6 +160,7 @@ class ArticleView(View):
         super().__init__(url, html, profile)
         self.html = html
         self._body: tuple[list[str], str | None, str | None, str | None] | None = None
+        self._raw: list[str] | None = None
 
     def title(self) -> str:
         return normalize(self.text_of(self.profile.article, "title"))
@@ -168,8 +175,10 @@ class ArticleView(View):
         return self._parse_body()[3]
 
     def raw_paragraphs(self) -> list[str]:
-        nodes = _outermost(self.select(self.profile.article, "paragraphs"))
-        return [piece for node in nodes for piece in _text_with_breaks(node).split("\n") if piece.strip()]
+        if self._raw is None:
+            nodes = _outermost(self.select(self.profile.article, "paragraphs"))
+            self._raw = [piece for node in nodes for piece in _text_with_breaks(node).split(BREAK) if piece.strip()]
+        return self._raw
 
     def paragraphs(self) -> list[str]:
         return self._parse_body()[0]
@@ -240,8 +249,9 @@ def _strings_or_nodes(nodes: SelectorList[Selector]) -> list[str | Selector]:
 
 
 def _text_with_breaks(node: Selector) -> str:
+    """Text of a node where each ``<br>`` ends a paragraph; line breaks in the source text do not (OCR)."""
     parts = node.xpath(".//text() | .//br").getall()
-    return "".join("\n" if part.startswith("<br") else part for part in parts)
+    return "".join(BREAK if part.startswith("<br") else part for part in parts)
 
 
 def _outermost(nodes: SelectorList[Selector]) -> list[Selector]:

@@ -17,7 +17,7 @@ from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import make_engine, session_scope
 from szwatch.store.models import IssueStatus
 
-PROGRESS_EVERY = 50
+BATCH = 100  # articles per transaction; a crash loses at most these, and the issue stays incomplete
 
 
 class StorePipeline:
@@ -32,6 +32,7 @@ class StorePipeline:
         self.problems: Counter[str] = Counter()
         self.issue_ids: dict[date, int] = {}
         self.page_ids: dict[tuple[date, str], int] = {}
+        self.pending: list[tuple[int, int, ArticleRecord]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -66,13 +67,18 @@ class StorePipeline:
             pictures=item.pictures, continued_to=item.continued_to, continued_from=item.continued_from,
             truncation_suspect=item.truncation_suspect,
         )  # fmt: skip
+        key = (item.issue_date, item.page_code)
+        self.pending.append((self.issue_ids[item.issue_date], self.page_ids[key], record))
+        if len(self.pending) >= BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
         with session_scope(self.engine) as session:
-            page_id = self.page_ids[(item.issue_date, item.page_code)]
-            outcome = articles.save_article(session, self.issue_ids[item.issue_date], page_id, record)
-        self.outcomes[outcome] += 1
-        saved = sum(self.outcomes.values())
-        if saved % PROGRESS_EVERY == 0:
-            logger.info("{} articles stored so far ({})", saved, dict(self.outcomes))
+            self.outcomes.update(articles.save_articles(session, self.pending))
+        self.pending = []
+        logger.info("{} articles stored so far ({})", sum(self.outcomes.values()), dict(self.outcomes))
 
     def _problem(self, item: ProblemItem) -> None:
         self.problems[item.kind] += 1
@@ -82,6 +88,7 @@ class StorePipeline:
 
     def close_spider(self) -> None:
         ledger: Ledger = self.crawler.spider.ledger  # type: ignore[union-attr]
+        self._flush()
         statuses = self._finish_issues(ledger)
         stats = self._stats(ledger, statuses)
         status = "unreachable" if ledger.unreachable else "problems" if sum(self.problems.values()) else "ok"

@@ -44,6 +44,7 @@ class CrawlRequest:
     retries: int | None = None
     obey_robots: bool | None = None
     time_limit: float | None = None
+    log_level: str = "INFO"
     log_json: bool = False
 
     @property

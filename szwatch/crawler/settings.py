@@ -40,6 +40,7 @@ def scrapy_settings(
         "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
         "DOWNLOAD_FAIL_ON_DATALOSS": True,
         "COOKIES_ENABLED": False,
+        "CONCURRENT_ITEMS": 1,  # the pipeline writes synchronously; parallel item tasks only cost CPU
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
         "LOG_INSTALL_ROOT_HANDLER": False,

@@ -25,7 +25,7 @@ from szwatch.store.db import make_engine, session_scope
 
 def main(argv: list[str]) -> int:
     run_id, request, db_url = int(argv[1]), CrawlRequest.from_json(argv[2]), os.environ[WORKER_DB_ENV]
-    configure_logging(json_lines=request.log_json)
+    configure_logging(request.log_level, json_lines=request.log_json)
     engine = make_engine(db_url)
     try:
         profile = load_profile(request.profile)

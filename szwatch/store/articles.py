@@ -7,10 +7,12 @@ changes nothing, and an article whose text changed keeps its earlier version in 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, delete, select
 
 from szwatch.store.models import Article, ArticleVersion, Issue, Page, Picture, utcnow
@@ -98,22 +100,71 @@ def known_article_urls(session: Session, issue: Issue) -> set[str]:
 
 def save_article(session: Session, issue_id: int, page_id: int, record: ArticleRecord) -> str:
     """Insert or update one article; returns an ``Outcome`` value."""
-    digest = record.content_hash()
-    article = session.exec(select(Article).where(Article.url == record.url)).first()
-    if article is not None and article.content_hash == digest:
-        return Outcome.UNCHANGED
-    outcome = Outcome.NEW if article is None else Outcome.UPDATED
-    if article is None:
-        article = Article(url=record.url, issue_id=issue_id, page_id=page_id, content_hash=digest, number=record.number)
-    else:
-        session.add(_version_of(article))
-        session.exec(delete(Picture).where(col(Picture.article_id) == article.id))
-    _fill(article, record, digest)
-    session.add(article)
+    return save_articles(session, [(issue_id, page_id, record)])[0]
+
+
+def save_articles(session: Session, batch: Sequence[tuple[int, int, ArticleRecord]]) -> list[str]:
+    """Insert or update articles in one go; returns an ``Outcome`` per article.
+
+    New articles (the common case while crawling) go in as one multi-row INSERT: per-article ORM round
+    trips were most of the crawler's cost beyond downloading. Changed ones take the ORM path, which also
+    keeps their earlier version.
+    """
+    existing = _by_url(session, [record.url for _, _, record in batch])
+    outcomes: list[str] = []
+    fresh: dict[str, tuple[dict[str, Any], ArticleRecord]] = {}
+    changed: list[tuple[Article, ArticleRecord]] = []
+    for issue_id, page_id, record in batch:
+        digest = record.content_hash()
+        article = existing.get(record.url)
+        if record.url in fresh or (article is not None and article.content_hash == digest):
+            outcomes.append(Outcome.UNCHANGED)
+        elif article is None:
+            fresh[record.url] = (_new_row(issue_id, page_id, record, digest), record)
+            outcomes.append(Outcome.NEW)
+        else:
+            session.add(_version_of(article))
+            session.exec(delete(Picture).where(col(Picture.article_id) == article.id))
+            _fill(article, record, digest)
+            session.add(article)
+            changed.append((article, record))
+            outcomes.append(Outcome.UPDATED)
     session.flush()
-    for position, (url, caption) in enumerate(record.pictures):
-        session.add(Picture(article_id=article.id or 0, position=position, url=url, caption=caption))
-    return outcome
+    ids = {article.url: article.id or 0 for article, _ in changed}
+    if fresh:
+        table = Article.__table__  # type: ignore[attr-defined]
+        inserted = session.connection().execute(
+            insert(table).returning(table.c.url, table.c.id), [row for row, _ in fresh.values()]
+        )
+        ids.update({url: id_ for url, id_ in inserted})
+    _insert_pictures(session, ids, [record for _, record in changed] + [record for _, record in fresh.values()])
+    return outcomes
+
+
+def _new_row(issue_id: int, page_id: int, record: ArticleRecord, digest: str) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "url": record.url, "issue_id": issue_id, "page_id": page_id, "number": record.number,
+        "kicker": record.kicker, "title": record.title, "subtitle": record.subtitle, "byline": record.byline,
+        "text": record.text, "raw_text": "\n".join(record.raw_paragraphs), "content_hash": digest,
+        "continued_to": record.continued_to, "continued_from": record.continued_from, "story_url": record.url,
+        "truncation_suspect": record.truncation_suspect, "first_seen_at": now, "updated_at": now,
+    }  # fmt: skip
+
+
+def _insert_pictures(session: Session, ids: dict[str, int], records: list[ArticleRecord]) -> None:
+    rows = [
+        {"article_id": ids[record.url], "position": position, "url": url, "caption": caption}
+        for record in records
+        for position, (url, caption) in enumerate(record.pictures)
+    ]
+    if rows:
+        session.connection().execute(insert(Picture.__table__), rows)  # type: ignore[attr-defined]
+
+
+def _by_url(session: Session, urls: list[str]) -> dict[str, Article]:
+    found = session.exec(select(Article).where(col(Article.url).in_(urls))).all() if urls else []
+    return {a.url: a for a in found}
 
 
 def _version_of(article: Article) -> ArticleVersion:
@@ -181,3 +232,27 @@ def story_parts(session: Session, article: Article) -> list[Article]:
     key = article.story_url or article.url
     parts = session.exec(select(Article).where(Article.story_url == key)).all()
     return sorted(parts, key=lambda a: (a.url != key, a.id or 0))
+
+
+EXPORT_FIELDS = [
+    "url", "issue_date", "issue_no", "page", "page_name", "kicker", "title", "subtitle", "byline", "text",
+    "continued_to", "continued_from", "story_url", "first_seen_at", "updated_at",
+]  # fmt: skip
+
+
+def article_rows(session: Session) -> Iterator[dict[str, object]]:
+    """Every stored article with its issue and page, oldest issue first: what ``export articles`` writes."""
+    stmt = (
+        select(Article, Issue.issue_date, Issue.issue_no, Page.code, Page.name)
+        .join(Issue, col(Issue.id) == Article.issue_id)
+        .join(Page, col(Page.id) == Article.page_id)
+        .order_by(col(Issue.issue_date), col(Page.seq), col(Article.id))
+    )
+    for article, issue_date, issue_no, code, name in session.exec(stmt):
+        yield {
+            "url": article.url, "issue_date": issue_date.isoformat(), "issue_no": issue_no, "page": code,
+            "page_name": name, "kicker": article.kicker, "title": article.title, "subtitle": article.subtitle,
+            "byline": article.byline, "text": article.text, "continued_to": article.continued_to,
+            "continued_from": article.continued_from, "story_url": article.story_url,
+            "first_seen_at": article.first_seen_at.isoformat(), "updated_at": article.updated_at.isoformat(),
+        }  # fmt: skip

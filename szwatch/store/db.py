@@ -13,11 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlmodel import Session, create_engine
 
 from szwatch.store.errors import DatabaseUnavailableError
@@ -34,11 +32,11 @@ def database_url(explicit: str | None = None) -> str:
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+        if parsed.get_backend_name() == "sqlite":
+            return _sqlite_engine(url, parsed.database)
+        return create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, NoSuchModuleError) as exc:
         raise DatabaseUnavailableError(url, "not a database URL (try sqlite:///file.db)") from exc
-    if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, parsed.database)
-    return create_engine(url, pool_pre_ping=True)
 
 
 def _sqlite_engine(url: str, path: str | None) -> Engine:
@@ -60,6 +58,9 @@ def _sqlite_engine(url: str, path: str | None) -> Engine:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (idempotent)."""
+    from alembic import command  # imported here: the crawler's child process never migrates
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     try:

@@ -33,7 +33,9 @@ def search(session: Session, query: str, limit: int = 20) -> list[Hit]:
         return []
     ids = _fts_ids(session, terms) if _can_use_trigrams(session, terms) else None
     stmt = (
-        select(Article, Issue.issue_date, Page.code, Page.name).join(Issue).join(Page, col(Page.id) == Article.page_id)
+        select(Article, Issue.issue_date, Page.code, Page.name)
+        .join(Issue, col(Issue.id) == Article.issue_id)
+        .join(Page, col(Page.id) == Article.page_id)
     )
     if ids is not None:
         stmt = stmt.where(col(Article.id).in_(ids))

@@ -12,9 +12,11 @@ from typing import Any
 
 import scrapy
 from loguru import logger
+from scrapy import exceptions as scrapy_errors
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectError, ConnectionRefusedError, DNSLookupError, TCPTimedOutError
+from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
 from szwatch.crawler.items import ArticleItem, IssueItem, PageItem, ProblemItem
@@ -25,7 +27,16 @@ from szwatch.crawler.profile import SourceProfile
 from szwatch.crawler.urls import SiteUrls
 from szwatch.store.models import IssueStatus
 
-UNREACHABLE = (ConnectError, ConnectionRefusedError, DNSLookupError, TCPTimedOutError)
+# Failures that mean "nobody answered" (as opposed to an answer we did not like). Scrapy 2.13+ wraps
+# Twisted's errors in its own types; both are listed so either version is understood.
+UNREACHABLE: tuple[type[BaseException], ...] = (
+    ConnectError, ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TwistedTimeoutError,
+    *(
+        getattr(scrapy_errors, name)
+        for name in ("DownloadConnectionRefusedError", "CannotResolveHostError", "DownloadTimeoutError")
+        if hasattr(scrapy_errors, name)
+    ),
+)  # fmt: skip
 
 
 class PaperSpider(scrapy.Spider):
@@ -161,10 +172,18 @@ class PaperSpider(scrapy.Spider):
         yield from (ProblemItem("layout", view.url, note, day) for note in view.notes)
 
     def _looks_truncated(self, view: ArticleView) -> bool:
-        ours = view.body_length()
+        """Is our body much shorter than what a generic extractor (trafilatura) finds on the page?
+
+        The generic extractor cannot find more text than the page shows, so when even all visible text
+        could not make our body look short, the (costly) extractor is not asked: same verdict, less work.
+        """
+        ours, ratio = view.body_length(), self.profile.quality["truncation_ratio"]
+        min_missing = self.profile.quality["truncation_min_missing"]
+        ceiling = view.visible_text_length()
+        if ceiling - ours < min_missing or ours >= ceiling * ratio:
+            return False
         generic = generic_text_length(view.html)
-        quality = self.profile.quality
-        return generic - ours >= quality["truncation_min_missing"] and ours < generic * quality["truncation_ratio"]
+        return generic - ours >= min_missing and ours < generic * ratio
 
     def _decode(self, response: Response, day: date | None = None) -> str:
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install (Debian packages), start and prepare a local PostgreSQL for the test suite; print its URL.
+# Everything goes to stderr except the URL, so callers can do SZWATCH_TEST_PG="$(bash .ci/postgres.sh)".
+set -euo pipefail
+exec 3>&1 1>&2
+
+if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-contrib >/dev/null
+fi
+version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+if ! pg_lsclusters -h | awk '{print $1" "$2}' | grep -q "^$version main$"; then
+  pg_createcluster "$version" main >/dev/null
+fi
+pg_ctlcluster "$version" main start 2>/dev/null || true
+for _ in $(seq 1 30); do
+  su postgres -c "pg_isready -q" && break
+  sleep 1
+done
+port=$(pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $3}')
+psql_as_postgres() { su postgres -c "psql -p $port -v ON_ERROR_STOP=1 -tAc \"$1\""; }
+if [ "$(psql_as_postgres "SELECT 1 FROM pg_roles WHERE rolname='szwatch'")" != "1" ]; then
+  psql_as_postgres "CREATE ROLE szwatch LOGIN SUPERUSER PASSWORD 'szwatch'"
+fi
+if [ "$(psql_as_postgres "SELECT 1 FROM pg_database WHERE datname='szwatch_test'")" != "1" ]; then
+  psql_as_postgres "CREATE DATABASE szwatch_test OWNER szwatch"
+fi
+echo "postgresql+psycopg://szwatch:szwatch@127.0.0.1:$port/szwatch_test" >&3

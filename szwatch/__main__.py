@@ -1,0 +1,3 @@
+from szwatch.monitor.cli import main
+
+main()

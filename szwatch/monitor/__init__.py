@@ -1,0 +1,1 @@
+"""The monitor: the ``szwatch`` command line (and, later, matching, alerts and the daemon)."""

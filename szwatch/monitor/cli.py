@@ -1,0 +1,181 @@
+"""The ``szwatch`` command: a thin shell over the library.
+
+Each command opens the store, calls one library function and renders its result; expected failures
+become one line on stderr and an exit code (0 good, 1 finished with problems, 2 bad usage or
+unreachable site).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.engine import Engine
+
+from szwatch.crawler.profile import ProfileError
+from szwatch.crawler.run import CrawlReport, CrawlRequest, CrawlUsageError, crawl, date_range
+from szwatch.logs import configure_logging
+from szwatch.monitor import render
+from szwatch.monitor.export import FORMATS, write_rows
+from szwatch.store import articles
+from szwatch.store.db import open_store, session_scope
+from szwatch.store.errors import StoreError
+from szwatch.store.search import search as search_articles
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def db_option(func: F) -> F:
+    return click.option(
+        "--db", "db_url", envvar="SZWATCH_DB", metavar="URL",
+        help="Database URL (sqlite:///file.db or postgresql+psycopg://…); default sqlite:///szwatch.db.",
+    )(func)  # fmt: skip
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(func)
+
+
+class Day(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).replace("/", "-")) if len(str(value)) != 8 else _compact(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date like 2024-05-07", param, ctx)
+
+
+def _compact(value: str) -> date:
+    return date(int(value[:4]), int(value[4:6]), int(value[6:]))
+
+
+@click.group()
+@click.option("--log-json", is_flag=True, help="Log one JSON object per line (for machines).")
+@click.option("-q", "--quiet", is_flag=True, help="Log warnings only.")
+@click.version_option(package_name="szwatch")
+def cli(log_json: bool, quiet: bool) -> None:
+    """szwatch: reads 朔州日报 (Shuozhou Daily) for news of projects and indicators you track."""
+    configure_logging("WARNING" if quiet else "INFO", json_lines=log_json)
+
+
+@cli.command("crawl")
+@click.option("--latest", is_flag=True, help="The newest issue, found from the entry page.")
+@click.option("--date", "dates", type=Day(), multiple=True, help="An issue date (repeatable).")
+@click.option("--from", "start", type=Day(), help="First date of a range.")
+@click.option("--to", "end", type=Day(), help="Last date of a range.")
+@click.option("--base-url", help="Crawl another host with the same shape (the replica, a mirror).")
+@click.option("--refresh", is_flag=True, help="Download again what is already stored.")
+@click.option("--profile", type=click.Path(dir_okay=False), help="Source profile TOML (default: szrb).")
+@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests (polite default: 2).")
+@click.option("--concurrency", type=click.IntRange(min=1), help="Requests at once per host (default: 2).")
+@db_option
+@json_option
+def crawl_command(
+    latest: bool, dates: tuple[date, ...], start: date | None, end: date | None, base_url: str | None,
+    refresh: bool, profile: str | None, delay: float | None, concurrency: int | None, db_url: str | None,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """Fetch issues into the store: the latest, given dates, or a range.
+
+    Example: szwatch crawl --from 2024-05-06 --to 2024-05-10
+    """
+    if (start is None) != (end is None):
+        raise click.UsageError("--from and --to go together")
+    wanted = tuple(dates) + (date_range(start, end) if start and end else ())
+    if not latest and not wanted:
+        raise click.UsageError("nothing to crawl: give --latest, --date or --from/--to")
+    request = CrawlRequest(
+        latest=latest, dates=tuple(sorted(set(wanted))), base_url=base_url, refresh=refresh, profile=profile,
+        delay=delay, concurrency=concurrency,
+    )  # fmt: skip
+    report = crawl(request, _store(db_url))
+    _finish_crawl(report, as_json)
+
+
+def _finish_crawl(report: CrawlReport, as_json: bool) -> None:
+    click.echo(json.dumps(render.report_dict(report), ensure_ascii=False) if as_json else render.crawl_summary(report))
+    reason = render.exit_reason(report)
+    if reason:
+        click.echo(f"szwatch: {reason}", err=True)
+    sys.exit(report.exit_code)
+
+
+@cli.command("search")
+@click.argument("text")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@db_option
+@json_option
+def search_command(text: str, limit: int, db_url: str | None, as_json: bool) -> None:
+    """Full-text search of stored articles (Chinese works; one-character queries too).
+
+    Example: szwatch search 多晶硅
+    """
+    with session_scope(_store(db_url)) as session:
+        hits = search_articles(session, text, limit)
+    if as_json:
+        for hit in hits:
+            click.echo(json.dumps(render.hit_dict(hit), ensure_ascii=False))
+        return
+    click.echo(render.hits_table(hits) if hits else f"no article mentions {text!r}")
+
+
+@cli.group("export")
+def export_group() -> None:
+    """Write stored data as JSON Lines or CSV."""
+
+
+@export_group.command("articles")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File (default stdout).")
+@db_option
+def export_articles(fmt: str, output: Any, db_url: str | None) -> None:
+    """Every stored article with its issue and page.
+
+    Example: szwatch export articles --format csv -o articles.csv
+    """
+    with session_scope(_store(db_url)) as session:
+        count = write_rows(articles.article_rows(session), articles.EXPORT_FIELDS, fmt, output)
+    click.echo(f"exported {count} articles", err=True)
+
+
+@cli.command("demo")
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("szwatch-demo"),
+              show_default=True, help="Where the replica and the demo database go (replaced each run).")  # fmt: skip
+def demo_command(workdir: Path) -> None:
+    """Serve the bundled replica of the paper on localhost, crawl it into a fresh database, summarise.
+
+    Example: szwatch demo
+    """
+    from szwatch.monitor.demo import run_demo
+
+    sys.exit(run_demo(workdir, click.echo))
+
+
+def _store(db_url: str | None) -> Engine:
+    return open_store(db_url)
+
+
+def main() -> None:
+    """Entry point: one-line errors instead of tracebacks for the failures a user can fix."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("szwatch: aborted", err=True)
+        sys.exit(130)
+    except click.UsageError as exc:
+        click.echo(f"szwatch: error: {exc.format_message()}", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.echo(f"szwatch: error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except (CrawlUsageError, ProfileError, StoreError) as exc:
+        click.echo(f"szwatch: error: {exc}", err=True)
+        sys.exit(2)

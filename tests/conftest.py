@@ -1,0 +1,75 @@
+"""Shared fixtures: a real replica server, a real database (SQLite, and PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+
+from szwatch.crawler.replica.build import Manifest, build_replica
+from szwatch.crawler.replica.server import ReplicaServer
+from szwatch.crawler.run import CrawlReport, CrawlRequest, crawl
+from szwatch.store.db import open_store
+
+PG_URL = os.environ.get("SZWATCH_TEST_PG")
+BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+
+
+@pytest.fixture(scope="session")
+def replica(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Manifest]:
+    root = tmp_path_factory.mktemp("replica")
+    return root, build_replica(root)
+
+
+@pytest.fixture(scope="session")
+def _server(replica: tuple[Path, Manifest]) -> Iterator[ReplicaServer]:
+    with ReplicaServer(replica[0], hang_seconds=4) as server:
+        yield server
+
+
+@pytest.fixture
+def site(_server: ReplicaServer) -> Iterator[ReplicaServer]:
+    """The replica on localhost, with faults and counters cleared for each test."""
+    _server.reset()
+    yield _server
+    _server.reset()
+
+
+@pytest.fixture
+def manifest(replica: tuple[Path, Manifest]) -> Manifest:
+    return replica[1]
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'szwatch.db'}"
+    assert PG_URL
+    _reset_postgres(PG_URL)
+    return PG_URL
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = open_store(db_url)
+    yield engine
+    engine.dispose()
+
+
+def _reset_postgres(url: str) -> None:
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    admin.dispose()
+
+
+def crawl_site(engine: Engine, site: ReplicaServer, **options: object) -> CrawlReport:
+    """Crawl the replica fast (no politeness delay: it is our own server) with test-sized timeouts."""
+    settings: dict[str, object] = {"delay": 0, "concurrency": 8, "timeout": 3, "retries": 2}
+    settings.update(options)
+    return crawl(CrawlRequest(base_url=site.url, **settings), engine)  # type: ignore[arg-type]
