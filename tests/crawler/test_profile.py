@@ -48,5 +48,5 @@ def test_wrong_type_and_syntax_error(tmp_path: Path):
 
 
 def test_missing_file_is_named(tmp_path: Path):
-    with pytest.raises(ProfileError, match="nothing.toml"):
+    with pytest.raises(ProfileError, match=r"nothing\.toml"):
         load_profile(tmp_path / "nothing.toml")
