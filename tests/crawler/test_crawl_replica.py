@@ -110,12 +110,11 @@ def test_pictures_and_captions_are_stored(engine: Engine, site: ReplicaServer, m
     assert any(p.caption and "摄" in p.caption for p in pictures)
 
 
-def test_gb18030_bytes_behind_gb2312_declaration_decode(engine: Engine, site: ReplicaServer, manifest: Manifest):
-    crawl_site(engine, site, dates=tuple(manifest.dates))
+def test_gb18030_bytes_behind_gb2312_declaration_decode(engine: Engine, site: ReplicaServer):
+    crawl_site(engine, site, dates=(DAY,))
     with Session(engine) as session:
         bylines = set(session.exec(select(Article.byline)).all())
-        raw = " ".join(session.exec(select(Article.raw_text)).all())
-    assert "记者 王䶮" in bylines or "王䶮" in raw
+    assert "记者 王䶮" in bylines
     assert count(engine, Problem, Problem.kind == "charset") == 0
 
 

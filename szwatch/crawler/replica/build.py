@@ -121,6 +121,7 @@ def _compose_issue(
             page.articles.append(_doc(dealer.deal(page.code), next(numbers), rng))
     if len(pages) > 1:
         _continue_lead_story(pages, dealer.deal("A1", long=True), numbers, rng)
+    pages[-1].articles[-1].byline = f"记者 {RARE_NAME}"  # one GB18030-only character in every issue
     if len(pages) > 2:
         shared = pages[2].articles[0]
         pages[0].extra_links.append((shared.number, shared.title))  # 导读 on A1 points at an A3 story
@@ -149,8 +150,6 @@ def _doc(article: dict[str, Any], number: int, rng: random.Random) -> ArticleDoc
     if rng.random() < 0.2:
         paragraphs[0] = paragraphs[0].replace("，", "，\u00a0", 1)
     byline = article.get("byline", "")
-    if byline and rng.random() < 0.08:
-        byline = f"记者 {RARE_NAME}"
     return ArticleDoc(
         number=number,
         title=article["title"],
