@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,8 +22,10 @@ from szwatch.crawler.profile import ProfileError
 from szwatch.crawler.run import CrawlReport, CrawlRequest, CrawlUsageError, crawl, date_range
 from szwatch.logs import configure_logging
 from szwatch.monitor import render
+from szwatch.monitor.detect import detect, preview_watch
 from szwatch.monitor.export import FORMATS, write_rows
-from szwatch.store import articles
+from szwatch.monitor.watchlist import Watchlist, WatchlistError, load_watchlist, parse_watchlist
+from szwatch.store import articles, detections
 from szwatch.store.db import open_store, session_scope
 from szwatch.store.errors import StoreError
 from szwatch.store.search import search as search_articles
@@ -146,6 +149,137 @@ def export_articles(fmt: str, output: Any, db_url: str | None) -> None:
     click.echo(f"exported {count} articles", err=True)
 
 
+def watchlist_option(func: F) -> F:
+    return click.option(
+        "--watchlist", "watchlist_path", envvar="SZWATCH_WATCHLIST", type=click.Path(dir_okay=False),
+        help="Watchlist TOML (default: ./watchlist.toml if present, else the bundled example).",
+    )(func)  # fmt: skip
+
+
+def _watchlist(path: str | None) -> Watchlist:
+    if path is None and Path("watchlist.toml").is_file():
+        path = "watchlist.toml"
+    return load_watchlist(path)
+
+
+@cli.command("detect")
+@watchlist_option
+@click.option("--rescan", is_flag=True, help="Re-evaluate every stored story (after the watchlist changed).")
+@db_option
+@json_option
+def detect_command(watchlist_path: str | None, rescan: bool, db_url: str | None, as_json: bool) -> None:
+    """Match new stories against the watchlist; store mentions and indicator figures.
+
+    Example: szwatch detect --watchlist my-watchlist.toml
+    """
+    watchlist = _watchlist(watchlist_path)
+    report = detect(_store(db_url), watchlist, rescan=rescan)
+    click.echo(json.dumps(asdict(report), ensure_ascii=False) if as_json else render.detect_summary(report))
+
+
+@cli.group("watch")
+def watch_group() -> None:
+    """Inspect the watchlist and try watches on the archive."""
+
+
+@watch_group.command("list")
+@watchlist_option
+def watch_list(watchlist_path: str | None) -> None:
+    """Every watch with its kind, name, aliases and tags.
+
+    Example: szwatch watch list
+    """
+    click.echo(render.watch_table(_watchlist(watchlist_path)))
+
+
+@watch_group.command("test")
+@click.argument("watch_id", required=False)
+@click.option("--name", help="Try a project name that is not in the watchlist yet.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@watchlist_option
+@db_option
+def watch_test(
+    watch_id: str | None, name: str | None, limit: int, watchlist_path: str | None, db_url: str | None
+) -> None:
+    """Show what a watch would match in the archive, before you save it (nothing is stored).
+
+    Example: szwatch watch test --name 东立多晶硅项目
+    """
+    watchlist = _watchlist(watchlist_path)
+    if name:
+        draft = parse_watchlist(Path("<--name>"), "", {"project": [{"id": "draft", "name": name}]})
+    elif watch_id and (watch := watchlist.get(watch_id)):
+        draft = Watchlist(watchlist.path, (watch,), watchlist.digest)
+    else:
+        raise click.UsageError(
+            f"no watch {watch_id!r} in {watchlist.path}" if watch_id else "give a watch ID or --name"
+        )
+    hits = preview_watch(_store(db_url), draft, limit)
+    click.echo(render.preview(hits) if hits else "no story in the archive matches")
+
+
+@cli.command("mentions")
+@click.argument("watch_id", required=False)
+@db_option
+@json_option
+def mentions_command(watch_id: str | None, db_url: str | None, as_json: bool) -> None:
+    """Stored mentions of tracked projects, oldest first.
+
+    Example: szwatch mentions zhongmei-olefin
+    """
+    with session_scope(_store(db_url)) as session:
+        rows = list(detections.mention_rows(session, watch_id))
+    if as_json:
+        click.echo("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
+    else:
+        click.echo(render.mentions_table(rows) if rows else "no mentions stored (run szwatch detect)")
+
+
+@cli.command("indicators")
+@click.argument("indicator_id", required=False)
+@db_option
+@json_option
+def indicators_command(indicator_id: str | None, db_url: str | None, as_json: bool) -> None:
+    """The time series of tracked indicators: period, value, growth, scope and source.
+
+    Example: szwatch indicators gdp
+    """
+    with session_scope(_store(db_url)) as session:
+        rows = list(detections.observation_rows(session, indicator_id))
+    if as_json:
+        click.echo("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
+    else:
+        click.echo(render.indicators_table(rows) if rows else "no figures stored (run szwatch detect)")
+
+
+@export_group.command("mentions")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File (default stdout).")
+@db_option
+def export_mentions(fmt: str, output: Any, db_url: str | None) -> None:
+    """Every stored mention of a tracked project.
+
+    Example: szwatch export mentions --format csv -o mentions.csv
+    """
+    with session_scope(_store(db_url)) as session:
+        count = write_rows(detections.mention_rows(session), detections.MENTION_FIELDS, fmt, output)
+    click.echo(f"exported {count} mentions", err=True)
+
+
+@export_group.command("indicators")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File (default stdout).")
+@db_option
+def export_indicators(fmt: str, output: Any, db_url: str | None) -> None:
+    """Every stored indicator figure (the time series).
+
+    Example: szwatch export indicators --format csv -o indicators.csv
+    """
+    with session_scope(_store(db_url)) as session:
+        count = write_rows(detections.observation_rows(session), detections.INDICATOR_FIELDS, fmt, output)
+    click.echo(f"exported {count} indicator figures", err=True)
+
+
 @cli.command("demo")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("szwatch-demo"),
               show_default=True, help="Where the replica and the demo database go (replaced each run).")  # fmt: skip
@@ -176,6 +310,6 @@ def main() -> None:
     except click.ClickException as exc:
         click.echo(f"szwatch: error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
-    except (CrawlUsageError, ProfileError, StoreError) as exc:
+    except (CrawlUsageError, ProfileError, StoreError, WatchlistError) as exc:
         click.echo(f"szwatch: error: {exc}", err=True)
         sys.exit(2)

@@ -6,7 +6,12 @@ from dataclasses import asdict
 from typing import Any
 
 from szwatch.crawler.run import CrawlReport
-from szwatch.store.search import Hit
+from szwatch.monitor.detect import DetectReport
+from szwatch.monitor.match import Hit
+from szwatch.monitor.watchlist import Watchlist
+from szwatch.store.detections import Story
+from szwatch.store.search import Hit as SearchHit
+from szwatch.store.text import snippet
 
 MAX_PROBLEM_LINES = 20
 
@@ -48,15 +53,90 @@ def report_dict(report: CrawlReport) -> dict[str, Any]:
     return data
 
 
-def hit_dict(hit: Hit) -> dict[str, Any]:
+def hit_dict(hit: SearchHit) -> dict[str, Any]:
     data = asdict(hit)
     data["issue_date"] = hit.issue_date.isoformat()
     return data
 
 
-def hits_table(hits: list[Hit]) -> str:
+def hits_table(hits: list[SearchHit]) -> str:
     lines = []
     for hit in hits:
         page = f"{hit.page}{'·' + hit.page_name if hit.page_name else ''}"
         lines.append(f"{hit.issue_date}  {page}  {hit.title}\n    {hit.snippet}\n    {hit.url}")
     return "\n".join(lines)
+
+
+def detect_summary(report: DetectReport) -> str:
+    lines = [
+        f"detect: {report.stories_processed} of {report.stories_total} stories processed "
+        f"({report.stories_total - report.stories_processed} already done)",
+        f"  mentions      +{report.mentions_added} -{report.mentions_removed}",
+        f"  observations  +{report.observations_added} -{report.observations_removed}",
+    ]
+    if report.by_watch:
+        lines.append("  found: " + ", ".join(f"{k} {v}" for k, v in sorted(report.by_watch.items())))
+    if report.stale_watchlist:
+        lines.append("  note: the watchlist changed since stories were processed; --rescan applies it to all of them")
+    return "\n".join(lines)
+
+
+def watch_table(watchlist: Watchlist) -> str:
+    lines = [f"{watchlist.path} ({len(watchlist.projects)} projects, {len(watchlist.indicators)} indicators)"]
+    for watch in watchlist.watches:
+        extra = f"  aliases: {'、'.join(watch.aliases)}" if watch.aliases else ""
+        tags = f"  [{', '.join(watch.tags)}]" if watch.tags else ""
+        lines.append(f"  {watch.kind:<9} {watch.id:<28} {watch.name}{extra}{tags}")
+    return "\n".join(lines)
+
+
+def preview(hits: list[tuple[Story, Hit]]) -> str:
+    lines = []
+    for story, hit in hits:
+        lines.append(f"{story.issue_date}  {story.page}  {story.title}  [{hit.kind}]")
+        lines.append(f"    {snippet(hit.sentence.text.strip(), hit.surface)}")
+    return "\n".join(lines)
+
+
+def mentions_table(rows: list[dict[str, Any]]) -> str:
+    lines = []
+    for row in rows:
+        lines.append(f"{row['issue_date']}  {row['page']}  {row['watch_id']}  [{row['match_kind']}]  {row['title']}")
+        lines.append(f"    {snippet(str(row['snippet']), str(row['surface']))}")
+    return "\n".join(lines)
+
+
+def indicators_table(rows: list[dict[str, Any]]) -> str:
+    """One line per distinct figure; the same figure reported again in later issues is counted, not repeated."""
+    lines = [f"{'indicator':<24} {'period':<16} {'scope':<6} {'value':>12} {'growth':>9}  {'rank':<8} source"]
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        key = tuple(
+            row[k] for k in ("indicator_id", "period_start", "period_end", "scope", "relative", "value", "growth_pct")
+        )
+        groups.setdefault(key, []).append(row)
+    for same in groups.values():
+        row, more = same[0], len(same) - 1
+        source = f"{row['issue_date']} {row['page']} {row['title']}" + (f" (+{more} later reports)" if more else "")
+        lines.append(
+            f"{row['indicator_id']:<24} {_period(row):<16} {row['scope']:<6} {_value(row):>12} {_growth(row):>9}  "
+            f"{row['rank'] or '':<8} {source}"
+        )
+    return "\n".join(lines)
+
+
+def _period(row: dict[str, Any]) -> str:
+    span = f" {row['period_start'][:7]}..{row['period_end'][5:7]}" if row["period_start"] else ""
+    return f"{row['period']}{span}"
+
+
+def _value(row: dict[str, Any]) -> str:
+    if row["relative"]:
+        return "vs area"
+    return f"{row['value']:g}{row['unit']}" if row["value"] is not None else "—"
+
+
+def _growth(row: dict[str, Any]) -> str:
+    if row["growth_pct"] is None:
+        return "—"
+    return f"{row['growth_pct']:+g}{'pp' if row['relative'] else '%'}"

@@ -143,3 +143,61 @@ class Problem(SQLModel, table=True):
     issue_date: date | None = None
     detail: str = Field(default="", sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Mention(SQLModel, table=True):
+    """A tracked project named in a story (one per watch and sentence). ``story_url`` is the URL of the
+    story's first part: parts continued across pages are one story."""
+
+    __tablename__ = "mentions"
+    __table_args__ = (UniqueConstraint("watch_id", "story_url", "sentence_index"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    watch_id: str = Field(max_length=64, index=True)
+    story_url: str = Field(max_length=512, index=True)
+    article_id: int = Field(foreign_key="articles.id", index=True)
+    surface: str = Field(sa_column=Column(Text))
+    kind: str = Field(max_length=16)
+    snippet: str = Field(sa_column=Column(Text))
+    sentence_index: int
+    start: int
+    end: int
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Observation(SQLModel, table=True):
+    """One figure of a tracked indicator as a story states it: the archive becomes a time series."""
+
+    __tablename__ = "observations"
+    __table_args__ = (UniqueConstraint("indicator_id", "story_url", "sentence_index", "ordinal"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    indicator_id: str = Field(max_length=64, index=True)
+    story_url: str = Field(max_length=512, index=True)
+    article_id: int = Field(foreign_key="articles.id", index=True)
+    value: float | None = None
+    unit: str = Field(default="", max_length=16)
+    growth_pct: float | None = None
+    period: str = Field(default="", max_length=32)
+    period_start: date | None = None
+    period_end: date | None = None
+    scope: str = Field(default="全市", max_length=16)
+    rank: str = Field(default="", max_length=32)
+    relative: bool = False
+    snippet: str = Field(sa_column=Column(Text))
+    surface: str = Field(default="", max_length=64)
+    sentence_index: int
+    ordinal: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Detection(SQLModel, table=True):
+    """That a story was matched, against which text (``digest`` of its parts) and which watchlist: the
+    reason a second ``detect`` does nothing, and a changed story or ``--rescan`` does the work again."""
+
+    __tablename__ = "detections"
+
+    story_url: str = Field(primary_key=True, max_length=512)
+    digest: str = Field(max_length=64)
+    watchlist_digest: str = Field(max_length=64)
+    processed_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,130 @@
+"""Detection over the archive: match every story not yet processed, store mentions and observations.
+
+Incremental by construction: a story is processed again only when its text changed (a part updated or
+a continuation arrived) or on ``rescan`` (after the watchlist changed, which also drops what no longer
+matches). Each story is written in its own transaction, so an interrupted run loses nothing done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from loguru import logger
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from szwatch.monitor.figures import Observation as Found
+from szwatch.monitor.figures import extract
+from szwatch.monitor.match import Hit, Matcher
+from szwatch.monitor.story import story_text
+from szwatch.monitor.watchlist import Watchlist
+from szwatch.store import detections
+from szwatch.store.db import session_scope
+from szwatch.store.detections import Story
+from szwatch.store.models import Mention, Observation
+
+BATCH = 200
+
+
+@dataclass
+class DetectReport:
+    stories_total: int = 0
+    stories_processed: int = 0
+    mentions_added: int = 0
+    mentions_removed: int = 0
+    observations_added: int = 0
+    observations_removed: int = 0
+    stale_watchlist: bool = False
+    by_watch: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Findings:
+    mentions: list[Mention]
+    observations: list[Observation]
+
+
+def analyse(story: Story, matcher: Matcher, watchlist: Watchlist) -> Findings:
+    """Mentions and observations of one story (pure: nothing is written)."""
+    text = _text(story)
+    kinds = {w.id: w.kind for w in watchlist.watches}
+    hits = matcher.find(text)
+    mentions = [_mention(story, h) for h in hits if kinds.get(h.watch_id) == "project"]
+    indicators = [h for h in hits if kinds.get(h.watch_id) == "indicator"]
+    found = extract(text, indicators, story.issue_date)
+    return Findings(mentions, [_observation(story, ordinal, obs) for ordinal, obs in enumerate(found)])
+
+
+def _text(story: Story) -> str:
+    head = story.parts[0]
+    body = [line for part in story.parts for line in part.text.split("\n")]
+    return story_text(head.kicker, head.title, head.subtitle, body)
+
+
+def _observation(story: Story, ordinal: int, obs: Found) -> Observation:
+    return Observation(
+        indicator_id=obs.indicator_id, story_url=story.url, article_id=story.head_id, value=obs.value,
+        unit=obs.unit, growth_pct=obs.growth_pct, period=obs.period, period_start=obs.period_start,
+        period_end=obs.period_end, scope=obs.scope, rank=obs.rank, relative=obs.relative,
+        snippet=obs.snippet, surface=obs.surface, sentence_index=obs.sentence_index, ordinal=ordinal,
+    )  # fmt: skip
+
+
+def _mention(story: Story, hit: Hit) -> Mention:
+    return Mention(
+        watch_id=hit.watch_id, story_url=story.url, article_id=story.head_id, surface=hit.surface, kind=hit.kind,
+        snippet=hit.sentence.text.strip(), sentence_index=hit.sentence.index, start=hit.start, end=hit.end,
+    )  # fmt: skip
+
+
+def detect(
+    engine: Engine, watchlist: Watchlist, rescan: bool = False, progress: Callable[[int, int], None] | None = None
+) -> DetectReport:
+    matcher = Matcher(watchlist)
+    with Session(engine) as session:
+        digests = detections.story_digests(session)
+        done = detections.processed(session)
+    report = DetectReport(stories_total=len(digests))
+    report.stale_watchlist = any(w != watchlist.digest for _, w in done.values()) and not rescan
+    todo = [url for url, digest in digests.items() if rescan or done.get(url, ("", ""))[0] != digest]
+    logger.info("detect: {} stories, {} to process (watchlist {})", len(digests), len(todo), watchlist.digest)
+    for start in range(0, len(todo), BATCH):
+        _process(engine, todo[start : start + BATCH], matcher, watchlist, report)
+        if progress:
+            progress(min(start + BATCH, len(todo)), len(todo))
+    return report
+
+
+def _process(engine: Engine, urls: list[str], matcher: Matcher, watchlist: Watchlist, report: DetectReport) -> None:
+    with Session(engine) as session:
+        stories = list(detections.load_stories(session, urls))
+    for story in stories:
+        findings = analyse(story, matcher, watchlist)
+        with session_scope(engine) as session:
+            mentions, observations = detections.replace_findings(
+                session, story, watchlist.digest, findings.mentions, findings.observations
+            )
+        report.stories_processed += 1
+        report.mentions_added += mentions.added
+        report.mentions_removed += mentions.removed
+        report.observations_added += observations.added
+        report.observations_removed += observations.removed
+        for mention in findings.mentions:
+            report.by_watch[mention.watch_id] = report.by_watch.get(mention.watch_id, 0) + 1
+        for obs in findings.observations:
+            report.by_watch[obs.indicator_id] = report.by_watch.get(obs.indicator_id, 0) + 1
+
+
+def preview_watch(engine: Engine, watchlist: Watchlist, limit: int = 50) -> list[tuple[Story, Hit]]:
+    """What a watch (or a draft of one) would match in the archive, without storing anything."""
+    matcher = Matcher(watchlist)
+    found: list[tuple[Story, Hit]] = []
+    with Session(engine) as session:
+        urls = list(detections.story_digests(session))
+        for start in range(0, len(urls), BATCH):
+            for story in detections.load_stories(session, urls[start : start + BATCH]):
+                found.extend((story, hit) for hit in matcher.find(_text(story)))
+                if len(found) >= limit:
+                    return found[:limit]
+    return found

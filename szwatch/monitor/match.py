@@ -1,0 +1,194 @@
+"""Finding watched projects and indicators in a story: text in, hits out (no database, no I/O).
+
+All names, aliases, keyword terms, exclusions and variant anchors of every watch go into one
+Aho-Corasick automaton, so a story is scanned once whatever the size of the watchlist; the per-sentence
+work after that only looks at the watches whose patterns actually occurred.
+
+Variant tolerance: the paper words projects differently from any list (宝武太钢低碳铬合金项目 appears as
+宝武朔州绿色低碳铬基合金项目). A project name is split into an *anchor* (its first two characters after a
+place name, usually the company: 宝武, 中煤, 东立, 三一) and a *core* (the rest without generic words such
+as 项目, 朔州, 集团). A sentence names the project in a variant wording when the anchor occurs and, in the
+phrase that follows it (up to the next comma or enumeration mark), at least half of the core's character
+bigrams occur too. A sentence about some other project of the same company shares the anchor but not the
+core, and does not match.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import ahocorasick_rs
+
+from szwatch.monitor.watchlist import Watch, Watchlist
+
+SENTENCE_END = re.compile(r"[。！？!?\n]+")
+PHRASE_END = re.compile(r"[，,、；;：:（）()“”《》。！？\n]")
+PLACES = ("朔州市", "朔州", "山西省", "山西")
+GENERIC = ("项目", "朔州", "山西", "集团", "及配套", "有限公司", "一期", "二期", "工程")
+VARIANT_SHARE = 0.5
+KIND_RANK = {"name": 0, "alias": 1, "variant": 2, "keywords": 3}
+
+
+@dataclass(frozen=True)
+class Sentence:
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One watch named in one sentence: ``surface`` is the wording, at ``start:end`` of the story text."""
+
+    watch_id: str
+    kind: str  # name | alias | keywords | variant
+    surface: str
+    start: int
+    end: int
+    sentence: Sentence
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    sentences, start = [], 0
+    for stop in SENTENCE_END.finditer(text):
+        end = stop.end() if stop.group(0)[0] != "\n" else stop.start()
+        if text[start:end].strip():
+            sentences.append(Sentence(len(sentences), start, end, text[start:end]))
+        start = stop.end()
+    if text[start:].strip():
+        sentences.append(Sentence(len(sentences), start, len(text), text[start:]))
+    return sentences
+
+
+@dataclass(frozen=True)
+class _Role:
+    watch: int
+    role: str  # name | alias | kw | exclude | anchor
+    group: int = 0
+
+
+class Matcher:
+    """Built once per watchlist; ``find(text)`` is pure and cheap."""
+
+    def __init__(self, watchlist: Watchlist | Iterable[Watch]) -> None:
+        self.watches = list(watchlist.watches if isinstance(watchlist, Watchlist) else watchlist)
+        roles: dict[str, list[_Role]] = defaultdict(list)
+        self.cores: dict[int, tuple[str, set[str]]] = {}
+        for index, watch in enumerate(self.watches):
+            for form in _forms(watch.name):
+                roles[form].append(_Role(index, "name"))
+            for alias in watch.aliases:
+                for form in _forms(alias):
+                    roles[form].append(_Role(index, "alias"))
+            for phrase in watch.exclude:
+                roles[phrase].append(_Role(index, "exclude"))
+            for group, terms in enumerate(watch.keywords):
+                for term in terms:
+                    roles[term].append(_Role(index, "kw", group))
+            if watch.kind == "project" and (variant := _variant_parts(watch.name)):
+                anchor, bigrams = variant
+                self.cores[index] = (anchor, bigrams)
+                roles[anchor].append(_Role(index, "anchor"))
+        self.patterns = list(roles)
+        self.roles = [roles[p] for p in self.patterns]
+        self.automaton = ahocorasick_rs.AhoCorasick(self.patterns) if self.patterns else None
+
+    def find(self, text: str) -> list[Hit]:
+        """Every (watch, sentence) the text names, best wording first within a sentence."""
+        if self.automaton is None or not text:
+            return []
+        sentences = split_sentences(text)
+        starts = [s.start for s in sentences]
+        found: dict[int, list[tuple[_Role, int, int]]] = defaultdict(list)
+        for pattern, start, end in self.automaton.find_matches_as_indexes(text, overlapping=True):
+            at = bisect_right(starts, start) - 1
+            if at >= 0 and end <= sentences[at].end:
+                for role in self.roles[pattern]:
+                    found[at].append((role, start, end))
+        hits: list[Hit] = []
+        for at, occurrences in sorted(found.items()):
+            hits.extend(self._sentence_hits(text, sentences[at], occurrences))
+        return hits
+
+    def _sentence_hits(self, text: str, sentence: Sentence, occurrences: list[tuple[_Role, int, int]]) -> list[Hit]:
+        by_watch: dict[int, list[tuple[_Role, int, int]]] = defaultdict(list)
+        for occurrence in occurrences:
+            by_watch[occurrence[0].watch].append(occurrence)
+        hits = []
+        for index, items in by_watch.items():
+            watch = self.watches[index]
+            if watch.kind == "project" and any(r.role == "exclude" for r, _, _ in items):
+                continue
+            hit = self._named(watch, text, sentence, items) or self._variant(index, text, sentence, items)
+            hit = hit or self._keywords(watch, text, sentence, items)
+            if hit is not None:
+                hits.append(hit)
+        return sorted(hits, key=lambda h: (h.start, KIND_RANK[h.kind]))
+
+    def _named(self, watch: Watch, text: str, sentence: Sentence, items: list[tuple[_Role, int, int]]) -> Hit | None:
+        excluded = [(s, e) for r, s, e in items if r.role == "exclude"]
+        spans = [
+            (r.role, s, e) for r, s, e in items
+            if r.role in ("name", "alias") and not any(xs <= s and e <= xe for xs, xe in excluded)
+        ]  # fmt: skip
+        if not spans:
+            return None
+        kind, start, end = min(spans, key=lambda x: (KIND_RANK[x[0]], -(x[2] - x[1]), x[1]))
+        end = end + 2 if text.startswith("项目", end) and not text[start:end].endswith("项目") else end
+        return Hit(watch.id, kind, text[start:end], start, end, sentence)
+
+    def _variant(self, index: int, text: str, sentence: Sentence, items: list[tuple[_Role, int, int]]) -> Hit | None:
+        if index not in self.cores:
+            return None
+        _, bigrams = self.cores[index]
+        for role, start, _end in items:
+            if role.role != "anchor":
+                continue
+            stop = PHRASE_END.search(text, start, sentence.end)
+            phrase_end = stop.start() if stop else sentence.end
+            phrase = text[start:phrase_end]
+            present = [b for b in bigrams if b in phrase]
+            if len(present) >= max(2, VARIANT_SHARE * len(bigrams)):
+                last = max(phrase.rfind(b) + 2 for b in present)
+                end = start + _through_suffix(phrase, last)
+                return Hit(self.watches[index].id, "variant", text[start:end], start, end, sentence)
+        return None
+
+    def _keywords(self, watch: Watch, text: str, sentence: Sentence, items: list[tuple[_Role, int, int]]) -> Hit | None:
+        if not watch.keywords:
+            return None
+        spans = [(r.group, s, e) for r, s, e in items if r.role == "kw"]
+        if {g for g, _, _ in spans} != set(range(len(watch.keywords))):
+            return None
+        start, end = min(s for _, s, _ in spans), max(e for _, _, e in spans)
+        return Hit(watch.id, "keywords", text[start:end], start, end, sentence)
+
+
+def _forms(name: str) -> list[str]:
+    """A name is found with or without its trailing 项目 (…等重大项目 shares one 项目 among several)."""
+    bare = name.removesuffix("项目")
+    return [name, bare] if bare != name and len(bare) >= 4 else [name]
+
+
+def _variant_parts(name: str) -> tuple[str, set[str]] | None:
+    rest = name
+    for place in PLACES:
+        rest = rest.removeprefix(place)
+    anchor, core = rest[:2], rest[2:]
+    for word in GENERIC:
+        core = core.replace(word, "")
+    bigrams = {core[i : i + 2] for i in range(len(core) - 1)}
+    return (anchor, bigrams) if len(anchor) == 2 and len(bigrams) >= 2 else None
+
+
+def _through_suffix(phrase: str, last: int) -> int:
+    """Extend a variant wording to its own 项目 (…多晶硅及配套项目), not to a shared one (…合金等一批重大项目)."""
+    suffix = phrase.find("项目", last)
+    if suffix >= 0 and suffix - last <= 6 and "等" not in phrase[last:suffix]:
+        return suffix + 2
+    return last

@@ -1,0 +1,157 @@
+"""The watchlist: the projects and indicators a user tracks, read from TOML and checked completely.
+
+A bad file is refused as a whole, naming the file, the line and the key, so that nothing in the store is
+changed by half a watchlist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from szwatch.store.text import normalize
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "watchlist.example.toml"
+KINDS = {"project": "project", "indicator": "indicator"}
+KEYS = {
+    "project": {"id", "name", "aliases", "keywords", "exclude", "tags"},
+    "indicator": {"id", "name", "aliases", "exclude", "tags"},
+}
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+class WatchlistError(ValueError):
+    def __init__(self, path: Path, problem: str, line: int | None = None, key: str | None = None) -> None:
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {key + ': ' if key else ''}{problem}")
+
+
+@dataclass(frozen=True)
+class Watch:
+    id: str
+    kind: str  # "project" | "indicator"
+    name: str
+    aliases: tuple[str, ...] = ()
+    keywords: tuple[tuple[str, ...], ...] = ()
+    exclude: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Watchlist:
+    path: Path
+    watches: tuple[Watch, ...]
+    digest: str
+
+    @property
+    def projects(self) -> list[Watch]:
+        return [w for w in self.watches if w.kind == "project"]
+
+    @property
+    def indicators(self) -> list[Watch]:
+        return [w for w in self.watches if w.kind == "indicator"]
+
+    def get(self, watch_id: str) -> Watch | None:
+        return next((w for w in self.watches if w.id == watch_id), None)
+
+
+def load_watchlist(path: Path | str | None = None) -> Watchlist:
+    path = Path(path) if path else EXAMPLE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise WatchlistError(path, exc.strerror or str(exc)) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise WatchlistError(path, f"not valid TOML: {exc}", getattr(exc, "lineno", None)) from exc
+    return parse_watchlist(path, text, data)
+
+
+def parse_watchlist(path: Path, text: str, data: dict[str, Any]) -> Watchlist:
+    blocks = _block_lines(text)
+    for key in data:
+        if key not in KINDS:
+            raise WatchlistError(path, "unknown table (use [[project]] or [[indicator]])", _line(text, key), key)
+    watches: list[Watch] = []
+    for kind in KINDS:
+        tables = data.get(kind, [])
+        if not isinstance(tables, list):
+            raise WatchlistError(path, "must be an array of tables [[…]]", _line(text, kind), kind)
+        for number, table in enumerate(tables):
+            where = blocks.get(kind, [])[number] if number < len(blocks.get(kind, [])) else (1, None)
+            watches.append(_watch(path, text, kind, table, where))
+    seen: dict[str, int | None] = {}
+    for watch, (kind, number) in zip(watches, _positions(data), strict=True):
+        line = blocks[kind][number][0] if number < len(blocks.get(kind, [])) else None
+        if watch.id in seen:
+            raise WatchlistError(path, f"duplicate id {watch.id!r} (first at line {seen[watch.id]})", line, "id")
+        seen[watch.id] = line
+    return Watchlist(path, tuple(watches), hashlib.sha256(text.encode("utf-8")).hexdigest()[:16])
+
+
+def _positions(data: dict[str, Any]) -> list[tuple[str, int]]:
+    return [(kind, i) for kind in KINDS for i in range(len(data.get(kind, [])))]
+
+
+def _watch(path: Path, text: str, kind: str, table: Any, where: tuple[int, int | None]) -> Watch:
+    start, end = where
+    if not isinstance(table, dict):
+        raise WatchlistError(path, f"each [[{kind}]] must be a table", start)
+    for key in table:
+        if key not in KEYS[kind]:
+            allowed = ", ".join(sorted(KEYS[kind]))
+            raise WatchlistError(
+                path, f"unknown key in [[{kind}]] (allowed: {allowed})", _line(text, key, start, end), key
+            )
+
+    def line(key: str) -> int:
+        return _line(text, key, start, end) or start
+
+    watch_id = table.get("id")
+    if not isinstance(watch_id, str) or not _ID.match(watch_id):
+        raise WatchlistError(path, "id must be lowercase letters, digits, - or _", line("id"), "id")
+    name = normalize(table.get("name", "")) if isinstance(table.get("name", ""), str) else ""
+    if not name:
+        raise WatchlistError(path, f"{watch_id}: name is missing or empty", line("name"), "name")
+    keywords = table.get("keywords", [])
+    if not isinstance(keywords, list) or not all(isinstance(g, list) for g in keywords):
+        raise WatchlistError(path, f"{watch_id}: keywords must be a list of lists", line("keywords"), "keywords")
+    groups = tuple(tuple(normalize(t) for t in group if isinstance(t, str) and normalize(t)) for group in keywords)
+    if any(not group for group in groups):
+        raise WatchlistError(path, f"{watch_id}: a keyword group has no terms", line("keywords"), "keywords")
+    return Watch(
+        id=watch_id, kind=kind, name=name, aliases=_strings(path, table, "aliases", watch_id, line),
+        keywords=groups, exclude=_strings(path, table, "exclude", watch_id, line),
+        tags=_strings(path, table, "tags", watch_id, line),
+    )  # fmt: skip
+
+
+def _strings(path: Path, table: dict[str, Any], key: str, watch_id: str, line: Any) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and normalize(v) for v in value):
+        raise WatchlistError(path, f"{watch_id}: {key} must be a list of non-empty strings", line(key), key)
+    return tuple(normalize(v) for v in value)
+
+
+def _block_lines(text: str) -> dict[str, list[tuple[int, int | None]]]:
+    """Start and end line of each [[project]] / [[indicator]] block, for error messages."""
+    header = re.compile(r"^\s*\[\[(\w+)\]\]")
+    headers = [(n, m.group(1)) for n, row in enumerate(text.splitlines(), 1) if (m := header.match(row))]
+    blocks: dict[str, list[tuple[int, int | None]]] = {}
+    for i, (number, kind) in enumerate(headers):
+        end = headers[i + 1][0] if i + 1 < len(headers) else None
+        blocks.setdefault(kind, []).append((number, end))
+    return blocks
+
+
+def _line(text: str, key: str, start: int = 1, end: int | None = None) -> int | None:
+    pattern = re.compile(rf"^\s*(\[\[)?{re.escape(key)}(\]\])?\s*(=|$)")
+    for number, content in enumerate(text.splitlines(), 1):
+        if number >= start and (end is None or number < end) and pattern.match(content):
+            return number
+    return None
