@@ -8,6 +8,7 @@ unreachable site).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -63,10 +64,13 @@ def _compact(value: str) -> date:
 @click.group()
 @click.option("--log-json", is_flag=True, help="Log one JSON object per line (for machines).")
 @click.option("-q", "--quiet", is_flag=True, help="Log warnings only.")
+@click.option("--db", "db_url", metavar="URL", help="Database URL for every command (same as SZWATCH_DB).")
 @click.version_option(package_name="szwatch")
-def cli(log_json: bool, quiet: bool) -> None:
+def cli(log_json: bool, quiet: bool, db_url: str | None) -> None:
     """szwatch: reads 朔州日报 (Shuozhou Daily) for news of projects and indicators you track."""
     configure_logging("WARNING" if quiet else "INFO", json_lines=log_json)
+    if db_url:  # before or after the command name, --db means the same
+        os.environ["SZWATCH_DB"] = db_url
 
 
 @cli.command("crawl")

@@ -43,8 +43,8 @@ VALUE = re.compile(
 )
 POINTS = r"\d+(?:\.\d+)?个?(?:\s*[、和及与]\s*\d+(?:\.\d+)?个?)*"
 RELATIVE = re.compile(
-    rf"(?:(?P<dir1>高于|低于|快于|慢于)(?P<area1>全国|全省|全市)[^，。；\d]{{0,8}}?(?P<num1>{POINTS})百分点"
-    rf"|(?:比|较)(?P<area2>全国|全省|全市)[^，。；\d]{{0,8}}?(?P<dir2>高|低|快|慢)(?P<num2>{POINTS})百分点)"
+    rf"(?:(?P<dir1>高于|低于|快于|慢于)(?:朔州|山西)?(?P<area1>全国|全省|全市)[^，。；\d]{{0,8}}?(?P<num1>{POINTS})百分点"
+    rf"|(?:比|较)(?:朔州|山西)?(?P<area2>全国|全省|全市)[^，。；\d]{{0,8}}?(?P<dir2>高|低|快|慢)(?P<num2>{POINTS})百分点)"
 )
 RANK = re.compile(r"(?P<area>全国|全省|全市)(?:第(?P<nth>[\d一二三四五六七八九十]+)位?|(?P<first>首位))")
 TARGET = re.compile(r"目标|预期|力争|计划|预计|确保|争取")
@@ -329,18 +329,28 @@ def _months(match: re.Match[str]) -> tuple[int, int] | None:
 
 
 def _scope(before_hit: str, county: str | None) -> str:
+    """The county named as subject, else the story's county when the sentence points back at it, else 全市.
+
+    In a story about 怀仁市 (a county-level city) "全市" means 怀仁, as "全县"/"全区" mean the county or district.
+    """
     named = [(before_hit.rfind(c), c) for c in COUNTIES if c in before_hit]
     if named:
         return max(named)[1]
-    if any(word in before_hit for word in ("该市", "该县", "该区", "全区", "全县")) and county:
+    if county and any(word in before_hit for word in _own_words(county)):
         return county
     if "全市" in before_hit:
         return "全市"
     return county or "全市"
 
 
+def _own_words(county: str) -> tuple[str, ...]:
+    return ("该市", "该县", "该区", "全市" if county.endswith("市") else "全县" if county.endswith("县") else "全区")
+
+
 def _county(text: str, current: str | None) -> str | None:
     named = [(text.rfind(c), c) for c in COUNTIES if c in text]
     if named:
         return max(named)[1]
-    return None if "全市" in text else current
+    if current and "全市" in text and not current.endswith("市") and "朔州" not in text:
+        return None
+    return current

@@ -124,8 +124,9 @@ class Matcher:
             watch = self.watches[index]
             if watch.kind == "project" and any(r.role == "exclude" for r, _, _ in items):
                 continue
-            hit = self._named(watch, text, sentence, items) or self._variant(index, text, sentence, items)
-            hit = hit or self._keywords(watch, text, sentence, items)
+            named = self._named(watch, text, sentence, items)
+            variant = self._variant(index, text, sentence, items)
+            hit = _longest(named, variant) or self._keywords(watch, text, sentence, items)
             if hit is not None:
                 hits.append(hit)
         return sorted(hits, key=lambda h: (h.start, KIND_RANK[h.kind]))
@@ -154,7 +155,7 @@ class Matcher:
             phrase = text[start:phrase_end]
             present = [b for b in bigrams if b in phrase]
             if len(present) >= max(2, VARIANT_SHARE * len(bigrams)):
-                last = max(phrase.rfind(b) + 2 for b in present)
+                last = max(phrase.find(b) + 2 for b in present)
                 end = start + _through_suffix(phrase, last)
                 return Hit(self.watches[index].id, "variant", text[start:end], start, end, sentence)
         return None
@@ -192,3 +193,15 @@ def _through_suffix(phrase: str, last: int) -> int:
     if suffix >= 0 and suffix - last <= 6 and "等" not in phrase[last:suffix]:
         return suffix + 2
     return last
+
+
+def _longest(named: Hit | None, variant: Hit | None) -> Hit | None:
+    """The longest naming span wins: 中煤朔州煤基烯烃一体化项目 (a variant) over the alias inside it."""
+    if named is None or variant is None:
+        return named or variant
+    covers = (
+        variant.start <= named.start
+        and named.end <= variant.end
+        and variant.end - variant.start > named.end - named.start
+    )
+    return variant if covers else named

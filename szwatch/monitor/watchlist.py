@@ -68,7 +68,8 @@ def load_watchlist(path: Path | str | None = None) -> Watchlist:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise WatchlistError(path, f"not valid TOML: {exc}", getattr(exc, "lineno", None)) from exc
+        at = re.search(r"at line (\d+)", str(exc))
+        raise WatchlistError(path, f"not valid TOML: {exc}", int(at.group(1)) if at else None) from exc
     return parse_watchlist(path, text, data)
 
 
@@ -87,7 +88,8 @@ def parse_watchlist(path: Path, text: str, data: dict[str, Any]) -> Watchlist:
             watches.append(_watch(path, text, kind, table, where))
     seen: dict[str, int | None] = {}
     for watch, (kind, number) in zip(watches, _positions(data), strict=True):
-        line = blocks[kind][number][0] if number < len(blocks.get(kind, [])) else None
+        start, end = blocks[kind][number] if number < len(blocks.get(kind, [])) else (1, None)
+        line = _line(text, "id", start, end)
         if watch.id in seen:
             raise WatchlistError(path, f"duplicate id {watch.id!r} (first at line {seen[watch.id]})", line, "id")
         seen[watch.id] = line

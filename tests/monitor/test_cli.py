@@ -98,3 +98,5 @@ def test_demo_prints_a_summary_of_the_crawled_replica(tmp_path):
     assert "crawl run 1: ok" in result.stdout
     assert "days without a paper" in result.stdout
     assert "【多晶硅】" in result.stdout
+    assert "szwatch indicators gdp" in result.stdout and "亿元" in result.stdout
+    assert "detect: " in result.stdout

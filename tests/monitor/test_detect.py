@@ -1,0 +1,105 @@
+"""Detection over a real store: incremental, idempotent, rescans, stories continued across pages."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from szwatch.monitor.detect import detect
+from szwatch.monitor.watchlist import load_watchlist
+from szwatch.store import articles
+from szwatch.store.articles import ArticleRecord
+from szwatch.store.db import session_scope
+from szwatch.store.models import Issue, Mention, Observation
+
+BASE = "http://szb.example/shtml/szrb/20240507/"
+WATCHLIST = load_watchlist()
+
+
+def add(engine: Engine, number: int, title: str, paragraphs: list[str], page: str = "A1", **extra: object) -> None:
+    with session_scope(engine) as session:
+        issue = articles.upsert_issue(session, date(2024, 5, 7), BASE + "vA1.shtml")
+        row = articles.get_page(session, issue, page) or articles.upsert_page(
+            session, issue, page, f"{BASE}v{page}.shtml", None, int(page[1:]), []
+        )
+        record = ArticleRecord(url=f"{BASE}{number}.shtml", number=str(number), title=title, paragraphs=paragraphs,
+                               raw_paragraphs=paragraphs, **extra)  # type: ignore[arg-type]  # fmt: skip
+        articles.save_article(session, issue.id or 0, row.id or 0, record)
+        articles.link_stories(session, issue)
+
+
+def stored(engine: Engine, model: type) -> list:
+    with Session(engine) as session:
+        return list(session.exec(select(model)).all())
+
+
+def test_detect_stores_mentions_and_figures_once(engine: Engine):
+    add(engine, 1, "重大项目加快推进", ["中煤朔州煤基烯烃一体化项目加快推进。"])
+    add(engine, 2, "一季度经济开局良好", ["今年一季度，全市地区生产总值完成298.6亿元，同比增长5.4%。"])
+
+    first = detect(engine, WATCHLIST)
+    second = detect(engine, WATCHLIST)
+
+    assert (first.stories_processed, first.mentions_added, first.observations_added) == (2, 1, 1)
+    assert (second.stories_processed, second.mentions_added, second.observations_added) == (0, 0, 0)
+    [mention] = stored(engine, Mention)
+    assert (mention.watch_id, mention.kind, mention.surface) == (
+        "zhongmei-olefin",
+        "variant",
+        "中煤朔州煤基烯烃一体化项目",
+    )
+    [obs] = stored(engine, Observation)
+    assert (obs.indicator_id, obs.value, obs.unit, obs.growth_pct, obs.period_start, obs.period_end) == (
+        "gdp",
+        298.6,
+        "亿元",
+        5.4,
+        date(2024, 1, 1),
+        date(2024, 3, 31),
+    )
+
+
+def test_story_continued_across_pages_is_one_story(engine: Engine):
+    add(engine, 1, "项目建设提速", ["今年一季度，全市项目建设提速。"], continued_to="A2")
+    add(engine, 2, "项目建设提速", ["宝武朔州绿色低碳铬基合金项目进入设备安装阶段。"], page="A2", continued_from="A1")
+
+    report = detect(engine, WATCHLIST)
+
+    assert report.stories_total == 1
+    [mention] = stored(engine, Mention)
+    assert mention.story_url == f"{BASE}1.shtml" and mention.watch_id == "baowu-chrome"
+
+
+def test_changed_story_is_processed_again(engine: Engine):
+    add(engine, 1, "项目", ["东立多晶硅项目开工。"])
+    detect(engine, WATCHLIST)
+    add(engine, 1, "项目", ["东立多晶硅项目开工。", "集大原高铁联调联试。"])
+
+    report = detect(engine, WATCHLIST)
+
+    assert report.stories_processed == 1 and report.mentions_added == 1
+    assert sorted(m.watch_id for m in stored(engine, Mention)) == ["dongli-polysilicon", "jidayuan-hsr"]
+
+
+def test_rescan_after_watchlist_change_removes_what_no_longer_matches(engine: Engine, tmp_path: Path):
+    add(engine, 1, "项目", ["东立多晶硅项目开工。", "集大原高铁联调联试。"])
+    detect(engine, WATCHLIST)
+    smaller = tmp_path / "watchlist.toml"
+    smaller.write_text('[[project]]\nid = "hsr"\nname = "集大原高铁"\n', encoding="utf-8")
+
+    plain = detect(engine, load_watchlist(smaller))
+    rescan = detect(engine, load_watchlist(smaller), rescan=True)
+
+    assert plain.stories_processed == 0 and plain.stale_watchlist
+    assert (rescan.mentions_added, rescan.mentions_removed) == (1, 2)
+    assert [m.watch_id for m in stored(engine, Mention)] == ["hsr"]
+
+
+def test_detect_touches_only_detection_tables(engine: Engine):
+    add(engine, 1, "项目", ["东立多晶硅项目开工。"])
+    before = [(i.id, i.status, i.updated_at) for i in stored(engine, Issue)]
+    detect(engine, WATCHLIST)
+    assert [(i.id, i.status, i.updated_at) for i in stored(engine, Issue)] == before

@@ -1,0 +1,64 @@
+"""What the matcher finds in a sentence, read as a reader would: one case per phrasing the paper uses."""
+
+from __future__ import annotations
+
+import pytest
+
+from szwatch.monitor.match import Matcher
+from szwatch.monitor.story import story_text
+from szwatch.monitor.watchlist import load_watchlist
+
+MATCHER = Matcher(load_watchlist())
+
+
+def found(text: str) -> list[tuple[str, str, str]]:
+    return [(h.watch_id, h.kind, h.surface) for h in MATCHER.find(story_text(None, None, None, [text]))]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("中煤平朔煤基烯烃一体化项目顺利推进。", [("zhongmei-olefin", "name", "中煤平朔煤基烯烃一体化项目")]),
+        ("煤基烯烃一体化项目前期手续完成八成。", [("zhongmei-olefin", "alias", "煤基烯烃一体化项目")]),
+        ("宝武朔州绿色低碳铬基合金项目主厂房封顶。", [("baowu-chrome", "variant", "宝武朔州绿色低碳铬基合金项目")]),
+        ("中煤朔州煤基烯烃一体化项目加快推进。", [("zhongmei-olefin", "variant", "中煤朔州煤基烯烃一体化项目")]),
+        ("东立20万吨高纯多晶硅及配套项目开工。", [("dongli-polysilicon", "variant", "东立20万吨高纯多晶硅及配套项目")]),
+        ("三一集团光伏全产业链项目建成投产。", [("sany-pv", "variant", "三一集团光伏全产业链项目")]),
+        ("中煤平朔集团的煤制烯烃项目环评获批。", [("zhongmei-olefin", "keywords", "中煤平朔集团的煤制烯烃")]),
+    ],
+    ids=["name", "alias", "variant-baowu", "variant-zhongmei", "variant-dongli", "variant-sany", "keywords"],
+)
+def test_project_wordings_are_found(text: str, expected: list[tuple[str, str, str]]):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "海泰新能源2GW异质结光伏组件项目同日开工。",
+        "中煤平朔安太堡露天煤矿完成年度剥离任务。",
+        "三一重能风电装备项目首台风机下线。",
+        "宝武集团在朔州的另一个项目也在洽谈中。",
+        "该项目建成后年产值可达400亿元。",
+    ],
+    ids=["other-pv-project", "zhongmei-coal-mine", "sany-wind", "baowu-other-project", "anaphora"],
+)
+def test_other_projects_do_not_match(text: str):
+    assert [f for f in found(text) if f[0] not in {"gdp", "fai"}] == []
+
+
+def test_ocr_gaps_do_not_hide_a_match():
+    assert ("fai", "name", "固定资产投资") in found("全市固 定 资 产 投 资增长9.6%。")
+
+
+def test_one_mention_per_watch_and_sentence_best_wording_first():
+    text = "中煤平朔煤基烯烃一体化项目即煤基烯烃一体化项目。煤基烯烃一体化项目进展顺利。"
+    assert found(text) == [
+        ("zhongmei-olefin", "name", "中煤平朔煤基烯烃一体化项目"),
+        ("zhongmei-olefin", "alias", "煤基烯烃一体化项目"),
+    ]
+
+
+def test_exclude_vetoes_an_indicator_inside_a_longer_phrase():
+    assert found("全年人均地区生产总值达到79316元。") == []
+    assert [f[0] for f in found("全市地区生产总值增长5.2%。")] == ["gdp"]
