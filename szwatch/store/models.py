@@ -201,3 +201,76 @@ class Detection(SQLModel, table=True):
     digest: str = Field(max_length=64)
     watchlist_digest: str = Field(max_length=64)
     processed_at: datetime = Field(default_factory=utcnow)
+
+
+class DetectRun(SQLModel, table=True):
+    """One pass of detection; its alerts form one digest, sent only once the run has finished."""
+
+    __tablename__ = "detect_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    stories: int = 0
+    alerts: int = 0
+
+
+class ProjectFact(SQLModel, table=True):
+    """What a story said about a project (investment, stage, progress): the baseline of project_update."""
+
+    __tablename__ = "project_facts"
+    __table_args__ = (UniqueConstraint("watch_id", "story_url", "field"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    watch_id: str = Field(max_length=64, index=True)
+    story_url: str = Field(max_length=512)
+    issue_date: date
+    field: str = Field(max_length=16)
+    value: str = Field(max_length=64)
+    snippet: str = Field(sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Alert(SQLModel, table=True):
+    """Something a user (or the operator) should hear of once. ``dedupe_key`` makes "once" a constraint
+    of the database rather than a hope: a re-crawl, a rescan or a second part of a story cannot add it again."""
+
+    __tablename__ = "alerts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=255, unique=True)
+    rule: str = Field(max_length=32, index=True)
+    audience: str = Field(default="user", max_length=16)
+    watch_id: str | None = Field(default=None, max_length=64, index=True)
+    story_url: str | None = Field(default=None, max_length=512)
+    issue_date: date | None = None
+    page: str | None = Field(default=None, max_length=16)
+    title: str | None = Field(default=None, sa_column=Column(Text))
+    snippet: str = Field(default="", sa_column=Column(Text))
+    figures: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    change: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    detect_run_id: int | None = Field(default=None, foreign_key="detect_runs.id", index=True)
+    crawl_run_id: int | None = Field(default=None, foreign_key="crawl_runs.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AlertDelivery(SQLModel, table=True):
+    """The outbox: one row per alert and channel, sent by the delivery worker, retried, never dropped.
+    ``idempotency_key`` travels with the message (webhook header, e-mail Message-ID), so a resend after a
+    crash between sending and recording is recognisable by the receiver."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("alert_id", "channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alerts.id", index=True)
+    channel: str = Field(max_length=64)
+    mode: str = Field(default="instant", max_length=16)
+    batch: int | None = Field(default=None, index=True)
+    status: str = Field(default="pending", max_length=16, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    idempotency_key: str = Field(max_length=64)
+    sent_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,137 @@
+"""Alert rules: what in a story's findings is news against what the store already knew.
+
+new_mention     a tracked project in a story not alerted before (once per watch and story);
+new_figure      an indicator figure for a period and scope not known before;
+revised_figure  the same indicator, period and scope with another value or growth: before → after;
+project_update  a project's investment, stage (签约 → 开工 → 在建 → 投产) or progress changed.
+
+Alerts are keyed by a dedupe key, so a re-crawl, a rescan or the other part of a continued story meets an
+alert that exists already and adds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from sqlmodel import Session
+
+from szwatch.monitor.facts import project_facts, stage_rank
+from szwatch.monitor.settings import Route
+from szwatch.monitor.watchlist import Watchlist
+from szwatch.store import alerts as store_alerts
+from szwatch.store.detections import Story
+from szwatch.store.models import Alert, AlertDelivery, Mention, Observation, ProjectFact
+from szwatch.store.text import snippet
+
+
+def story_alerts(session: Session, story: Story, mentions: list[Mention], observations: list[Observation],
+                 watchlist: Watchlist, run_id: int | None) -> list[Alert]:  # fmt: skip
+    """Candidate alerts of one story (before dedupe), in the order a reader would want them."""
+    found = [*_mention_alerts(story, mentions, run_id), *_figure_alerts(session, story, observations, run_id)]
+    found.extend(_project_updates(session, story, mentions, run_id))
+    return found
+
+
+def _base(story: Story, rule: str, key: str, watch_id: str, run_id: int | None, **fields: Any) -> Alert:
+    return Alert(
+        dedupe_key=key, rule=rule, watch_id=watch_id, story_url=story.url, issue_date=story.issue_date,
+        page=story.page, title=story.title, detect_run_id=run_id, **fields,
+    )  # fmt: skip
+
+
+def _mention_alerts(story: Story, mentions: list[Mention], run_id: int | None) -> Iterable[Alert]:
+    seen: set[str] = set()
+    for mention in mentions:
+        if mention.watch_id in seen:
+            continue
+        seen.add(mention.watch_id)
+        key = f"new_mention|{mention.watch_id}|{story.url}"
+        yield _base(story, "new_mention", key, mention.watch_id, run_id,
+                    snippet=snippet(mention.snippet, mention.surface, width=60),
+                    figures=[{"surface": mention.surface, "match_kind": mention.kind}])  # fmt: skip
+
+
+def _figure_alerts(
+    session: Session, story: Story, observations: list[Observation], run_id: int | None
+) -> Iterable[Alert]:
+    for obs in observations:
+        if obs.relative or obs.period_start is None:
+            continue
+        scope_key = f"{obs.indicator_id}|{obs.period_start}|{obs.period_end}|{obs.scope}"
+        figure = _figure(obs)
+        prior = store_alerts.prior_observation(session, obs)
+        if prior is None:
+            yield _base(story, "new_figure", f"new_figure|{scope_key}", obs.indicator_id, run_id,
+                        snippet=snippet(obs.snippet, obs.surface, width=60), figures=[figure])  # fmt: skip
+            continue
+        before, before_date, before_title = prior
+        changed = _differs(before.value, obs.value) or _differs(before.growth_pct, obs.growth_pct)
+        if changed:
+            key = f"revised_figure|{scope_key}|{obs.value}|{obs.growth_pct}"
+            change = {
+                "field": "figure",
+                "before": _figure(before),
+                "after": figure,
+                "previous": {"issue_date": before_date.isoformat(), "title": before_title, "url": before.story_url},
+            }
+            text = snippet(obs.snippet, obs.surface, width=60)
+            yield _base(story, "revised_figure", key, obs.indicator_id, run_id, snippet=text, figures=[figure],
+                        change=change)  # fmt: skip
+
+
+def _project_updates(session: Session, story: Story, mentions: list[Mention], run_id: int | None) -> Iterable[Alert]:
+    for mention in mentions:
+        for field, value in project_facts(mention.snippet).items():
+            fact = ProjectFact(watch_id=mention.watch_id, story_url=story.url, issue_date=story.issue_date,
+                               field=field, value=value, snippet=mention.snippet)  # fmt: skip
+            earlier = store_alerts.latest_fact(session, mention.watch_id, field, story.url)
+            store_alerts.save_fact(session, fact)
+            if earlier is None or earlier.value == value or earlier.issue_date > story.issue_date:
+                continue
+            if field == "stage" and stage_rank(value) <= stage_rank(earlier.value):
+                continue
+            change = {
+                "field": field, "before": earlier.value, "after": value,
+                "previous": {"issue_date": earlier.issue_date.isoformat(), "url": earlier.story_url,
+                             "snippet": earlier.snippet},
+            }  # fmt: skip
+            key = f"project_update|{mention.watch_id}|{field}|{value}"
+            yield _base(story, "project_update", key, mention.watch_id, run_id,
+                        snippet=snippet(mention.snippet, mention.surface, width=60), change=change)  # fmt: skip
+
+
+def _figure(obs: Observation) -> dict[str, Any]:
+    return {
+        "indicator_id": obs.indicator_id, "value": obs.value, "unit": obs.unit, "growth_pct": obs.growth_pct,
+        "period": obs.period, "period_start": obs.period_start.isoformat() if obs.period_start else None,
+        "period_end": obs.period_end.isoformat() if obs.period_end else None, "scope": obs.scope, "rank": obs.rank,
+    }  # fmt: skip
+
+
+def _differs(before: float | None, after: float | None) -> bool:
+    return before is not None and after is not None and abs(before - after) > 1e-9
+
+
+def record_alerts(
+    session: Session, candidates: list[Alert], routes: tuple[Route, ...], watchlist: Watchlist
+) -> list[Alert]:
+    """Store the alerts not known yet, each with a delivery per route that wants it; returns the new ones."""
+    unique = {a.dedupe_key: a for a in candidates}
+    fresh = [a for key, a in unique.items() if key not in store_alerts.known_keys(session, list(unique))]
+    tags = {w.id: w.tags for w in watchlist.watches}
+    for alert in fresh:
+        session.add(alert)
+    session.flush()
+    for alert in fresh:
+        for route in routes:
+            if route.accepts(alert.rule, alert.watch_id, tags.get(alert.watch_id or "", ())):
+                session.add(delivery_for(alert, route.channel, route.mode))
+    return fresh
+
+
+def delivery_for(alert: Alert, channel: str, mode: str = "instant") -> AlertDelivery:
+    key = hashlib.sha256(f"{channel}|{alert.dedupe_key}".encode()).hexdigest()[:32]
+    return AlertDelivery(alert_id=alert.id or 0, channel=channel, mode=mode, batch=alert.detect_run_id,
+                         idempotency_key=key)  # fmt: skip

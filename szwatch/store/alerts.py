@@ -1,0 +1,126 @@
+"""Alerts and the outbox of their deliveries: queries and state changes, nothing about sending."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlmodel import Session, col, or_, select
+
+from szwatch.store.models import Alert, AlertDelivery, Article, DetectRun, Issue, Observation, ProjectFact, utcnow
+
+
+def start_detect_run(session: Session) -> DetectRun:
+    run = DetectRun()
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_detect_run(session: Session, run_id: int, stories: int, alerts: int) -> None:
+    run = session.get(DetectRun, run_id)
+    if run is not None:
+        run.finished_at, run.stories, run.alerts = utcnow(), stories, alerts
+        session.add(run)
+
+
+def known_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    if not keys:
+        return set()
+    return set(session.exec(select(Alert.dedupe_key).where(col(Alert.dedupe_key).in_(list(keys)))).all())
+
+
+def prior_observation(session: Session, obs: Observation) -> tuple[Observation, date, str | None] | None:
+    """The latest figure for the same indicator, period and scope from another, earlier-or-same-day story."""
+    stmt = (
+        select(Observation, Issue.issue_date, Article.title)
+        .join(Article, col(Article.id) == Observation.article_id)
+        .join(Issue, col(Issue.id) == Article.issue_id)
+        .where(
+            Observation.indicator_id == obs.indicator_id,
+            Observation.period_start == obs.period_start,
+            Observation.period_end == obs.period_end,
+            Observation.scope == obs.scope,
+            col(Observation.relative).is_(False),
+            Observation.story_url != obs.story_url,
+        )
+        .order_by(col(Issue.issue_date).desc(), col(Observation.id).desc())
+    )
+    row = session.exec(stmt).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def latest_fact(session: Session, watch_id: str, field: str, story_url: str) -> ProjectFact | None:
+    stmt = (
+        select(ProjectFact)
+        .where(ProjectFact.watch_id == watch_id, ProjectFact.field == field, ProjectFact.story_url != story_url)
+        .order_by(col(ProjectFact.issue_date).desc(), col(ProjectFact.id).desc())
+    )
+    return session.exec(stmt).first()
+
+
+def save_fact(session: Session, fact: ProjectFact) -> None:
+    existing = session.exec(
+        select(ProjectFact).where(
+            ProjectFact.watch_id == fact.watch_id,
+            ProjectFact.story_url == fact.story_url,
+            ProjectFact.field == fact.field,
+        )
+    ).first()
+    if existing is None:
+        session.add(fact)
+    elif existing.value != fact.value:
+        existing.value, existing.snippet = fact.value, fact.snippet
+        session.add(existing)
+
+
+def list_alerts(
+    session: Session, status: str | None = None, limit: int = 200
+) -> list[tuple[Alert, list[AlertDelivery]]]:
+    stmt = select(Alert).order_by(col(Alert.id).desc()).limit(limit)
+    if status:
+        ids = select(AlertDelivery.alert_id).where(AlertDelivery.status == status)
+        stmt = stmt.where(col(Alert.id).in_(ids))
+    alerts = list(session.exec(stmt).all())
+    deliveries = session.exec(
+        select(AlertDelivery).where(col(AlertDelivery.alert_id).in_([a.id for a in alerts]))
+    ).all()
+    by_alert: dict[int, list[AlertDelivery]] = {}
+    for delivery in deliveries:
+        by_alert.setdefault(delivery.alert_id, []).append(delivery)
+    return [(a, by_alert.get(a.id or 0, [])) for a in alerts]
+
+
+def due_deliveries(session: Session, now: datetime, limit: int = 200) -> list[AlertDelivery]:
+    """Pending deliveries whose time has come; digests only once their detection run has finished."""
+    finished = select(DetectRun.id).where(col(DetectRun.finished_at).is_not(None))
+    stmt = (
+        select(AlertDelivery)
+        .where(AlertDelivery.status == "pending", AlertDelivery.next_attempt_at <= now)
+        .where(or_(AlertDelivery.mode == "instant", col(AlertDelivery.batch).in_(finished)))
+        .order_by(col(AlertDelivery.id))
+        .limit(limit)
+    )
+    return list(session.exec(stmt).all())
+
+
+def alerts_by_id(session: Session, ids: Sequence[int]) -> dict[int, Alert]:
+    return {a.id or 0: a for a in session.exec(select(Alert).where(col(Alert.id).in_(list(ids)))).all()}
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for status in session.exec(select(AlertDelivery.status)).all():
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def retry_alert(session: Session, alert_id: int) -> int:
+    """Put an alert's failed deliveries back in the queue, now; returns how many."""
+    rows = session.exec(
+        select(AlertDelivery).where(AlertDelivery.alert_id == alert_id, AlertDelivery.status == "failed")
+    ).all()
+    for row in rows:
+        row.status, row.attempts, row.next_attempt_at = "pending", 0, utcnow()
+        session.add(row)
+    return len(rows)
