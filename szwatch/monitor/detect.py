@@ -17,8 +17,11 @@ from sqlmodel import Session
 from szwatch.monitor.figures import Observation as Found
 from szwatch.monitor.figures import extract
 from szwatch.monitor.match import Hit, Matcher
+from szwatch.monitor.rules import record_alerts, story_alerts
+from szwatch.monitor.settings import Route
 from szwatch.monitor.story import story_text
 from szwatch.monitor.watchlist import Watchlist
+from szwatch.store import alerts as store_alerts
 from szwatch.store import detections
 from szwatch.store.db import session_scope
 from szwatch.store.detections import Story
@@ -36,6 +39,8 @@ class DetectReport:
     observations_added: int = 0
     observations_removed: int = 0
     stale_watchlist: bool = False
+    alerts: int = 0
+    run_id: int | None = None
     by_watch: dict[str, int] = field(default_factory=dict)
 
 
@@ -79,32 +84,47 @@ def _mention(story: Story, hit: Hit) -> Mention:
 
 
 def detect(
-    engine: Engine, watchlist: Watchlist, rescan: bool = False, progress: Callable[[int, int], None] | None = None
+    engine: Engine,
+    watchlist: Watchlist,
+    rescan: bool = False,
+    routes: tuple[Route, ...] = (),
+    progress: Callable[[int, int], None] | None = None,
 ) -> DetectReport:
+    """Process what is new; alerts and their deliveries are written with the findings that caused them."""
     matcher = Matcher(watchlist)
-    with Session(engine) as session:
+    with session_scope(engine) as session:
         digests = detections.story_digests(session)
         done = detections.processed(session)
-    report = DetectReport(stories_total=len(digests))
+        run_id = store_alerts.start_detect_run(session).id
+    report = DetectReport(stories_total=len(digests), run_id=run_id)
     report.stale_watchlist = any(w != watchlist.digest for _, w in done.values()) and not rescan
     todo = [url for url, digest in digests.items() if rescan or done.get(url, ("", ""))[0] != digest]
     logger.info("detect: {} stories, {} to process (watchlist {})", len(digests), len(todo), watchlist.digest)
     for start in range(0, len(todo), BATCH):
-        _process(engine, todo[start : start + BATCH], matcher, watchlist, report)
+        _process(engine, todo[start : start + BATCH], matcher, watchlist, routes, report)
         if progress:
             progress(min(start + BATCH, len(todo)), len(todo))
+    with session_scope(engine) as session:
+        store_alerts.finish_detect_run(session, run_id or 0, report.stories_processed, report.alerts)
+    logger.info("detect run {} finished: {} stories, {} alerts", run_id, report.stories_processed, report.alerts)
     return report
 
 
-def _process(engine: Engine, urls: list[str], matcher: Matcher, watchlist: Watchlist, report: DetectReport) -> None:
+def _process(
+    engine: Engine, urls: list[str], matcher: Matcher, watchlist: Watchlist, routes: tuple[Route, ...],
+    report: DetectReport,
+) -> None:  # fmt: skip
     with Session(engine) as session:
         stories = list(detections.load_stories(session, urls))
     for story in stories:
         findings = analyse(story, matcher, watchlist)
-        with session_scope(engine) as session:
+        with session_scope(engine) as session:  # findings, alerts and deliveries: one transaction
             mentions, observations = detections.replace_findings(
                 session, story, watchlist.digest, findings.mentions, findings.observations
             )
+            candidates = story_alerts(session, story, findings.mentions, findings.observations, watchlist,
+                                      report.run_id)  # fmt: skip
+            report.alerts += len(record_alerts(session, candidates, routes, watchlist))
         report.stories_processed += 1
         report.mentions_added += mentions.added
         report.mentions_removed += mentions.removed

@@ -44,13 +44,21 @@ class Story:
 
 
 def story_digests(session: Session) -> dict[str, str]:
-    """Every story's digest, from content hashes only (no article text is read)."""
+    """Every story's digest, from content hashes only (no article text is read), oldest story first.
+
+    The order matters to alerts: a figure first printed in March and repeated in May is new in March.
+    """
     key = func.coalesce(Article.story_url, Article.url)
-    rows = session.exec(select(key, Article.content_hash).order_by(key, col(Article.id))).all()
-    hashes: dict[str, list[str]] = defaultdict(list)
-    for story_url, content_hash in rows:
-        hashes[story_url].append(content_hash)
-    return {url: _digest(parts) for url, parts in hashes.items()}
+    stmt = (
+        select(key, Article.content_hash, Issue.issue_date, Page.seq, Article.id)
+        .join(Issue, col(Issue.id) == Article.issue_id)
+        .join(Page, col(Page.id) == Article.page_id)
+        .order_by(col(Issue.issue_date), col(Page.seq), col(Article.id))
+    )
+    hashes: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for story_url, content_hash, _day, _seq, article_id in session.exec(stmt).all():
+        hashes[story_url].append((article_id, content_hash))
+    return {url: _digest([h for _, h in sorted(parts)]) for url, parts in hashes.items()}
 
 
 def processed(session: Session) -> dict[str, tuple[str, str]]:

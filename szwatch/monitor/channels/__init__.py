@@ -1,0 +1,1 @@
+"""Transports: each takes a rendered message and says sent / retry later / failed for good."""

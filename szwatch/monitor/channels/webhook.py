@@ -1,0 +1,43 @@
+"""Webhook over HTTP(S) with httpx: JSON body, HMAC-SHA256 signature, idempotency key header.
+
+A non-2xx answer is a failure; 4xx other than 408 and 429 will not get better by retrying (the receiver
+refused this message), everything else — 5xx, 408, 429, timeouts, refused connections — is retried.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import httpx
+
+from szwatch.monitor.channels.base import FAILED, RETRY, SENT, SendResult
+from szwatch.monitor.settings import WebhookChannel
+
+USER_AGENT = "szwatch-webhook/1"
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def send(channel: WebhookChannel, body: bytes, key: str, event: str) -> SendResult:
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": USER_AGENT,
+        "Idempotency-Key": key,
+        "X-Szwatch-Event": event,
+        **dict(channel.headers),
+    }
+    if channel.secret:
+        headers["X-Szwatch-Signature"] = signature(channel.secret, body)
+    try:
+        response = httpx.post(channel.url, content=body, headers=headers, timeout=channel.timeout)
+    except httpx.HTTPError as exc:
+        return SendResult(RETRY, f"{type(exc).__name__}: {exc}")
+    answer = f"HTTP {response.status_code}: {response.text[:200]}".strip()
+    if response.is_success:
+        return SendResult(SENT, answer)
+    if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
+        return SendResult(FAILED, answer)
+    return SendResult(RETRY, answer)

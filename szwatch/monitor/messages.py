@@ -1,0 +1,148 @@
+"""Alerts rendered for people and machines: the webhook JSON (schema ``szwatch.alert/v1``) and e-mail.
+
+Rendering is apart from sending (urlwatch's habit), so every channel says the same thing and a test can
+read a message without a server.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from szwatch.store.models import Alert
+
+SCHEMA = "szwatch.alert/v1"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+RULE_LABEL = {
+    "new_mention": "新提及 new mention",
+    "new_figure": "新数据 new figure",
+    "revised_figure": "数据修订 revised figure",
+    "project_update": "项目进展 project update",
+    "crawl_problems": "抓取问题 crawl problems",
+    "site_unreachable": "网站无法访问 site unreachable",
+    "test": "测试 test",
+}
+
+
+def alert_dict(alert: Alert, names: dict[str, str] | None = None) -> dict[str, Any]:
+    """One alert as the webhook body carries it (documented in the README)."""
+    return {
+        "id": alert.id,
+        "rule": alert.rule,
+        "audience": alert.audience,
+        "watch_id": alert.watch_id,
+        "watch_name": (names or {}).get(alert.watch_id or "", alert.watch_id),
+        "story": {
+            "issue_date": alert.issue_date.isoformat() if alert.issue_date else None,
+            "page": alert.page,
+            "title": alert.title,
+            "url": alert.story_url,
+        },
+        "snippet": alert.snippet,
+        "figures": alert.figures,
+        "change": alert.change or None,
+        "created_at": _iso(alert.created_at),
+        "dedupe_key": alert.dedupe_key,
+    }
+
+
+def webhook_body(alerts: list[Alert], event: str, key: str, names: dict[str, str] | None = None) -> bytes:
+    payload = {
+        "schema": SCHEMA,
+        "event": event,
+        "idempotency_key": key,
+        "sent_at": _iso(datetime.now(UTC)),
+        "alerts": [alert_dict(a, names) for a in alerts],
+    }
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def subject(alerts: list[Alert], names: dict[str, str] | None = None) -> str:
+    if len(alerts) == 1:
+        alert = alerts[0]
+        watch = (names or {}).get(alert.watch_id or "", alert.watch_id or "")
+        return f"[szwatch] {RULE_LABEL.get(alert.rule, alert.rule)}: {watch} — {alert.title or ''}".strip(" —")
+    return f"[szwatch] {len(alerts)} alerts / {len(alerts)}条提醒"
+
+
+def text_body(alerts: list[Alert], names: dict[str, str] | None = None) -> str:
+    blocks = []
+    for watch, group in _by_watch(alerts, names).items():
+        lines = [f"== {watch} =="]
+        for alert in group:
+            lines.append(f"{RULE_LABEL.get(alert.rule, alert.rule)}  {alert.issue_date or ''} {alert.page or ''} "
+                         f"{alert.title or ''}".rstrip())  # fmt: skip
+            lines.append(f"  {alert.snippet}")
+            if alert.change:
+                lines.append(f"  {_change_text(alert.change)}")
+            if alert.story_url:
+                lines.append(f"  {alert.story_url}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def html_body(alerts: list[Alert], names: dict[str, str] | None = None) -> str:
+    """Every piece of article text is escaped: the paper's text must never become markup in a mail client."""
+    parts = ['<html><body style="font-family:sans-serif">']
+    for watch, group in _by_watch(alerts, names).items():
+        parts.append(f"<h3>{escape(watch)}</h3><ul>")
+        for alert in group:
+            title = escape(alert.title or "")
+            link = f'<a href="{escape(alert.story_url, quote=True)}">{title}</a>' if alert.story_url else title
+            marked = escape(alert.snippet).replace("【", "<mark>").replace("】", "</mark>")
+            change = f"<br><small>{escape(_change_text(alert.change))}</small>" if alert.change else ""
+            parts.append(f"<li><b>{escape(RULE_LABEL.get(alert.rule, alert.rule))}</b> "
+                         f"{escape(str(alert.issue_date or ''))} {escape(alert.page or '')} {link}"
+                         f"<br>{marked}{change}</li>")  # fmt: skip
+        parts.append("</ul>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def email_message(alerts: list[Alert], sender: str, to: tuple[str, ...], key: str,
+                  names: dict[str, str] | None = None) -> EmailMessage:  # fmt: skip
+    message = EmailMessage()
+    message["Subject"] = subject(alerts, names)
+    message["From"] = sender
+    message["To"] = ", ".join(to)
+    message["Date"] = format_datetime(datetime.now(SHANGHAI))
+    message["Message-ID"] = f"<{key}@szwatch>" if key else make_msgid(domain="szwatch")
+    message["X-Szwatch-Idempotency-Key"] = key
+    message.set_content(text_body(alerts, names), charset="utf-8")
+    message.add_alternative(html_body(alerts, names), subtype="html", charset="utf-8")
+    return message
+
+
+def _by_watch(alerts: list[Alert], names: dict[str, str] | None) -> dict[str, list[Alert]]:
+    grouped: dict[str, list[Alert]] = {}
+    for alert in alerts:
+        watch = (names or {}).get(alert.watch_id or "", alert.watch_id or "operator")
+        grouped.setdefault(watch, []).append(alert)
+    return grouped
+
+
+def _change_text(change: dict[str, Any]) -> str:
+    before, after = change.get("before"), change.get("after")
+    previous = change.get("previous") or {}
+    source = " ".join(str(previous.get(k) or "") for k in ("issue_date", "title", "url")).strip()
+    return f"{change.get('field')}: {_short(before)} → {_short(after)} (earlier: {source})"
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict):
+        parts = [f"{value.get('value'):g}{value.get('unit', '')}" if value.get("value") is not None else "",
+                 f"{value.get('growth_pct'):+g}%" if value.get("growth_pct") is not None else ""]  # fmt: skip
+        return " ".join(p for p in parts if p) or "—"
+    return str(value)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds")
