@@ -22,10 +22,14 @@ from sqlalchemy.engine import Engine
 from szwatch.crawler.profile import ProfileError
 from szwatch.crawler.run import CrawlReport, CrawlRequest, CrawlUsageError, crawl, date_range
 from szwatch.logs import configure_logging
-from szwatch.monitor import render
+from szwatch.monitor import messages, render
+from szwatch.monitor.deliver import deliver_due, notify_test
 from szwatch.monitor.detect import detect, preview_watch
 from szwatch.monitor.export import FORMATS, write_rows
+from szwatch.monitor.operator import crawl_run_alert
+from szwatch.monitor.settings import SettingsError, load_settings
 from szwatch.monitor.watchlist import Watchlist, WatchlistError, load_watchlist, parse_watchlist
+from szwatch.store import alerts as store_alerts
 from szwatch.store import articles, detections
 from szwatch.store.db import open_store, session_scope
 from szwatch.store.errors import StoreError
@@ -43,6 +47,26 @@ def db_option(func: F) -> F:
 
 def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(func)
+
+
+def config_option(func: F) -> F:
+    return click.option(
+        "--config", "config_path", envvar="SZWATCH_CONFIG", type=click.Path(dir_okay=False),
+        help="Settings TOML (default: config/settings.toml or settings.toml if present).",
+    )(func)  # fmt: skip
+
+
+def watchlist_option(func: F) -> F:
+    return click.option(
+        "--watchlist", "watchlist_path", envvar="SZWATCH_WATCHLIST", type=click.Path(dir_okay=False),
+        help="Watchlist TOML (default: ./watchlist.toml if present, else the bundled example).",
+    )(func)  # fmt: skip
+
+
+def _watchlist(path: str | None) -> Watchlist:
+    if path is None and Path("watchlist.toml").is_file():
+        path = "watchlist.toml"
+    return load_watchlist(path)
 
 
 class Day(click.ParamType):
@@ -84,11 +108,12 @@ def cli(log_json: bool, quiet: bool, db_url: str | None) -> None:
 @click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests (polite default: 2).")
 @click.option("--concurrency", type=click.IntRange(min=1), help="Requests at once per host (default: 2).")
 @db_option
+@config_option
 @json_option
 def crawl_command(
     latest: bool, dates: tuple[date, ...], start: date | None, end: date | None, base_url: str | None,
     refresh: bool, profile: str | None, delay: float | None, concurrency: int | None, db_url: str | None,
-    as_json: bool,
+    config_path: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Fetch issues into the store: the latest, given dates, or a range.
 
@@ -103,7 +128,10 @@ def crawl_command(
         latest=latest, dates=tuple(sorted(set(wanted))), base_url=base_url, refresh=refresh, profile=profile,
         delay=delay, concurrency=concurrency,
     )  # fmt: skip
-    report = crawl(request, _store(db_url))
+    settings = load_settings(config_path)
+    engine = _store(db_url)
+    report = crawl(request, engine)
+    crawl_run_alert(engine, settings, report.run_id)
     _finish_crawl(report, as_json)
 
 
@@ -153,31 +181,22 @@ def export_articles(fmt: str, output: Any, db_url: str | None) -> None:
     click.echo(f"exported {count} articles", err=True)
 
 
-def watchlist_option(func: F) -> F:
-    return click.option(
-        "--watchlist", "watchlist_path", envvar="SZWATCH_WATCHLIST", type=click.Path(dir_okay=False),
-        help="Watchlist TOML (default: ./watchlist.toml if present, else the bundled example).",
-    )(func)  # fmt: skip
-
-
-def _watchlist(path: str | None) -> Watchlist:
-    if path is None and Path("watchlist.toml").is_file():
-        path = "watchlist.toml"
-    return load_watchlist(path)
-
-
 @cli.command("detect")
 @watchlist_option
 @click.option("--rescan", is_flag=True, help="Re-evaluate every stored story (after the watchlist changed).")
 @db_option
+@config_option
 @json_option
-def detect_command(watchlist_path: str | None, rescan: bool, db_url: str | None, as_json: bool) -> None:
-    """Match new stories against the watchlist; store mentions and indicator figures.
+def detect_command(
+    watchlist_path: str | None, rescan: bool, db_url: str | None, config_path: str | None, as_json: bool
+) -> None:
+    """Match new stories against the watchlist; store mentions, figures, and alerts with their deliveries.
 
     Example: szwatch detect --watchlist my-watchlist.toml
     """
     watchlist = _watchlist(watchlist_path)
-    report = detect(_store(db_url), watchlist, rescan=rescan)
+    settings = load_settings(config_path)
+    report = detect(_store(db_url), watchlist, rescan=rescan, routes=settings.routes)
     click.echo(json.dumps(asdict(report), ensure_ascii=False) if as_json else render.detect_summary(report))
 
 
@@ -284,6 +303,75 @@ def export_indicators(fmt: str, output: Any, db_url: str | None) -> None:
     click.echo(f"exported {count} indicator figures", err=True)
 
 
+@cli.group("alerts", invoke_without_command=True)
+@click.option("--status", type=click.Choice(["pending", "sent", "failed"]), help="Only alerts with such deliveries.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@db_option
+@json_option
+@click.pass_context
+def alerts_group(ctx: click.Context, status: str | None, limit: int, db_url: str | None, as_json: bool) -> None:
+    """Alerts raised, newest first, with the state of each delivery.
+
+    Example: szwatch alerts --status failed
+    """
+    if ctx.invoked_subcommand:
+        return
+    with session_scope(_store(db_url)) as session:
+        rows = store_alerts.list_alerts(session, status, limit)
+    if as_json:
+        for alert, deliveries in rows:
+            data = messages.alert_dict(alert)
+            data["deliveries"] = [render.delivery_dict(d) for d in deliveries]
+            click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    click.echo(render.alerts_table(rows) if rows else "no alerts")
+
+
+@alerts_group.command("retry")
+@click.argument("alert_id", type=int)
+@db_option
+def alerts_retry(alert_id: int, db_url: str | None) -> None:
+    """Queue an alert's failed deliveries again (they go out with the next `szwatch deliver`).
+
+    Example: szwatch alerts retry 42
+    """
+    with session_scope(_store(db_url)) as session:
+        count = store_alerts.retry_alert(session, alert_id)
+    if not count:
+        raise click.ClickException(f"alert {alert_id} has no failed delivery")
+    click.echo(f"{count} delivery(ies) of alert {alert_id} queued again")
+
+
+@cli.command("deliver")
+@watchlist_option
+@db_option
+@config_option
+def deliver_command(watchlist_path: str | None, db_url: str | None, config_path: str | None) -> None:
+    """Send the deliveries that are due now; exit 1 if any failed for good.
+
+    Example: szwatch deliver
+    """
+    settings = load_settings(config_path)
+    names = {w.id: w.name for w in _watchlist(watchlist_path).watches}
+    report = deliver_due(_store(db_url), settings, names)
+    click.echo(render.delivery_summary(report))
+    sys.exit(1 if report.failed else 0)
+
+
+@cli.command("notify-test")
+@click.argument("channel")
+@config_option
+def notify_test_command(channel: str, config_path: str | None) -> None:
+    """Send a test message through one channel and report the server's answer.
+
+    Example: szwatch notify-test team-mail
+    """
+    result = notify_test(load_settings(config_path), channel)
+    if not result.ok:
+        raise click.ClickException(f"{channel}: {result.outcome}: {result.detail}")
+    click.echo(f"{channel}: sent ({result.detail})")
+
+
 @cli.command("demo")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("szwatch-demo"),
               show_default=True, help="Where the replica and the demo database go (replaced each run).")  # fmt: skip
@@ -314,6 +402,6 @@ def main() -> None:
     except click.ClickException as exc:
         click.echo(f"szwatch: error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
-    except (CrawlUsageError, ProfileError, StoreError, WatchlistError) as exc:
+    except (CrawlUsageError, ProfileError, StoreError, WatchlistError, SettingsError) as exc:
         click.echo(f"szwatch: error: {exc}", err=True)
         sys.exit(2)

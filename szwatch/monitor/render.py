@@ -6,10 +6,12 @@ from dataclasses import asdict
 from typing import Any
 
 from szwatch.crawler.run import CrawlReport
+from szwatch.monitor.deliver import DeliveryReport
 from szwatch.monitor.detect import DetectReport
 from szwatch.monitor.match import Hit
 from szwatch.monitor.watchlist import Watchlist
 from szwatch.store.detections import Story
+from szwatch.store.models import Alert, AlertDelivery
 from szwatch.store.search import Hit as SearchHit
 from szwatch.store.text import snippet
 
@@ -140,3 +142,31 @@ def _growth(row: dict[str, Any]) -> str:
     if row["growth_pct"] is None:
         return "—"
     return f"{row['growth_pct']:+g}{'pp' if row['relative'] else '%'}"
+
+
+def delivery_dict(delivery: AlertDelivery) -> dict[str, Any]:
+    return {
+        "channel": delivery.channel, "mode": delivery.mode, "status": delivery.status, "attempts": delivery.attempts,
+        "next_attempt_at": delivery.next_attempt_at.isoformat(), "last_error": delivery.last_error,
+        "idempotency_key": delivery.idempotency_key,
+        "sent_at": delivery.sent_at.isoformat() if delivery.sent_at else None,
+    }  # fmt: skip
+
+
+def alerts_table(rows: list[tuple[Alert, list[AlertDelivery]]]) -> str:
+    lines = []
+    for alert, deliveries in rows:
+        states = ", ".join(
+            f"{d.channel}:{d.status}" + (f"({d.attempts})" if d.attempts > 1 else "") for d in deliveries
+        )
+        lines.append(f"#{alert.id:<5} {alert.rule:<15} {alert.watch_id or alert.audience:<24} "
+                     f"{alert.issue_date or ''} {alert.title or ''}  [{states or 'no route'}]")  # fmt: skip
+        lines.append(f"       {alert.snippet.splitlines()[0] if alert.snippet else ''}")
+        failed = [d for d in deliveries if d.status == "failed" or (d.last_error and d.status == "pending")]
+        lines.extend(f"       {d.channel}: {d.last_error}" for d in failed if d.last_error)
+    return "\n".join(lines)
+
+
+def delivery_summary(report: DeliveryReport) -> str:
+    head = f"deliver: {report.sent} sent, {report.retried} to retry, {report.failed} failed"
+    return "\n".join([head, *(f"  {line}" for line in report.lines)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
 from szwatch.store.models import Alert, AlertDelivery, Article, DetectRun, Issue, Observation, ProjectFact, utcnow
 
@@ -92,16 +92,13 @@ def list_alerts(
 
 
 def due_deliveries(session: Session, now: datetime, limit: int = 200) -> list[AlertDelivery]:
-    """Pending deliveries whose time has come; digests only once their detection run has finished."""
+    """Pending deliveries whose time has come: up to ``limit`` instant ones, and every row of each digest
+    whose detection run has finished (a digest goes out whole, as one message)."""
+    due = (AlertDelivery.status == "pending", AlertDelivery.next_attempt_at <= now)
+    instant = select(AlertDelivery).where(*due, AlertDelivery.mode == "instant").order_by(col(AlertDelivery.id))
     finished = select(DetectRun.id).where(col(DetectRun.finished_at).is_not(None))
-    stmt = (
-        select(AlertDelivery)
-        .where(AlertDelivery.status == "pending", AlertDelivery.next_attempt_at <= now)
-        .where(or_(AlertDelivery.mode == "instant", col(AlertDelivery.batch).in_(finished)))
-        .order_by(col(AlertDelivery.id))
-        .limit(limit)
-    )
-    return list(session.exec(stmt).all())
+    digest = select(AlertDelivery).where(*due, AlertDelivery.mode == "digest", col(AlertDelivery.batch).in_(finished))
+    return list(session.exec(instant.limit(limit)).all()) + list(session.exec(digest).all())
 
 
 def alerts_by_id(session: Session, ids: Sequence[int]) -> dict[int, Alert]:

@@ -1,0 +1,39 @@
+"""Operator alerts: the crawler's troubles go to the operator's channel, not to the users'."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from szwatch.monitor.rules import delivery_for
+from szwatch.monitor.settings import Settings
+from szwatch.store import alerts as store_alerts
+from szwatch.store import runs
+from szwatch.store.db import session_scope
+from szwatch.store.models import Alert
+
+MAX_LISTED = 10
+
+
+def crawl_run_alert(engine: Engine, settings: Settings, run_id: int) -> Alert | None:
+    """One alert for a crawl run that did not end well (once per run), delivered to ``operator.channel``."""
+    with session_scope(engine) as session:
+        run = runs.get_run(session, run_id)
+        if run is None or run.status == "ok":
+            return None
+        key = f"operator|crawl|{run_id}"
+        if store_alerts.known_keys(session, [key]):
+            return None
+        problems = runs.problems_of(session, run_id)
+        rule = "site_unreachable" if run.status == "unreachable" else "crawl_problems"
+        lines = [f"{p.kind} {p.url} {p.detail}" for p in problems[:MAX_LISTED]]
+        if len(problems) > MAX_LISTED:
+            lines.append(f"… and {len(problems) - MAX_LISTED} more")
+        summary = f"crawl run {run_id} at {run.base_url}: {run.status}" + (f" ({run.error})" if run.error else "")
+        listed = [{"kind": p.kind, "url": p.url} for p in problems[:MAX_LISTED]]
+        alert = Alert(dedupe_key=key, rule=rule, audience="operator", crawl_run_id=run_id, title=summary,
+                      snippet="\n".join(lines) or summary, figures=listed)  # fmt: skip
+        session.add(alert)
+        session.flush()
+        if settings.operator_channel:
+            session.add(delivery_for(alert, settings.operator_channel))
+        return alert
