@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from szwatch.crawler.replica.build import Manifest, build_replica
 from szwatch.crawler.replica.server import ReplicaServer
 from szwatch.crawler.run import CrawlReport, CrawlRequest, crawl
+from szwatch.monitor.sinks import MailCatcher, WebhookReceiver
 from szwatch.store.db import open_store
 
 PG_URL = os.environ.get("SZWATCH_TEST_PG")
@@ -73,3 +74,18 @@ def crawl_site(engine: Engine, site: ReplicaServer, **options: object) -> CrawlR
     settings: dict[str, object] = {"delay": 0, "concurrency": 8, "timeout": 3, "retries": 2}
     settings.update(options)
     return crawl(CrawlRequest(base_url=site.url, **settings), engine)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def webhook() -> Iterator[WebhookReceiver]:
+    """A real HTTP endpoint on localhost that records what it receives and answers as told."""
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def mail() -> Iterator[MailCatcher]:
+    """A real SMTP server (aiosmtpd) on localhost; stop() and start() take it down and up."""
+    catcher = MailCatcher().start()
+    yield catcher
+    catcher.stop()

@@ -1,0 +1,45 @@
+"""Settings are checked at start: every mistake names the file, the key and its line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from szwatch.monitor.settings import SettingsError, load_settings
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "szwatch" / "config" / "settings.example.toml"
+ENV = {"SZWATCH_SMTP_PASSWORD": "pw", "SZWATCH_WEBHOOK_SECRET": "secret"}
+
+
+def test_example_settings_load_with_secrets_from_the_environment():
+    settings = load_settings(EXAMPLE, ENV)
+    mail, hook = settings.channel("team-mail"), settings.channel("team-hook")
+    assert mail.password == "pw" and hook.secret == "secret"  # type: ignore[union-attr]
+    assert "pw" not in repr(mail) and "secret" not in repr(hook)
+    assert [r.mode for r in settings.routes] == ["instant", "digest"] and settings.operator_channel == "team-mail"
+    assert settings.routes[0].accepts("new_mention", "zhongmei-olefin", ("能源",))
+    assert not settings.routes[0].accepts("new_mention", "jidayuan-hsr", ("交通",))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('port = 587', 'prot = 587', r"settings.toml:14: channel.prot: unknown key"),
+        ('mode = "digest"', 'mode = "weekly"', r"settings.toml:\d+: route.mode: 'instant' or 'digest'"),
+        ('channel = "team-hook"\ntags', 'channel = "nobody"\ntags', r"route.channel: no channel named 'nobody'"),
+        ('security = "starttls"', 'security = "tls"', r"channel.security: one of none, starttls, ssl"),
+    ],
+)
+def test_bad_settings_name_key_and_line(tmp_path: Path, old: str, new: str, message: str):
+    path = tmp_path / "settings.toml"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(SettingsError, match=message):
+        load_settings(path, ENV)
+
+
+def test_missing_secret_is_named():
+    with pytest.raises(SettingsError, match="SZWATCH_WEBHOOK_SECRET is not set"):
+        load_settings(EXAMPLE, {"SZWATCH_SMTP_PASSWORD": "pw"})
