@@ -2,8 +2,8 @@
 
 The crawler stores it and the matcher searches it, so both sides must agree on it; that is why it lives in
 the store, which everything else may import. OCR and the paper's CMS leave full-width and non-breaking
-spaces, line breaks and stray spaces inside Chinese words (``固 定 资 产 投 资``, ``872.6 亿元``); none of
-them carry meaning in Chinese text, so they are removed there and kept between Latin words.
+spaces, line breaks and stray spaces inside Chinese words and numbers (``固 定 资 产 投 资``, ``872.6 亿元``,
+``3 6.2%``); none of them carry meaning in Chinese text, so they are removed there and kept between Latin words.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ _SPACES = re.compile(r"[\s\u00a0\u3000\u2002-\u200a\u202f\u205f]+")
 _CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f\u2014\u2026\u2018\u2019\u201c\u201d\u00b7"
 _GAP_AFTER_CJK = re.compile(rf"(?<=[{_CJK}]) (?=\S)")
 _GAP_BEFORE_CJK = re.compile(rf"(?<=\S) (?=[{_CJK}])")
-_GAP_IN_DECIMAL = re.compile(r"(?<=\d) ?([.%]) ?(?=\d)|(?<=\d) (?=%)")
+_GAP_IN_NUMBER = re.compile(r"(?<=\d) ?([.%]) ?(?=\d)|(?<=\d) (?=[%\d])")
 
 
 def normalize(text: str) -> str:
@@ -32,7 +32,7 @@ def normalize(text: str) -> str:
     text = _SPACES.sub(" ", text).strip()
     text = _GAP_AFTER_CJK.sub("", text)
     text = _GAP_BEFORE_CJK.sub("", text)
-    return _GAP_IN_DECIMAL.sub(lambda m: m.group(1) or "", text)
+    return _GAP_IN_NUMBER.sub(lambda m: m.group(1) or "", text)
 
 
 def normalize_paragraphs(paragraphs: list[str]) -> list[str]:

@@ -25,3 +25,10 @@ def test_precision_and_recall_floors():
     assert result.observations.precision >= 0.95, report
     assert result.observations.recall >= 0.9, report
     assert result.period_agree >= 0.95 and result.scope_agree >= 0.95
+
+
+def test_held_out_set_written_apart_from_the_code():
+    result = evaluate(load_cases(CASES.with_name("detect_holdout.toml")), load_watchlist())
+    report = "\n".join(result.mentions.errors + result.observations.errors)
+    assert result.mentions.precision >= 0.9 and result.mentions.recall >= 0.9, report
+    assert result.observations.precision >= 0.9 and result.observations.recall >= 0.85, report

@@ -15,6 +15,15 @@ from szwatch.monitor.channels.base import FAILED, RETRY, SENT, SendResult
 from szwatch.monitor.settings import WebhookChannel
 
 USER_AGENT = "szwatch-webhook/1"
+_client: httpx.Client | None = None
+
+
+def _shared_client() -> httpx.Client:
+    """One client per process: building one (and its TLS context) per message cost more than the POST."""
+    global _client
+    if _client is None:
+        _client = httpx.Client(follow_redirects=False)
+    return _client
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -32,7 +41,7 @@ def send(channel: WebhookChannel, body: bytes, key: str, event: str) -> SendResu
     if channel.secret:
         headers["X-Szwatch-Signature"] = signature(channel.secret, body)
     try:
-        response = httpx.post(channel.url, content=body, headers=headers, timeout=channel.timeout)
+        response = _shared_client().post(channel.url, content=body, headers=headers, timeout=channel.timeout)
     except httpx.HTTPError as exc:
         return SendResult(RETRY, f"{type(exc).__name__}: {exc}")
     answer = f"HTTP {response.status_code}: {response.text[:200]}".strip()
