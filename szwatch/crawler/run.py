@@ -13,6 +13,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -25,6 +27,7 @@ from szwatch.store import runs
 from szwatch.store.db import session_scope
 
 WORKER_DB_ENV = "SZWATCH_WORKER_DB"
+STOP_GRACE = 15.0
 
 
 class CrawlUsageError(ValueError):
@@ -83,8 +86,12 @@ def date_range(start: date, end: date) -> tuple[date, ...]:
     return tuple(start + timedelta(days=i) for i in range((end - start).days + 1))
 
 
-def crawl(request: CrawlRequest, engine: Engine) -> CrawlReport:
-    """Crawl as requested into the store behind ``engine``; never raises for site trouble."""
+def crawl(request: CrawlRequest, engine: Engine, stop: threading.Event | None = None) -> CrawlReport:
+    """Crawl as requested into the store behind ``engine``; never raises for site trouble.
+
+    Setting ``stop`` (the daemon's shutdown) asks the child to finish gracefully: Scrapy stops scheduling,
+    the pipeline records what it has and closes the run; after ``STOP_GRACE`` seconds it is killed.
+    """
     if not request.latest and not request.dates:
         raise CrawlUsageError("nothing to crawl: give --latest, --date or --from/--to")
     profile = load_profile(request.profile)  # a bad profile is the caller's error, raised before any run
@@ -92,21 +99,39 @@ def crawl(request: CrawlRequest, engine: Engine) -> CrawlReport:
     with session_scope(engine) as session:
         run_id = runs.start_run(session, request.mode, base_url, json.loads(request.to_json())).id or 0
     logger.info("crawl run {} started: {} at {}", run_id, request.mode, base_url)
-    error = _run_worker(run_id, request, engine.url.render_as_string(hide_password=False))
+    error = _run_worker(run_id, request, engine.url.render_as_string(hide_password=False), stop)
     if error:
         with session_scope(engine) as session:
             runs.fail_run(session, run_id, error)
     return report_of(engine, run_id)
 
 
-def _run_worker(run_id: int, request: CrawlRequest, db_url: str) -> str | None:
+def _run_worker(run_id: int, request: CrawlRequest, db_url: str, stop: threading.Event | None) -> str | None:
     command = [sys.executable, "-m", "szwatch.crawler.worker", str(run_id), request.to_json()]
     env = {**os.environ, WORKER_DB_ENV: db_url}  # not on the command line, where ps shows passwords
+    child = subprocess.Popen(command, env=env)
+    deadline = time.monotonic() + request.time_limit if request.time_limit else None
+    while True:
+        try:
+            code = child.wait(timeout=0.2)
+            return None if code == 0 else f"crawler process exited with code {code}"
+        except subprocess.TimeoutExpired:
+            pass
+        if stop is not None and stop.is_set():
+            _end(child)
+            return "crawl stopped because szwatch is shutting down"
+        if deadline is not None and time.monotonic() > deadline:
+            _end(child)
+            return f"crawl exceeded its time limit of {request.time_limit:.0f}s and was stopped"
+
+
+def _end(child: subprocess.Popen[bytes]) -> None:
+    child.terminate()
     try:
-        finished = subprocess.run(command, timeout=request.time_limit, check=False, env=env)
+        child.wait(timeout=STOP_GRACE)
     except subprocess.TimeoutExpired:
-        return f"crawl exceeded its time limit of {request.time_limit:.0f}s and was stopped"
-    return None if finished.returncode == 0 else f"crawler process exited with code {finished.returncode}"
+        child.kill()
+        child.wait()
 
 
 def report_of(engine: Engine, run_id: int) -> CrawlReport:

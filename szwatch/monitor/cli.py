@@ -21,13 +21,15 @@ from sqlalchemy.engine import Engine
 
 from szwatch.crawler.profile import ProfileError
 from szwatch.crawler.run import CrawlReport, CrawlRequest, CrawlUsageError, crawl, date_range
-from szwatch.logs import configure_logging
+from szwatch.logs import add_file_log, configure_logging
 from szwatch.monitor import messages, render
+from szwatch.monitor.daemon import Daemon, DaemonAlreadyRunningError
 from szwatch.monitor.deliver import deliver_due, notify_test
 from szwatch.monitor.detect import detect, preview_watch
 from szwatch.monitor.export import FORMATS, write_rows
+from szwatch.monitor.health import assess
 from szwatch.monitor.operator import crawl_run_alert
-from szwatch.monitor.settings import SettingsError, load_settings
+from szwatch.monitor.settings import SettingsError, load_settings, masked
 from szwatch.monitor.watchlist import Watchlist, WatchlistError, load_watchlist, parse_watchlist
 from szwatch.store import alerts as store_alerts
 from szwatch.store import articles, detections
@@ -370,6 +372,60 @@ def notify_test_command(channel: str, config_path: str | None) -> None:
     if not result.ok:
         raise click.ClickException(f"{channel}: {result.outcome}: {result.detail}")
     click.echo(f"{channel}: sent ({result.detail})")
+
+
+@cli.command("run")
+@watchlist_option
+@db_option
+@config_option
+@click.option("--log-file", help="Rotating log file (default: [daemon] log_file).")
+def run_command(watchlist_path: str | None, db_url: str | None, config_path: str | None, log_file: str | None) -> None:
+    """Run the daemon: scheduled crawls, detection, delivery and health checks, until SIGTERM/SIGINT.
+
+    Example: szwatch run --config config/settings.toml
+    """
+    settings = load_settings(config_path)
+    add_file_log(log_file or settings.daemon.log_file)
+    watchlist = _watchlist(watchlist_path or settings.daemon.watchlist or None)
+    try:
+        Daemon(_store(db_url), settings, watchlist).run()
+    except DaemonAlreadyRunningError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@cli.command("status")
+@db_option
+@config_option
+@json_option
+def status_command(db_url: str | None, config_path: str | None, as_json: bool) -> None:
+    """Last crawl, newest issue, deliveries, the daemon's next runs, health; exit 1 when unhealthy.
+
+    Example: szwatch status --json
+    """
+    settings = load_settings(config_path)
+    health = assess(_store(db_url), settings.daemon)
+    if as_json:
+        data = asdict(health)
+        data["checked_at"], data["healthy"] = health.checked_at.isoformat(), health.healthy
+        click.echo(json.dumps(data, ensure_ascii=False, default=str))
+    else:
+        click.echo(render.status_text(health))
+    sys.exit(0 if health.healthy else 1)
+
+
+@cli.group("config")
+def config_group() -> None:
+    """Inspect the settings."""
+
+
+@config_group.command("show")
+@config_option
+def config_show(config_path: str | None) -> None:
+    """The effective settings (file + SZWATCH_* environment), secrets masked.
+
+    Example: szwatch config show
+    """
+    click.echo(json.dumps(masked(load_settings(config_path)), ensure_ascii=False, indent=2))
 
 
 @cli.command("demo")

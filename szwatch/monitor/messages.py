@@ -25,6 +25,8 @@ RULE_LABEL = {
     "project_update": "项目进展 project update",
     "crawl_problems": "抓取问题 crawl problems",
     "site_unreachable": "网站无法访问 site unreachable",
+    "health": "运行异常 health",
+    "health_recovered": "已恢复 recovered",
     "test": "测试 test",
 }
 

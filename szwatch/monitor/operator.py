@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from szwatch.monitor.rules import delivery_for
 from szwatch.monitor.settings import Settings
@@ -37,3 +40,28 @@ def crawl_run_alert(engine: Engine, settings: Settings, run_id: int) -> Alert | 
         if settings.operator_channel:
             session.add(delivery_for(alert, settings.operator_channel))
         return alert
+
+
+def health_alerts(engine: Engine, settings: Settings, conditions: dict[str, str], today: date) -> list[Alert]:
+    """One operator alert per unhealthy condition per day while it lasts, and one notice when it recovers."""
+    raised: list[Alert] = []
+    with session_scope(engine) as session:
+        for condition, why in conditions.items():
+            key = f"health|{condition}|{today.isoformat()}"
+            if not store_alerts.known_keys(session, [key]):
+                raised.append(_operator_alert(session, settings, key, "health", condition, why))
+        for condition, last in store_alerts.latest_health(session).items():
+            if last.rule == "health" and condition not in conditions:
+                key = f"health|{condition}|recovered|{last.id}"
+                raised.append(_operator_alert(session, settings, key, "health_recovered", condition,
+                                              f"recovered: {last.title}"))  # fmt: skip
+    return raised
+
+
+def _operator_alert(session: Session, settings: Settings, key: str, rule: str, condition: str, text: str) -> Alert:
+    alert = Alert(dedupe_key=key, rule=rule, audience="operator", watch_id=condition, title=text, snippet=text)
+    session.add(alert)
+    session.flush()
+    if settings.operator_channel:
+        session.add(delivery_for(alert, settings.operator_channel))
+    return alert

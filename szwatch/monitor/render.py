@@ -8,6 +8,7 @@ from typing import Any
 from szwatch.crawler.run import CrawlReport
 from szwatch.monitor.deliver import DeliveryReport
 from szwatch.monitor.detect import DetectReport
+from szwatch.monitor.health import Health
 from szwatch.monitor.match import Hit
 from szwatch.monitor.watchlist import Watchlist
 from szwatch.store.detections import Story
@@ -170,3 +171,22 @@ def alerts_table(rows: list[tuple[Alert, list[AlertDelivery]]]) -> str:
 def delivery_summary(report: DeliveryReport) -> str:
     head = f"deliver: {report.sent} sent, {report.retried} to retry, {report.failed} failed"
     return "\n".join([head, *(f"  {line}" for line in report.lines)])
+
+
+def status_text(health: Health) -> str:
+    crawl = health.last_crawl
+    daemon = health.daemon
+    lines = [
+        f"health      {'ok' if health.healthy else 'UNHEALTHY'}",
+        "last crawl  " + (f"#{crawl['id']} {crawl['status']} at {crawl['started_at']} "
+                           f"({crawl['articles_new'] or 0} new articles, {crawl['problems']} problems)"
+                           if crawl else "none yet"),
+        f"newest      issue {health.newest_issue or '—'} (complete: {health.newest_complete_issue or '—'})",
+        "deliveries  " + (", ".join(f"{k} {v}" for k, v in sorted(health.deliveries.items())) or "none"),
+        "daemon      " + (f"{daemon['holder']} ({'alive' if daemon['alive'] else 'lease expired'} until "
+                           f"{daemon['expires_at']})" if daemon else "never ran on this database"),
+    ]  # fmt: skip
+    for job, when in ((daemon or {}).get("next_runs") or {}).items():
+        lines.append(f"  next {job:<9} {when}")
+    lines.extend(f"problem     {name}: {why}" for name, why in health.conditions.items())
+    return "\n".join(lines)

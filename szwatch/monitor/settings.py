@@ -77,12 +77,39 @@ class DeliveryPolicy:
 
 
 @dataclass(frozen=True)
+class DaemonSettings:
+    """When the daemon crawls, how long it waits for trouble before saying so. Times are Asia/Shanghai."""
+
+    base_url: str = ""  # empty: the source profile's (the real site)
+    profile: str = ""
+    watchlist: str = ""
+    poll_every_minutes: float = 20.0
+    poll_start: str = "05:30"
+    poll_end: str = "11:00"
+    publishing_days: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)  # Monday = 0; a 404 on a day off costs one request
+    catch_up_days: int = 14
+    crawl_timeout_minutes: float = 30.0
+    crawl_delay_seconds: float = -1.0  # negative: the profile's polite default
+    crawl_concurrency: int = 0  # 0: the profile's default
+    health_every_minutes: float = 10.0
+    no_issue_by: str = "12:00"
+    unreachable_after_minutes: float = 120.0
+    layout_problem_runs: int = 2
+    lease_seconds: float = 60.0
+    log_file: str = "logs/szwatch.log"
+
+
+DAEMON_KEYS = {f.name for f in DaemonSettings.__dataclass_fields__.values()}
+
+
+@dataclass(frozen=True)
 class Settings:
     path: Path | None = None
     channels: tuple[Channel, ...] = ()
     routes: tuple[Route, ...] = ()
     operator_channel: str | None = None
     delivery: DeliveryPolicy = DeliveryPolicy()
+    daemon: DaemonSettings = DaemonSettings()
 
     def channel(self, name: str) -> Channel | None:
         return next((c for c in self.channels if c.name == name), None)
@@ -93,22 +120,39 @@ def load_settings(path: Path | str | None = None, env: dict[str, str] | None = N
     env = dict(os.environ if env is None else env)
     chosen = Path(path) if path else Path(env["SZWATCH_CONFIG"]) if env.get("SZWATCH_CONFIG") else None
     chosen = chosen or next((p for p in DEFAULT_PATHS if p.is_file()), None)
-    if chosen is None:
-        return Settings()
+    text = ""
     try:
-        text = chosen.read_text(encoding="utf-8")
+        text = chosen.read_text(encoding="utf-8") if chosen else ""
         data = tomllib.loads(text)
     except OSError as exc:
         raise SettingsError(chosen, "(file)", exc.strerror or str(exc)) from exc
     except tomllib.TOMLDecodeError as exc:
         at = re.search(r"at line (\d+)", str(exc))
         raise SettingsError(chosen, "(syntax)", str(exc), int(at.group(1)) if at else None) from exc
-    return parse_settings(data, env, chosen, text)
+    return parse_settings(_with_env_overrides(data, env), env, chosen, text)
+
+
+def _with_env_overrides(data: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    """``SZWATCH_DAEMON__POLL_EVERY_MINUTES=5`` sets ``[daemon] poll_every_minutes = 5`` (value read as TOML,
+    else as a string): how a container or a systemd unit adjusts the file without editing it."""
+    merged = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
+    for variable, raw in env.items():
+        if not variable.startswith("SZWATCH_") or "__" not in variable:
+            continue
+        section, _, key = variable[len("SZWATCH_") :].lower().partition("__")
+        if section not in ("daemon", "delivery", "operator"):
+            continue
+        try:
+            value = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw
+        merged.setdefault(section, {})[key] = value
+    return merged
 
 
 def parse_settings(data: dict[str, Any], env: dict[str, str], path: Path | None = None, text: str = "") -> Settings:
     reader = _Reader(path, text)
-    reader.only(data, {"channel", "route", "operator", "delivery"}, "")
+    reader.only(data, {"channel", "route", "operator", "delivery", "daemon"}, "")
     channels = tuple(_channel(reader, raw, env) for raw in data.get("channel", []))
     names = [c.name for c in channels]
     for name in names:
@@ -122,7 +166,41 @@ def parse_settings(data: dict[str, Any], env: dict[str, str], path: Path | None 
     delivery_raw = data.get("delivery", {})
     reader.only(delivery_raw, {"poll_seconds", "max_attempts", "backoff_seconds", "backoff_max_seconds"}, "delivery")
     delivery = DeliveryPolicy(**{k: reader.number(delivery_raw, k, "delivery") for k in delivery_raw})
-    return Settings(path, channels, routes, operator.get("channel"), delivery)
+    return Settings(path, channels, routes, operator.get("channel"), delivery, _daemon(reader, data.get("daemon", {})))
+
+
+def _daemon(reader: _Reader, raw: dict[str, Any]) -> DaemonSettings:
+    reader.only(raw, DAEMON_KEYS, "daemon")
+    defaults = DaemonSettings()
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        default = getattr(defaults, key)
+        if isinstance(default, str):
+            if not isinstance(value, str):
+                raise reader.error(f"daemon.{key}", "must be text")
+            if key in ("poll_start", "poll_end", "no_issue_by") and not re.fullmatch(r"\d{1,2}:\d{2}", value):
+                raise reader.error(f"daemon.{key}", "a time like 05:30")
+            values[key] = value
+        elif isinstance(default, tuple):
+            if not isinstance(value, list) or not all(isinstance(d, int) and 0 <= d <= 6 for d in value):
+                raise reader.error(f"daemon.{key}", "a list of weekdays 0 (Monday) … 6 (Sunday)")
+            values[key] = tuple(value)
+        else:
+            values[key] = type(default)(reader.signed_number(raw, key, "daemon"))
+    return DaemonSettings(**values)
+
+
+def masked(settings: Settings) -> dict[str, Any]:
+    """The effective settings as data, secrets replaced by ``***`` (for ``szwatch config show``)."""
+    from dataclasses import asdict
+
+    data = asdict(settings)
+    data["path"] = str(settings.path) if settings.path else None
+    for channel in data["channels"]:
+        for secret in ("password", "secret"):
+            if channel.get(secret):
+                channel[secret] = "***"
+    return data
 
 
 def _channel(reader: _Reader, raw: dict[str, Any], env: dict[str, str]) -> Channel:
@@ -202,6 +280,12 @@ class _Reader:
         value = table.get(key)
         if not isinstance(value, str) or not value:
             raise self.error(f"{section}.{key}", "missing or not text")
+        return value
+
+    def signed_number(self, table: dict[str, Any], key: str, section: str) -> Any:
+        value = table.get(key)
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise self.error(f"{section}.{key}", "must be a number")
         return value
 
     def number(self, table: dict[str, Any], key: str, section: str) -> Any:

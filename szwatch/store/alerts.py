@@ -121,3 +121,11 @@ def retry_alert(session: Session, alert_id: int) -> int:
         row.status, row.attempts, row.next_attempt_at = "pending", 0, utcnow()
         session.add(row)
     return len(rows)
+
+
+def latest_health(session: Session) -> dict[str, Alert]:
+    """The newest health or health_recovered alert of each condition (what the operator was last told)."""
+    rows = session.exec(
+        select(Alert).where(col(Alert.rule).in_(["health", "health_recovered"])).order_by(col(Alert.id))
+    ).all()
+    return {a.watch_id or "": a for a in rows}

@@ -274,3 +274,18 @@ class AlertDelivery(SQLModel, table=True):
     idempotency_key: str = Field(max_length=64)
     sent_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Lease(SQLModel, table=True):
+    """Who runs the daemon on this database, until when; ``info`` carries its heartbeat facts (next runs).
+
+    A lease in the database, not a lock file, so that two machines pointed at one PostgreSQL never crawl or
+    deliver twice; a holder that crashed loses it when ``expires_at`` passes."""
+
+    __tablename__ = "leases"
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=255)
+    acquired_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    info: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))

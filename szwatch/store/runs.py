@@ -50,3 +50,11 @@ def problems_of(session: Session, run_id: int) -> list[Problem]:
 
 def last_runs(session: Session, limit: int = 10) -> list[CrawlRun]:
     return list(session.exec(select(CrawlRun).order_by(col(CrawlRun.id).desc()).limit(limit)).all())
+
+
+def fail_unfinished(session: Session, error: str) -> int:
+    """Close runs still marked running; only the lease holder may, as only it could have started them."""
+    open_runs = session.exec(select(CrawlRun).where(CrawlRun.status == "running")).all()
+    for run in open_runs:
+        finish_run(session, run.id or 0, "failed", run.stats, error)
+    return len(open_runs)

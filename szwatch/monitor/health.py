@@ -1,0 +1,132 @@
+"""Health facts of a szwatch installation, shared by ``szwatch status`` and the daemon's health job.
+
+Everything is read from the database (crawl runs, issues, deliveries, the daemon's lease), so the answer
+is the same whichever process asks, and survives restarts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from szwatch.monitor.settings import DaemonSettings
+from szwatch.store import alerts as store_alerts
+from szwatch.store import leases
+from szwatch.store.models import CrawlRun, Issue, IssueStatus, Problem, utcnow
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+LEASE = "daemon"
+LAYOUT_KINDS = ("layout", "no_articles", "no_title", "no_body", "entry")
+
+
+@dataclass
+class Health:
+    checked_at: datetime
+    last_crawl: dict[str, Any] | None
+    newest_issue: str | None
+    newest_complete_issue: str | None
+    deliveries: dict[str, int]
+    daemon: dict[str, Any] | None
+    conditions: dict[str, str] = field(default_factory=dict)  # condition → why (empty: healthy)
+
+    @property
+    def healthy(self) -> bool:
+        return not self.conditions
+
+
+def assess(engine: Engine, config: DaemonSettings, now: datetime | None = None, want_daemon: bool = True) -> Health:
+    now = now or utcnow()
+    with Session(engine) as session:
+        runs = list(session.exec(select(CrawlRun).order_by(col(CrawlRun.id).desc()).limit(50)).all())
+        newest = session.exec(select(Issue).where(Issue.status != IssueStatus.NO_ISSUE)
+                              .order_by(col(Issue.issue_date).desc())).first()  # fmt: skip
+        complete = session.exec(select(Issue).where(Issue.status == IssueStatus.COMPLETE)
+                                .order_by(col(Issue.issue_date).desc())).first()  # fmt: skip
+        deliveries = store_alerts.counts_by_status(session)
+        layout_runs = _layout_streak(session, [r for r in runs if r.status != "running"])
+        today = session.exec(select(Issue).where(Issue.issue_date == now.astimezone(SHANGHAI).date())).first()
+    lease = leases.current(engine, LEASE)
+    health = Health(
+        checked_at=now, last_crawl=_run_dict(runs[0]) if runs else None,
+        newest_issue=newest.issue_date.isoformat() if newest else None,
+        newest_complete_issue=complete.issue_date.isoformat() if complete else None, deliveries=deliveries,
+        daemon=_lease_dict(lease, now) if lease else None,
+    )  # fmt: skip
+    _judge(health, config, runs, today, layout_runs, now, want_daemon)
+    return health
+
+
+def _judge(health: Health, config: DaemonSettings, runs: list[CrawlRun], today: Issue | None, layout_runs: int,
+           now: datetime, want_daemon: bool) -> None:  # fmt: skip
+    if want_daemon and not (health.daemon and health.daemon["alive"]):
+        health.conditions["daemon_down"] = "no szwatch daemon holds the lease on this database"
+    down_since = _unreachable_since(runs)
+    if down_since and now - down_since >= timedelta(minutes=config.unreachable_after_minutes):
+        health.conditions["site_unreachable"] = f"every crawl since {_local(down_since)} reached nothing"
+    if layout_runs >= config.layout_problem_runs:
+        health.conditions["layout_changed"] = (
+            f"extraction problems on the last {layout_runs} crawls: has the layout changed?"
+        )
+    local = now.astimezone(SHANGHAI)
+    late = local.weekday() in config.publishing_days and local.time() >= _clock(config.no_issue_by)
+    if late and (today is None or today.status != IssueStatus.COMPLETE):
+        health.conditions["no_issue_today"] = f"no complete issue for {local.date()} by {config.no_issue_by}"
+    if health.deliveries.get("failed"):
+        health.conditions["failed_deliveries"] = f"{health.deliveries['failed']} deliveries failed for good"
+
+
+def _unreachable_since(runs: list[CrawlRun]) -> datetime | None:
+    since = None
+    for run in runs:  # newest first
+        if run.status == "running":
+            continue
+        if run.status != "unreachable":
+            break
+        since = run.started_at
+    return since
+
+
+def _layout_streak(session: Session, runs: list[CrawlRun]) -> int:
+    streak = 0
+    for run in runs:
+        kinds = set(session.exec(select(Problem.kind).where(Problem.run_id == run.id)).all())
+        if not kinds & set(LAYOUT_KINDS):
+            break
+        streak += 1
+    return streak
+
+
+def _run_dict(run: CrawlRun) -> dict[str, Any]:
+    return {
+        "id": run.id, "started_at": _local(run.started_at), "finished_at": _local(run.finished_at),
+        "status": run.status, "error": run.error, "articles_new": (run.stats or {}).get("articles_new"),
+        "problems": sum((run.stats or {}).get("problems", {}).values()),
+    }  # fmt: skip
+
+
+def _lease_dict(lease: Any, now: datetime) -> dict[str, Any]:
+    expires = lease.expires_at if lease.expires_at.tzinfo else lease.expires_at.replace(tzinfo=now.tzinfo)
+    return {"holder": lease.holder, "alive": expires > now, "expires_at": _local(expires), **(lease.info or {})}
+
+
+def _local(moment: datetime | None) -> str | None:
+    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds") if moment else None
+
+
+def _clock(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def in_window(moment: datetime, start: str, end: str) -> bool:
+    local = moment.astimezone(SHANGHAI).time()
+    return _clock(start) <= local <= _clock(end)
+
+
+def local_today(moment: datetime) -> date:
+    return moment.astimezone(SHANGHAI).date()
