@@ -53,6 +53,7 @@ class Daemon:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self.crawls = 0
+        self.crawling = threading.Lock()  # one crawl at a time, whichever job asks (catch-up, poll)
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
@@ -126,8 +127,14 @@ class Daemon:
             self.crawl_and_detect(CrawlRequest(latest=True, dates=pending, **self._crawl_options()))
 
     def crawl_and_detect(self, request: CrawlRequest) -> CrawlReport | None:
-        if self.stopping.is_set():
-            return None
+        if self.stopping.is_set() or not self.crawling.acquire(blocking=False):
+            return None  # stopping, or another job's crawl is under way: the next poll comes soon enough
+        try:
+            return self._crawl_and_detect(request)
+        finally:
+            self.crawling.release()
+
+    def _crawl_and_detect(self, request: CrawlRequest) -> CrawlReport:
         report = crawl(request, self.engine, stop=self.stopping)
         self.crawls += 1
         crawl_run_alert(self.engine, self.settings, report.run_id)

@@ -36,6 +36,7 @@ class ReplicaSpec:
     seed: int = 9033
     first_issue_no: int = 9031
     holidays: tuple[date, ...] = (date(2024, 5, 15),)
+    weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday = 0: the days the paper appears
 
 
 @dataclass
@@ -66,7 +67,7 @@ def load_corpus() -> list[dict[str, Any]]:
 
 def publishing_days(spec: ReplicaSpec) -> tuple[list[date], list[date]]:
     days = [spec.start + timedelta(days=i) for i in range(spec.weeks * 7)]
-    published = [d for d in days if d.weekday() < 5 and d not in spec.holidays]
+    published = [d for d in days if d.weekday() in spec.weekdays and d not in spec.holidays]
     return published, [d for d in days if d not in published]
 
 
