@@ -24,7 +24,8 @@ class ReplicaServer:
     Faults are queued per path and used up one request at a time: ``site.fail(path, "500", "500")``
     answers two requests with 500 and then serves the file again. Kinds: a status code (``"500"``),
     ``"hang"`` (no answer for ``hang_seconds``), ``"truncate"`` (half the body), ``"drop"`` (close the
-    connection). ``site.replace(path, body)`` serves other bytes until ``site.restore(path)``.
+    connection). ``site.replace(path, body)`` serves other bytes until ``site.restore(path)``; while
+    ``site.down`` is true every request gets a 503.
     """
 
     def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 0, hang_seconds: float = 5.0) -> None:
@@ -92,7 +93,7 @@ def _handler_for(site: ReplicaServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             path = urlsplit(self.path).path
-            fault = site.next_fault(path)
+            fault = "503" if site.down else site.next_fault(path)
             if fault == "drop":
                 self.close_connection = True
                 self.connection.close()
