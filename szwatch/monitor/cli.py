@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import click
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from szwatch.crawler.profile import ProfileError
 from szwatch.crawler.run import CrawlReport, CrawlRequest, CrawlUsageError, crawl, date_range
@@ -169,18 +170,28 @@ def export_group() -> None:
     """Write stored data as JSON Lines or CSV."""
 
 
+def export_options(func: F) -> F:
+    func = db_option(func)
+    func = click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
+                        help="File (default stdout).")(func)  # fmt: skip
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)(func)
+
+
+def _export(db_url: str | None, rows: Callable[[Session], Iterable[dict[str, object]]], fields: list[str], fmt: str,
+            output: Any, noun: str) -> None:  # fmt: skip
+    with session_scope(_store(db_url)) as session:
+        count = write_rows(rows(session), fields, fmt, output)
+    click.echo(f"exported {count} {noun}", err=True)
+
+
 @export_group.command("articles")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
-@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File (default stdout).")
-@db_option
+@export_options
 def export_articles(fmt: str, output: Any, db_url: str | None) -> None:
     """Every stored article with its issue and page.
 
     Example: szwatch export articles --format csv -o articles.csv
     """
-    with session_scope(_store(db_url)) as session:
-        count = write_rows(articles.article_rows(session), articles.EXPORT_FIELDS, fmt, output)
-    click.echo(f"exported {count} articles", err=True)
+    _export(db_url, articles.article_rows, articles.EXPORT_FIELDS, fmt, output, "articles")
 
 
 @cli.command("detect")
@@ -278,31 +289,23 @@ def indicators_command(indicator_id: str | None, db_url: str | None, as_json: bo
 
 
 @export_group.command("mentions")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
-@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File (default stdout).")
-@db_option
+@export_options
 def export_mentions(fmt: str, output: Any, db_url: str | None) -> None:
     """Every stored mention of a tracked project.
 
     Example: szwatch export mentions --format csv -o mentions.csv
     """
-    with session_scope(_store(db_url)) as session:
-        count = write_rows(detections.mention_rows(session), detections.MENTION_FIELDS, fmt, output)
-    click.echo(f"exported {count} mentions", err=True)
+    _export(db_url, detections.mention_rows, detections.MENTION_FIELDS, fmt, output, "mentions")
 
 
 @export_group.command("indicators")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
-@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File (default stdout).")
-@db_option
+@export_options
 def export_indicators(fmt: str, output: Any, db_url: str | None) -> None:
     """Every stored indicator figure (the time series).
 
     Example: szwatch export indicators --format csv -o indicators.csv
     """
-    with session_scope(_store(db_url)) as session:
-        count = write_rows(detections.observation_rows(session), detections.INDICATOR_FIELDS, fmt, output)
-    click.echo(f"exported {count} indicator figures", err=True)
+    _export(db_url, detections.observation_rows, detections.INDICATOR_FIELDS, fmt, output, "indicator figures")
 
 
 @cli.group("alerts", invoke_without_command=True)
