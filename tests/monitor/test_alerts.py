@@ -82,7 +82,11 @@ def test_alert_is_delivered_once_signed_and_versioned(engine: Engine, webhook: W
     body = request.json()
     assert body["schema"] == "szwatch.alert/v1" and body["event"] == "alert"
     [alert] = body["alerts"]
-    assert (alert["rule"], alert["watch_id"], alert["watch_name"]) == ("new_mention", "dongli-polysilicon", "东立多晶硅项目")
+    assert (alert["rule"], alert["watch_id"], alert["watch_name"]) == (
+        "new_mention",
+        "dongli-polysilicon",
+        "东立多晶硅项目",
+    )
     assert alert["story"]["issue_date"] == "2024-05-07" and "【东立多晶硅项目】" in alert["snippet"]
     expected = "sha256=" + hmac.new(SECRET.encode(), request.body, hashlib.sha256).hexdigest()
     assert request.headers["x-szwatch-signature"] == expected
@@ -188,9 +192,21 @@ def test_recrawl_and_rescan_raise_no_second_alert(engine: Engine, webhook: Webho
 
 
 def test_revised_figure_and_stage_change_show_before_and_after(engine: Engine, webhook: WebhookReceiver):
-    add(engine, date(2024, 3, 6), 1, "统计公报", ["2023年，全市地区生产总值达到1265.3亿元，比上年增长5.2%。", "东立多晶硅项目开工建设。"])
+    add(
+        engine,
+        date(2024, 3, 6),
+        1,
+        "统计公报",
+        ["2023年，全市地区生产总值达到1265.3亿元，比上年增长5.2%。", "东立多晶硅项目开工建设。"],
+    )
     detect(engine, WATCHLIST)
-    add(engine, date(2024, 5, 7), 2, "数据修订", ["2023年，全市地区生产总值1285.6亿元，增长5.1%。", "东立多晶硅项目建成投产。"])
+    add(
+        engine,
+        date(2024, 5, 7),
+        2,
+        "数据修订",
+        ["2023年，全市地区生产总值1285.6亿元，增长5.1%。", "东立多晶硅项目建成投产。"],
+    )
 
     detect(engine, WATCHLIST)
 
@@ -198,7 +214,9 @@ def test_revised_figure_and_stage_change_show_before_and_after(engine: Engine, w
     revised, update = by_rule["revised_figure"], by_rule["project_update"]
     assert (revised.change["before"]["value"], revised.change["after"]["value"]) == (1265.3, 1285.6)
     assert (revised.change["before"]["growth_pct"], revised.change["after"]["growth_pct"]) == (5.2, 5.1)
-    assert revised.change["previous"]["issue_date"] == "2024-03-06" and revised.change["previous"]["title"] == "统计公报"
+    assert (
+        revised.change["previous"]["issue_date"] == "2024-03-06" and revised.change["previous"]["title"] == "统计公报"
+    )
     assert (update.change["field"], update.change["before"], update.change["after"]) == ("stage", "开工", "投产")
     assert update.change["previous"]["issue_date"] == "2024-03-06"
 
@@ -261,4 +279,6 @@ def test_notify_test_reports_failure_loudly(tmp_path: Path, webhook: WebhookRece
         mail.stop()
         result = szwatch("notify-test", "mail", "--config", str(config))
         assert result.returncode == 1 and "ConnectionRefusedError" in result.stderr
-    assert szwatch("notify-test", "nothing", "--config", str(config)).stderr.startswith("szwatch: error: nothing: failed")
+    assert szwatch("notify-test", "nothing", "--config", str(config)).stderr.startswith(
+        "szwatch: error: nothing: failed"
+    )

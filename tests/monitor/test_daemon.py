@@ -31,9 +31,9 @@ def fresh_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Repli
     spec = ReplicaSpec(start=TODAY - timedelta(days=2), weeks=1, holidays=(), weekdays=tuple(range(7)), per_page=6)
     manifest = build_replica(root, spec)
     (root / "shtml" / "index_szrb.shtml").write_bytes(  # the newest issue is today's
-        (root / "shtml" / "index_szrb.shtml").read_bytes().replace(
-            f"{max(manifest.dates):%Y%m%d}".encode(), f"{TODAY:%Y%m%d}".encode()
-        )
+        (root / "shtml" / "index_szrb.shtml")
+        .read_bytes()
+        .replace(f"{max(manifest.dates):%Y%m%d}".encode(), f"{TODAY:%Y%m%d}".encode())
     )
     with ReplicaServer(root, hang_seconds=6) as server:
         yield server, manifest
@@ -139,7 +139,11 @@ def test_kill_9_mid_crawl_then_restart_completes_without_duplicates_or_lost_aler
     assert len(urls) == len(set(urls)) == expected
     assert interrupted, "the run the killed daemon left behind is closed as failed"
     keys = {r.headers["idempotency-key"] for r in webhook.accepted()}
-    assert len(keys) == count(engine, Alert, Alert.audience == "user") == count(engine, AlertDelivery, AlertDelivery.status == "sent")
+    assert (
+        len(keys)
+        == count(engine, Alert, Alert.audience == "user")
+        == count(engine, AlertDelivery, AlertDelivery.status == "sent")
+    )
 
 
 def test_config_show_masks_secrets(tmp_path: Path):

@@ -25,7 +25,7 @@ def test_example_settings_load_with_secrets_from_the_environment():
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ('port = 587', 'prot = 587', r"settings.toml:14: channel.prot: unknown key"),
+        ("port = 587", "prot = 587", r"settings.toml:14: channel.prot: unknown key"),
         ('mode = "digest"', 'mode = "weekly"', r"settings.toml:\d+: route.mode: 'instant' or 'digest'"),
         ('channel = "team-hook"\ntags', 'channel = "nobody"\ntags', r"route.channel: no channel named 'nobody'"),
         ('security = "starttls"', 'security = "tls"', r"channel.security: one of none, starttls, ssl"),
