@@ -119,7 +119,8 @@ def record_alerts(
 ) -> list[Alert]:
     """Store the alerts not known yet, each with a delivery per route that wants it; returns the new ones."""
     unique = {a.dedupe_key: a for a in candidates}
-    fresh = [a for key, a in unique.items() if key not in store_alerts.known_keys(session, list(unique))]
+    known = store_alerts.known_keys(session, list(unique))  # one query per story, not per candidate
+    fresh = [a for key, a in unique.items() if key not in known]
     tags = {w.id: w.tags for w in watchlist.watches}
     for alert in fresh:
         session.add(alert)
