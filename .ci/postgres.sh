@@ -2,16 +2,22 @@
 # Install (Debian packages), start and prepare a local PostgreSQL for the test suite; print its URL.
 # Everything goes to stderr except the URL, so callers can do SZWATCH_TEST_PG="$(bash .ci/postgres.sh)".
 # The server must not inherit the caller's pipes: a postgres holding the $(…) pipe open makes the
-# command substitution wait forever (this hung CI once), so it starts with every descriptor redirected.
+# command substitution wait forever (this hung CI once), and one holding a runner's pipe keeps the
+# runner waiting. So whatever may start the server runs through `detached`, which closes every
+# descriptor above 2 (Python's subprocess does that by default) and gives it no stdin.
 set -euo pipefail
 exec 3>&1 1>&2
+
+detached() {
+  python3 -c 'import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:], stdin=subprocess.DEVNULL).returncode)' "$@"
+}
 
 if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
   # The package's post-install script may start the server itself, so apt must not hand it our pipes
   # either; its output goes to a log that is shown only when the install fails.
   log=$(mktemp)
-  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-contrib; } \
-      </dev/null >"$log" 2>&1 3>&-; then
+  if ! detached bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-contrib' \
+      >"$log" 2>&1; then
     cat "$log"
     exit 1
   fi
@@ -20,7 +26,7 @@ version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
 if ! pg_lsclusters -h | awk '{print $1" "$2}' | grep -q "^$version main$"; then
   pg_createcluster "$version" main >/dev/null
 fi
-pg_ctlcluster "$version" main start </dev/null >/dev/null 2>&1 3>&- || true
+detached pg_ctlcluster "$version" main start >/dev/null 2>&1 || true
 for _ in $(seq 1 30); do
   su postgres -c "pg_isready -q" && break
   sleep 1
