@@ -14,12 +14,13 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from szwatch.logs import configure_logging
-from szwatch.monitor.deliver import deliver_due, run_worker
-from szwatch.monitor.detect import detect
-from szwatch.monitor.settings import Route, Settings, WebhookChannel
-from szwatch.monitor.sinks import WebhookReceiver
-from szwatch.monitor.watchlist import load_watchlist
+from szwatch.app.settings import Route, Settings
+from szwatch.app.sinks import WebhookReceiver
+from szwatch.common.logs import configure_logging
+from szwatch.monitor.alerts.channels.webhook import WebhookChannel
+from szwatch.monitor.alerts.deliver import deliver_due, run_worker
+from szwatch.monitor.detection.detect import detect
+from szwatch.monitor.detection.watchlist import load_watchlist
 from szwatch.store import articles
 from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import open_store, session_scope

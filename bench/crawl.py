@@ -19,10 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from szwatch.common.logs import configure_logging
 from szwatch.crawler.replica.build import ReplicaSpec, build_replica
 from szwatch.crawler.replica.server import ReplicaServer
 from szwatch.crawler.run import CrawlRequest, crawl, date_range
-from szwatch.logs import configure_logging
 from szwatch.store.db import open_store
 
 HERE = Path(__file__).resolve().parent

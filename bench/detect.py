@@ -14,11 +14,11 @@ from datetime import date
 from pathlib import Path
 
 from szwatch.crawler.replica.build import load_corpus
-from szwatch.monitor.evaluate import evaluate, load_cases
-from szwatch.monitor.figures import extract
-from szwatch.monitor.match import Matcher
-from szwatch.monitor.story import story_text
-from szwatch.monitor.watchlist import Watch, Watchlist, load_watchlist
+from szwatch.monitor.detection.evaluate import evaluate, load_cases
+from szwatch.monitor.detection.figures import extract
+from szwatch.monitor.detection.findings import story_text
+from szwatch.monitor.detection.match import Matcher
+from szwatch.monitor.detection.watchlist import Watch, Watchlist, load_watchlist
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = {"labelled": ROOT / "tests/data/detect_cases.toml", "held-out": ROOT / "tests/data/detect_holdout.toml"}

@@ -19,13 +19,14 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from szwatch.app.daemon import Daemon
+from szwatch.app.settings import DaemonSettings, DeliveryPolicy, Route, Settings
+from szwatch.app.sinks import WebhookReceiver
+from szwatch.common.logs import configure_logging
 from szwatch.crawler.replica.build import ReplicaSpec, build_replica
 from szwatch.crawler.replica.server import ReplicaServer
-from szwatch.logs import configure_logging
-from szwatch.monitor.daemon import Daemon
-from szwatch.monitor.settings import DaemonSettings, DeliveryPolicy, Route, Settings, WebhookChannel
-from szwatch.monitor.sinks import WebhookReceiver
-from szwatch.monitor.watchlist import load_watchlist
+from szwatch.monitor.alerts.channels.webhook import WebhookChannel
+from szwatch.monitor.detection.watchlist import load_watchlist
 from szwatch.store.db import open_store
 from szwatch.store.models import Alert, AlertDelivery
 

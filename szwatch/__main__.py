@@ -1,3 +1,3 @@
-from szwatch.monitor.cli import main
+from szwatch.app.cli import main
 
 main()

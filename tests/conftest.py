@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
+from szwatch.app.sinks import MailCatcher, WebhookReceiver
 from szwatch.crawler.replica.build import Manifest, build_replica
 from szwatch.crawler.replica.server import ReplicaServer
 from szwatch.crawler.run import CrawlReport, CrawlRequest, crawl
-from szwatch.monitor.sinks import MailCatcher, WebhookReceiver
 from szwatch.store.db import open_store
 
 PG_URL = os.environ.get("SZWATCH_TEST_PG")

@@ -53,7 +53,7 @@ def test_dockerfile_install_and_start_commands_work_here(tmp_path: Path):
     env = {**os.environ, "PYTHONPATH": str(target), "SZWATCH_DB": f"sqlite:///{tmp_path / 'd.db'}",
            "SZWATCH_DAEMON__LOG_FILE": str(tmp_path / "logs" / "szwatch.log"),
            "SZWATCH_DAEMON__BASE_URL": "http://127.0.0.1:9", "SZWATCH_DAEMON__CATCH_UP_DAYS": "0"}  # fmt: skip
-    command = [sys.executable, "-c", "from szwatch.monitor.cli import main; main()", *start[1:]]
+    command = [sys.executable, "-c", "from szwatch.app.cli import main; main()", *start[1:]]
     command[command.index("/app/config/settings.toml")] = str(config)
     daemon = subprocess.Popen(command, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
     time.sleep(8)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from szwatch.monitor.cli import cli
+from szwatch.app.cli import cli
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 

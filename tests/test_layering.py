@@ -1,4 +1,10 @@
-"""Imports flow one way: crawler → store, monitor → store; only the CLI and the demo tie things together."""
+"""Imports flow one way, with no exemptions:
+
+    app → monitor → store,   app → crawler → store,   inside monitor: detection → alerts,
+
+and every wing may use ``common`` (numerals, time, logging), which imports nothing of ours. Nothing imports
+``app``. A module that needs something from a higher floor is a sign the shared piece belongs lower down.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,23 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "szwatch"
-COMPOSITION_ROOTS = {"monitor/cli.py", "monitor/demo.py", "monitor/render.py", "monitor/daemon.py"}
+# Which of our packages each one may import (the key itself included).
 ALLOWED = {
-    "store": {"store"},
-    "crawler": {"crawler", "store", "logs"},
-    "monitor": {"monitor", "store", "logs"},
+    "common": {"common"},
+    "store": {"store", "common"},
+    "crawler": {"crawler", "store", "common"},
+    "monitor/alerts": {"monitor/alerts", "store", "common"},
+    "monitor/detection": {"monitor/detection", "monitor/alerts", "store", "common"},
+    "app": {"app", "monitor/detection", "monitor/alerts", "crawler", "store", "common"},
 }
+
+
+def floor_of(module: str) -> str:
+    """``szwatch.monitor.alerts.outbox`` → ``monitor/alerts``; ``szwatch.store.db`` → ``store``."""
+    parts = module.split(".")[1:]
+    if parts[:1] == ["monitor"]:
+        return "/".join(parts[:2])
+    return parts[0] if parts else ""
 
 
 def our_imports(path: Path) -> set[str]:
@@ -21,18 +38,33 @@ def our_imports(path: Path) -> set[str]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
         names += [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
-        found.update(name.split(".")[1] for name in names if name.startswith("szwatch."))
+        if isinstance(node, ast.ImportFrom) and node.module in ("szwatch", "szwatch.monitor"):
+            names = [f"{node.module}.{alias.name}" for alias in node.names]
+        found.update(floor_of(name) for name in names if name.startswith("szwatch."))
     return found
 
 
-@pytest.mark.parametrize("layer", sorted(ALLOWED))
-def test_layer_imports_only_what_it_may(layer: str):
+def test_every_module_belongs_to_a_floor():
+    homeless = [
+        p.relative_to(PACKAGE).as_posix()
+        for p in PACKAGE.rglob("*.py")
+        if p.parent != PACKAGE
+        and floor_of("szwatch." + ".".join(p.relative_to(PACKAGE).with_suffix("").parts)) not in ALLOWED
+    ]
+    assert homeless == []
+
+
+@pytest.mark.parametrize("floor", sorted(ALLOWED))
+def test_floor_imports_only_what_it_may(floor: str):
     offenders = {}
-    for path in (PACKAGE / layer).rglob("*.py"):
-        relative = path.relative_to(PACKAGE).as_posix()
-        if relative in COMPOSITION_ROOTS or "migrations" in relative:
-            continue
-        extra = our_imports(path) - ALLOWED[layer]
+    for path in (PACKAGE / floor).rglob("*.py"):
+        extra = our_imports(path) - ALLOWED[floor]
         if extra:
-            offenders[relative] = extra
+            offenders[path.relative_to(PACKAGE).as_posix()] = sorted(extra)
     assert offenders == {}
+
+
+def test_the_layering_rule_catches_an_upward_import(tmp_path: Path):
+    module = tmp_path / "bad.py"
+    module.write_text("from szwatch.app.settings import Settings\nimport szwatch.monitor.detection.match\n")
+    assert our_imports(module) - ALLOWED["monitor/alerts"] == {"app", "monitor/detection"}

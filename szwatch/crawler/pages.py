@@ -15,11 +15,11 @@ from urllib.parse import urljoin
 from parsel import Selector, SelectorList
 from w3lib.encoding import html_to_unicode
 
+from szwatch.common.numerals import small_number
 from szwatch.crawler.profile import SourceProfile
 from szwatch.store.text import normalize, normalize_paragraphs
 
 BREAK = "\x00"
-CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
 class PageShapeError(ValueError):
@@ -128,7 +128,7 @@ class PageView(View):
 
     def pages_declared(self) -> int | None:
         match = self.profile.patterns["pages_declared"].search(self.masthead())
-        return _small_number(match[1]) if match else None
+        return small_number(match[1]) if match else None
 
     def nav(self) -> list[PageLink]:
         links: dict[str, PageLink] = {}
@@ -277,19 +277,6 @@ def _pop_mark(paragraphs: list[str], pattern: re.Pattern[str], last: bool) -> st
 
 def _clean_byline(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("\u3000", " ").replace("\u00a0", " ")).strip(" □■")
-
-
-def _small_number(text: str) -> int | None:
-    if text.isdigit():
-        return int(text)
-    if text == "十":
-        return 10
-    if text.startswith("十"):
-        return 10 + CHINESE_DIGITS.get(text[1:], 0)
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return CHINESE_DIGITS.get(tens, 0) * 10 + CHINESE_DIGITS.get(ones, 0)
-    return CHINESE_DIGITS.get(text)
 
 
 __all__ = ["ArticleView", "Decoded", "EntryView", "PageLink", "PageShapeError", "PageView", "decode_body"]

@@ -13,12 +13,12 @@ import sys
 from loguru import logger
 from scrapy.crawler import CrawlerProcess
 
+from szwatch.common.logs import configure_logging
 from szwatch.crawler.known import KnownState
 from szwatch.crawler.profile import load_profile
 from szwatch.crawler.run import WORKER_DB_ENV, CrawlRequest
 from szwatch.crawler.settings import scrapy_settings
 from szwatch.crawler.spiders.paper import PaperSpider
-from szwatch.logs import configure_logging
 from szwatch.store import runs
 from szwatch.store.db import make_engine, session_scope
 

@@ -1,1 +1,2 @@
-"""The monitor: the ``szwatch`` command line (and, later, matching, alerts and the daemon)."""
+"""The monitor: ``detection/`` reads stories against the watchlist and decides what is news; ``alerts/`` keeps
+the outbox and delivers it through the channels. Detection may use alerts, never the other way round."""

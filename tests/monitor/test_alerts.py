@@ -17,11 +17,13 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from szwatch.monitor.deliver import deliver_due
-from szwatch.monitor.detect import detect
-from szwatch.monitor.settings import EmailChannel, Route, Settings, WebhookChannel
-from szwatch.monitor.sinks import MailCatcher, WebhookReceiver
-from szwatch.monitor.watchlist import load_watchlist
+from szwatch.app.settings import Route, Settings
+from szwatch.app.sinks import MailCatcher, WebhookReceiver
+from szwatch.monitor.alerts.channels.email import EmailChannel
+from szwatch.monitor.alerts.channels.webhook import WebhookChannel
+from szwatch.monitor.alerts.deliver import deliver_due
+from szwatch.monitor.detection.detect import detect
+from szwatch.monitor.detection.watchlist import load_watchlist
 from szwatch.store import articles
 from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import session_scope

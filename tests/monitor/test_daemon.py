@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
+from szwatch.app.sinks import WebhookReceiver
 from szwatch.crawler.replica.build import Manifest, ReplicaSpec, build_replica
 from szwatch.crawler.replica.server import ReplicaServer
-from szwatch.monitor.sinks import WebhookReceiver
 from szwatch.store.db import open_store
 from szwatch.store.models import Alert, AlertDelivery, Article, CrawlRun, Issue
 

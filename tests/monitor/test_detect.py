@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from szwatch.monitor.detect import detect
-from szwatch.monitor.watchlist import load_watchlist
+from szwatch.monitor.detection.detect import detect
+from szwatch.monitor.detection.watchlist import load_watchlist
 from szwatch.store import articles
 from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import session_scope

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from szwatch.monitor.figures import extract, find_period
-from szwatch.monitor.match import Matcher
-from szwatch.monitor.story import story_text
-from szwatch.monitor.watchlist import load_watchlist
+from szwatch.monitor.detection.figures import extract, find_period
+from szwatch.monitor.detection.findings import story_text
+from szwatch.monitor.detection.match import Matcher
+from szwatch.monitor.detection.watchlist import load_watchlist
 
 WATCHLIST = load_watchlist()
 MATCHER = Matcher(WATCHLIST)

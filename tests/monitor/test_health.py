@@ -7,9 +7,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from szwatch.monitor.health import assess
-from szwatch.monitor.operator import health_alerts
-from szwatch.monitor.settings import DaemonSettings, Settings, WebhookChannel
+from szwatch.app.health import assess
+from szwatch.app.settings import DaemonSettings, Settings
+from szwatch.monitor.alerts.channels.webhook import WebhookChannel
+from szwatch.monitor.alerts.operator import health_alerts
 from szwatch.store import runs
 from szwatch.store.db import session_scope
 from szwatch.store.models import Alert, AlertDelivery, utcnow

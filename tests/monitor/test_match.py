@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from szwatch.monitor.match import Matcher
-from szwatch.monitor.story import story_text
-from szwatch.monitor.watchlist import load_watchlist
+from szwatch.monitor.detection.findings import story_text
+from szwatch.monitor.detection.match import Matcher
+from szwatch.monitor.detection.watchlist import load_watchlist
 
 MATCHER = Matcher(load_watchlist())
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from szwatch.monitor.evaluate import evaluate, load_cases
-from szwatch.monitor.watchlist import load_watchlist
+from szwatch.monitor.detection.evaluate import evaluate, load_cases
+from szwatch.monitor.detection.watchlist import load_watchlist
 
 CASES = Path(__file__).resolve().parents[1] / "data" / "detect_cases.toml"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from szwatch.monitor.settings import SettingsError, load_settings
+from szwatch.app.settings import SettingsError, load_settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "szwatch" / "config" / "settings.example.toml"
 ENV = {"SZWATCH_SMTP_PASSWORD": "pw", "SZWATCH_WEBHOOK_SECRET": "secret"}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from szwatch.monitor.watchlist import EXAMPLE, WatchlistError, load_watchlist
+from szwatch.monitor.detection.watchlist import EXAMPLE, WatchlistError, load_watchlist
 
 GOOD = """
 [[project]]

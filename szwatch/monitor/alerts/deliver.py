@@ -17,10 +17,9 @@ from datetime import datetime, timedelta
 from loguru import logger
 from sqlalchemy.engine import Engine
 
-from szwatch.monitor import messages
-from szwatch.monitor.channels import email, webhook
-from szwatch.monitor.channels.base import FAILED, RETRY, SENT, SendResult
-from szwatch.monitor.settings import Channel, EmailChannel, Settings
+from szwatch.monitor.alerts import channels
+from szwatch.monitor.alerts.channels.base import FAILED, RETRY, SENT, SendResult
+from szwatch.monitor.alerts.settings import AlertSettings, ChannelConfig, Mode
 from szwatch.store import alerts as store_alerts
 from szwatch.store.db import session_scope
 from szwatch.store.models import Alert, AlertDelivery, utcnow
@@ -43,14 +42,13 @@ class _Message:
     event: str
 
 
-def send(channel: Channel, alerts: list[Alert], key: str, event: str, names: dict[str, str]) -> SendResult:
-    if isinstance(channel, EmailChannel):
-        return email.send(channel, messages.email_message(alerts, channel.sender, channel.to, key, names))
-    return webhook.send(channel, messages.webhook_body(alerts, event, key, names), key, event)
+def send(channel: ChannelConfig, alerts: list[Alert], key: str, event: str, names: dict[str, str]) -> SendResult:
+    result: SendResult = channels.module(channel.kind).send(channel, alerts, key, event, names)
+    return result
 
 
 def deliver_due(
-    engine: Engine, settings: Settings, names: dict[str, str] | None = None, now: Callable[[], datetime] = utcnow
+    engine: Engine, settings: AlertSettings, names: dict[str, str] | None = None, now: Callable[[], datetime] = utcnow
 ) -> DeliveryReport:
     report = DeliveryReport()
     for message, alerts in _claim(engine, settings, now()):
@@ -64,7 +62,7 @@ def deliver_due(
     return report
 
 
-def _claim(engine: Engine, settings: Settings, moment: datetime) -> list[tuple[_Message, list[Alert]]]:
+def _claim(engine: Engine, settings: AlertSettings, moment: datetime) -> list[tuple[_Message, list[Alert]]]:
     with session_scope(engine) as session:
         due = store_alerts.due_deliveries(session, moment)
         alerts = store_alerts.alerts_by_id(session, [d.alert_id for d in due])
@@ -80,7 +78,7 @@ def _messages(due: list[AlertDelivery]) -> list[_Message]:
     found: list[_Message] = []
     digests: dict[tuple[str, int | None], list[AlertDelivery]] = {}
     for row in due:
-        if row.mode == "digest":
+        if row.mode == Mode.DIGEST:
             digests.setdefault((row.channel, row.batch), []).append(row)
         else:
             found.append(_Message(row.channel, (row.id or 0,), (row.alert_id,), row.idempotency_key, "alert"))
@@ -91,7 +89,7 @@ def _messages(due: list[AlertDelivery]) -> list[_Message]:
     return found
 
 
-def _record(engine: Engine, settings: Settings, message: _Message, result: SendResult, moment: datetime) -> None:
+def _record(engine: Engine, settings: AlertSettings, message: _Message, result: SendResult, moment: datetime) -> None:
     policy = settings.delivery
     with session_scope(engine) as session:
         for row_id in message.rows:
@@ -124,7 +122,7 @@ def _tally(report: DeliveryReport, message: _Message, result: SendResult) -> Non
     log("delivery {} to {} ({} alerts, key {}): {}", result.outcome, message.channel, count, message.key, result.detail)
 
 
-def run_worker(engine: Engine, settings: Settings, names: dict[str, str], stop: threading.Event) -> None:
+def run_worker(engine: Engine, settings: AlertSettings, names: dict[str, str], stop: threading.Event) -> None:
     """Deliver until ``stop`` is set, polling every ``delivery.poll_seconds`` (the daemon's loop)."""
     while not stop.is_set():
         try:
@@ -134,7 +132,7 @@ def run_worker(engine: Engine, settings: Settings, names: dict[str, str], stop: 
         stop.wait(settings.delivery.poll_seconds)
 
 
-def notify_test(settings: Settings, channel_name: str) -> SendResult:
+def notify_test(settings: AlertSettings, channel_name: str) -> SendResult:
     """Send a sample alert through one channel, now, and say what the server answered."""
     channel = settings.channel(channel_name)
     if channel is None:

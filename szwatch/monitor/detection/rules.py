@@ -11,23 +11,21 @@ alert that exists already and adds nothing.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from typing import Any
 
 from sqlmodel import Session
 
-from szwatch.monitor.facts import project_facts, stage_rank
-from szwatch.monitor.settings import Route
-from szwatch.monitor.watchlist import Watchlist
+from szwatch.monitor.detection.facts import project_facts, stage_rank
 from szwatch.store import alerts as store_alerts
 from szwatch.store.detections import Story
-from szwatch.store.models import Alert, AlertDelivery, Mention, Observation, ProjectFact
+from szwatch.store.models import Alert, Mention, Observation, ProjectFact
 from szwatch.store.text import snippet
 
 
-def story_alerts(session: Session, story: Story, mentions: list[Mention], observations: list[Observation],
-                 watchlist: Watchlist, run_id: int | None) -> list[Alert]:  # fmt: skip
+def story_alerts(
+    session: Session, story: Story, mentions: list[Mention], observations: list[Observation], run_id: int | None
+) -> list[Alert]:
     """Candidate alerts of one story (before dedupe), in the order a reader would want them."""
     found = [*_mention_alerts(story, mentions, run_id), *_figure_alerts(session, story, observations, run_id)]
     found.extend(_project_updates(session, story, mentions, run_id))
@@ -112,27 +110,3 @@ def _figure(obs: Observation) -> dict[str, Any]:
 
 def _differs(before: float | None, after: float | None) -> bool:
     return before is not None and after is not None and abs(before - after) > 1e-9
-
-
-def record_alerts(
-    session: Session, candidates: list[Alert], routes: tuple[Route, ...], watchlist: Watchlist
-) -> list[Alert]:
-    """Store the alerts not known yet, each with a delivery per route that wants it; returns the new ones."""
-    unique = {a.dedupe_key: a for a in candidates}
-    known = store_alerts.known_keys(session, list(unique))  # one query per story, not per candidate
-    fresh = [a for key, a in unique.items() if key not in known]
-    tags = {w.id: w.tags for w in watchlist.watches}
-    for alert in fresh:
-        session.add(alert)
-    session.flush()
-    for alert in fresh:
-        for route in routes:
-            if route.accepts(alert.rule, alert.watch_id, tags.get(alert.watch_id or "", ())):
-                session.add(delivery_for(alert, route.channel, route.mode))
-    return fresh
-
-
-def delivery_for(alert: Alert, channel: str, mode: str = "instant") -> AlertDelivery:
-    key = hashlib.sha256(f"{channel}|{alert.dedupe_key}".encode()).hexdigest()[:32]
-    return AlertDelivery(alert_id=alert.id or 0, channel=channel, mode=mode, batch=alert.detect_run_id,
-                         idempotency_key=key)  # fmt: skip

@@ -13,10 +13,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from szwatch.monitor.figures import Observation, extract
-from szwatch.monitor.match import Hit, Matcher
-from szwatch.monitor.story import story_text
-from szwatch.monitor.watchlist import Watchlist
+from szwatch.monitor.detection.figures import Observation
+from szwatch.monitor.detection.findings import find, story_text
+from szwatch.monitor.detection.match import Hit, Matcher
+from szwatch.monitor.detection.watchlist import Watchlist
 from szwatch.store.text import normalize
 
 
@@ -64,11 +64,9 @@ def evaluate(cases: list[dict[str, Any]], watchlist: Watchlist) -> Evaluation:
     periods, scopes, matched = 0, 0, 0
     for case in cases:
         text = case_text(case)
-        hits = matcher.find(text)
-        _score_mentions(case, text, [h for h in hits if watchlist.get(h.watch_id).kind == "project"], mentions)  # type: ignore[union-attr]
-        found = extract(text, [h for h in hits if watchlist.get(h.watch_id).kind == "indicator"],  # type: ignore[union-attr]
-                        date.fromisoformat(case["issue_date"]))  # fmt: skip
-        pairs = _score_observations(case, found, observations)
+        found = find(text, matcher, watchlist, date.fromisoformat(case["issue_date"]))
+        _score_mentions(case, text, found.mentions, mentions)
+        pairs = _score_observations(case, found.observations, observations)
         matched += len(pairs)
         periods += sum(o.period_start == _day(lab.get("period_start")) for o, lab in pairs)
         scopes += sum(o.scope == lab.get("scope", "全市") for o, lab in pairs)

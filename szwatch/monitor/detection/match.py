@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import ahocorasick_rs
 
-from szwatch.monitor.watchlist import Watch, Watchlist
+from szwatch.monitor.detection.watchlist import Watch, Watchlist
 
 SENTENCE_END = re.compile(r"[。！？!?\n]+")
 PHRASE_END = re.compile(r"[，,、；;：:（）()“”《》。！？\n]")

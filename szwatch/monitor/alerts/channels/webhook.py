@@ -8,14 +8,41 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
-from szwatch.monitor.channels.base import FAILED, RETRY, SENT, SendResult
-from szwatch.monitor.settings import WebhookChannel
+from szwatch.monitor.alerts import messages
+from szwatch.monitor.alerts.channels.base import FAILED, RETRY, SENT, SendResult
+from szwatch.monitor.alerts.settings import SettingsReader
+from szwatch.store.models import Alert
 
 USER_AGENT = "szwatch-webhook/1"
 _client: httpx.Client | None = None
+
+
+@dataclass(frozen=True)
+class WebhookChannel:
+    name: str
+    url: str
+    secret: str | None = field(default=None, repr=False)
+    headers: tuple[tuple[str, str], ...] = ()
+    timeout: float = 10.0
+    kind: str = "webhook"
+
+
+def parse(reader: SettingsReader, raw: dict[str, Any], env: dict[str, str]) -> WebhookChannel:
+    name = reader.text(raw, "name", "channel")
+    reader.only(raw, {"type", "name", "url", "secret_env", "headers", "timeout"}, "channel")
+    url = reader.url(raw, name)
+    headers = raw.get("headers", {})
+    if not isinstance(headers, dict):
+        raise reader.error("channel.headers", f"{name}: a table of header = value")
+    return WebhookChannel(
+        name=name, url=url, secret=reader.secret(raw, "secret_env", env),
+        headers=tuple((str(k), str(v)) for k, v in headers.items()), timeout=float(raw.get("timeout", 10)),
+    )  # fmt: skip
 
 
 def _shared_client() -> httpx.Client:
@@ -30,7 +57,8 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
-def send(channel: WebhookChannel, body: bytes, key: str, event: str) -> SendResult:
+def send(channel: WebhookChannel, alerts: list[Alert], key: str, event: str, names: dict[str, str]) -> SendResult:
+    body = messages.webhook_body(alerts, event, key, names)
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": USER_AGENT,

@@ -20,11 +20,10 @@ from calendar import monthrange
 from dataclasses import dataclass, replace
 from datetime import date
 
-from szwatch.monitor.match import Hit, Sentence, split_sentences
+from szwatch.common.numerals import DIGITS, cn_integer, number
+from szwatch.monitor.detection.match import Hit, Sentence, split_sentences
 
 COUNTIES = ("朔城区", "平鲁区", "怀仁市", "山阴县", "应县", "右玉县")
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
 CN_ORDINAL = "一二三四五六七八九十"
 UNITS = (
     "亿美元", "万美元", "亿元", "万元", "万千瓦时", "亿千瓦时", "万千瓦", "千瓦", "万吨", "亿斤", "万斤", "万亩",
@@ -151,7 +150,7 @@ def _attach(
     made: list[Observation], current: list[Hit], clause: str, sentence: Sentence, period: Period | None, scope: str
 ) -> list[Observation]:
     growths = [g for m in GROWTH.finditer(clause) for g in _growths(m)]
-    values = [(_number(m["num"]), m["unit"]) for m in VALUE.finditer(clause)]
+    values = [(number(m["num"]), m["unit"]) for m in VALUE.finditer(clause)]
     relatives = [r for m in RELATIVE.finditer(clause) for r in _relatives(m)]
     rank = _rank(clause)
     if len(current) > 1 and "分别" in clause:
@@ -254,35 +253,7 @@ def _rank(clause: str) -> str:
 
 def _percent(text: str) -> float:
     text = text.replace("%", "").strip()
-    return _number(text.removeprefix("百分之"))
-
-
-def _number(text: str) -> float:
-    """Arabic or Chinese numerals: 5.2, 百分之五点二 → 五点二, 二十六, 三百一十二点四."""
-    text = text.strip()
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    whole, _, fraction = text.partition("点")
-    value = float(_cn_integer(whole)) if whole else 0.0
-    if fraction:
-        value += float("0." + "".join(str(CN_DIGITS.get(c, 0)) for c in fraction))
-    return value
-
-
-def _cn_integer(text: str) -> int:
-    total, section, digit = 0, 0, 0
-    for char in text:
-        if char in CN_DIGITS:
-            digit = CN_DIGITS[char]
-        elif char in ("万", "亿"):
-            total = (total + section + digit) * CN_UNITS[char]
-            section = digit = 0
-        elif char in CN_UNITS:
-            section += (digit or 1) * CN_UNITS[char]
-            digit = 0
-    return total + section + digit
+    return number(text.removeprefix("百分之"))
 
 
 def find_period(text: str, issue_date: date) -> Period | None:
@@ -310,7 +281,7 @@ def _resolve(match: re.Match[str], issue_date: date) -> Period | None:
 def _months(match: re.Match[str]) -> tuple[int, int] | None:
     quarter = match["quarter"] or match["quarter2"]
     if quarter:
-        q = int(quarter) if quarter.isdigit() else CN_DIGITS[quarter]
+        q = int(quarter) if quarter.isdigit() else DIGITS[quarter]
         return 3 * q - 2, 3 * q
     if match["half"]:
         return (1, 6) if match["half"] == "上" else (7, 12)
@@ -322,7 +293,7 @@ def _months(match: re.Match[str]) -> tuple[int, int] | None:
         return int(match["m1"]), int(match["m2"])
     if match["firstn"]:
         n = match["firstn"]
-        return 1, int(n) if n.isdigit() else _cn_integer(n)
+        return 1, int(n) if n.isdigit() else cn_integer(n)
     if match["month"]:
         return int(match["month"]), int(match["month"])
     return None

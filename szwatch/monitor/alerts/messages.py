@@ -12,12 +12,11 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from html import escape
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from szwatch.common.clock import SHANGHAI, local_iso
 from szwatch.store.models import Alert
 
 SCHEMA = "szwatch.alert/v1"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 RULE_LABEL = {
     "new_mention": "新提及 new mention",
     "new_figure": "新数据 new figure",
@@ -48,7 +47,7 @@ def alert_dict(alert: Alert, names: dict[str, str] | None = None) -> dict[str, A
         "snippet": alert.snippet,
         "figures": alert.figures,
         "change": alert.change or None,
-        "created_at": _iso(alert.created_at),
+        "created_at": local_iso(alert.created_at),
         "dedupe_key": alert.dedupe_key,
     }
 
@@ -58,7 +57,7 @@ def webhook_body(alerts: list[Alert], event: str, key: str, names: dict[str, str
         "schema": SCHEMA,
         "event": event,
         "idempotency_key": key,
-        "sent_at": _iso(datetime.now(UTC)),
+        "sent_at": local_iso(datetime.now(UTC)),
         "alerts": [alert_dict(a, names) for a in alerts],
     }
     return json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
@@ -141,10 +140,3 @@ def _short(value: Any) -> str:
                  f"{value.get('growth_pct'):+g}%" if value.get("growth_pct") is not None else ""]  # fmt: skip
         return " ".join(p for p in parts if p) or "—"
     return str(value)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds")

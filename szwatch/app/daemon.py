@@ -22,13 +22,14 @@ from loguru import logger
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from szwatch.app.health import LEASE, assess, in_window
+from szwatch.app.settings import Settings
+from szwatch.common.clock import SHANGHAI, local_today
 from szwatch.crawler.run import CrawlReport, CrawlRequest, crawl
-from szwatch.monitor.deliver import deliver_due
-from szwatch.monitor.detect import detect
-from szwatch.monitor.health import LEASE, SHANGHAI, assess, in_window, local_today
-from szwatch.monitor.operator import crawl_run_alert, health_alerts
-from szwatch.monitor.settings import Settings
-from szwatch.monitor.watchlist import Watchlist
+from szwatch.monitor.alerts.deliver import deliver_due
+from szwatch.monitor.alerts.operator import crawl_run_alert, health_alerts
+from szwatch.monitor.detection.detect import detect
+from szwatch.monitor.detection.watchlist import Watchlist
 from szwatch.store import leases, runs
 from szwatch.store.db import session_scope
 from szwatch.store.models import Issue, IssueStatus, utcnow

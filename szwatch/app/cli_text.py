@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from szwatch.app.health import Health
 from szwatch.crawler.run import CrawlReport
-from szwatch.monitor.deliver import DeliveryReport
-from szwatch.monitor.detect import DetectReport
-from szwatch.monitor.health import Health
-from szwatch.monitor.match import Hit
-from szwatch.monitor.watchlist import Watchlist
+from szwatch.monitor.alerts.deliver import DeliveryReport
+from szwatch.monitor.detection.detect import DetectReport
+from szwatch.monitor.detection.match import Hit
+from szwatch.monitor.detection.watchlist import Watchlist
 from szwatch.store.detections import Story
 from szwatch.store.models import Alert, AlertDelivery
 from szwatch.store.search import Hit as SearchHit

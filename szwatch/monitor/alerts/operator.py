@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from szwatch.monitor.rules import delivery_for
-from szwatch.monitor.settings import Settings
+from szwatch.monitor.alerts.outbox import delivery_for
+from szwatch.monitor.alerts.settings import AlertSettings as Settings
 from szwatch.store import alerts as store_alerts
 from szwatch.store import runs
 from szwatch.store.db import session_scope

@@ -15,15 +15,17 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from szwatch.app import cli_text as render
+from szwatch.app.settings import Route, Settings
+from szwatch.app.sinks import MailCatcher, WebhookReceiver
 from szwatch.crawler.replica.build import build_replica
 from szwatch.crawler.replica.server import ReplicaServer
 from szwatch.crawler.run import CrawlRequest, crawl, date_range
-from szwatch.monitor import render
-from szwatch.monitor.deliver import DeliveryReport, deliver_due
-from szwatch.monitor.detect import detect
-from szwatch.monitor.settings import EmailChannel, Route, Settings, WebhookChannel
-from szwatch.monitor.sinks import MailCatcher, WebhookReceiver
-from szwatch.monitor.watchlist import load_watchlist
+from szwatch.monitor.alerts.channels.email import EmailChannel
+from szwatch.monitor.alerts.channels.webhook import WebhookChannel
+from szwatch.monitor.alerts.deliver import DeliveryReport, deliver_due
+from szwatch.monitor.detection.detect import detect
+from szwatch.monitor.detection.watchlist import load_watchlist
 from szwatch.store import detections
 from szwatch.store.db import open_store, session_scope
 from szwatch.store.search import search

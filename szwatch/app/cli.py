@@ -20,18 +20,19 @@ import click
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from szwatch.app import cli_text as render
+from szwatch.app.daemon import Daemon, DaemonAlreadyRunningError
+from szwatch.app.export import FORMATS, write_rows
+from szwatch.app.health import assess
+from szwatch.app.settings import SettingsError, load_settings, masked
+from szwatch.common.logs import add_file_log, configure_logging
 from szwatch.crawler.profile import ProfileError
 from szwatch.crawler.run import CrawlReport, CrawlRequest, CrawlUsageError, crawl, date_range
-from szwatch.logs import add_file_log, configure_logging
-from szwatch.monitor import messages, render
-from szwatch.monitor.daemon import Daemon, DaemonAlreadyRunningError
-from szwatch.monitor.deliver import deliver_due, notify_test
-from szwatch.monitor.detect import detect, preview_watch
-from szwatch.monitor.export import FORMATS, write_rows
-from szwatch.monitor.health import assess
-from szwatch.monitor.operator import crawl_run_alert
-from szwatch.monitor.settings import SettingsError, load_settings, masked
-from szwatch.monitor.watchlist import Watchlist, WatchlistError, load_watchlist, parse_watchlist
+from szwatch.monitor.alerts import messages
+from szwatch.monitor.alerts.deliver import deliver_due, notify_test
+from szwatch.monitor.alerts.operator import crawl_run_alert
+from szwatch.monitor.detection.detect import detect, preview_watch
+from szwatch.monitor.detection.watchlist import Watchlist, WatchlistError, load_watchlist, parse_watchlist
 from szwatch.store import alerts as store_alerts
 from szwatch.store import articles, detections
 from szwatch.store.db import open_store, session_scope
@@ -439,7 +440,7 @@ def demo_command(workdir: Path) -> None:
 
     Example: szwatch demo
     """
-    from szwatch.monitor.demo import run_demo
+    from szwatch.app.demo import run_demo
 
     sys.exit(run_demo(workdir, click.echo))
 

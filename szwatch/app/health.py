@@ -7,19 +7,18 @@ is the same whichever process asks, and survives restarts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from szwatch.monitor.settings import DaemonSettings
+from szwatch.app.settings import DaemonSettings
+from szwatch.common.clock import SHANGHAI, local_iso
 from szwatch.store import alerts as store_alerts
 from szwatch.store import leases
 from szwatch.store.models import CrawlRun, Issue, IssueStatus, Problem, utcnow
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 LEASE = "daemon"
 LAYOUT_KINDS = ("layout", "no_articles", "no_title", "no_body", "entry")
 
@@ -67,7 +66,7 @@ def _judge(health: Health, config: DaemonSettings, runs: list[CrawlRun], today: 
         health.conditions["daemon_down"] = "no szwatch daemon holds the lease on this database"
     down_since = _unreachable_since(runs)
     if down_since and now - down_since >= timedelta(minutes=config.unreachable_after_minutes):
-        health.conditions["site_unreachable"] = f"every crawl since {_local(down_since)} reached nothing"
+        health.conditions["site_unreachable"] = f"every crawl since {local_iso(down_since)} reached nothing"
     if layout_runs >= config.layout_problem_runs:
         health.conditions["layout_changed"] = (
             f"extraction problems on the last {layout_runs} crawls: has the layout changed?"
@@ -103,7 +102,7 @@ def _layout_streak(session: Session, runs: list[CrawlRun]) -> int:
 
 def _run_dict(run: CrawlRun) -> dict[str, Any]:
     return {
-        "id": run.id, "started_at": _local(run.started_at), "finished_at": _local(run.finished_at),
+        "id": run.id, "started_at": local_iso(run.started_at), "finished_at": local_iso(run.finished_at),
         "status": run.status, "error": run.error, "articles_new": (run.stats or {}).get("articles_new"),
         "problems": sum((run.stats or {}).get("problems", {}).values()),
     }  # fmt: skip
@@ -111,11 +110,7 @@ def _run_dict(run: CrawlRun) -> dict[str, Any]:
 
 def _lease_dict(lease: Any, now: datetime) -> dict[str, Any]:
     expires = lease.expires_at if lease.expires_at.tzinfo else lease.expires_at.replace(tzinfo=now.tzinfo)
-    return {"holder": lease.holder, "alive": expires > now, "expires_at": _local(expires), **(lease.info or {})}
-
-
-def _local(moment: datetime | None) -> str | None:
-    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds") if moment else None
+    return {"holder": lease.holder, "alive": expires > now, "expires_at": local_iso(expires), **(lease.info or {})}
 
 
 def _clock(text: str) -> time:
@@ -126,7 +121,3 @@ def _clock(text: str) -> time:
 def in_window(moment: datetime, start: str, end: str) -> bool:
     local = moment.astimezone(SHANGHAI).time()
     return _clock(start) <= local <= _clock(end)
-
-
-def local_today(moment: datetime) -> date:
-    return moment.astimezone(SHANGHAI).date()

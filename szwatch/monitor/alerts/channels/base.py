@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-SENT, RETRY, FAILED = "sent", "retry", "failed"
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"  # try again after a backoff
+    FAILED = "failed"  # will not get better by retrying: visible in `alerts --status failed`
+
+
+SENT, RETRY, FAILED = Outcome.SENT, Outcome.RETRY, Outcome.FAILED
 
 
 @dataclass(frozen=True)
 class SendResult:
-    outcome: str  # sent | retry | failed
+    outcome: Outcome
     detail: str = ""
 
     @property

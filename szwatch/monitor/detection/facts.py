@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from szwatch.monitor.figures import _cn_integer
+from szwatch.common.numerals import cn_integer
 
 INVESTMENT = re.compile(r"总投资(?:约|超过|超|达到?|逾)?\s*(\d+(?:\.\d+)?)\s*(亿元|万元|亿美元|万美元)")
 PROGRESS = re.compile(
@@ -43,4 +43,4 @@ def _stage(sentence: str) -> str | None:
 
 
 def _count(text: str) -> int:
-    return int(text) if text.isdigit() else _cn_integer(text)
+    return cn_integer(text)

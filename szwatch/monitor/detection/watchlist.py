@@ -10,13 +10,21 @@ import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from szwatch.store.text import normalize
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "watchlist.example.toml"
-KINDS = {"project": "project", "indicator": "indicator"}
+EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "watchlist.example.toml"
+
+
+class WatchKind(StrEnum):
+    PROJECT = "project"
+    INDICATOR = "indicator"
+
+
+KINDS = {"project": WatchKind.PROJECT, "indicator": WatchKind.INDICATOR}
 KEYS = {
     "project": {"id", "name", "aliases", "keywords", "exclude", "tags"},
     "indicator": {"id", "name", "aliases", "exclude", "tags"},
@@ -33,7 +41,7 @@ class WatchlistError(ValueError):
 @dataclass(frozen=True)
 class Watch:
     id: str
-    kind: str  # "project" | "indicator"
+    kind: str  # a WatchKind
     name: str
     aliases: tuple[str, ...] = ()
     keywords: tuple[tuple[str, ...], ...] = ()
@@ -49,11 +57,15 @@ class Watchlist:
 
     @property
     def projects(self) -> list[Watch]:
-        return [w for w in self.watches if w.kind == "project"]
+        return [w for w in self.watches if w.kind == WatchKind.PROJECT]
 
     @property
     def indicators(self) -> list[Watch]:
-        return [w for w in self.watches if w.kind == "indicator"]
+        return [w for w in self.watches if w.kind == WatchKind.INDICATOR]
+
+    @property
+    def tags(self) -> dict[str, tuple[str, ...]]:
+        return {w.id: w.tags for w in self.watches}
 
     def get(self, watch_id: str) -> Watch | None:
         return next((w for w in self.watches if w.id == watch_id), None)

@@ -14,13 +14,13 @@ from loguru import logger
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from szwatch.monitor.figures import Observation as Found
-from szwatch.monitor.figures import extract
-from szwatch.monitor.match import Hit, Matcher
-from szwatch.monitor.rules import record_alerts, story_alerts
-from szwatch.monitor.settings import Route
-from szwatch.monitor.story import story_text
-from szwatch.monitor.watchlist import Watchlist
+from szwatch.monitor.alerts.outbox import record_alerts
+from szwatch.monitor.alerts.settings import Route
+from szwatch.monitor.detection.figures import Observation as Found
+from szwatch.monitor.detection.findings import find, story_text
+from szwatch.monitor.detection.match import Hit, Matcher
+from szwatch.monitor.detection.rules import story_alerts
+from szwatch.monitor.detection.watchlist import Watchlist
 from szwatch.store import alerts as store_alerts
 from szwatch.store import detections
 from szwatch.store.db import session_scope
@@ -45,20 +45,18 @@ class DetectReport:
 
 
 @dataclass(frozen=True)
-class Findings:
+class StoryFindings:
     mentions: list[Mention]
     observations: list[Observation]
 
 
-def analyse(story: Story, matcher: Matcher, watchlist: Watchlist) -> Findings:
-    """Mentions and observations of one story (pure: nothing is written)."""
-    text = _text(story)
-    kinds = {w.id: w.kind for w in watchlist.watches}
-    hits = matcher.find(text)
-    mentions = [_mention(story, h) for h in hits if kinds.get(h.watch_id) == "project"]
-    indicators = [h for h in hits if kinds.get(h.watch_id) == "indicator"]
-    found = extract(text, indicators, story.issue_date)
-    return Findings(mentions, [_observation(story, ordinal, obs) for ordinal, obs in enumerate(found)])
+def analyse(story: Story, matcher: Matcher, watchlist: Watchlist) -> StoryFindings:
+    """Mentions and observations of one story as rows to store (pure: nothing is written)."""
+    found = find(_text(story), matcher, watchlist, story.issue_date)
+    return StoryFindings(
+        [_mention(story, h) for h in found.mentions],
+        [_observation(story, ordinal, obs) for ordinal, obs in enumerate(found.observations)],
+    )
 
 
 def _text(story: Story) -> str:
@@ -122,9 +120,8 @@ def _process(
             mentions, observations = detections.replace_findings(
                 session, story, watchlist.digest, findings.mentions, findings.observations
             )
-            candidates = story_alerts(session, story, findings.mentions, findings.observations, watchlist,
-                                      report.run_id)  # fmt: skip
-            report.alerts += len(record_alerts(session, candidates, routes, watchlist))
+            candidates = story_alerts(session, story, findings.mentions, findings.observations, report.run_id)
+            report.alerts += len(record_alerts(session, candidates, routes, watchlist.tags))
         report.stories_processed += 1
         report.mentions_added += mentions.added
         report.mentions_removed += mentions.removed

@@ -1,1 +1,0 @@
-"""Transports: each takes a rendered message and says sent / retry later / failed for good."""
