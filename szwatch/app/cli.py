@@ -14,30 +14,31 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from szwatch.app import cli_text as render
-from szwatch.app.daemon import Daemon, DaemonAlreadyRunningError
-from szwatch.app.export import FORMATS, write_rows
-from szwatch.app.health import assess
-from szwatch.app.settings import SettingsError, load_settings, masked
-from szwatch.common.logs import add_file_log, configure_logging
-from szwatch.crawler.profile import ProfileError
-from szwatch.crawler.run import CrawlReport, CrawlRequest, CrawlUsageError, crawl, date_range
-from szwatch.monitor.alerts import messages
-from szwatch.monitor.alerts.deliver import deliver_due, notify_test
-from szwatch.monitor.alerts.operator import crawl_run_alert
-from szwatch.monitor.detection.detect import detect, preview_watch
-from szwatch.monitor.detection.watchlist import Watchlist, WatchlistError, load_watchlist, parse_watchlist
-from szwatch.store import alerts as store_alerts
-from szwatch.store import articles, detections
-from szwatch.store.db import open_store, session_scope
-from szwatch.store.errors import StoreError
-from szwatch.store.search import search as search_articles
+from szwatch.app.export import FORMATS
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+    from szwatch.crawler.run import CrawlReport
+    from szwatch.monitor.detection.watchlist import Watchlist
+
+# Commands import what they use inside their bodies: `szwatch --help` and the read commands must not pay for
+# Scrapy, Twisted, trafilatura, aiosmtpd or APScheduler (see "Start-up" in the README).
+# Errors a user can fix, shown as one line (exit 2) instead of a traceback; looked up by module and name, so
+# checking them imports nothing (a module that raised one is loaded already).
+USER_ERRORS = (
+    ("szwatch.crawler.run", "CrawlUsageError"),
+    ("szwatch.crawler.profile", "ProfileError"),
+    ("szwatch.store.errors", "StoreError"),
+    ("szwatch.monitor.detection.watchlist", "WatchlistError"),
+    ("szwatch.monitor.alerts.settings", "SettingsError"),
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,6 +69,8 @@ def watchlist_option(func: F) -> F:
 
 
 def _watchlist(path: str | None) -> Watchlist:
+    from szwatch.monitor.detection.watchlist import load_watchlist
+
     if path is None and Path("watchlist.toml").is_file():
         path = "watchlist.toml"
     return load_watchlist(path)
@@ -96,6 +99,8 @@ def _compact(value: str) -> date:
 @click.version_option(package_name="szwatch")
 def cli(log_json: bool, quiet: bool, db_url: str | None) -> None:
     """szwatch: reads 朔州日报 (Shuozhou Daily) for news of projects and indicators you track."""
+    from szwatch.common.logs import configure_logging
+
     configure_logging("WARNING" if quiet else "INFO", json_lines=log_json)
     if db_url:  # before or after the command name, --db means the same
         os.environ["SZWATCH_DB"] = db_url
@@ -123,6 +128,10 @@ def crawl_command(
 
     Example: szwatch crawl --from 2024-05-06 --to 2024-05-10
     """
+    from szwatch.app.settings import load_settings
+    from szwatch.crawler.run import CrawlRequest, crawl, date_range
+    from szwatch.monitor.alerts.operator import crawl_run_alert
+
     if (start is None) != (end is None):
         raise click.UsageError("--from and --to go together")
     wanted = tuple(dates) + (date_range(start, end) if start and end else ())
@@ -157,6 +166,9 @@ def search_command(text: str, limit: int, db_url: str | None, as_json: bool) -> 
 
     Example: szwatch search 多晶硅
     """
+    from szwatch.store.db import session_scope
+    from szwatch.store.search import search as search_articles
+
     with session_scope(_store(db_url)) as session:
         hits = search_articles(session, text, limit)
     if as_json:
@@ -175,11 +187,16 @@ def export_options(func: F) -> F:
     func = db_option(func)
     func = click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
                         help="File (default stdout).")(func)  # fmt: skip
-    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)(func)
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)(
+        func
+    )
 
 
 def _export(db_url: str | None, rows: Callable[[Session], Iterable[dict[str, object]]], fields: list[str], fmt: str,
             output: Any, noun: str) -> None:  # fmt: skip
+    from szwatch.app.export import write_rows
+    from szwatch.store.db import session_scope
+
     with session_scope(_store(db_url)) as session:
         count = write_rows(rows(session), fields, fmt, output)
     click.echo(f"exported {count} {noun}", err=True)
@@ -192,6 +209,8 @@ def export_articles(fmt: str, output: Any, db_url: str | None) -> None:
 
     Example: szwatch export articles --format csv -o articles.csv
     """
+    from szwatch.store import articles
+
     _export(db_url, articles.article_rows, articles.EXPORT_FIELDS, fmt, output, "articles")
 
 
@@ -208,6 +227,9 @@ def detect_command(
 
     Example: szwatch detect --watchlist my-watchlist.toml
     """
+    from szwatch.app.settings import load_settings
+    from szwatch.monitor.detection.detect import detect
+
     watchlist = _watchlist(watchlist_path)
     settings = load_settings(config_path)
     report = detect(_store(db_url), watchlist, rescan=rescan, routes=settings.routes)
@@ -242,6 +264,9 @@ def watch_test(
 
     Example: szwatch watch test --name 东立多晶硅项目
     """
+    from szwatch.monitor.detection.detect import preview_watch
+    from szwatch.monitor.detection.watchlist import Watchlist, parse_watchlist
+
     watchlist = _watchlist(watchlist_path)
     if name:
         draft = parse_watchlist(Path("<--name>"), "", {"project": [{"id": "draft", "name": name}]})
@@ -264,6 +289,9 @@ def mentions_command(watch_id: str | None, db_url: str | None, as_json: bool) ->
 
     Example: szwatch mentions zhongmei-olefin
     """
+    from szwatch.store import detections
+    from szwatch.store.db import session_scope
+
     with session_scope(_store(db_url)) as session:
         rows = list(detections.mention_rows(session, watch_id))
     if as_json:
@@ -281,6 +309,9 @@ def indicators_command(indicator_id: str | None, db_url: str | None, as_json: bo
 
     Example: szwatch indicators gdp
     """
+    from szwatch.store import detections
+    from szwatch.store.db import session_scope
+
     with session_scope(_store(db_url)) as session:
         rows = list(detections.observation_rows(session, indicator_id))
     if as_json:
@@ -296,6 +327,8 @@ def export_mentions(fmt: str, output: Any, db_url: str | None) -> None:
 
     Example: szwatch export mentions --format csv -o mentions.csv
     """
+    from szwatch.store import detections
+
     _export(db_url, detections.mention_rows, detections.MENTION_FIELDS, fmt, output, "mentions")
 
 
@@ -306,6 +339,8 @@ def export_indicators(fmt: str, output: Any, db_url: str | None) -> None:
 
     Example: szwatch export indicators --format csv -o indicators.csv
     """
+    from szwatch.store import detections
+
     _export(db_url, detections.observation_rows, detections.INDICATOR_FIELDS, fmt, output, "indicator figures")
 
 
@@ -320,6 +355,10 @@ def alerts_group(ctx: click.Context, status: str | None, limit: int, db_url: str
 
     Example: szwatch alerts --status failed
     """
+    from szwatch.monitor.alerts import messages
+    from szwatch.store import alerts as store_alerts
+    from szwatch.store.db import session_scope
+
     if ctx.invoked_subcommand:
         return
     with session_scope(_store(db_url)) as session:
@@ -341,6 +380,9 @@ def alerts_retry(alert_id: int, db_url: str | None) -> None:
 
     Example: szwatch alerts retry 42
     """
+    from szwatch.store import alerts as store_alerts
+    from szwatch.store.db import session_scope
+
     with session_scope(_store(db_url)) as session:
         count = store_alerts.retry_alert(session, alert_id)
     if not count:
@@ -357,6 +399,9 @@ def deliver_command(watchlist_path: str | None, db_url: str | None, config_path:
 
     Example: szwatch deliver
     """
+    from szwatch.app.settings import load_settings
+    from szwatch.monitor.alerts.deliver import deliver_due
+
     settings = load_settings(config_path)
     names = {w.id: w.name for w in _watchlist(watchlist_path).watches}
     report = deliver_due(_store(db_url), settings, names)
@@ -372,6 +417,9 @@ def notify_test_command(channel: str, config_path: str | None) -> None:
 
     Example: szwatch notify-test team-mail
     """
+    from szwatch.app.settings import load_settings
+    from szwatch.monitor.alerts.deliver import notify_test
+
     result = notify_test(load_settings(config_path), channel)
     if not result.ok:
         raise click.ClickException(f"{channel}: {result.outcome}: {result.detail}")
@@ -388,6 +436,10 @@ def run_command(watchlist_path: str | None, db_url: str | None, config_path: str
 
     Example: szwatch run --config config/settings.toml
     """
+    from szwatch.app.daemon import Daemon, DaemonAlreadyRunningError
+    from szwatch.app.settings import load_settings
+    from szwatch.common.logs import add_file_log
+
     settings = load_settings(config_path)
     add_file_log(log_file or settings.daemon.log_file)
     watchlist = _watchlist(watchlist_path or settings.daemon.watchlist or None)
@@ -406,6 +458,9 @@ def status_command(db_url: str | None, config_path: str | None, as_json: bool) -
 
     Example: szwatch status --json
     """
+    from szwatch.app.health import assess
+    from szwatch.app.settings import load_settings
+
     settings = load_settings(config_path)
     health = assess(_store(db_url), settings.daemon)
     if as_json:
@@ -429,6 +484,8 @@ def config_show(config_path: str | None) -> None:
 
     Example: szwatch config show
     """
+    from szwatch.app.settings import load_settings, masked
+
     click.echo(json.dumps(masked(load_settings(config_path)), ensure_ascii=False, indent=2))
 
 
@@ -446,6 +503,8 @@ def demo_command(workdir: Path) -> None:
 
 
 def _store(db_url: str | None) -> Engine:
+    from szwatch.store.db import open_store
+
     return open_store(db_url)
 
 
@@ -462,6 +521,16 @@ def main() -> None:
     except click.ClickException as exc:
         click.echo(f"szwatch: error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
-    except (CrawlUsageError, ProfileError, StoreError, WatchlistError, SettingsError) as exc:
+    except Exception as exc:
+        if not _user_error(exc):
+            raise
         click.echo(f"szwatch: error: {exc}", err=True)
         sys.exit(2)
+
+
+def _user_error(exc: Exception) -> bool:
+    for module, name in USER_ERRORS:
+        loaded = sys.modules.get(module)
+        if loaded is not None and isinstance(exc, getattr(loaded, name)):
+            return True
+    return False

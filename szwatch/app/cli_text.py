@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from szwatch.app.health import Health
-from szwatch.crawler.run import CrawlReport
-from szwatch.monitor.alerts.deliver import DeliveryReport
-from szwatch.monitor.detection.detect import DetectReport
-from szwatch.monitor.detection.match import Hit
-from szwatch.monitor.detection.watchlist import Watchlist
-from szwatch.store.detections import Story
-from szwatch.store.models import Alert, AlertDelivery
-from szwatch.store.search import Hit as SearchHit
 from szwatch.store.text import snippet
+
+if TYPE_CHECKING:  # only names for annotations: rendering must not pull the crawler or the store into start-up
+    from szwatch.app.health import Health
+    from szwatch.crawler.run import CrawlReport
+    from szwatch.monitor.alerts.deliver import DeliveryReport
+    from szwatch.monitor.detection.detect import DetectReport
+    from szwatch.monitor.detection.match import Hit
+    from szwatch.monitor.detection.watchlist import Watchlist
+    from szwatch.store.detections import Story
+    from szwatch.store.models import Alert, AlertDelivery
+    from szwatch.store.search import Hit as SearchHit
 
 MAX_PROBLEM_LINES = 20
 
