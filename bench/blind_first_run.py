@@ -26,7 +26,7 @@ print(
 )
 print(f"period agreement {ev.period_agree:.3f}, scope agreement {ev.scope_agree:.3f}")
 # no-alias mentions: labels of kind variant/keywords
-noalias = [(c["id"], l) for c in cases for l in c.get("mention", []) if l["kind"] in ("variant", "keywords")]
+noalias = [(c["id"], m) for c in cases for m in c.get("mention", []) if m["kind"] in ("variant", "keywords")]
 matcher = Matcher(wl)
 found_noalias = 0
 tp = fp = 0
@@ -43,9 +43,9 @@ for case in cases:
     for hit in f.mentions:
         lab = next(
             (
-                l
-                for i, l in enumerate(labels)
-                if i not in used and l["watch"] == hit.watch_id and normalize(l["surface"]) in hit.sentence.text
+                x
+                for i, x in enumerate(labels)
+                if i not in used and x["watch"] == hit.watch_id and normalize(x["surface"]) in hit.sentence.text
             ),
             None,
         )
@@ -56,9 +56,10 @@ for case in cases:
                 fp += 1
                 errors.append(f"{case['id']}: false fact {hit.watch_id} {field}={value} «{hit.sentence.text[:60]}»")
     for lab in labels:
-        if lab["kind"] in ("variant", "keywords"):
-            if any(h.watch_id == lab["watch"] and normalize(lab["surface"]) in h.sentence.text for h in f.mentions):
-                found_noalias += 1
+        if lab["kind"] in ("variant", "keywords") and any(
+            h.watch_id == lab["watch"] and normalize(lab["surface"]) in h.sentence.text for h in f.mentions
+        ):
+            found_noalias += 1
 print(f"no-alias mentions found {found_noalias} of {len(noalias)}")
 print(
     f"project facts P {tp / ((tp + fp) or 1):.3f} R {tp / (label_facts or 1):.3f} (tp {tp} fp {fp}, labelled {label_facts})"
