@@ -23,9 +23,10 @@ test: setup  ## the whole suite on SQLite (and PostgreSQL too when SZWATCH_TEST_
 test-pg: setup  ## start a local PostgreSQL (Debian packages) and run the suite on both databases
 	SZWATCH_TEST_PG="$$(bash .ci/postgres.sh)" $(PY) -m pytest
 
-lint: setup
+lint: setup  ## ruff (style, imports) and mypy (types) over the package; CI runs it before the tests
 	$(VENV)/bin/ruff check szwatch tests bench
 	$(VENV)/bin/ruff format --check szwatch tests bench
+	$(VENV)/bin/mypy
 
 bench: setup
 	$(PY) bench/crawl.py
