@@ -1,17 +1,18 @@
 """What detection finds in one story: the text it reads, and its hits split into projects and figures.
 
-One home for the rule "a project hit is a mention; an indicator hit is read for figures", used by
-``detect`` (the archive), ``evaluate`` (the labelled sets) and the benchmarks, so they cannot drift apart.
-Parts of a story continued across pages are joined before matching, so a project named on A1 and its
-figures on A2 are one story, and it is alerted once.
+One home for the rule "a project hit is a mention (with the facts its clauses state); an indicator hit is
+read for figures", used by ``detect`` (the archive), ``evaluate`` (the labelled sets) and the benchmarks, so
+they cannot drift apart. Parts of a story continued across pages are joined before matching, so a project
+named on A1 and its figures on A2 are one story, and it is alerted once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
+from szwatch.monitor.detection.facts import Fact, hit_facts
 from szwatch.monitor.detection.figures import Observation, extract
 from szwatch.monitor.detection.match import Hit, Matcher
 from szwatch.monitor.detection.watchlist import WatchKind, Watchlist
@@ -27,10 +28,11 @@ def story_text(kicker: str | None, title: str | None, subtitle: str | None, body
 
 @dataclass(frozen=True)
 class Findings:
-    """Project hits (mentions) and indicator observations of one text."""
+    """Project hits (mentions), what they state about the projects, and indicator observations of one text."""
 
     mentions: list[Hit]
     observations: list[Observation]
+    facts: list[Fact] = field(default_factory=list)
 
 
 def find(text: str, matcher: Matcher, watchlist: Watchlist, issue_date: date) -> Findings:
@@ -38,4 +40,4 @@ def find(text: str, matcher: Matcher, watchlist: Watchlist, issue_date: date) ->
     hits = matcher.find(text)
     mentions = [h for h in hits if kinds.get(h.watch_id) == WatchKind.PROJECT]
     indicators = [h for h in hits if kinds.get(h.watch_id) == WatchKind.INDICATOR]
-    return Findings(mentions, extract(text, indicators, issue_date))
+    return Findings(mentions, extract(text, indicators, issue_date, matcher), hit_facts(mentions))
