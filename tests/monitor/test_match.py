@@ -24,9 +24,23 @@ def found(text: str) -> list[tuple[str, str, str]]:
         ("中煤朔州煤基烯烃一体化项目加快推进。", [("zhongmei-olefin", "variant", "中煤朔州煤基烯烃一体化项目")]),
         ("东立20万吨高纯多晶硅及配套项目开工。", [("dongli-polysilicon", "variant", "东立20万吨高纯多晶硅及配套项目")]),
         ("三一集团光伏全产业链项目建成投产。", [("sany-pv", "variant", "三一集团光伏全产业链项目")]),
-        ("中煤平朔集团的煤制烯烃项目环评获批。", [("zhongmei-olefin", "keywords", "中煤平朔集团的煤制烯烃")]),
+        ("中煤平朔集团的烯烃项目环评获批。", [("zhongmei-olefin", "keywords", "中煤平朔集团的烯烃项目")]),
+        ("中煤平朔集团的煤制烯烃项目环评获批。", [("zhongmei-olefin", "variant", "中煤平朔集团的煤制烯烃项目")]),
+        ("在宝武朔州铬基合金项目现场。", [("baowu-chrome", "keywords", "宝武朔州铬基合金项目")]),
+        ("东立20万吨高纯多晶硅及配套、立晶碳化硅等项目开工。", [
+            ("dongli-polysilicon", "variant", "东立20万吨高纯多晶硅及配套"), ("lijing-sic", "alias", "立晶碳化硅"),
+        ]),
+        ("晋北化工等4个项目年内开工。", []),
+        ("结合三一等项目落地，推进光伏产业发展。", [("sany-pv", "company", "三一")]),
+        ("三一集团、长庚金晶等项目进展顺利。", [("sany-pv", "company", "三一集团"),
+                                            ("changgeng-silicon", "company", "长庚金晶")]),
+        ("三一光伏项目进展顺利。", [("sany-pv", "company", "三一光伏项目")]),
     ],
-    ids=["name", "alias", "variant-baowu", "variant-zhongmei", "variant-dongli", "variant-sany", "keywords"],
+    ids=[
+        "name", "alias", "variant-baowu", "variant-zhongmei", "variant-dongli", "variant-sany", "keywords",
+        "synonym-inside-name", "keywords-surface-whole-phrase", "variant-surface-not-cut", "unwatched-company",
+        "company-etc-projects", "companies-listed", "company-with-own-words",
+    ],
 )
 def test_project_wordings_are_found(text: str, expected: list[tuple[str, str, str]]):
     assert found(text) == expected
@@ -40,8 +54,15 @@ def test_project_wordings_are_found(text: str, expected: list[tuple[str, str, st
         "三一重能风电装备项目首台风机下线。",
         "宝武集团在朔州的另一个项目也在洽谈中。",
         "该项目建成后年产值可达400亿元。",
+        "这是三一集团继光伏之后在我市布局的又一新能源产业。",
+        "三一、长庚金晶等企业发展势头良好。",
+        "交通、水利、能源等项目加快建设。",
+        "三一重能风电装备等项目签约落地。",
     ],
-    ids=["other-pv-project", "zhongmei-coal-mine", "sany-wind", "baowu-other-project", "anaphora"],
+    ids=[
+        "other-pv-project", "zhongmei-coal-mine", "sany-wind", "baowu-other-project", "anaphora", "sany-group-pv-word",
+        "companies-without-projects", "common-word-is-no-company", "sany-other-project-etc",
+    ],
 )
 def test_other_projects_do_not_match(text: str):
     assert [f for f in found(text) if f[0] not in {"gdp", "fai"}] == []

@@ -46,7 +46,8 @@ GENERIC_STEM = re.compile(
     r"(?:^|该|此|本|这|那|这些|重大|重点|个|批|等|大|各|些|配套|子|主体|一期|二期|三期|相关|上述|在建|新建|续建|新开工"
     r"|以上|产业|亿元|好|的|类|多|新|全部|所有|全市|全县|全区|我市|园区)$"
 )
-GROUP_GLUE = re.compile(r"^[、和及与\s]*$")
+SITE = ("现场", "工地")
+GROUP_GLUE = re.compile(r"^(?:项目)?(?:[一二三四]期)?(?:项目)?[、和及与\s]*$")
 
 
 @dataclass(frozen=True)
@@ -224,11 +225,10 @@ def _clause_facts(
     facts = []
     for i, (group, start, end) in enumerate(regions):
         fields = found[i] if len(group) == 1 else {}
-        if stage := _stage(sentence[start:end]):
-            fields = {**fields, "stage": stage}
-        facts.extend(
-            Fact(n.watch_id, f, v, clause, sentence, index, n.surface) for n in group for f, v in fields.items()
-        )
+        stage, site = _stage(sentence[start:end])
+        for n, name in enumerate(group):
+            own = {**fields, "stage": stage} if stage and (not site or n == len(group) - 1) else fields
+            facts.extend(Fact(name.watch_id, f, v, clause, sentence, index, name.surface) for f, v in own.items())
     return facts
 
 
@@ -249,9 +249,10 @@ def _investment(sentence: str, match: re.Match[str], region_start: int) -> str |
     return f"{number(match['num']):g}{match['unit']}"
 
 
-def _stage(region: str) -> str | None:
-    """The furthest stage the region says has happened."""
-    best = -1
+def _stage(region: str) -> tuple[str | None, bool]:
+    """The furthest stage the region says has happened, and whether it only qualifies a site (A和B施工现场:
+    the site is B's, so the stage is not spread over the list)."""
+    best, site = -1, False
     false = [(m.start(), m.end()) for m in FALSE_FRIEND.finditer(region)]
     for match in STAGE_WORD.finditer(region):
         if any(s <= match.start() < e for s, e in false):
@@ -261,5 +262,9 @@ def _stage(region: str) -> str | None:
             continue
         if NOT_BEFORE.search(before) and not HAPPENED.search(before[-8:]):
             continue
-        best = max(best, stage_rank(STAGE_OF[match.group(0)]))
-    return g.STAGES[best][0] if best >= 0 else None
+        rank = stage_rank(STAGE_OF[match.group(0)])
+        if match.group(0) in ("完工", "竣工") and any(w in before[-8:] for w in g.SHELL_ONLY):
+            rank = stage_rank("在建")
+        if rank > best:
+            best, site = rank, after.startswith(SITE)
+    return (g.STAGES[best][0] if best >= 0 else None), site

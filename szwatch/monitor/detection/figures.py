@@ -176,8 +176,10 @@ class _Reader:
         self.indicators = {w.id for w in matcher.watches if w.kind == "indicator"} if matcher else set()
 
     def may_name(self, text: str) -> bool:
-        """Could a sentence with no indicator name still name one in parts (topic + measure)?"""
-        return any(m in text for m in g.ELLIPTICAL) and (GROWTH.search(text) or VALUE.search(text)) is not None
+        """Could a sentence with no indicator name still name one in parts (topic + measure, shared head)?"""
+        if not ("、" in text or any(m in text for m in g.ELLIPTICAL)):
+            return False
+        return (GROWTH.search(text) or VALUE.search(text)) is not None
 
     def compose(self, phrase: str, at: int, length: int, sentence: Sentence) -> Hit | None:
         """The indicator a composed phrase names (粮食 + 总产量), as a hit on the measure actually written."""
@@ -203,9 +205,10 @@ class _Reader:
             head = text if first is None else text[:first]
             in_clause = [h for h in hits if start <= h.start < end]
             words = _words(head)
-            if in_clause:
-                subject = self._named(head, start, in_clause, sentence)
-                topic = _topic(" ".join(h.surface for h in in_clause))
+            named = self._named(head, start, in_clause, sentence) if in_clause or "、" in head else None
+            if named is not None and named.watched:
+                subject = named
+                topic = _topic(" ".join(h.surface for h in named.watched))
             elif first is None:
                 if NAMED_MEASURE.search(words):  # 制造业投资持续发力: a subject of its own, with no figure here
                     subject, topic = None, _topic(words)

@@ -131,11 +131,14 @@ INVESTMENT_QUALIFIERS = ("约", "超过", "超", "达到", "达", "逾", "近", 
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("签约", ("签约", "签订投资协议", "签订协议", "签署投资协议", "落户")),
     ("开工", ("开工", "破土动工", "动工", "奠基", "开建", "开复工")),
-    ("在建", ("在建", "加快建设", "施工", "主体完工", "设备安装", "安装", "封顶", "复工", "建设现场", "调试",
-              "建设正酣", "火热建设", "紧张建设", "建设中")),
-    ("投产", ("投产", "竣工", "通车", "通航", "建成", "开通运营", "开通", "达产", "并网", "投运", "投入运营",
-              "投入使用", "运营首月")),
+    ("在建", ("在建", "加快建设", "施工", "主体完工", "主体工程完工", "设备安装", "安装", "封顶", "复工", "建设现场",
+              "调试", "建设正酣", "火热建设", "紧张建设", "建设中", "吊装", "联调联试", "装修", "铺轨", "贯通",
+              "建设进度")),
+    ("投产", ("投产", "竣工", "完工", "通车", "通航", "建成", "开通运营", "开通", "达产", "满产", "满负荷", "并网",
+              "投运", "投入运营", "投入使用", "运营首月", "试产", "试生产", "产品下线")),
 )  # fmt: skip
+# 主体已全部完工: finishing the shell of a building is a stage of construction, not the end of it.
+SHELL_ONLY = ("主体",)
 # A stage word inside one of these is not a stage: 企业开工率, 城市建成区.
 STAGE_FALSE_FRIENDS = ("开工率", "建成区", "施工图", "施工许可", "开工手续", "施工单位", "开工条件", "调试阶段前")
 # A stage counts only when the text says it happened: not planned, expected, conditional or "closer to".
@@ -146,7 +149,7 @@ NOT_HAPPENED_BEFORE = (
 )  # fmt: skip
 NOT_HAPPENED_AFTER = ("后", "以后", "之后", "前", "之前", "在即", "倒计时", "条件", "准备", "手续", "目标", "时间表",
                       "节点", "计划")  # fmt: skip
-HAPPENED = ("已", "已经", "已于", "正式", "顺利", "成功", "全面", "如期", "实现")  # 已于4月开工 despite 计划
+HAPPENED = ("已", "已经", "已于")  # 已于4月开工 although the clause also says 计划
 PROGRESS = re.compile(
     r"([\d零一二三四五六七八九十百]+)项[^，。；]{0,10}?(?:已经?|均已)?完成(?:了)?([\d零一二三四五六七八九十百]+)项"
 )
@@ -154,6 +157,8 @@ PROGRESS = re.compile(
 # Generic words in project names: not part of what identifies the project.
 PROJECT_GENERIC = ("项目", "朔州", "山西", "集团", "及配套", "有限公司", "一期", "二期", "工程")
 NAME_PLACES = ("朔州市", "朔州", "山西省", "山西")
+# Nouns a phrase naming a project ends with: its own 项目, or the plant a description names.
+PROJECT_HEADS = ("项目", "工程", "生产基地", "产业基地", "基地", "工厂", "车间", "生产线", "产业园")
 # Synonyms the paper uses inside project names; the first of each row is the canonical form.
 NAME_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("煤基", "煤制"),
@@ -161,7 +166,6 @@ NAME_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("铬合金", "铬基合金"),
     ("高速铁路", "高铁"),
     ("职业技术学院", "职业学院", "职院"),
-    ("产业链", "全产业链", "产业链条"),
 )
 # Company suffixes between a company name and 等…项目: 三一集团等项目.
 COMPANY_SUFFIXES = ("集团公司", "集团", "股份", "有限公司", "公司", "企业")

@@ -10,7 +10,17 @@ place name, usually the company: 宝武, 中煤, 东立, 三一) and a *core* (t
 as 项目, 朔州, 集团). A sentence names the project in a variant wording when the anchor occurs and, in the
 phrase that follows it (up to the next comma or enumeration mark), at least half of the core's character
 bigrams occur too. A sentence about some other project of the same company shares the anchor but not the
-core, and does not match.
+core, and does not match. Synonyms inside names (煤制 for 煤基, 铬基合金 for 铬合金: ``grammar.NAME_SYNONYMS``)
+are read as one before the bigrams are compared.
+
+Company references: the company alone names its project when the sentence speaks of projects — ``三一等项目``,
+``晋北化工等4个项目``, ``三一集团、长庚金晶等项目``, ``三一光伏项目`` — as long as the company has one watched
+project and its name is no common word (``grammar.NOT_COMPANIES``: 能源等项目 is not the 能源职院). Words
+between the company and 项目 must come from the project's own name, so ``三一重能风电装备项目`` (another
+project of the same group) is not the 三一 PV project.
+
+The surface of a hit is the whole phrase that names the project, through its own 项目 (宝武朔州铬基合金项目,
+not 宝武朔州铬), so snippets mark a phrase a reader recognises.
 """
 
 from __future__ import annotations
@@ -23,14 +33,27 @@ from dataclasses import dataclass
 
 import ahocorasick_rs
 
+from szwatch.monitor.detection import grammar as g
 from szwatch.monitor.detection.watchlist import Watch, Watchlist
 
 SENTENCE_END = re.compile(r"[。！？!?\n]+")
 PHRASE_END = re.compile(r"[，,、；;：:（）()“”《》。！？\n]")
-PLACES = ("朔州市", "朔州", "山西省", "山西")
-GENERIC = ("项目", "朔州", "山西", "集团", "及配套", "有限公司", "一期", "二期", "工程")
+CLAUSE_END = re.compile(r"[，,；;：:（）()“”《》。！？\n]")
+PLACES = g.NAME_PLACES
+GENERIC = g.PROJECT_GENERIC
 VARIANT_SHARE = 0.5
-KIND_RANK = {"name": 0, "alias": 1, "variant": 2, "keywords": 3}
+NAME_TAILS = ("及配套", "配套", "一期", "二期", "三期", "工程", "基地")
+SUFFIX_REACH = 8  # how far after the last naming word a phrase's own 项目 may stand
+# What a phrase naming a project ends with: its own 项目, or the plant it describes (…铬系合金生产基地).
+HEAD_NOUN = re.compile(rf"{g.alternation(g.PROJECT_HEADS)}")
+KIND_RANK = {"name": 0, "alias": 1, "variant": 2, "company": 3, "keywords": 4}
+_SYNONYM = {variant: row[0] for row in g.NAME_SYNONYMS for variant in row[1:]}
+SYNONYM = re.compile(g.alternation(list(_SYNONYM))) if _SYNONYM else None
+COMPANY_SUFFIX = re.compile(rf"(?:{g.alternation(g.COMPANY_SUFFIXES)})?")
+# After the company: nothing, or a list of other companies, then 等 (4个, 一批, 重点 …) 项目; or its own 项目.
+COMPANY_REFERENCE = re.compile(
+    r"(?:、[^，。；、！？\n]{1,12}?)*等[^，。；、！？\n]{0,8}?(?:项目|工程)|(?P<own>[^，。；、！？\n]{0,6}?)项目"
+)
 
 
 @dataclass(frozen=True)
@@ -94,6 +117,16 @@ class Matcher:
                 anchor, bigrams = variant
                 self.cores[index] = (anchor, bigrams)
                 roles[anchor].append(_Role(index, "anchor"))
+        anchors = defaultdict(list)
+        for index, (anchor, _) in self.cores.items():
+            anchors[anchor].append(index)
+        # the company alone names a project only when it has one watched project and is no common word
+        self.companies = {
+            index: _name_rest(self.watches[index].name)
+            for anchor, owners in anchors.items()
+            if len(owners) == 1 and anchor not in g.NOT_COMPANIES
+            for index in owners
+        }
         self.patterns = list(roles)
         self.roles = [roles[p] for p in self.patterns]
         self.automaton = ahocorasick_rs.AhoCorasick(self.patterns) if self.patterns else None
@@ -126,7 +159,11 @@ class Matcher:
                 continue
             named = self._named(watch, text, sentence, items)
             variant = self._variant(index, text, sentence, items)
-            hit = _longest(named, variant) or self._keywords(watch, text, sentence, items)
+            hit = (
+                _longest(named, variant)
+                or self._company(index, text, sentence, items)
+                or self._keywords(watch, text, sentence, items)
+            )
             if hit is not None:
                 hits.append(hit)
         return sorted(hits, key=lambda h: (h.start, KIND_RANK[h.kind]))
@@ -153,11 +190,39 @@ class Matcher:
             stop = PHRASE_END.search(text, start, sentence.end)
             phrase_end = stop.start() if stop else sentence.end
             phrase = text[start:phrase_end]
-            present = [b for b in bigrams if b in phrase]
+            if (own := phrase.find("项目")) >= 0:
+                phrase = phrase[: own + 2]  # a name does not run past its own 项目
+            canon, where = canonical(phrase)
+            present = [b for b in bigrams if b in canon]
             if len(present) >= max(2, VARIANT_SHARE * len(bigrams)):
-                last = max(phrase.find(b) + 2 for b in present)
+                last = where[max(canon.find(b) + 1 for b in present)] + 1
                 end = start + _through_suffix(phrase, last)
                 return Hit(self.watches[index].id, "variant", text[start:end], start, end, sentence)
+        return None
+
+    def _company(self, index: int, text: str, sentence: Sentence, items: list[tuple[_Role, int, int]]) -> Hit | None:
+        """三一等项目, 晋北化工等4个项目, 三一光伏项目: the company names its one watched project."""
+        if index not in self.companies:
+            return None
+        rest = self.companies[index]
+        _, bigrams = self.cores[index]
+        for role, start, end in items:
+            if role.role != "anchor":
+                continue
+            at = end
+            while at < sentence.end and at - end < len(rest) and text[at] == rest[at - end]:
+                at += 1  # the company's name goes on as the project's does: 晋北 → 晋北化工
+            at = COMPANY_SUFFIX.match(text, at).end()  # type: ignore[union-attr]
+            reference = COMPANY_REFERENCE.match(text, at, sentence.end)
+            if reference is None:
+                continue
+            own = canonical(reference["own"] or "")[0]
+            if reference["own"] and any(own[i : i + 2] not in bigrams for i in range(len(own) - 1)):
+                continue  # 三一重能风电装备项目: words of another project between company and 项目
+            if reference["own"] is not None and len(own) == 1:
+                continue
+            stop = reference.end() if reference["own"] is not None else at
+            return Hit(self.watches[index].id, "company", text[start:stop], start, stop, sentence)
         return None
 
     def _keywords(self, watch: Watch, text: str, sentence: Sentence, items: list[tuple[_Role, int, int]]) -> Hit | None:
@@ -167,6 +232,8 @@ class Matcher:
         if {g for g, _, _ in spans} != set(range(len(watch.keywords))):
             return None
         start, end = min(s for _, s, _ in spans), max(e for _, _, e in spans)
+        stop = CLAUSE_END.search(text, end, sentence.end)
+        end = end + _through_suffix(text[end : stop.start() if stop else sentence.end], 0)
         return Hit(watch.id, "keywords", text[start:end], start, end, sentence)
 
 
@@ -180,18 +247,48 @@ def _variant_parts(name: str) -> tuple[str, set[str]] | None:
     rest = name
     for place in PLACES:
         rest = rest.removeprefix(place)
-    anchor, core = rest[:2], rest[2:]
+    anchor, core = rest[:2], canonical(rest[2:])[0]
     for word in GENERIC:
         core = core.replace(word, "")
     bigrams = {core[i : i + 2] for i in range(len(core) - 1)}
     return (anchor, bigrams) if len(anchor) == 2 and len(bigrams) >= 2 else None
 
 
+def _name_rest(name: str) -> str:
+    """The name after its place and two-character anchor: how a company's name may go on (晋北|化工…)."""
+    for place in PLACES:
+        name = name.removeprefix(place)
+    return name[2:]
+
+
+def canonical(text: str) -> tuple[str, list[int]]:
+    """The text with name synonyms in their canonical form, and for each character its index in ``text``."""
+    if SYNONYM is None:
+        return text, list(range(len(text)))
+    out: list[str] = []
+    index: list[int] = []
+    at = 0
+    for match in SYNONYM.finditer(text):
+        out.append(text[at : match.start()])
+        index.extend(range(at, match.start()))
+        word = _SYNONYM[match.group(0)]
+        out.append(word)
+        last = len(word) - 1  # the canonical word's last character stands for the written word's last
+        index.extend(match.end() - 1 if i == last else min(match.start() + i, match.end() - 1) for i in range(last + 1))
+        at = match.end()
+    out.append(text[at:])
+    index.extend(range(at, len(text)))
+    return "".join(out), index
+
+
 def _through_suffix(phrase: str, last: int) -> int:
-    """Extend a variant wording to its own 项目 (…多晶硅及配套项目), not to a shared one (…合金等一批重大项目)."""
-    suffix = phrase.find("项目", last)
-    if suffix >= 0 and suffix - last <= 6 and "等" not in phrase[last:suffix]:
-        return suffix + 2
+    """Extend a wording to its own 项目 (…多晶硅及配套项目), not to a shared one (…合金等一批重大项目); without a
+    项目 in reach, to the end of a short phrase (…多晶硅及配套、), so a word is never cut in two."""
+    head = HEAD_NOUN.search(phrase, last)
+    if head and head.start() - last <= SUFFIX_REACH and not re.search(r"等|的|和|与|及其", phrase[last : head.start()]):
+        return head.end()
+    if head is None and phrase[last:] in NAME_TAILS:
+        return len(phrase)
     return last
 
 
