@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from szwatch.monitor.detection.match import Matcher
 
 COUNTIES = g.COUNTIES
+OTHER = "<other area>"
 CN_ORDINAL = "一二三四五六七八九十"
 
 _BEFORE = "".join(f"(?<!{re.escape(w)})" for w in g.NOT_LEVEL_BEFORE)
@@ -76,22 +77,28 @@ CLAUSE_END = re.compile(r"[，,；;：:]")
 FILLER = re.compile(rf"{g.alternation(g.FILLERS)}|按[^，]{{0,8}}计算|\s")
 PLACE = re.compile(g.alternation(g.PLACES))
 CITY = re.compile(rf"(?:{g.alternation(g.CITY)})(?!{g.alternation(g.COUNTIES)})")
-HAN = re.compile(r"[\u4e00-\u9fff]")
+# 全市 as the subject of a clause, not in 高于全市…, 居全市第一, 占全市的
+SUBJECT_CITY = re.compile(rf"(?<!{')(?<!'.join(g.BEFORE_AREA_NOT_SUBJECT)})全市(?!第|首位|平均|前列|的)")
+ZONE = re.compile(g.alternation(g.OTHER_ZONES))
+HAN = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 ENUM_SPLIT = re.compile(r"、")
 ENUM_SPLIT_ALL = re.compile(r"、|和|及|与")
 TRAILING_FILLER = re.compile(rf"(?:{g.alternation(g.FILLERS)}|\s)+$")
 MEASURE_END = re.compile(rf"(?:{g.alternation(g.MEASURES)})$")
 NAMED_MEASURE = re.compile(rf"[\u4e00-\u9fff]{{2,}}?(?:{g.alternation(g.MEASURES)})")
 
+# 比去年, 较去年同期, 与去年全年相比: a comparison with last year, not the period of the figure
+_NOT_BEFORE_YEAR = ")(?<!".join(g.COMPARED_WITH)
+COMPARED = re.compile(rf"(?:{g.alternation(g.COMPARED_WITH)})(?:{g.alternation(g.RELATIVE_YEARS)})?$")
 _MONTH = rf"\d{{1,2}}|[{g.CN_MONTH}]{{1,2}}"
 PERIOD_PART = (
     r"(?P<quarter>[一二三四1-4])季度|第(?P<quarter2>[一二三四])季度|(?P<half>上|下)半年|前三季度(?P<q3>)|全年(?P<full>)"
     rf"|(?P<m1>{_MONTH})月?\s*[{g.RANGE_MARKS}]\s*(?P<m2>{_MONTH})月(?:份)?(?!\d{{0,2}}日)"
     r"|前(?P<firstn>\d{1,2}|[一二两三四五六七八九十]{1,2})个月"
-    r"|(?P<month>\d{1,2})月(?:份|末|底)"
+    r"|(?:截至|截止|到)?(?P<monthend>\d{1,2})月(?:末|底)|(?P<month>\d{1,2})月份"
 )
 PERIOD = re.compile(
-    rf"(?:(?P<year>\d{{4}})年|(?P<rel>{g.alternation(g.RELATIVE_YEARS)}))?"
+    rf"(?:(?P<year>\d{{4}})年|(?<!{_NOT_BEFORE_YEAR})(?P<rel>{g.alternation(g.RELATIVE_YEARS)})(?!同期))?"
     rf"(?:(?<=[年今去前本度])(?:年?底|年?末)|{PERIOD_PART})?"
 )
 
@@ -134,6 +141,7 @@ class _Subject:
     members: list[Hit | None]
     rule: str
     alternatives: list[list[Hit | None]] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)  # 朔城区、平鲁区…固定资产投资增速分别为…: one scope per figure
 
     @property
     def watched(self) -> list[Hit]:
@@ -157,7 +165,8 @@ def extract(text: str, hits: list[Hit], issue_date: date, matcher: Matcher | Non
     """
     by_sentence: dict[int, list[Hit]] = {}
     for hit in hits:
-        by_sentence.setdefault(hit.sentence.index, []).append(hit)
+        if not text.startswith("项目", hit.end):  # 民间投资项目达到286个 counts projects
+            by_sentence.setdefault(hit.sentence.index, []).append(hit)
     context, found = _Context(), []
     reader = _Reader(matcher)
     for sentence in split_sentences(text):
@@ -195,7 +204,7 @@ class _Reader:
         first_at = hits[0].start - sentence.start if hits else len(sentence.text)
         scope = _scope(sentence.text[:first_at], context.county)
         subject: _Subject | None = None
-        topic = ""
+        topic, place = "", ""  # place: named as subject in an earlier clause (山阴县紧随其后，达6.5亿斤)
         made: list[Observation] = []
         for start, end in _clauses(sentence):
             text = sentence.text[start - sentence.start : end - sentence.start]
@@ -205,6 +214,7 @@ class _Reader:
             head = text if first is None else text[:first]
             in_clause = [h for h in hits if start <= h.start < end]
             words = _words(head)
+            place = _place(head, context.county, first is not None) or place
             named = self._named(head, start, in_clause, sentence) if in_clause or "、" in head else None
             if named is not None and named.watched:
                 subject = named
@@ -225,8 +235,8 @@ class _Reader:
                 subject, topic = None, _topic(words)
             if subject is None or not subject.watched:
                 continue
-            clause_scope = _clause_scope(head, scope)
-            if clause_scope is None:
+            clause_scope = place or scope
+            if clause_scope == OTHER:
                 continue
             clause = _Clause(start, text, clause_scope, context.period, sentence)
             made = _attach(made, subject, clause)
@@ -235,6 +245,9 @@ class _Reader:
     def _named(self, head: str, start: int, in_clause: list[Hit], sentence: Sentence) -> _Subject:
         """The clause names indicators: in a list (A、B和C), with a head shared by all members, or alone."""
         tail = TRAILING_FILLER.sub("", head)
+        places = [_leading_county(part) for part in ENUM_SPLIT.split(tail)]
+        if len(places) > 1 and all(places) and len(in_clause) == 1:
+            return _Subject(list(in_clause), "places", places=[p for p in places if p])
         lists = [self._members(tail, start, in_clause, sentence, splitter) for splitter in (ENUM_SPLIT_ALL, ENUM_SPLIT)]
         lists = [m for m in lists if m is not None]
         if not lists:
@@ -287,6 +300,10 @@ def _first_figure(clause: str) -> int | None:
     return min((m.start() for m in figures if m), default=None)
 
 
+def _leading_county(part: str) -> str | None:
+    return next((c for c in g.COUNTIES if part.startswith(c)), None)
+
+
 def _words(head: str) -> str:
     """What names the subject: the head without period, place and filler words."""
     words = PLACE.sub("", PERIOD.sub("", head))
@@ -301,14 +318,19 @@ def _topic(words: str) -> str:
     return words[: match.start()] if match and match.start() >= 2 else ""
 
 
-def _clause_scope(head: str, scope: str) -> str | None:
-    """A county named in the clause scopes its figures; another area (全省) means they are not ours."""
+def _place(head: str, county: str | None, has_figure: bool) -> str:
+    """The place a clause names as its subject: a county, the city (全市), another area (OTHER) or none ("").
+
+    Another area counts only before a figure: a clause with no figure may compare with one (快于全省平均水平).
+    """
     counties = [(head.rfind(c), c) for c in g.COUNTIES if c in head]
     if counties:
         return max(counties)[1]
-    if any(area in PERIOD.sub("", head) for area in g.OTHER_AREAS):
-        return None
-    return scope
+    if ZONE.search(head) or (has_figure and any(area in head for area in g.OTHER_AREAS)):
+        return OTHER
+    if SUBJECT_CITY.search(head):
+        return _scope(head, county)
+    return ""
 
 
 def _attach(made: list[Observation], subject: _Subject, clause: _Clause) -> list[Observation]:
@@ -317,6 +339,8 @@ def _attach(made: list[Observation], subject: _Subject, clause: _Clause) -> list
     values = [(number(m["num"]), m["unit"]) for m in VALUE.finditer(text)]
     relatives = [r for m in RELATIVE.finditer(text) for r in _relatives(m)]
     rank = _rank(text)
+    if subject.places and "分别" in text:
+        return _by_place(made, subject, values, growths, clause)
     if len(subject.members) > 1 and "分别" in text:
         return _respectively(made, subject, values, growths, relatives, clause)
     for hit in subject.watched:
@@ -346,6 +370,19 @@ def _respectively(
             made = _merge(made, hit, value, growth, "", clause, rule)
         if len(relatives) == len(members):
             made.append(_new(hit, None, relatives[i], clause, "", f"{rule}+relative", relative=True))
+    return made
+
+
+def _by_place(
+    made: list[Observation], subject: _Subject, values: list[tuple[float, str]], growths: list[float], clause: _Clause
+) -> list[Observation]:
+    """``朔城区、平鲁区…固定资产投资增速分别为a%、b%…``: one observation per place, in order, or none."""
+    hit, places = subject.watched[0], subject.places
+    for i, place in enumerate(places):
+        value = values[i] if len(values) == len(places) else None
+        growth = growths[i] if len(growths) == len(places) else None
+        if value is not None or growth is not None:
+            made = _merge(made, hit, value, growth, "", replace(clause, scope=place), "places+respectively")
     return made
 
 
@@ -439,6 +476,8 @@ def _percent(text: str) -> float:
 
 def find_period(text: str, issue_date: date) -> Period | None:
     for match in PERIOD.finditer(text):
+        if COMPARED.search(text, 0, match.start()):  # 较去年全年提高…: the period compared with
+            continue
         if match.group(0) and (period := _resolve(match, issue_date)) is not None:
             return period
     return None
@@ -476,6 +515,8 @@ def _months(match: re.Match[str]) -> tuple[int, int] | None:
         return cn_integer(match["m1"]), cn_integer(match["m2"])
     if match["firstn"]:
         return 1, cn_integer(match["firstn"])
+    if match["monthend"]:  # 截至6月底: the year so far
+        return 1, int(match["monthend"])
     if match["month"]:
         return int(match["month"]), int(match["month"])
     return None
@@ -507,6 +548,6 @@ def _county(text: str, current: str | None) -> str | None:
     named.extend((m.start(), "") for m in CITY.finditer(text))
     if named:
         return max(named)[1] or None
-    if current and "全市" in text and not current.endswith("市") and "朔州" not in text:
+    if current and SUBJECT_CITY.search(text) and not current.endswith("市") and "朔州" not in text:
         return None
     return current

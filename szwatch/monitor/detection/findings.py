@@ -8,6 +8,7 @@ named on A1 and its figures on A2 are one story, and it is alerted once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,11 +19,25 @@ from szwatch.monitor.detection.match import Hit, Matcher
 from szwatch.monitor.detection.watchlist import WatchKind, Watchlist
 from szwatch.store.text import normalize
 
+SENTENCE_OPEN = re.compile(r"[，,；;：:、]")
+SENTENCE_CLOSED = ("。", "！", "？", "!", "?", "”", "’", "」", "…", "）", ")")
+
 
 def story_text(kicker: str | None, title: str | None, subtitle: str | None, body: Iterable[str]) -> str:
-    """Kicker, title, subtitle and body, one line each: the title and kicker are sentences of their own."""
+    """Kicker, title, subtitle and body, one line each: the title and kicker are sentences of their own.
+
+    A body paragraph left open in mid-sentence (a clause mark and no full stop: ``全县一般公共预`` / ``算收入
+    完成5.12亿元`` split by a page or OCR break) is joined to the next, as a reader joins it; headings have no
+    clause marks and stay lines of their own.
+    """
     lines = [normalize(x) for x in (kicker, title, subtitle) if x]
-    lines.extend(line for line in (normalize(p) for p in body) if line)
+    paragraphs = [line for line in (normalize(p) for p in body) if line]
+    for i, paragraph in enumerate(paragraphs):
+        previous = paragraphs[i - 1] if i else ""
+        if previous and not previous.endswith(SENTENCE_CLOSED) and SENTENCE_OPEN.search(previous):
+            lines[-1] += paragraph
+        else:
+            lines.append(paragraph)
     return "\n".join(line for line in lines if line)
 
 
@@ -37,7 +52,7 @@ class Findings:
 
 def find(text: str, matcher: Matcher, watchlist: Watchlist, issue_date: date) -> Findings:
     kinds = {w.id: w.kind for w in watchlist.watches}
-    hits = matcher.find(text)
+    hits = matcher.find(text, every_indicator=True)
     mentions = [h for h in hits if kinds.get(h.watch_id) == WatchKind.PROJECT]
     indicators = [h for h in hits if kinds.get(h.watch_id) == WatchKind.INDICATOR]
     return Findings(mentions, extract(text, indicators, issue_date, matcher), hit_facts(mentions))

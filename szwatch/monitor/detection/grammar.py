@@ -63,7 +63,7 @@ AREA_PREFIX = ("朔州", "山西")
 RELATIVE_VERBS: dict[str, int] = {"高于": 1, "快于": 1, "高出": 1, "超出": 1, "领先": 1, "低于": -1, "慢于": -1,
                                   "落后": -1, "低出": -1}  # fmt: skip
 # 比全省高1.2个百分点, 较全国快0.8个百分点
-RELATIVE_ADJECTIVES: dict[str, int] = {"高": 1, "快": 1, "多": 1, "低": -1, "慢": -1, "少": -1}
+RELATIVE_ADJECTIVES: dict[str, int] = {"高出": 1, "高": 1, "快": 1, "多": 1, "低出": -1, "低": -1, "慢": -1, "少": -1}
 POINT_UNITS = ("个百分点", "百分点", "%")
 RANK_VERBS = ("位居", "位列", "居于", "居", "排名", "排", "列", "名列", "位于")
 
@@ -72,6 +72,8 @@ RANK_VERBS = ("位居", "位列", "居于", "居", "排名", "排", "列", "名�
 # --------------------------------------------------------------------------------------------------------
 
 RELATIVE_YEARS: dict[str, int] = {"今年": 0, "本年": 0, "去年": 1, "上年度": 1, "前年": 2}
+# A year after one of these is what a figure is compared with (比去年, 较去年同期), not its period.
+COMPARED_WITH = ("比", "较", "与", "同", "于")
 RANGE_MARKS = "—–\\-~至到"
 CN_MONTH = "一二三四五六七八九十"
 
@@ -84,6 +86,10 @@ CITY = ("朔州市", "朔州全市")  # an explicit city subject: it wins over t
 OWN_WORDS = ("该市", "该县", "该区", "全市", "全县", "全区")
 PLACES = (*COUNTIES, *CITY, *OWN_WORDS, "朔州", "全省", "全国", "山西省", "山西")
 OTHER_AREAS = ("全省", "全国", "山西省", "山西")
+# Zones that are neither the city nor one of its counties: their figures are not ours (示范区固定资产投资增长…).
+OTHER_ZONES = ("示范区", "开发区", "高新区", "新区", "产业园区", "园区", "工业园", "产业园")
+# 全市 after one of these is a comparison or a rank (高于全市, 居全市第一, 占全市), not the clause's subject.
+BEFORE_AREA_NOT_SUBJECT = ("于", "居", "列", "占", "比", "较", "跑", "过", "出", "在", "为", "与", "全", "比重")
 
 # --------------------------------------------------------------------------------------------------------
 # Targets and plans: a clause with one of these states no observation

@@ -131,8 +131,12 @@ class Matcher:
         self.roles = [roles[p] for p in self.patterns]
         self.automaton = ahocorasick_rs.AhoCorasick(self.patterns) if self.patterns else None
 
-    def find(self, text: str) -> list[Hit]:
-        """Every (watch, sentence) the text names, best wording first within a sentence."""
+    def find(self, text: str, every_indicator: bool = False) -> list[Hit]:
+        """Every (watch, sentence) the text names, best wording first within a sentence.
+
+        With ``every_indicator``, an indicator named twice in a sentence (怀仁市一般预算收入…，朔城区公共财政预算
+        收入…) gives a hit for each place it is named: figures are read per clause, mentions per sentence.
+        """
         if self.automaton is None or not text:
             return []
         sentences = split_sentences(text)
@@ -145,10 +149,12 @@ class Matcher:
                     found[at].append((role, start, end))
         hits: list[Hit] = []
         for at, occurrences in sorted(found.items()):
-            hits.extend(self._sentence_hits(text, sentences[at], occurrences))
+            hits.extend(self._sentence_hits(text, sentences[at], occurrences, every_indicator))
         return hits
 
-    def _sentence_hits(self, text: str, sentence: Sentence, occurrences: list[tuple[_Role, int, int]]) -> list[Hit]:
+    def _sentence_hits(
+        self, text: str, sentence: Sentence, occurrences: list[tuple[_Role, int, int]], every_indicator: bool = False
+    ) -> list[Hit]:
         by_watch: dict[int, list[tuple[_Role, int, int]]] = defaultdict(list)
         for occurrence in occurrences:
             by_watch[occurrence[0].watch].append(occurrence)
@@ -156,6 +162,9 @@ class Matcher:
         for index, items in by_watch.items():
             watch = self.watches[index]
             if watch.kind == "project" and any(r.role == "exclude" for r, _, _ in items):
+                continue
+            if every_indicator and watch.kind == "indicator":
+                hits.extend(self._every_name(watch, text, sentence, items))
                 continue
             named = self._named(watch, text, sentence, items)
             variant = self._variant(index, text, sentence, items)
@@ -179,6 +188,22 @@ class Matcher:
         kind, start, end = min(spans, key=lambda x: (KIND_RANK[x[0]], -(x[2] - x[1]), x[1]))
         end = end + 2 if text.startswith("项目", end) and not text[start:end].endswith("项目") else end
         return Hit(watch.id, kind, text[start:end], start, end, sentence)
+
+    def _every_name(
+        self, watch: Watch, text: str, sentence: Sentence, items: list[tuple[_Role, int, int]]
+    ) -> list[Hit]:
+        """Each place the sentence names the watch: longest wording first, no two overlapping."""
+        excluded = [(s, e) for r, s, e in items if r.role == "exclude"]
+        spans = sorted(
+            ((r.role, s, e) for r, s, e in items
+             if r.role in ("name", "alias") and not any(xs <= s and e <= xe for xs, xe in excluded)),
+            key=lambda x: (-(x[2] - x[1]), KIND_RANK[x[0]], x[1]),
+        )  # fmt: skip
+        chosen: list[tuple[str, int, int]] = []
+        for kind, start, end in spans:
+            if all(end <= s or e <= start for _, s, e in chosen):
+                chosen.append((kind, start, end))
+        return [Hit(watch.id, kind, text[start:end], start, end, sentence) for kind, start, end in chosen]
 
     def _variant(self, index: int, text: str, sentence: Sentence, items: list[tuple[_Role, int, int]]) -> Hit | None:
         if index not in self.cores:
