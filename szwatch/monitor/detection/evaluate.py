@@ -129,7 +129,7 @@ def evaluate_case(case: dict[str, Any], matcher: Matcher, watchlist: Watchlist) 
     text = case_text(case)
     found = find(text, matcher, watchlist, date.fromisoformat(case["issue_date"]))
     mentions, observations, facts = Score(), Score(), Score()
-    paired = _score_mentions(case, found.mentions, mentions)
+    paired = _score_mentions(case, found.mentions, mentions, found.facts)
     _score_facts(case, paired, found.facts, facts)
     pairs = _score_observations(case, found.observations, observations)
     disagreements = []
@@ -150,15 +150,23 @@ def evaluate_case(case: dict[str, Any], matcher: Matcher, watchlist: Watchlist) 
     )  # fmt: skip
 
 
-def _score_mentions(case: dict[str, Any], hits: list[Hit], score: Score) -> list[tuple[Hit, dict[str, Any]]]:
-    """A hit is right when an unused label of the same watch has its wording in the hit's sentence."""
+def _score_mentions(
+    case: dict[str, Any], hits: list[Hit], score: Score, facts: list[Fact] = ()  # type: ignore[assignment]
+) -> list[tuple[Hit, dict[str, Any]]]:
+    """A hit is right when an unused label of the same watch has its wording in the hit's sentence.
+
+    When several such labels fit (the same wording in the kicker and the title), the one whose project facts
+    agree with what was read in that sentence is taken: the sentence a label meant is not written down.
+    """
     labels = list(case.get("mention", []))
     paired = []
     for hit in hits:
-        label = next(
-            (lab for lab in labels if lab["watch"] == hit.watch_id and normalize(lab["surface"]) in hit.sentence.text),
-            None,
-        )
+        sentence = hit.sentence
+        fits = [lab for lab in labels if lab["watch"] == hit.watch_id and normalize(lab["surface"]) in sentence.text]
+        read = {(f.field, f.value) for f in facts if (f.watch_id, f.sentence_index) == (hit.watch_id, sentence.index)}
+        agree = [lab for lab in fits if all(_same_fact(n, v, lab.get(n)) for n, v in read) and
+                 all(any(n == name for n, _ in read) for name in FACT_FIELDS if name in lab)]  # fmt: skip
+        label = (agree or fits or [None])[0]
         if label is None:
             score.false_pos += 1
             score.errors.append(f"{case['id']}: unexpected {hit.watch_id} {hit.kind} «{hit.surface}»")

@@ -37,7 +37,9 @@ STAGE_WORD = re.compile(g.alternation([w for _, words in g.STAGES for w in words
 STAGE_OF = {w: stage for stage, words in g.STAGES for w in words}
 FALSE_FRIEND = re.compile(g.alternation(g.STAGE_FALSE_FRIENDS))
 NOT_BEFORE = re.compile(g.alternation(g.NOT_HAPPENED_BEFORE))
-NOT_AFTER = re.compile(rf"^(?:{g.alternation(g.NOT_HAPPENED_AFTER)})")
+NOT_AFTER = re.compile(
+    rf"^(?:{g.alternation(g.NOT_HAPPENED_AFTER)})|^[\u4e00-\u9fff]{{1,2}}?(?:{g.alternation(g.NOT_HAPPENED_LATER)})"
+)
 NEAR_AFTER = re.compile(r"在即|倒计时|又近|更近|迈进|冲刺|指日可待")
 HAPPENED = re.compile(g.alternation(g.HAPPENED))
 NEGATION = re.compile(r"(?:尚未|还未|未能|没有|未|不)$")
@@ -108,7 +110,7 @@ def sentence_facts(sentence: str, names: list[Name], index: int = 0) -> list[Fac
             continue
         facts.extend(_clause_facts(sentence, clause, regions, index))
         governing = regions[-1][0]
-    return facts
+    return story_facts(facts)
 
 
 def hit_facts(hits: Iterable[object]) -> list[Fact]:
@@ -142,7 +144,8 @@ def mention_facts(mentions: Iterable[MentionLike]) -> list[Fact]:
 
 
 def story_facts(facts: Iterable[Fact]) -> list[Fact]:
-    """One fact per project and field: the furthest stage, the first investment, the last progress."""
+    """One fact per project and field (of a sentence, or of a story): the furthest stage, the first investment,
+    the last progress."""
     chosen: dict[tuple[str, str], Fact] = {}
     for fact in facts:
         key = (fact.watch_id, fact.field)
@@ -204,8 +207,15 @@ def _unique(group: list[Name]) -> list[Name]:
 
 
 def _names_other_project(clause: str) -> bool:
-    """Does a clause without our projects name another one (海泰新能源2GW异质结光伏组件项目)?"""
-    return any(len(m[1]) >= 2 and not GENERIC_STEM.search(m[1]) for m in OTHER_PROJECT.finditer(clause))
+    """Does a clause without our projects name another one (海泰新能源2GW异质结光伏组件项目, 海泰新能源等3个项目)?"""
+    for match in OTHER_PROJECT.finditer(clause):
+        stem = match[1]
+        if len(stem) >= 2 and not GENERIC_STEM.search(stem):
+            return True
+        named = stem.rpartition("等")[0]  # 海泰新能源等3个项目: a company listed for its projects
+        if len(named) >= 2 and not GENERIC_STEM.search(named):
+            return True
+    return False
 
 
 def _clause_facts(
@@ -221,7 +231,9 @@ def _clause_facts(
         if (value := _investment(sentence, match, regions[at][1])) is not None:
             found[at].setdefault("investment", value)
     for match in g.PROGRESS.finditer(sentence, regions[0][1], regions[-1][2]):
-        found[_owner(regions, match.start())].setdefault("progress", f"{cn_integer(match[2])}/{cn_integer(match[1])}")
+        total, done = cn_integer(match["total"] or match["total2"]), cn_integer(match["done"] or match["done2"])
+        if 0 < done <= total:
+            found[_owner(regions, match.start())].setdefault("progress", f"{done}/{total}")
     facts = []
     for i, (group, start, end) in enumerate(regions):
         fields = found[i] if len(group) == 1 else {}
@@ -254,6 +266,7 @@ def _stage(region: str) -> tuple[str | None, bool]:
     the site is B's, so the stage is not spread over the list)."""
     best, site = -1, False
     false = [(m.start(), m.end()) for m in FALSE_FRIEND.finditer(region)]
+    counted = [(m.start(), m.end()) for m in g.PROGRESS.finditer(region)]  # 12个单体工程已完工9个: part of it
     for match in STAGE_WORD.finditer(region):
         if any(s <= match.start() < e for s, e in false):
             continue
@@ -263,7 +276,8 @@ def _stage(region: str) -> tuple[str | None, bool]:
         if NOT_BEFORE.search(before) and not HAPPENED.search(before[-8:]):
             continue
         rank = stage_rank(STAGE_OF[match.group(0)])
-        if match.group(0) in ("完工", "竣工") and any(w in before[-8:] for w in g.SHELL_ONLY):
+        partly = any(s <= match.start() < e for s, e in counted)
+        if rank == stage_rank("投产") and (partly or any(w in before[-8:] for w in g.SHELL_ONLY)):
             rank = stage_rank("在建")
         if rank > best:
             best, site = rank, after.startswith(SITE)

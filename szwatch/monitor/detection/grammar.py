@@ -137,13 +137,15 @@ INVESTMENT_QUALIFIERS = ("约", "超过", "超", "达到", "达", "逾", "近", 
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("签约", ("签约", "签订投资协议", "签订协议", "签署投资协议", "落户")),
     ("开工", ("开工", "破土动工", "动工", "奠基", "开建", "开复工")),
-    ("在建", ("在建", "加快建设", "施工", "主体完工", "主体工程完工", "设备安装", "安装", "封顶", "复工", "建设现场",
-              "调试", "建设正酣", "火热建设", "紧张建设", "建设中", "吊装", "联调联试", "装修", "铺轨", "贯通",
-              "建设进度")),
+    ("在建", ("在建", "加快建设", "施工", "主体完工", "主体工程完工", "主体建设", "设备安装", "安装", "封顶", "复工",
+              "建设现场", "调试", "建设正酣", "火热建设", "紧张建设", "建设中", "吊装", "联调联试", "装修", "铺轨",
+              "贯通", "建设进度", "建设提速", "建设跑出", "建设全面提速", "建设加速", "加速建设", "不停工", "收尾",
+              "冲刺阶段")),
     ("投产", ("投产", "竣工", "完工", "通车", "通航", "建成", "开通运营", "开通", "达产", "满产", "满负荷", "并网",
               "投运", "投入运营", "投入使用", "运营首月", "试产", "试生产", "产品下线")),
 )  # fmt: skip
-# 主体已全部完工: finishing the shell of a building is a stage of construction, not the end of it.
+# 主体已全部完工: finishing the shell of a building is a stage of construction, not the end of it (so is
+# finishing some of the parts counted: 12个单体工程已完工9个).
 SHELL_ONLY = ("主体",)
 # A stage word inside one of these is not a stage: 企业开工率, 城市建成区.
 STAGE_FALSE_FRIENDS = ("开工率", "建成区", "施工图", "施工许可", "开工手续", "施工单位", "开工条件", "调试阶段前")
@@ -155,9 +157,17 @@ NOT_HAPPENED_BEFORE = (
 )  # fmt: skip
 NOT_HAPPENED_AFTER = ("后", "以后", "之后", "前", "之前", "在即", "倒计时", "条件", "准备", "手续", "目标", "时间表",
                       "节点", "计划")  # fmt: skip
+# …also when one or two more words stand between: 建成贯通后, 建成投用后.
+NOT_HAPPENED_LATER = ("后", "以后", "之后")
 HAPPENED = ("已", "已经", "已于")  # 已于4月开工 although the clause also says 计划
+# Progress: done of total counted tasks, in either order — 前期要件21项已办结17项 / 18个单体建筑已有11个主体封顶.
+PROGRESS_VERBS = ("完成", "完工", "办结", "封顶", "开工", "建成", "获批", "批复", "取得")
+_COUNT = r"[\d零一二两三四五六七八九十百]+"
+_DONE = "|".join(PROGRESS_VERBS)
 PROGRESS = re.compile(
-    r"([\d零一二三四五六七八九十百]+)项[^，。；]{0,10}?(?:已经?|均已)?完成(?:了)?([\d零一二三四五六七八九十百]+)项"
+    rf"(?P<total>{_COUNT})(?P<unit>项|个)[^，。；\d]{{0,12}}?(?:已经?|均已|已有|共)?(?:{_DONE})了?(?P<done>{_COUNT})(?P=unit)"
+    rf"|(?P<total2>{_COUNT})(?P<unit2>项|个)[^，。；\d]{{0,12}}?(?:中|里)?(?:已有|已经?|其中)(?P<done2>{_COUNT})(?P=unit2)"
+    rf"[^，。；\d]{{0,6}}?(?:{_DONE})"
 )
 
 # Generic words in project names: not part of what identifies the project.
@@ -173,6 +183,11 @@ NAME_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("高速铁路", "高铁"),
     ("职业技术学院", "职业学院", "职院"),
 )
+# Lines are also called by their name and 线: 集大原高铁 → 集大原线.
+LINE_TYPES = ("高速铁路", "高铁", "铁路", "高速公路", "公路")
+LINE_SHORT = "线"
+# Words that point back at a project already named: 这一总投资287亿元的煤制烯烃项目.
+DEMONSTRATIVES = ("这一", "这个", "这座", "该", "此")
 # Company suffixes between a company name and 等…项目: 三一集团等项目.
 COMPANY_SUFFIXES = ("集团公司", "集团", "股份", "有限公司", "公司", "企业")
 # First words of project names that are no company: "能源等项目" does not name 朔州能源职业技术学院.

@@ -46,7 +46,11 @@ NAME_TAILS = ("及配套", "配套", "一期", "二期", "三期", "工程", "�
 SUFFIX_REACH = 8  # how far after the last naming word a phrase's own 项目 may stand
 # What a phrase naming a project ends with: its own 项目, or the plant it describes (…铬系合金生产基地).
 HEAD_NOUN = re.compile(rf"{g.alternation(g.PROJECT_HEADS)}")
-KIND_RANK = {"name": 0, "alias": 1, "variant": 2, "company": 3, "keywords": 4}
+KIND_RANK = {"name": 0, "alias": 1, "variant": 2, "company": 3, "keywords": 4, "described": 5}
+ROLE_KIND = {"name": "name", "alias": "alias", "form": "variant"}
+# 这一总投资287亿元的煤制烯烃项目: a project described again, in a story that has named it
+DESCRIBED = re.compile(rf"(?:{g.alternation(g.DEMONSTRATIVES)})([^，,。；;！？!?\n]{{2,24}}?)项目")
+DESCRIBED_SHARE = 3  # bigrams of the name (or an alias) the description must share
 _SYNONYM = {variant: row[0] for row in g.NAME_SYNONYMS for variant in row[1:]}
 SYNONYM = re.compile(g.alternation(list(_SYNONYM))) if _SYNONYM else None
 COMPANY_SUFFIX = re.compile(rf"(?:{g.alternation(g.COMPANY_SUFFIXES)})?")
@@ -108,6 +112,8 @@ class Matcher:
             for alias in watch.aliases:
                 for form in _forms(alias):
                     roles[form].append(_Role(index, "alias"))
+            for form in _line_forms(watch):
+                roles[form].append(_Role(index, "form"))
             for phrase in watch.exclude:
                 roles[phrase].append(_Role(index, "exclude"))
             for group, terms in enumerate(watch.keywords):
@@ -127,6 +133,7 @@ class Matcher:
             if len(owners) == 1 and anchor not in g.NOT_COMPANIES
             for index in owners
         }
+        self.described = {index: _description_bigrams(self.watches[index]) for index in self.cores}
         self.patterns = list(roles)
         self.roles = [roles[p] for p in self.patterns]
         self.automaton = ahocorasick_rs.AhoCorasick(self.patterns) if self.patterns else None
@@ -148,9 +155,33 @@ class Matcher:
                 for role in self.roles[pattern]:
                     found[at].append((role, start, end))
         hits: list[Hit] = []
-        for at, occurrences in sorted(found.items()):
-            hits.extend(self._sentence_hits(text, sentences[at], occurrences, every_indicator))
+        named: set[str] = set()
+        for at, sentence in enumerate(sentences):
+            here = self._sentence_hits(text, sentence, found[at], every_indicator) if at in found else []
+            if named and "项目" in sentence.text and (described := self._described(text, sentence, here, named)):
+                here = sorted([*here, described], key=lambda h: (h.start, KIND_RANK[h.kind]))
+            hits.extend(here)
+            named.update(h.watch_id for h in here)
         return hits
+
+    def _described(self, text: str, sentence: Sentence, here: list[Hit], named: set[str]) -> Hit | None:
+        """这一总投资287亿元的煤制烯烃项目: a demonstrative and a description sharing the name's words, for a
+        project the story has named before and this sentence does not name otherwise."""
+        present = {h.watch_id for h in here}
+        for match in DESCRIBED.finditer(text, sentence.start, sentence.end):
+            canon = canonical(match[1])[0]
+            scores = []
+            for index, bigrams in self.described.items():
+                watch = self.watches[index]
+                if watch.id in named and watch.id not in present:
+                    share = max((sum(b in canon for b in group) for group in bigrams), default=0)
+                    if share >= DESCRIBED_SHARE:
+                        scores.append((share, watch.id))
+            scores.sort(reverse=True)
+            if scores and (len(scores) == 1 or scores[0][0] > scores[1][0]):
+                start = match.start(1) + match[1].rfind("的") + 1
+                return Hit(scores[0][1], "described", text[start : match.end()], start, match.end(), sentence)
+        return None
 
     def _sentence_hits(
         self, text: str, sentence: Sentence, occurrences: list[tuple[_Role, int, int]], every_indicator: bool = False
@@ -180,8 +211,8 @@ class Matcher:
     def _named(self, watch: Watch, text: str, sentence: Sentence, items: list[tuple[_Role, int, int]]) -> Hit | None:
         excluded = [(s, e) for r, s, e in items if r.role == "exclude"]
         spans = [
-            (r.role, s, e) for r, s, e in items
-            if r.role in ("name", "alias") and not any(xs <= s and e <= xe for xs, xe in excluded)
+            (ROLE_KIND[r.role], s, e) for r, s, e in items
+            if r.role in ROLE_KIND and not any(xs <= s and e <= xe for xs, xe in excluded)
         ]  # fmt: skip
         if not spans:
             return None
@@ -254,12 +285,51 @@ class Matcher:
         if not watch.keywords:
             return None
         spans = [(r.group, s, e) for r, s, e in items if r.role == "kw"]
-        if {g for g, _, _ in spans} != set(range(len(watch.keywords))):
+        groups = set(range(len(watch.keywords)))
+        if {g for g, _, _ in spans} != groups:
             return None
-        start, end = min(s for _, s, _ in spans), max(e for _, _, e in spans)
+        # every group within one clause: 宝武太钢集团是…企业，对高碳铬铁的需求… speaks of two things
+        bounds = [sentence.start, *(m.end() for m in CLAUSE_END.finditer(text, sentence.start, sentence.end))]
+        best: tuple[int, int] | None = None
+        for i, left in enumerate(bounds):
+            right = bounds[i + 1] if i + 1 < len(bounds) else sentence.end
+            inside = [(grp, s, e) for grp, s, e in spans if left <= s and e <= right]
+            if {grp for grp, _, _ in inside} == groups:
+                span = (min(s for _, s, _ in inside), max(e for _, _, e in inside))
+                if best is None or span[1] - span[0] < best[1] - best[0]:
+                    best = span
+        if best is None:
+            return None
+        start, end = best
         stop = CLAUSE_END.search(text, end, sentence.end)
         end = end + _through_suffix(text[end : stop.start() if stop else sentence.end], 0)
         return Hit(watch.id, "keywords", text[start:end], start, end, sentence)
+
+
+def _line_forms(watch: Watch) -> list[str]:
+    """集大原线 for 集大原高铁: a line's name without its type (``grammar.LINE_TYPES``) and with 线."""
+    if watch.kind != "project":
+        return []
+    forms = []
+    for name in (watch.name, *watch.aliases):
+        for kind in g.LINE_TYPES:
+            stem = name.removesuffix(kind)
+            if stem != name and len(stem) >= 3:
+                forms.append(stem + g.LINE_SHORT)
+    return sorted(set(forms))
+
+
+def _description_bigrams(watch: Watch) -> list[set[str]]:
+    """The bigrams of the name's core and of each alias's, in canonical form: what a description may share."""
+    groups = []
+    for name in (watch.name, *watch.aliases):
+        core = canonical(name)[0]
+        for place in PLACES:
+            core = core.removeprefix(place)
+        for word in GENERIC:
+            core = core.replace(word, "")
+        groups.append({core[i : i + 2] for i in range(len(core) - 1)})
+    return groups
 
 
 def _forms(name: str) -> list[str]:
