@@ -97,7 +97,7 @@ def throughput(watchlist: Watchlist, items: list[tuple[str, date]]) -> tuple[flo
     found = 0
     started = time.process_time()
     for text, issue in items:
-        hits = matcher.find(text)
+        hits = matcher.find(text, every_indicator=True)
         indicators = [h for h in hits if kinds[h.watch_id] == "indicator"]
         projects = [h for h in hits if kinds[h.watch_id] == "project"]
         found += len(hits) + len(extract(text, indicators, issue, matcher)) + len(hit_facts(projects))

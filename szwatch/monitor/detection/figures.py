@@ -98,6 +98,7 @@ PERIOD_PART = (
     r"|(?:截至|截止|到)?(?P<monthend>\d{1,2})月(?:末|底)|(?P<month>\d{1,2})月份"
 )
 PERIOD = re.compile(
+    r"(?=[\d今本去前上下全一二三四五六七八九十第截到])"  # where a period can start: skips the rest of the text fast
     rf"(?:(?P<year>\d{{4}})年|(?<!{_NOT_BEFORE_YEAR})(?P<rel>{g.alternation(g.RELATIVE_YEARS)})(?!同期))?"
     rf"(?:(?<=[年今去前本度])(?:年?底|年?末)|{PERIOD_PART})?"
 )
@@ -182,7 +183,7 @@ def extract(text: str, hits: list[Hit], issue_date: date, matcher: Matcher | Non
 class _Reader:
     def __init__(self, matcher: Matcher | None) -> None:
         self.matcher = matcher
-        self.indicators = {w.id for w in matcher.watches if w.kind == "indicator"} if matcher else set()
+        self.indicators = matcher.indicator_ids if matcher else frozenset()
 
     def may_name(self, text: str) -> bool:
         """Could a sentence with no indicator name still name one in parts (topic + measure, shared head)?"""
@@ -476,9 +477,9 @@ def _percent(text: str) -> float:
 
 def find_period(text: str, issue_date: date) -> Period | None:
     for match in PERIOD.finditer(text):
-        if COMPARED.search(text, 0, match.start()):  # 较去年全年提高…: the period compared with
+        if not match.group(0) or COMPARED.search(text, max(0, match.start() - 4), match.start()):  # 较去年全年…
             continue
-        if match.group(0) and (period := _resolve(match, issue_date)) is not None:
+        if (period := _resolve(match, issue_date)) is not None:
             return period
     return None
 

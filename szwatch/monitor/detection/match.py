@@ -104,6 +104,7 @@ class Matcher:
 
     def __init__(self, watchlist: Watchlist | Iterable[Watch]) -> None:
         self.watches = list(watchlist.watches if isinstance(watchlist, Watchlist) else watchlist)
+        self.indicator_ids = frozenset(w.id for w in self.watches if w.kind == "indicator")
         roles: dict[str, list[_Role]] = defaultdict(list)
         self.cores: dict[int, tuple[str, set[str]]] = {}
         for index, watch in enumerate(self.watches):
