@@ -27,19 +27,36 @@ def found(text: str) -> list[tuple[str, str, str]]:
         ("中煤平朔集团的烯烃项目环评获批。", [("zhongmei-olefin", "keywords", "中煤平朔集团的烯烃项目")]),
         ("中煤平朔集团的煤制烯烃项目环评获批。", [("zhongmei-olefin", "variant", "中煤平朔集团的煤制烯烃项目")]),
         ("在宝武朔州铬基合金项目现场。", [("baowu-chrome", "keywords", "宝武朔州铬基合金项目")]),
-        ("东立20万吨高纯多晶硅及配套、立晶碳化硅等项目开工。", [
-            ("dongli-polysilicon", "variant", "东立20万吨高纯多晶硅及配套"), ("lijing-sic", "alias", "立晶碳化硅"),
-        ]),
+        (
+            "东立20万吨高纯多晶硅及配套、立晶碳化硅等项目开工。",
+            [
+                ("dongli-polysilicon", "variant", "东立20万吨高纯多晶硅及配套"),
+                ("lijing-sic", "alias", "立晶碳化硅"),
+            ],
+        ),
         ("晋北化工等4个项目年内开工。", []),
         ("结合三一等项目落地，推进光伏产业发展。", [("sany-pv", "company", "三一")]),
-        ("三一集团、长庚金晶等项目进展顺利。", [("sany-pv", "company", "三一集团"),
-                                            ("changgeng-silicon", "company", "长庚金晶")]),
+        (
+            "三一集团、长庚金晶等项目进展顺利。",
+            [("sany-pv", "company", "三一集团"), ("changgeng-silicon", "company", "长庚金晶")],
+        ),
         ("三一光伏项目进展顺利。", [("sany-pv", "company", "三一光伏项目")]),
     ],
     ids=[
-        "name", "alias", "variant-baowu", "variant-zhongmei", "variant-dongli", "variant-sany", "keywords",
-        "synonym-inside-name", "keywords-surface-whole-phrase", "variant-surface-not-cut", "unwatched-company",
-        "company-etc-projects", "companies-listed", "company-with-own-words",
+        "name",
+        "alias",
+        "variant-baowu",
+        "variant-zhongmei",
+        "variant-dongli",
+        "variant-sany",
+        "keywords",
+        "synonym-inside-name",
+        "keywords-surface-whole-phrase",
+        "variant-surface-not-cut",
+        "unwatched-company",
+        "company-etc-projects",
+        "companies-listed",
+        "company-with-own-words",
     ],
 )
 def test_project_wordings_are_found(text: str, expected: list[tuple[str, str, str]]):
@@ -60,8 +77,15 @@ def test_project_wordings_are_found(text: str, expected: list[tuple[str, str, st
         "三一重能风电装备等项目签约落地。",
     ],
     ids=[
-        "other-pv-project", "zhongmei-coal-mine", "sany-wind", "baowu-other-project", "anaphora", "sany-group-pv-word",
-        "companies-without-projects", "common-word-is-no-company", "sany-other-project-etc",
+        "other-pv-project",
+        "zhongmei-coal-mine",
+        "sany-wind",
+        "baowu-other-project",
+        "anaphora",
+        "sany-group-pv-word",
+        "companies-without-projects",
+        "common-word-is-no-company",
+        "sany-other-project-etc",
     ],
 )
 def test_other_projects_do_not_match(text: str):

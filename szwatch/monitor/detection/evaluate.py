@@ -151,7 +151,10 @@ def evaluate_case(case: dict[str, Any], matcher: Matcher, watchlist: Watchlist) 
 
 
 def _score_mentions(
-    case: dict[str, Any], hits: list[Hit], score: Score, facts: list[Fact] = ()  # type: ignore[assignment]
+    case: dict[str, Any],
+    hits: list[Hit],
+    score: Score,
+    facts: list[Fact] = (),  # type: ignore[assignment]
 ) -> list[tuple[Hit, dict[str, Any]]]:
     """A hit is right when an unused label of the same watch has its wording in the hit's sentence.
 

@@ -218,9 +218,7 @@ def _names_other_project(clause: str) -> bool:
     return False
 
 
-def _clause_facts(
-    sentence: str, clause: str, regions: list[tuple[list[Name], int, int]], index: int
-) -> list[Fact]:
+def _clause_facts(sentence: str, clause: str, regions: list[tuple[list[Name], int, int]], index: int) -> list[Fact]:
     """Stage per region; investment and progress to the region they sit in (an attributive investment,
     投资38亿元的B项目, to the project it qualifies), and only when that region has one project."""
     found: dict[int, dict[str, str]] = defaultdict(dict)
