@@ -40,9 +40,9 @@ NOT_BEFORE = re.compile(g.alternation(g.NOT_HAPPENED_BEFORE))
 NOT_AFTER = re.compile(
     rf"^(?:{g.alternation(g.NOT_HAPPENED_AFTER)})|^[\u4e00-\u9fff]{{1,2}}?(?:{g.alternation(g.NOT_HAPPENED_LATER)})"
 )
-NEAR_AFTER = re.compile(r"在即|倒计时|又近|更近|迈进|冲刺|指日可待")
+NEAR_AFTER = re.compile(g.alternation(g.NOT_HAPPENED_NEAR))
 HAPPENED = re.compile(g.alternation(g.HAPPENED))
-NEGATION = re.compile(r"(?:尚未|还未|未能|没有|未|不)$")
+NEGATION = re.compile(rf"(?:{g.alternation(g.NEGATIONS)})$")
 OTHER_PROJECT = re.compile(r"([\u4e00-\u9fffA-Za-z0-9]*)(?:项目|工程)")
 GENERIC_STEM = re.compile(
     r"(?:^|该|此|本|这|那|这些|重大|重点|个|批|等|大|各|些|配套|子|主体|一期|二期|三期|相关|上述|在建|新建|续建|新开工"
@@ -84,11 +84,6 @@ class MentionLike(Protocol):
 
 def stage_rank(stage: str) -> int:
     return next((i for i, (name, _) in enumerate(g.STAGES) if name == stage), -1)
-
-
-def project_facts(sentence: str) -> dict[str, str]:
-    """What a sentence that names a single project says about it (kept for callers without positions)."""
-    return {f.field: f.value for f in sentence_facts(sentence, [Name("", 0, 0, "")])}
 
 
 def sentence_facts(sentence: str, names: list[Name], index: int = 0) -> list[Fact]:

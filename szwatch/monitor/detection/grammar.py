@@ -16,8 +16,7 @@ import re
 CN_NUM = "零〇一二两三四五六七八九十百千万点"
 NUM = rf"(?:\d+(?:\.\d+)?|[{CN_NUM}]+)"
 PCT = rf"(?:{NUM}\s*%|百分之[{CN_NUM}]+)"
-LIST_SEP = r"\s*(?:、|和|及|与|，)\s*"  # between the numbers of one list: 增长6.2%、11.4%和23.7%
-SEP = r"\s*[、和及与]\s*"
+SEP = r"\s*[、和及与]\s*"  # between the numbers of one list: 增长6.2%、11.4%和23.7%
 
 # --------------------------------------------------------------------------------------------------------
 # Growth: verbs and nouns with the sign they give a percentage
@@ -157,6 +156,9 @@ NOT_HAPPENED_BEFORE = (
 )  # fmt: skip
 NOT_HAPPENED_AFTER = ("后", "以后", "之后", "前", "之前", "在即", "倒计时", "条件", "准备", "手续", "目标", "时间表",
                       "节点", "计划")  # fmt: skip
+# …or shortly after it: 距离开通运营又近了一步, 投产在即.
+NOT_HAPPENED_NEAR = ("在即", "倒计时", "又近", "更近", "迈进", "冲刺", "指日可待")
+NEGATIONS = ("尚未", "还未", "未能", "没有", "未", "不")  # right before the stage word
 # …also when one or two more words stand between: 建成贯通后, 建成投用后.
 NOT_HAPPENED_LATER = ("后", "以后", "之后")
 HAPPENED = ("已", "已经", "已于")  # 已于4月开工 although the clause also says 计划
