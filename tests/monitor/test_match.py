@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from szwatch.monitor.detection.findings import story_text
 from szwatch.monitor.detection.match import Matcher
-from szwatch.monitor.detection.watchlist import load_watchlist
+from szwatch.monitor.detection.watchlist import Watch, Watchlist, load_watchlist
 
 MATCHER = Matcher(load_watchlist())
 
@@ -107,3 +109,10 @@ def test_one_mention_per_watch_and_sentence_best_wording_first():
 def test_exclude_vetoes_an_indicator_inside_a_longer_phrase():
     assert found("全年人均地区生产总值达到79316元。") == []
     assert [f[0] for f in found("全市地区生产总值增长5.2%。")] == ["gdp"]
+
+
+def test_a_company_name_longer_than_the_anchor_with_a_count_of_projects():
+    watches = (*load_watchlist().watches, Watch("jinbei", "project", "晋北化工煤制乙二醇项目"))
+    matcher = Matcher(Watchlist(Path("<test>"), watches, "test"))
+    hits = matcher.find(story_text(None, None, None, ["晋北化工等4个项目年内开工。", "晋北铝业等企业参加。"]))
+    assert [(h.watch_id, h.kind, h.surface, h.sentence.index) for h in hits] == [("jinbei", "company", "晋北化工", 0)]
