@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from szwatch.monitor.detection.figures import extract, find_period
-from szwatch.monitor.detection.findings import story_text
+from szwatch.monitor.detection.findings import find, story_text
 from szwatch.monitor.detection.match import Matcher
-from szwatch.monitor.detection.watchlist import load_watchlist
+from szwatch.monitor.detection.watchlist import Watch, Watchlist, load_watchlist
 
 WATCHLIST = load_watchlist()
 MATCHER = Matcher(WATCHLIST)
@@ -84,3 +85,118 @@ def test_what_is_not_an_observation(text: str):
 def test_periods_resolve_against_the_issue_date(phrase: str, issue: date, start: date, end: date):
     period = find_period(f"{phrase}，全市", issue)
     assert period is not None and (period.start, period.end) == (start, end)
+
+
+# Issue #10: the phrasings of real reporting, read with watches the example list does not have.
+EXTRA = Watchlist(
+    Path("<test>"),
+    (
+        *WATCHLIST.watches,
+        Watch("transport-investment", "indicator", "交通投资"),
+        Watch("water-investment", "indicator", "水利投资"),
+        Watch("vegetable-output", "indicator", "蔬菜产量", aliases=("蔬菜总产量",)),
+        Watch("signed-projects", "indicator", "招商引资项目"),
+    ),
+    "test",
+)
+EXTRA_MATCHER = Matcher(EXTRA)
+
+
+def read(text: str, issue: date = ISSUE) -> list[tuple]:
+    story = story_text(None, None, None, text.split("\n"))
+    found = find(story, EXTRA_MATCHER, EXTRA, issue).observations
+    return [(o.indicator_id, o.value, o.unit, o.growth_pct, o.scope, o.relative, o.rule) for o in found]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("一季度，全市制造业增加值增速12.3%。", ("manufacturing-va", None, "", 12.3)),
+        ("一季度，全市固定资产投资同比降低3.2%。", ("fai", None, "", -3.2)),
+        ("一季度，全市规上工业增加值同比增长幅度为5.4%。", ("industrial-va", None, "", 5.4)),
+        ("一季度，全市社零额同比增5.1%。", ("retail-sales", None, "", 5.1)),
+    ],
+    ids=["noun-without-verb", "jiangdi-is-a-decline", "zengzhang-fudu", "short-verb-after-comparison"],
+)
+def test_growth_written_without_a_verb_or_with_a_new_one(text: str, expected: tuple):
+    assert [f[:4] for f in read(text)] == [expected]
+
+
+def test_a_shared_head_is_distributed_over_the_enumeration():
+    assert read("1—4月，全市交通、水利、能源投资分别增长8.1%、5.6%、12.0%。") == [
+        ("transport-investment", None, "", 8.1, "全市", False, "shared-head+respectively"),
+        ("water-investment", None, "", 5.6, "全市", False, "shared-head+respectively"),
+    ]
+
+
+def test_respectively_pairs_in_order_with_unwatched_members_or_refuses():
+    assert [f[:4] for f in read("1—4月，全市工业投资、基础设施投资、民间投资分别增长8.1%、5.6%、12.0%。")] == [
+        ("industrial-investment", None, "", 8.1),
+        ("private-investment", None, "", 12.0),
+    ]
+    assert read("1—4月，全市工业投资、民间投资分别增长8.1%、5.6%、12.0%。") == []
+
+
+def test_the_topic_of_a_clause_is_carried_to_an_elliptical_measure():
+    assert read("去年，全市蔬菜种植面积12.5万亩，总产量86.3万吨，增长3.1%。") == [
+        ("vegetable-output", 86.3, "万吨", 3.1, "全市", False, "topic+carried")
+    ]
+
+
+def test_a_count_and_an_amount_of_one_indicator():
+    assert read("一季度，全市新签约招商引资项目58个，计划总投资312亿元。") == [
+        ("signed-projects", 58.0, "个", None, "全市", False, "clause"),
+        ("signed-projects", 312.0, "亿元", None, "全市", False, "attribute"),
+    ]
+
+
+def test_relative_figure_written_with_percent():
+    assert read("一季度，全市地区生产总值增长5.2%，增速高于全省3.1%。") == [
+        ("gdp", None, "", 5.2, "全市", False, "clause"),
+        ("gdp", None, "", 3.1, "全市", True, "carried+relative"),
+    ]
+
+
+def test_an_explicit_city_subject_wins_over_the_county_of_earlier_sentences():
+    found = read(
+        "上半年，怀仁市地区生产总值增长6.8%，增速高于全市1.1个百分点。\n截至去年底，朔州市固定资产投资完成800亿元。"
+    )
+    assert [(f[0], f[4]) for f in found] == [("gdp", "怀仁市"), ("gdp", "怀仁市"), ("fai", "全市")]
+
+
+def test_a_county_named_in_a_later_clause_scopes_its_figures():
+    found = read("分县看，应县粮食产量7.8亿斤，居全市首位；山阴县紧随其后，达6.5亿斤。")
+    assert [(f[0], f[1], f[4]) for f in found] == [("grain-output", 7.8, "应县"), ("grain-output", 6.5, "山阴县")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "据统计，去年示范区固定资产投资增长18.2%，规上工业增加值增长9.6%。",
+        "全市民间投资项目达到286个，比一季度增加41个。",
+        "去年，全省地区生产总值增长4.8%。",
+        "去年，全市地区生产总值1482.6亿元，人均GDP为10.8万元。",
+    ],
+    ids=["another-zone", "count-of-projects", "the-province", "excluded-wording-in-a-later-clause"],
+)
+def test_figures_that_are_not_ours(text: str):
+    assert [f for f in read(text) if f[1] != 1482.6] == []
+
+
+def test_a_comparison_with_last_year_is_not_the_period():
+    story = story_text(
+        None,
+        None,
+        None,
+        ["一季度，全市经济稳中有进。", "全市固定资产投资较去年同期增长7.9%，增速较去年全年提高0.5个百分点。"],
+    )
+    found = find(story, MATCHER, WATCHLIST, date(2026, 4, 22)).observations
+    assert [(o.indicator_id, o.period_start, o.period_end) for o in found] == [
+        ("fai", date(2026, 1, 1), date(2026, 3, 31))
+    ]
+
+
+def test_a_paragraph_broken_mid_sentence_is_read_as_one():
+    story = story_text(None, None, None, ["一季度，全县一般公共预", "算收入完成5.12亿元，同比增长8.3%。"])
+    found = find(story, MATCHER, WATCHLIST, date(2024, 4, 23)).observations
+    assert [(o.indicator_id, o.value, o.growth_pct) for o in found] == [("public-revenue", 5.12, 8.3)]

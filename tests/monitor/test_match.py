@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from szwatch.monitor.detection.findings import story_text
 from szwatch.monitor.detection.match import Matcher
-from szwatch.monitor.detection.watchlist import load_watchlist
+from szwatch.monitor.detection.watchlist import Watch, Watchlist, load_watchlist
 
 MATCHER = Matcher(load_watchlist())
 
@@ -24,9 +26,40 @@ def found(text: str) -> list[tuple[str, str, str]]:
         ("中煤朔州煤基烯烃一体化项目加快推进。", [("zhongmei-olefin", "variant", "中煤朔州煤基烯烃一体化项目")]),
         ("东立20万吨高纯多晶硅及配套项目开工。", [("dongli-polysilicon", "variant", "东立20万吨高纯多晶硅及配套项目")]),
         ("三一集团光伏全产业链项目建成投产。", [("sany-pv", "variant", "三一集团光伏全产业链项目")]),
-        ("中煤平朔集团的煤制烯烃项目环评获批。", [("zhongmei-olefin", "keywords", "中煤平朔集团的煤制烯烃")]),
+        ("中煤平朔集团的烯烃项目环评获批。", [("zhongmei-olefin", "keywords", "中煤平朔集团的烯烃项目")]),
+        ("中煤平朔集团的煤制烯烃项目环评获批。", [("zhongmei-olefin", "variant", "中煤平朔集团的煤制烯烃项目")]),
+        ("在宝武朔州铬基合金项目现场。", [("baowu-chrome", "keywords", "宝武朔州铬基合金项目")]),
+        (
+            "东立20万吨高纯多晶硅及配套、立晶碳化硅等项目开工。",
+            [
+                ("dongli-polysilicon", "variant", "东立20万吨高纯多晶硅及配套"),
+                ("lijing-sic", "alias", "立晶碳化硅"),
+            ],
+        ),
+        ("晋北化工等4个项目年内开工。", []),
+        ("结合三一等项目落地，推进光伏产业发展。", [("sany-pv", "company", "三一")]),
+        (
+            "三一集团、长庚金晶等项目进展顺利。",
+            [("sany-pv", "company", "三一集团"), ("changgeng-silicon", "company", "长庚金晶")],
+        ),
+        ("三一光伏项目进展顺利。", [("sany-pv", "company", "三一光伏项目")]),
     ],
-    ids=["name", "alias", "variant-baowu", "variant-zhongmei", "variant-dongli", "variant-sany", "keywords"],
+    ids=[
+        "name",
+        "alias",
+        "variant-baowu",
+        "variant-zhongmei",
+        "variant-dongli",
+        "variant-sany",
+        "keywords",
+        "synonym-inside-name",
+        "keywords-surface-whole-phrase",
+        "variant-surface-not-cut",
+        "unwatched-company",
+        "company-etc-projects",
+        "companies-listed",
+        "company-with-own-words",
+    ],
 )
 def test_project_wordings_are_found(text: str, expected: list[tuple[str, str, str]]):
     assert found(text) == expected
@@ -40,8 +73,22 @@ def test_project_wordings_are_found(text: str, expected: list[tuple[str, str, st
         "三一重能风电装备项目首台风机下线。",
         "宝武集团在朔州的另一个项目也在洽谈中。",
         "该项目建成后年产值可达400亿元。",
+        "这是三一集团继光伏之后在我市布局的又一新能源产业。",
+        "三一、长庚金晶等企业发展势头良好。",
+        "交通、水利、能源等项目加快建设。",
+        "三一重能风电装备等项目签约落地。",
     ],
-    ids=["other-pv-project", "zhongmei-coal-mine", "sany-wind", "baowu-other-project", "anaphora"],
+    ids=[
+        "other-pv-project",
+        "zhongmei-coal-mine",
+        "sany-wind",
+        "baowu-other-project",
+        "anaphora",
+        "sany-group-pv-word",
+        "companies-without-projects",
+        "common-word-is-no-company",
+        "sany-other-project-etc",
+    ],
 )
 def test_other_projects_do_not_match(text: str):
     assert [f for f in found(text) if f[0] not in {"gdp", "fai"}] == []
@@ -62,3 +109,10 @@ def test_one_mention_per_watch_and_sentence_best_wording_first():
 def test_exclude_vetoes_an_indicator_inside_a_longer_phrase():
     assert found("全年人均地区生产总值达到79316元。") == []
     assert [f[0] for f in found("全市地区生产总值增长5.2%。")] == ["gdp"]
+
+
+def test_a_company_name_longer_than_the_anchor_with_a_count_of_projects():
+    watches = (*load_watchlist().watches, Watch("jinbei", "project", "晋北化工煤制乙二醇项目"))
+    matcher = Matcher(Watchlist(Path("<test>"), watches, "test"))
+    hits = matcher.find(story_text(None, None, None, ["晋北化工等4个项目年内开工。", "晋北铝业等企业参加。"]))
+    assert [(h.watch_id, h.kind, h.surface, h.sentence.index) for h in hits] == [("jinbei", "company", "晋北化工", 0)]

@@ -1,46 +1,277 @@
-"""What a sentence says about a project: investment, stage and progress (pure; for project_update)."""
+"""What a story says about its projects: investment, stage and progress, each tied to the project it is about.
+
+Pure; the input of ``project_update``. A wrong "project opened" alert costs more trust than a missed one, so
+the reading is narrow:
+
+- **Per clause.** A sentence is read clause by clause (split at ，；：). A fact belongs to the project named in
+  its clause, or — when the clause names none — to the project of the clause before (``…项目总投资200亿元，
+  今年4月开工``), until a clause names another project, watched or not. Two projects of one sentence never
+  share a fact: ``总投资52亿元的A项目完成可研，投资38亿元的B项目开工`` gives A 52亿元 and B 38亿元 + 开工.
+- **Groups.** Projects listed together (``A、B等5个重大项目同日开工``) share a stage; an investment or a
+  progress stated for a group is the group's total, and is given to none of them.
+- **Only what happened.** A stage word counts only when the text says it happened: not planned (将于年底投产,
+  力争, 年内开工), conditional (建成后), preparatory (开工前准备) or "closer to" (距离通车又近了一步) — unless
+  the clause says it has (已于4月开工). The words are tables in ``grammar``.
+
+Each fact keeps its clause, the evidence a ``project_update`` alert shows.
+"""
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
 
-from szwatch.common.numerals import cn_integer
+from szwatch.common.numerals import cn_integer, number
+from szwatch.monitor.detection import grammar as g
 
-INVESTMENT = re.compile(r"总投资(?:约|超过|超|达到?|逾)?\s*(\d+(?:\.\d+)?)\s*(亿元|万元|亿美元|万美元)")
-PROGRESS = re.compile(
-    r"([\d零一二三四五六七八九十百]+)项[^，。；]{0,10}?(?:已经?|均已)?完成(?:了)?([\d零一二三四五六七八九十百]+)项"
+CLAUSE_END = re.compile(r"[，,；;：:。！？!?]")
+INVESTMENT = re.compile(
+    rf"(?P<lead>{g.alternation(g.INVESTMENT_LEADS)}|投资)(?:额)?(?:{g.alternation(g.INVESTMENT_QUALIFIERS)})?\s*"
+    rf"(?P<num>\d+(?:\.\d+)?|[{g.CN_NUM}]+)\s*(?P<unit>{g.alternation(g.INVESTMENT_UNITS)})"
+    rf"(?!\s*(?:{g.alternation(g.APPROXIMATE)}))"
 )
-# The stages a project passes through, in order; later stages rank higher. Synonyms map to one stage.
-STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("签约", ("签约", "签订投资协议", "落户")),
-    ("开工", ("开工", "破土动工", "奠基")),
-    ("在建", ("在建", "加快建设", "施工", "主体完工", "设备安装", "封顶")),
-    ("投产", ("投产", "竣工", "通车", "通航", "建成", "开通运营", "开通")),
+STAGE_WORD = re.compile(g.alternation([w for _, words in g.STAGES for w in words]))
+STAGE_OF = {w: stage for stage, words in g.STAGES for w in words}
+FALSE_FRIEND = re.compile(g.alternation(g.STAGE_FALSE_FRIENDS))
+NOT_BEFORE = re.compile(g.alternation(g.NOT_HAPPENED_BEFORE))
+NOT_AFTER = re.compile(
+    rf"^(?:{g.alternation(g.NOT_HAPPENED_AFTER)})|^[\u4e00-\u9fff]{{1,2}}?(?:{g.alternation(g.NOT_HAPPENED_LATER)})"
 )
-NOT_YET = re.compile(r"(?:尚未|未能|还没有|计划|将于|预计|力争|争取)")
+NEAR_AFTER = re.compile(g.alternation(g.NOT_HAPPENED_NEAR))
+HAPPENED = re.compile(g.alternation(g.HAPPENED))
+NEGATION = re.compile(rf"(?:{g.alternation(g.NEGATIONS)})$")
+OTHER_PROJECT = re.compile(r"([\u4e00-\u9fffA-Za-z0-9]*)(?:项目|工程)")
+GENERIC_STEM = re.compile(
+    r"(?:^|该|此|本|这|那|这些|重大|重点|个|批|等|大|各|些|配套|子|主体|一期|二期|三期|相关|上述|在建|新建|续建|新开工"
+    r"|以上|产业|亿元|好|的|类|多|新|全部|所有|全市|全县|全区|我市|园区)$"
+)
+SITE = ("现场", "工地")
+GROUP_GLUE = re.compile(r"^(?:项目)?(?:[一二三四]期)?(?:项目)?[、和及与\s]*$")
 
 
-def project_facts(sentence: str) -> dict[str, str]:
-    facts: dict[str, str] = {}
-    if match := INVESTMENT.search(sentence):
-        facts["investment"] = f"{float(match[1]):g}{match[2]}"
-    if match := PROGRESS.search(sentence):
-        facts["progress"] = f"{_count(match[2])}/{_count(match[1])}"
-    if stage := _stage(sentence):
-        facts["stage"] = stage
-    return facts
+@dataclass(frozen=True)
+class Fact:
+    watch_id: str
+    field: str  # investment | stage | progress
+    value: str
+    clause: str
+    sentence: str
+    sentence_index: int
+    surface: str
+
+
+@dataclass(frozen=True)
+class Name:
+    """A project named in a sentence: offsets within the sentence text."""
+
+    watch_id: str
+    start: int
+    end: int
+    surface: str
+
+
+class MentionLike(Protocol):
+    watch_id: str
+    surface: str
+    snippet: str
+    sentence_index: int
+    start: int
+    end: int
 
 
 def stage_rank(stage: str) -> int:
-    return next((i for i, (name, _) in enumerate(STAGES) if name == stage), -1)
+    return next((i for i, (name, _) in enumerate(g.STAGES) if name == stage), -1)
 
 
-def _stage(sentence: str) -> str | None:
-    if NOT_YET.search(sentence):
+def sentence_facts(sentence: str, names: list[Name], index: int = 0) -> list[Fact]:
+    """Facts of the projects ``names`` (sorted or not) in one sentence, each with the clause it came from."""
+    names = sorted(names, key=lambda n: n.start)
+    facts: list[Fact] = []
+    governing: list[Name] = []
+    for start, end in _clauses(sentence):
+        clause = sentence[start:end]
+        in_clause = [n for n in names if start <= n.start < end]
+        if in_clause:
+            regions = _regions(sentence, in_clause, start, end)
+        elif _names_other_project(clause):
+            governing = []
+            continue
+        elif governing:
+            regions = [(governing, start, end)]
+        else:
+            continue
+        facts.extend(_clause_facts(sentence, clause, regions, index))
+        governing = regions[-1][0]
+    return story_facts(facts)
+
+
+def hit_facts(hits: Iterable[object]) -> list[Fact]:
+    """Facts of the project hits of a story (``match.Hit``): grouped by sentence, read per clause."""
+    by_sentence: dict[int, list] = defaultdict(list)
+    for hit in hits:
+        by_sentence[hit.sentence.index].append(hit)  # type: ignore[attr-defined]
+    facts = []
+    for index, group in sorted(by_sentence.items()):
+        sentence = group[0].sentence
+        names = [Name(h.watch_id, h.start - sentence.start, h.end - sentence.start, h.surface) for h in group]
+        facts.extend(sentence_facts(sentence.text, names, index))
+    return facts
+
+
+def mention_facts(mentions: Iterable[MentionLike]) -> list[Fact]:
+    """The same from stored mentions, whose offsets are in the story and whose snippet is the stripped sentence."""
+    by_sentence: dict[int, list[MentionLike]] = defaultdict(list)
+    for mention in mentions:
+        by_sentence[mention.sentence_index].append(mention)
+    facts = []
+    for index, group in sorted(by_sentence.items()):
+        text = group[0].snippet
+        offset = _offset(text, group)
+        if offset is None:  # cannot place the names: read the sentence as about its first project only
+            names = [Name(group[0].watch_id, 0, 0, group[0].surface)]
+        else:
+            names = [Name(m.watch_id, m.start - offset, m.end - offset, m.surface) for m in group]
+        facts.extend(sentence_facts(text, names, index))
+    return facts
+
+
+def story_facts(facts: Iterable[Fact]) -> list[Fact]:
+    """One fact per project and field (of a sentence, or of a story): the furthest stage, the first investment,
+    the last progress."""
+    chosen: dict[tuple[str, str], Fact] = {}
+    for fact in facts:
+        key = (fact.watch_id, fact.field)
+        old = chosen.get(key)
+        if (
+            old is None
+            or (fact.field == "stage" and stage_rank(fact.value) > stage_rank(old.value))
+            or fact.field == "progress"
+        ):
+            chosen[key] = fact
+    return list(chosen.values())
+
+
+def _offset(text: str, group: list[MentionLike]) -> int | None:
+    first = group[0]
+    at = text.find(first.surface)
+    while at >= 0:
+        offset = first.start - at
+        if all(text[m.start - offset : m.end - offset] == m.surface for m in group):
+            return offset
+        at = text.find(first.surface, at + 1)
+    return None
+
+
+def _clauses(sentence: str) -> list[tuple[int, int]]:
+    bounds, start = [], 0
+    for stop in CLAUSE_END.finditer(sentence):
+        bounds.append((start, stop.start()))
+        start = stop.end()
+    bounds.append((start, len(sentence)))
+    return [(s, e) for s, e in bounds if e > s]
+
+
+def _regions(sentence: str, names: list[Name], start: int, end: int) -> list[tuple[list[Name], int, int]]:
+    """Names listed together form one group; each group governs the clause text up to the next group."""
+    groups: list[list[Name]] = []
+    for name in names:
+        if groups and GROUP_GLUE.match(_between(sentence, groups[-1][-1], name)):
+            groups[-1].append(name)
+        else:
+            groups.append([name])
+    regions = []
+    for i, group in enumerate(groups):
+        region_start = start if i == 0 else group[0].start
+        region_end = groups[i + 1][0].start if i + 1 < len(groups) else end
+        regions.append((_unique(group), region_start, region_end))
+    return regions
+
+
+def _between(sentence: str, left: Name, right: Name) -> str:
+    return sentence[left.end : right.start] if right.start >= left.end else ""
+
+
+def _unique(group: list[Name]) -> list[Name]:
+    seen: dict[str, Name] = {}
+    for name in group:
+        seen.setdefault(name.watch_id, name)
+    return list(seen.values())
+
+
+def _names_other_project(clause: str) -> bool:
+    """Does a clause without our projects name another one (海泰新能源2GW异质结光伏组件项目, 海泰新能源等3个项目)?"""
+    for match in OTHER_PROJECT.finditer(clause):
+        stem = match[1]
+        if len(stem) >= 2 and not GENERIC_STEM.search(stem):
+            return True
+        named = stem.rpartition("等")[0]  # 海泰新能源等3个项目: a company listed for its projects
+        if len(named) >= 2 and not GENERIC_STEM.search(named):
+            return True
+    return False
+
+
+def _clause_facts(sentence: str, clause: str, regions: list[tuple[list[Name], int, int]], index: int) -> list[Fact]:
+    """Stage per region; investment and progress to the region they sit in (an attributive investment,
+    投资38亿元的B项目, to the project it qualifies), and only when that region has one project."""
+    found: dict[int, dict[str, str]] = defaultdict(dict)
+    for match in INVESTMENT.finditer(sentence, regions[0][1], regions[-1][2]):
+        at = _owner(regions, match.start())
+        if sentence[match.end() : match.end() + 1] == "的":
+            at = next((i for i, (_, s, _e) in enumerate(regions) if 0 <= s - match.end() <= 12), at)
+        if (value := _investment(sentence, match, regions[at][1])) is not None:
+            found[at].setdefault("investment", value)
+    for match in g.PROGRESS.finditer(sentence, regions[0][1], regions[-1][2]):
+        total, done = cn_integer(match["total"] or match["total2"]), cn_integer(match["done"] or match["done2"])
+        if 0 < done <= total:
+            found[_owner(regions, match.start())].setdefault("progress", f"{done}/{total}")
+    facts = []
+    for i, (group, start, end) in enumerate(regions):
+        fields = found[i] if len(group) == 1 else {}
+        stage, site = _stage(sentence[start:end])
+        for n, name in enumerate(group):
+            own = {**fields, "stage": stage} if stage and (not site or n == len(group) - 1) else fields
+            facts.extend(Fact(name.watch_id, f, v, clause, sentence, index, name.surface) for f, v in own.items())
+    return facts
+
+
+def _owner(regions: list[tuple[list[Name], int, int]], at: int) -> int:
+    return next((i for i, (_, s, e) in enumerate(regions) if s <= at < e), len(regions) - 1)
+
+
+def _investment(sentence: str, match: re.Match[str], region_start: int) -> str | None:
+    """总投资52亿元 / 计划投资…; bare 投资 only attributive (投资38亿元的) or right after the name (…项目投资…)."""
+    before = sentence[max(region_start, match.start() - 4) : match.start()]
+    if any(word in before for word in g.INVESTMENT_NOT_AFTER):
         return None
-    found = [i for i, (_, words) in enumerate(STAGES) if any(w in sentence for w in words)]
-    return STAGES[max(found)][0] if found else None
+    if match["lead"] == "投资":
+        lead_in = sentence[region_start : match.start()]
+        attributive = sentence[match.end() : match.end() + 1] == "的"
+        if not attributive and lead_in.strip() and not lead_in.endswith(("项目", "工程")):
+            return None
+    return f"{number(match['num']):g}{match['unit']}"
 
 
-def _count(text: str) -> int:
-    return cn_integer(text)
+def _stage(region: str) -> tuple[str | None, bool]:
+    """The furthest stage the region says has happened, and whether it only qualifies a site (A和B施工现场:
+    the site is B's, so the stage is not spread over the list)."""
+    best, site = -1, False
+    false = [(m.start(), m.end()) for m in FALSE_FRIEND.finditer(region)]
+    counted = [(m.start(), m.end()) for m in g.PROGRESS.finditer(region)]  # 12个单体工程已完工9个: part of it
+    for match in STAGE_WORD.finditer(region):
+        if any(s <= match.start() < e for s, e in false):
+            continue
+        before, after = region[: match.start()], region[match.end() :]
+        if NEGATION.search(before) or NOT_AFTER.match(after) or NEAR_AFTER.search(after[:10]):
+            continue
+        if NOT_BEFORE.search(before) and not HAPPENED.search(before[-8:]):
+            continue
+        rank = stage_rank(STAGE_OF[match.group(0)])
+        partly = any(s <= match.start() < e for s, e in counted)
+        if rank == stage_rank("投产") and (partly or any(w in before[-8:] for w in g.SHELL_ONLY)):
+            rank = stage_rank("在建")
+        if rank > best:
+            best, site = rank, after.startswith(SITE)
+    return (g.STAGES[best][0] if best >= 0 else None), site

@@ -1,64 +1,107 @@
 """Indicator figures: in each sentence that names a watched indicator, every observation it states.
 
-Pure text in, observations out. A sentence is read clause by clause (split at ，；：): a clause that names
-indicators makes them the current subject; a clause that names something else (税收收入, 单产, a project)
-ends the current subject, so its figures are not taken for ours. Figures of the current subject are the
-level (value + unit), year-on-year growth (negative for 下降), a comparison with another area in
-percentage points (``relative``: 增速高于全省1.2个百分点 is not a growth of 1.2%) and a rank (全省第一).
-``A、B、C分别增长x%、y%、z%`` gives one observation per indicator, in order. Targets (预期目标, 力争),
-thresholds (20%以上) and comparisons with another period (较上半年加快) are not observations.
+Pure text in, observations out; the words come from ``grammar`` (verbs with their sign, units, periods,
+places, target words), the patterns are built from them here.
 
-The period is the one the sentence names, else the last one named earlier in the story (today's paper
-writes 今年一季度 once and then the details), resolved against the issue date. The scope is a county or
-district named as subject (also via 该市/该县), else 全市.
+A sentence is read clause by clause (split at ，；：). Each clause has a subject — what stands before its
+first figure — and the subject is carried to the following clauses of the sentence until another replaces
+it. The subject may be:
+
+- watched indicators named in the clause (rule ``clause``); an enumeration whose last member carries the
+  head (交通、水利、能源投资) distributes the head over the others (rule ``shared-head``);
+- nothing but fillers (同比, 比上年, 其中…): the subject of the clause before is carried (``carried``);
+- an attribute of it (总投资 after a count: 新签约项目58个，计划总投资312亿元) — still the same (``attribute``);
+- an elliptical measure of the topic of the clause before (…蔬菜种植面积12.5万亩，总产量86.3万吨): the
+  topic and the measure together name the indicator (``topic``);
+- a place: a county named in the clause gives its figures that scope; another area (全省) has none of ours;
+- anything else (税收收入, 单产, a project): it ends the indicator's subject, so its figures are not ours.
+
+Figures of the subject are the level (value + unit), year-on-year growth (a verb or a noun: 增长5%, 同比降低
+3.2%, 增速12.3%, 增长幅度为5.4%), a comparison with another area (``relative``: 增速高于全省1.2个百分点, also
+written 高于全省3.1%) and a rank (全省第一). ``A、B、C分别增长x%、y%、z%`` pairs the i-th figure with the i-th
+member, unwatched members included; when the counts disagree nothing is paired, never the wrong way.
+Targets (预期目标, 力争), thresholds (20%以上) and comparisons with another period are not observations.
+
+The period is the one the sentence names, else the last one named earlier in the story, resolved against
+the issue date. The scope is a county or district named as subject (also via 该市/该县), else 全市; an
+explicit city subject (朔州市, 我市) wins over the county of earlier sentences.
+
+Every observation says which rules produced it (``rule``), so a wrong one can be traced to its rule.
 """
 
 from __future__ import annotations
 
 import re
 from calendar import monthrange
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from szwatch.common.numerals import DIGITS, cn_integer, number
+from szwatch.monitor.detection import grammar as g
 from szwatch.monitor.detection.match import Hit, Sentence, split_sentences
 
-COUNTIES = ("朔城区", "平鲁区", "怀仁市", "山阴县", "应县", "右玉县")
-CN_ORDINAL = "一二三四五六七八九十"
-UNITS = (
-    "亿美元", "万美元", "亿元", "万元", "万千瓦时", "亿千瓦时", "万千瓦", "千瓦", "万吨", "亿斤", "万斤", "万亩",
-    "万人次", "万人", "万户", "元", "吨", "斤", "亩", "个", "户", "家", "人",
-)  # fmt: skip
+if TYPE_CHECKING:
+    from szwatch.monitor.detection.match import Matcher
 
-NUM = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万点]+)"
-PCT = rf"(?:{NUM}\s*%|百分之[零〇一二两三四五六七八九十点]+)"
-SEP = r"\s*[、和及与]\s*"
+COUNTIES = g.COUNTIES
+OTHER = "<other area>"
+CN_ORDINAL = "一二三四五六七八九十"
+
+_BEFORE = "".join(f"(?<!{re.escape(w)})" for w in g.NOT_LEVEL_BEFORE)
 GROWTH = re.compile(
-    rf"(?P<verb>增长|下降|减少|回落|提高|上升|增加|下滑|(?:增速|增幅)(?:分别)?(?:为|达到?))了?\s*(?P<nums>{PCT}(?:{SEP}{PCT})*)"
-    r"(?!\s*(?:以上|左右|以内|上下|多))"
+    rf"(?:(?P<noun>{g.alternation(g.GROWTH_NOUNS)})(?:{g.alternation(g.NOUN_LINKS)})?"
+    rf"|(?P<verb>{g.alternation(g.GROWTH_VERBS)})了?(?:达到|达|为)?"
+    rf"|(?:{g.alternation(g.COMPARISONS)})(?P<short>{g.alternation(g.SHORT_VERBS)})了?)"
+    rf"\s*(?P<nums>{g.PCT}(?:{g.SEP}{g.PCT})*)(?!\s*(?:{g.alternation(g.APPROXIMATE)}))"
 )
 VALUE = re.compile(
-    rf"(?<![\d.第])(?<!增加)(?<!减少)(?<!新增)(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>{'|'.join(UNITS)})(?!\s*(?:以上|左右|以内|多|月|百分点))"
+    rf"(?<![\d.第]){_BEFORE}(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>{g.alternation(g.UNITS)})"
+    rf"(?!\s*(?:{g.alternation(g.NOT_LEVEL_AFTER)}))"
 )
-POINTS = r"\d+(?:\.\d+)?个?(?:\s*[、和及与]\s*\d+(?:\.\d+)?个?)*"
+_AREA = rf"(?:{g.alternation(g.AREA_PREFIX)})?(?P<area{{n}}>{g.alternation(g.AREAS)})"
+_POINTS = rf"{g.NUM}个?(?:{g.SEP}{g.NUM}个?)*"
+_POINT_UNIT = rf"(?:{g.alternation(g.POINT_UNITS)})"
 RELATIVE = re.compile(
-    rf"(?:(?P<dir1>高于|低于|快于|慢于)(?:朔州|山西)?(?P<area1>全国|全省|全市)[^，。；\d]{{0,8}}?(?P<num1>{POINTS})百分点"
-    rf"|(?:比|较)(?:朔州|山西)?(?P<area2>全国|全省|全市)[^，。；\d]{{0,8}}?(?P<dir2>高|低|快|慢)(?P<num2>{POINTS})百分点)"
+    rf"(?:(?P<dir1>{g.alternation(g.RELATIVE_VERBS)}){_AREA.format(n=1)}[^，。；\d]{{0,8}}?(?P<num1>{_POINTS}){_POINT_UNIT}"
+    rf"|(?:比|较){_AREA.format(n=2)}[^，。；\d]{{0,8}}?(?P<dir2>{g.alternation(g.RELATIVE_ADJECTIVES)})"
+    rf"(?P<num2>{_POINTS}){_POINT_UNIT})"
 )
-RANK = re.compile(r"(?P<area>全国|全省|全市)(?:第(?P<nth>[\d一二三四五六七八九十]+)位?|(?P<first>首位))")
-TARGET = re.compile(r"目标|预期|力争|计划|预计|确保|争取")
+RANK = re.compile(
+    rf"(?P<area>{g.alternation(g.AREAS)})(?:[^，。；第]{{0,10}}?(?:{g.alternation(g.RANK_VERBS)}))?"
+    r"(?:第(?P<nth>[\d一二三四五六七八九十]+)位?(?!产业|季度|批|次|届|期)|(?P<first>首位))"
+)
+TARGET = re.compile(g.alternation(g.TARGET_WORDS))
+NOT_TARGET = re.compile(g.alternation(g.NOT_TARGETS))
 CLAUSE_END = re.compile(r"[，,；;：:]")
-FILLER = re.compile(
-    r"同比|比上年|较上年|比去年|同期|增速|增幅|其中|全年|累计|总量|分别|均|共|按[^，]{0,8}计算|"
-    r"完成|实现|达到|达|为|突破|超过|和|与|及|、|\s|本报讯|记者|从|看"
-)
+FILLER = re.compile(rf"{g.alternation(g.FILLERS)}|按[^，]{{0,8}}计算|\s")
+PLACE = re.compile(g.alternation(g.PLACES))
+CITY = re.compile(rf"(?:{g.alternation(g.CITY)})(?!{g.alternation(g.COUNTIES)})")
+# 全市 as the subject of a clause, not in 高于全市…, 居全市第一, 占全市的
+SUBJECT_CITY = re.compile(rf"(?<!{')(?<!'.join(g.BEFORE_AREA_NOT_SUBJECT)})全市(?!第|首位|平均|前列|的)")
+ZONE = re.compile(g.alternation(g.OTHER_ZONES))
+HAN = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+ENUM_SPLIT = re.compile(r"、")
+ENUM_SPLIT_ALL = re.compile(r"、|和|及|与")
+TRAILING_FILLER = re.compile(rf"(?:{g.alternation(g.FILLERS)}|\s)+$")
+MEASURE_END = re.compile(rf"(?:{g.alternation(g.MEASURES)})$")
+NAMED_MEASURE = re.compile(rf"[\u4e00-\u9fff]{{2,}}?(?:{g.alternation(g.MEASURES)})")
 
+# 比去年, 较去年同期, 与去年全年相比: a comparison with last year, not the period of the figure
+_NOT_BEFORE_YEAR = ")(?<!".join(g.COMPARED_WITH)
+COMPARED = re.compile(rf"(?:{g.alternation(g.COMPARED_WITH)})(?:{g.alternation(g.RELATIVE_YEARS)})?$")
+_MONTH = rf"\d{{1,2}}|[{g.CN_MONTH}]{{1,2}}"
 PERIOD_PART = (
     r"(?P<quarter>[一二三四1-4])季度|第(?P<quarter2>[一二三四])季度|(?P<half>上|下)半年|前三季度(?P<q3>)|全年(?P<full>)"
-    r"|(?P<m1>\d{1,2})\s*[—–\-~至到]\s*(?P<m2>\d{1,2})月(?!\d{0,2}日)|前(?P<firstn>\d{1,2}|[一二三四五六七八九十]{1,2})个月"
-    r"|(?P<month>\d{1,2})月份"
+    rf"|(?P<m1>{_MONTH})月?\s*[{g.RANGE_MARKS}]\s*(?P<m2>{_MONTH})月(?:份)?(?!\d{{0,2}}日)"
+    r"|前(?P<firstn>\d{1,2}|[一二两三四五六七八九十]{1,2})个月"
+    r"|(?:截至|截止|到)?(?P<monthend>\d{1,2})月(?:末|底)|(?P<month>\d{1,2})月份"
 )
-PERIOD = re.compile(rf"(?:(?P<year>\d{{4}})年|(?P<rel>今年|去年|前年))?(?:{PERIOD_PART})?")
+PERIOD = re.compile(
+    r"(?=[\d今本去前上下全一二三四五六七八九十第截到])"  # where a period can start: skips the rest of the text fast
+    rf"(?:(?P<year>\d{{4}})年|(?<!{_NOT_BEFORE_YEAR})(?P<rel>{g.alternation(g.RELATIVE_YEARS)})(?!同期))?"
+    rf"(?:(?<=[年今去前本度])(?:年?底|年?末)|{PERIOD_PART})?"
+)
 
 
 @dataclass(frozen=True)
@@ -83,6 +126,7 @@ class Observation:
     snippet: str
     sentence_index: int
     surface: str
+    rule: str = ""  # which rules produced it, joined by "+": clause, carried, shared-head, respectively, …
 
 
 @dataclass
@@ -91,38 +135,152 @@ class _Context:
     county: str | None = None
 
 
-def extract(text: str, hits: list[Hit], issue_date: date) -> list[Observation]:
-    """Observations of the indicators among ``hits`` (the matcher's hits for watched indicators)."""
+@dataclass
+class _Subject:
+    """Who the figures of a clause belong to: members in order (None: an unwatched member of a list)."""
+
+    members: list[Hit | None]
+    rule: str
+    alternatives: list[list[Hit | None]] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)  # 朔城区、平鲁区…固定资产投资增速分别为…: one scope per figure
+
+    @property
+    def watched(self) -> list[Hit]:
+        return [m for m in self.members if m is not None]
+
+
+@dataclass
+class _Clause:
+    start: int  # offset in the story text
+    text: str
+    scope: str
+    period: Period | None
+    sentence: Sentence
+
+
+def extract(text: str, hits: list[Hit], issue_date: date, matcher: Matcher | None = None) -> list[Observation]:
+    """Observations of the indicators among ``hits`` (the matcher's hits for watched indicators).
+
+    ``matcher`` (the one that produced the hits) lets a clause name an indicator in parts: a shared head
+    (交通、水利投资) or a topic and its elliptical measure (粮食…，总产量…). Without it only whole names count.
+    """
     by_sentence: dict[int, list[Hit]] = {}
     for hit in hits:
-        by_sentence.setdefault(hit.sentence.index, []).append(hit)
+        if not text.startswith("项目", hit.end):  # 民间投资项目达到286个 counts projects
+            by_sentence.setdefault(hit.sentence.index, []).append(hit)
     context, found = _Context(), []
+    reader = _Reader(matcher)
     for sentence in split_sentences(text):
         period = find_period(sentence.text, issue_date)
         context.period = period or context.period
         sentence_hits = sorted(by_sentence.get(sentence.index, []), key=lambda h: h.start)
-        if sentence_hits:
-            found.extend(_sentence(sentence, sentence_hits, context))
+        if sentence_hits or (matcher is not None and reader.may_name(sentence.text)):
+            found.extend(reader.sentence(sentence, sentence_hits, context))
         context.county = _county(sentence.text, context.county)
     return found
 
 
-def _sentence(sentence: Sentence, hits: list[Hit], context: _Context) -> list[Observation]:
-    scope = _scope(sentence.text[: hits[0].start - sentence.start], context.county)
-    current: list[Hit] = []
-    made: list[Observation] = []
-    for start, end in _clauses(sentence):
-        clause = sentence.text[start - sentence.start : end - sentence.start]
-        if TARGET.search(clause):
-            break
-        in_clause = [h for h in hits if start <= h.start < end]
-        if in_clause:
-            current = in_clause
-        elif _names_other_subject(clause):
-            current = []
-        if current:
-            made = _attach(made, current, clause, sentence, context.period, scope)
-    return made
+class _Reader:
+    def __init__(self, matcher: Matcher | None) -> None:
+        self.matcher = matcher
+        self.indicators = matcher.indicator_ids if matcher else frozenset()
+
+    def may_name(self, text: str) -> bool:
+        """Could a sentence with no indicator name still name one in parts (topic + measure, shared head)?"""
+        if not ("、" in text or any(m in text for m in g.ELLIPTICAL)):
+            return False
+        return (GROWTH.search(text) or VALUE.search(text)) is not None
+
+    def compose(self, phrase: str, at: int, length: int, sentence: Sentence) -> Hit | None:
+        """The indicator a composed phrase names (粮食 + 总产量), as a hit on the measure actually written."""
+        if self.matcher is None:
+            return None
+        for hit in self.matcher.find(phrase):
+            if hit.watch_id in self.indicators and hit.end == len(phrase):
+                return Hit(hit.watch_id, "composed", sentence.text[at - sentence.start : at - sentence.start + length],
+                           at, at + length, sentence)  # fmt: skip
+        return None
+
+    def sentence(self, sentence: Sentence, hits: list[Hit], context: _Context) -> list[Observation]:
+        first_at = hits[0].start - sentence.start if hits else len(sentence.text)
+        scope = _scope(sentence.text[:first_at], context.county)
+        subject: _Subject | None = None
+        topic, place = "", ""  # place: named as subject in an earlier clause (山阴县紧随其后，达6.5亿斤)
+        made: list[Observation] = []
+        for start, end in _clauses(sentence):
+            text = sentence.text[start - sentence.start : end - sentence.start]
+            if _is_target(text):
+                break
+            first = _first_figure(text)
+            head = text if first is None else text[:first]
+            in_clause = [h for h in hits if start <= h.start < end]
+            words = _words(head)
+            place = _place(head, context.county, first is not None) or place
+            named = self._named(head, start, in_clause, sentence) if in_clause or "、" in head else None
+            if named is not None and named.watched:
+                subject = named
+                topic = _topic(" ".join(h.surface for h in named.watched))
+            elif first is None:
+                if NAMED_MEASURE.search(words):  # 制造业投资持续发力: a subject of its own, with no figure here
+                    subject, topic = None, _topic(words)
+                continue
+            elif len(HAN.findall(words)) < 2:
+                subject = _Subject(subject.members, "carried", subject.alternatives) if subject else None
+            elif words in g.ATTRIBUTES and subject:
+                subject = _Subject(subject.members, "attribute", subject.alternatives)
+            elif words in g.ELLIPTICAL and topic:
+                at = start + head.rfind(words)
+                composed = self.compose(topic + words, at, len(words), sentence)
+                subject = _Subject([composed], "topic") if composed else None
+            else:
+                subject, topic = None, _topic(words)
+            if subject is None or not subject.watched:
+                continue
+            clause_scope = place or scope
+            if clause_scope == OTHER:
+                continue
+            clause = _Clause(start, text, clause_scope, context.period, sentence)
+            made = _attach(made, subject, clause)
+        return made
+
+    def _named(self, head: str, start: int, in_clause: list[Hit], sentence: Sentence) -> _Subject:
+        """The clause names indicators: in a list (A、B和C), with a head shared by all members, or alone."""
+        tail = TRAILING_FILLER.sub("", head)
+        places = [_leading_county(part) for part in ENUM_SPLIT.split(tail)]
+        if len(places) > 1 and all(places) and len(in_clause) == 1:
+            return _Subject(list(in_clause), "places", places=[p for p in places if p])
+        lists = [self._members(tail, start, in_clause, sentence, splitter) for splitter in (ENUM_SPLIT_ALL, ENUM_SPLIT)]
+        lists = [m for m in lists if m is not None]
+        if not lists:
+            return _Subject(list(in_clause), "clause")
+        members, rule = lists[0]
+        alternatives = [m for m, _ in lists[1:] if m != members]
+        return _Subject(members, rule, alternatives)
+
+    def _members(
+        self, tail: str, start: int, in_clause: list[Hit], sentence: Sentence, splitter: re.Pattern[str]
+    ) -> tuple[list[Hit | None], str] | None:
+        parts = splitter.split(tail)
+        if len(parts) < 2:
+            return None
+        spans, at = [], start
+        for part in parts:
+            spans.append((at, at + len(part), part))
+            at += len(part) + 1
+        head = MEASURE_END.search(parts[-1])
+        rule = "clause"
+        members: list[Hit | None] = []
+        for i, (s, e, part) in enumerate(spans):
+            inside = [h for h in in_clause if s <= h.start and h.end <= e]
+            if inside:
+                members.append(inside[-1])
+            elif head and i < len(spans) - 1 and not MEASURE_END.search(part) and 0 < len(part) <= 8:
+                composed = self.compose(_words(part) + head.group(0), s, len(part), sentence)
+                members.append(composed)
+                rule = "shared-head" if composed else rule
+            else:
+                members.append(None)
+        return (members, rule) if any(m is not None for m in members) else None
 
 
 def _clauses(sentence: Sentence) -> list[tuple[int, int]]:
@@ -134,49 +292,98 @@ def _clauses(sentence: Sentence) -> list[tuple[int, int]]:
     return [(s, e) for s, e in bounds if e > s]
 
 
-def _names_other_subject(clause: str) -> bool:
-    """Does the clause speak of something other than the current indicator (税收收入完成…, 单产…)?"""
-    figures = (GROWTH.search(clause), VALUE.search(clause), RELATIVE.search(clause))
-    first = min((m.start() for m in figures if m), default=None)
-    if first is None:
-        return False
-    subject = FILLER.sub("", PERIOD.sub("", clause[:first]))
-    for word in (*COUNTIES, "全市", "该市", "该县", "该区", "全区", "全县"):
-        subject = subject.replace(word, "")
-    return len(re.findall(r"[\u4e00-\u9fff]", subject)) >= 2
+def _is_target(clause: str) -> bool:
+    return TARGET.search(NOT_TARGET.sub("", clause)) is not None
 
 
-def _attach(
-    made: list[Observation], current: list[Hit], clause: str, sentence: Sentence, period: Period | None, scope: str
-) -> list[Observation]:
-    growths = [g for m in GROWTH.finditer(clause) for g in _growths(m)]
-    values = [(number(m["num"]), m["unit"]) for m in VALUE.finditer(clause)]
-    relatives = [r for m in RELATIVE.finditer(clause) for r in _relatives(m)]
-    rank = _rank(clause)
-    if len(current) > 1 and "分别" in clause:
-        return _respectively(made, current, values, growths, relatives, sentence, period, scope)
-    for hit in current:
+def _first_figure(clause: str) -> int | None:
+    figures = (GROWTH.search(clause), VALUE.search(clause), RELATIVE.search(clause), RANK.search(clause))
+    return min((m.start() for m in figures if m), default=None)
+
+
+def _leading_county(part: str) -> str | None:
+    return next((c for c in g.COUNTIES if part.startswith(c)), None)
+
+
+def _words(head: str) -> str:
+    """What names the subject: the head without period, place and filler words."""
+    words = PLACE.sub("", PERIOD.sub("", head))
+    return FILLER.sub("", words)
+
+
+def _topic(words: str) -> str:
+    """粮食播种面积 → 粮食: the topic a following elliptical measure (总产量) belongs to."""
+    for surface in words.split():
+        words = surface
+    match = MEASURE_END.search(words)
+    return words[: match.start()] if match and match.start() >= 2 else ""
+
+
+def _place(head: str, county: str | None, has_figure: bool) -> str:
+    """The place a clause names as its subject: a county, the city (全市), another area (OTHER) or none ("").
+
+    Another area counts only before a figure: a clause with no figure may compare with one (快于全省平均水平).
+    """
+    counties = [(head.rfind(c), c) for c in g.COUNTIES if c in head]
+    if counties:
+        return max(counties)[1]
+    if ZONE.search(head) or (has_figure and any(area in head for area in g.OTHER_AREAS)):
+        return OTHER
+    if SUBJECT_CITY.search(head):
+        return _scope(head, county)
+    return ""
+
+
+def _attach(made: list[Observation], subject: _Subject, clause: _Clause) -> list[Observation]:
+    text = clause.text
+    growths = [g for m in GROWTH.finditer(text) for g in _growths(m)]
+    values = [(number(m["num"]), m["unit"]) for m in VALUE.finditer(text)]
+    relatives = [r for m in RELATIVE.finditer(text) for r in _relatives(m)]
+    rank = _rank(text)
+    if subject.places and "分别" in text:
+        return _by_place(made, subject, values, growths, clause)
+    if len(subject.members) > 1 and "分别" in text:
+        return _respectively(made, subject, values, growths, relatives, clause)
+    for hit in subject.watched:
         for value, growth in _pairs(values, growths):
-            made = _merge(made, hit, value, growth, rank, sentence, period, scope)
+            made = _merge(made, hit, value, growth, rank, clause, subject.rule)
         if rank and not values and not growths:
             made = _rank_last(made, hit, rank)
         for points in relatives:
-            made.append(_new(hit, None, points, sentence, period, scope, "", relative=True))
+            made.append(_new(hit, None, points, clause, "", f"{subject.rule}+relative", relative=True))
     return made
 
 
 def _respectively(
-    made: list[Observation], current: list[Hit], values: list[tuple[float, str]], growths: list[float],
-    relatives: list[float], sentence: Sentence, period: Period | None, scope: str,
+    made: list[Observation], subject: _Subject, values: list[tuple[float, str]], growths: list[float],
+    relatives: list[float], clause: _Clause,
 ) -> list[Observation]:  # fmt: skip
-    """``A、B分别增长x%、y%`` / ``分别完成a亿元和b亿元`` / ``分别高于全省m个和n个百分点``: i-th figure to i-th."""
-    for i, hit in enumerate(current):
-        growth = growths[i] if len(growths) == len(current) else None
-        value = values[i] if len(values) == len(current) else None
+    """``A、B分别增长x%、y%`` / ``分别完成a亿元和b亿元``: i-th figure to i-th member, or nothing when counts differ."""
+    counts = {len(x) for x in (values, growths, relatives) if x}
+    members = next((m for m in [subject.members, *subject.alternatives] if len(m) in counts), subject.members)
+    rule = f"{subject.rule}+respectively"
+    for i, hit in enumerate(members):
+        if hit is None:
+            continue
+        growth = growths[i] if len(growths) == len(members) else None
+        value = values[i] if len(values) == len(members) else None
         if value is not None or growth is not None:
-            made = _merge(made, hit, value, growth, "", sentence, period, scope)
-        if len(relatives) == len(current):
-            made.append(_new(hit, None, relatives[i], sentence, period, scope, "", relative=True))
+            made = _merge(made, hit, value, growth, "", clause, rule)
+        if len(relatives) == len(members):
+            made.append(_new(hit, None, relatives[i], clause, "", f"{rule}+relative", relative=True))
+    return made
+
+
+def _by_place(
+    made: list[Observation], subject: _Subject, values: list[tuple[float, str]], growths: list[float], clause: _Clause
+) -> list[Observation]:
+    """``朔城区、平鲁区…固定资产投资增速分别为a%、b%…``: one observation per place, in order, or none."""
+    hit, places = subject.watched[0], subject.places
+    for i, place in enumerate(places):
+        value = values[i] if len(values) == len(places) else None
+        growth = growths[i] if len(growths) == len(places) else None
+        if value is not None or growth is not None:
+            made = _merge(made, hit, value, growth, "", replace(clause, scope=place), "places+respectively")
     return made
 
 
@@ -184,7 +391,7 @@ def _rank_last(made: list[Observation], hit: Hit, rank: str) -> list[Observation
     """增速居全市第一 ranks the indicator's own observation stated just before it."""
     for i in range(len(made) - 1, -1, -1):
         if made[i].indicator_id == hit.watch_id and not made[i].relative:
-            made[i] = replace(made[i], rank=made[i].rank or rank)
+            made[i] = replace(made[i], rank=made[i].rank or rank, rule=_rules(made[i].rule, "rank"))
             break
     return made
 
@@ -198,45 +405,57 @@ def _pairs(
 
 def _merge(
     made: list[Observation], hit: Hit, value: tuple[float, str] | None, growth: float | None, rank: str,
-    sentence: Sentence, period: Period | None, scope: str,
+    clause: _Clause, rule: str,
 ) -> list[Observation]:  # fmt: skip
     """Add to the indicator's open observation in this sentence when it has room, else start a new one."""
     for i in range(len(made) - 1, -1, -1):
         old = made[i]
-        if old.indicator_id != hit.watch_id or old.relative:
+        if old.indicator_id != hit.watch_id or old.relative or old.scope != clause.scope:
             continue
         fits = (value is None or old.value is None) and (growth is None or old.growth_pct is None)
         if fits:
             made[i] = replace(
                 old, value=old.value if value is None else value[0], unit=old.unit if value is None else value[1],
                 growth_pct=old.growth_pct if growth is None else growth, rank=old.rank or rank,
+                rule=_rules(old.rule, rule),
             )  # fmt: skip
             return made
         break
-    made.append(_new(hit, value, growth, sentence, period, scope, rank))
+    made.append(_new(hit, value, growth, clause, rank, rule))
     return made
 
 
+def _rules(old: str, new: str) -> str:
+    parts = old.split("+")
+    return "+".join(parts + [p for p in new.split("+") if p not in parts])
+
+
 def _new(
-    hit: Hit, value: tuple[float, str] | None, growth: float | None, sentence: Sentence, period: Period | None,
-    scope: str, rank: str, relative: bool = False,
+    hit: Hit, value: tuple[float, str] | None, growth: float | None, clause: _Clause, rank: str, rule: str,
+    relative: bool = False,
 ) -> Observation:  # fmt: skip
+    period = clause.period
     return Observation(
         indicator_id=hit.watch_id, value=value[0] if value else None, unit=value[1] if value else "",
         growth_pct=growth, period=period.text if period else "", period_start=period.start if period else None,
-        period_end=period.end if period else None, scope=scope, rank=rank, relative=relative,
-        snippet=sentence.text.strip(), sentence_index=sentence.index, surface=hit.surface,
+        period_end=period.end if period else None, scope=clause.scope, rank=rank, relative=relative,
+        snippet=clause.sentence.text.strip(), sentence_index=clause.sentence.index, surface=hit.surface, rule=rule,
     )  # fmt: skip
 
 
 def _growths(match: re.Match[str]) -> list[float]:
-    sign = -1 if match["verb"] in ("下降", "减少", "回落", "下滑") else 1
-    return [sign * _percent(part) for part in re.split(SEP, match["nums"])]
+    if match["noun"]:
+        sign = g.GROWTH_NOUNS[match["noun"]]
+    elif match["verb"]:
+        sign = g.GROWTH_VERBS[match["verb"]]
+    else:
+        sign = g.SHORT_VERBS[match["short"]]
+    return [sign * _percent(part) for part in re.split(g.SEP, match["nums"])]
 
 
 def _relatives(match: re.Match[str]) -> list[float]:
-    sign = -1 if (match["dir1"] or match["dir2"])[0] in "低慢" else 1
-    return [sign * float(part.rstrip("个")) for part in re.split(SEP, match["num1"] or match["num2"])]
+    sign = g.RELATIVE_VERBS[match["dir1"]] if match["dir1"] else g.RELATIVE_ADJECTIVES[match["dir2"]]
+    return [sign * number(part.rstrip("个")) for part in re.split(g.SEP, match["num1"] or match["num2"])]
 
 
 def _rank(clause: str) -> str:
@@ -258,7 +477,9 @@ def _percent(text: str) -> float:
 
 def find_period(text: str, issue_date: date) -> Period | None:
     for match in PERIOD.finditer(text):
-        if match.group(0) and (period := _resolve(match, issue_date)) is not None:
+        if not match.group(0) or COMPARED.search(text, max(0, match.start() - 4), match.start()):  # 较去年全年…
+            continue
+        if (period := _resolve(match, issue_date)) is not None:
             return period
     return None
 
@@ -266,13 +487,15 @@ def find_period(text: str, issue_date: date) -> Period | None:
 def _resolve(match: re.Match[str], issue_date: date) -> Period | None:
     explicit = match["year"] is not None or match["rel"] is not None
     year = int(match["year"]) if match["year"] else issue_date.year
-    year -= {"去年": 1, "前年": 2}.get(match["rel"] or "", 0)
+    year -= g.RELATIVE_YEARS.get(match["rel"] or "", 0)
     months = _months(match)
     if months is None:
         if not explicit:
             return None
         months = (1, 12)
     first, last = months
+    if not 1 <= first <= last <= 12:
+        return None
     if not explicit and date(year, last, 1) > issue_date:  # 四季度 in a January paper is last year's
         year -= 1
     return Period(match.group(0), date(year, first, 1), date(year, last, monthrange(year, last)[1]))
@@ -290,10 +513,11 @@ def _months(match: re.Match[str]) -> tuple[int, int] | None:
     if match["full"] is not None:
         return 1, 12
     if match["m1"]:
-        return int(match["m1"]), int(match["m2"])
+        return cn_integer(match["m1"]), cn_integer(match["m2"])
     if match["firstn"]:
-        n = match["firstn"]
-        return 1, int(n) if n.isdigit() else cn_integer(n)
+        return 1, cn_integer(match["firstn"])
+    if match["monthend"]:  # 截至6月底: the year so far
+        return 1, int(match["monthend"])
     if match["month"]:
         return int(match["month"]), int(match["month"])
     return None
@@ -302,9 +526,11 @@ def _months(match: re.Match[str]) -> tuple[int, int] | None:
 def _scope(before_hit: str, county: str | None) -> str:
     """The county named as subject, else the story's county when the sentence points back at it, else 全市.
 
-    In a story about 怀仁市 (a county-level city) "全市" means 怀仁, as "全县"/"全区" mean the county or district.
+    In a story about 怀仁市 (a county-level city) "全市" means 怀仁, as "全县"/"全区" mean the county or district;
+    but 朔州市 or 我市 named as subject means the city, whatever county earlier sentences spoke of.
     """
-    named = [(before_hit.rfind(c), c) for c in COUNTIES if c in before_hit]
+    named = [(before_hit.rfind(c), c) for c in g.COUNTIES if c in before_hit]
+    named.extend((m.start(), "全市") for m in CITY.finditer(before_hit))
     if named:
         return max(named)[1]
     if county and any(word in before_hit for word in _own_words(county)):
@@ -319,9 +545,10 @@ def _own_words(county: str) -> tuple[str, ...]:
 
 
 def _county(text: str, current: str | None) -> str | None:
-    named = [(text.rfind(c), c) for c in COUNTIES if c in text]
+    named = [(text.rfind(c), c) for c in g.COUNTIES if c in text]
+    named.extend((m.start(), "") for m in CITY.finditer(text))
     if named:
-        return max(named)[1]
-    if current and "全市" in text and not current.endswith("市") and "朔州" not in text:
+        return max(named)[1] or None
+    if current and SUBJECT_CITY.search(text) and not current.endswith("市") and "朔州" not in text:
         return None
     return current

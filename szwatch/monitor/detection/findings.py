@@ -1,41 +1,58 @@
 """What detection finds in one story: the text it reads, and its hits split into projects and figures.
 
-One home for the rule "a project hit is a mention; an indicator hit is read for figures", used by
-``detect`` (the archive), ``evaluate`` (the labelled sets) and the benchmarks, so they cannot drift apart.
-Parts of a story continued across pages are joined before matching, so a project named on A1 and its
-figures on A2 are one story, and it is alerted once.
+One home for the rule "a project hit is a mention (with the facts its clauses state); an indicator hit is
+read for figures", used by ``detect`` (the archive), ``evaluate`` (the labelled sets) and the benchmarks, so
+they cannot drift apart. Parts of a story continued across pages are joined before matching, so a project
+named on A1 and its figures on A2 are one story, and it is alerted once.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
+from szwatch.monitor.detection.facts import Fact, hit_facts
 from szwatch.monitor.detection.figures import Observation, extract
 from szwatch.monitor.detection.match import Hit, Matcher
 from szwatch.monitor.detection.watchlist import WatchKind, Watchlist
 from szwatch.store.text import normalize
 
+SENTENCE_OPEN = re.compile(r"[，,；;：:、]")
+SENTENCE_CLOSED = ("。", "！", "？", "!", "?", "”", "’", "」", "…", "）", ")")
+
 
 def story_text(kicker: str | None, title: str | None, subtitle: str | None, body: Iterable[str]) -> str:
-    """Kicker, title, subtitle and body, one line each: the title and kicker are sentences of their own."""
+    """Kicker, title, subtitle and body, one line each: the title and kicker are sentences of their own.
+
+    A body paragraph left open in mid-sentence (a clause mark and no full stop: ``全县一般公共预`` / ``算收入
+    完成5.12亿元`` split by a page or OCR break) is joined to the next, as a reader joins it; headings have no
+    clause marks and stay lines of their own.
+    """
     lines = [normalize(x) for x in (kicker, title, subtitle) if x]
-    lines.extend(line for line in (normalize(p) for p in body) if line)
+    paragraphs = [line for line in (normalize(p) for p in body) if line]
+    for i, paragraph in enumerate(paragraphs):
+        previous = paragraphs[i - 1] if i else ""
+        if previous and not previous.endswith(SENTENCE_CLOSED) and SENTENCE_OPEN.search(previous):
+            lines[-1] += paragraph
+        else:
+            lines.append(paragraph)
     return "\n".join(line for line in lines if line)
 
 
 @dataclass(frozen=True)
 class Findings:
-    """Project hits (mentions) and indicator observations of one text."""
+    """Project hits (mentions), what they state about the projects, and indicator observations of one text."""
 
     mentions: list[Hit]
     observations: list[Observation]
+    facts: list[Fact] = field(default_factory=list)
 
 
 def find(text: str, matcher: Matcher, watchlist: Watchlist, issue_date: date) -> Findings:
     kinds = {w.id: w.kind for w in watchlist.watches}
-    hits = matcher.find(text)
+    hits = matcher.find(text, every_indicator=True)
     mentions = [h for h in hits if kinds.get(h.watch_id) == WatchKind.PROJECT]
     indicators = [h for h in hits if kinds.get(h.watch_id) == WatchKind.INDICATOR]
-    return Findings(mentions, extract(text, indicators, issue_date))
+    return Findings(mentions, extract(text, indicators, issue_date, matcher), hit_facts(mentions))

@@ -10,7 +10,17 @@ place name, usually the company: 宝武, 中煤, 东立, 三一) and a *core* (t
 as 项目, 朔州, 集团). A sentence names the project in a variant wording when the anchor occurs and, in the
 phrase that follows it (up to the next comma or enumeration mark), at least half of the core's character
 bigrams occur too. A sentence about some other project of the same company shares the anchor but not the
-core, and does not match.
+core, and does not match. Synonyms inside names (煤制 for 煤基, 铬基合金 for 铬合金: ``grammar.NAME_SYNONYMS``)
+are read as one before the bigrams are compared.
+
+Company references: the company alone names its project when the sentence speaks of projects — ``三一等项目``,
+``晋北化工等4个项目``, ``三一集团、长庚金晶等项目``, ``三一光伏项目`` — as long as the company has one watched
+project and its name is no common word (``grammar.NOT_COMPANIES``: 能源等项目 is not the 能源职院). Words
+between the company and 项目 must come from the project's own name, so ``三一重能风电装备项目`` (another
+project of the same group) is not the 三一 PV project.
+
+The surface of a hit is the whole phrase that names the project, through its own 项目 (宝武朔州铬基合金项目,
+not 宝武朔州铬), so snippets mark a phrase a reader recognises.
 """
 
 from __future__ import annotations
@@ -23,14 +33,31 @@ from dataclasses import dataclass
 
 import ahocorasick_rs
 
+from szwatch.monitor.detection import grammar as g
 from szwatch.monitor.detection.watchlist import Watch, Watchlist
 
 SENTENCE_END = re.compile(r"[。！？!?\n]+")
 PHRASE_END = re.compile(r"[，,、；;：:（）()“”《》。！？\n]")
-PLACES = ("朔州市", "朔州", "山西省", "山西")
-GENERIC = ("项目", "朔州", "山西", "集团", "及配套", "有限公司", "一期", "二期", "工程")
+CLAUSE_END = re.compile(r"[，,；;：:（）()“”《》。！？\n]")
+PLACES = g.NAME_PLACES
+GENERIC = g.PROJECT_GENERIC
 VARIANT_SHARE = 0.5
-KIND_RANK = {"name": 0, "alias": 1, "variant": 2, "keywords": 3}
+NAME_TAILS = ("及配套", "配套", "一期", "二期", "三期", "工程", "基地")
+SUFFIX_REACH = 8  # how far after the last naming word a phrase's own 项目 may stand
+# What a phrase naming a project ends with: its own 项目, or the plant it describes (…铬系合金生产基地).
+HEAD_NOUN = re.compile(rf"{g.alternation(g.PROJECT_HEADS)}")
+KIND_RANK = {"name": 0, "alias": 1, "variant": 2, "company": 3, "keywords": 4, "described": 5}
+ROLE_KIND = {"name": "name", "alias": "alias", "form": "variant"}
+# 这一总投资287亿元的煤制烯烃项目: a project described again, in a story that has named it
+DESCRIBED = re.compile(rf"(?:{g.alternation(g.DEMONSTRATIVES)})([^，,。；;！？!?\n]{{2,24}}?)项目")
+DESCRIBED_SHARE = 3  # bigrams of the name (or an alias) the description must share
+_SYNONYM = {variant: row[0] for row in g.NAME_SYNONYMS for variant in row[1:]}
+SYNONYM = re.compile(g.alternation(list(_SYNONYM))) if _SYNONYM else None
+COMPANY_SUFFIX = re.compile(rf"(?:{g.alternation(g.COMPANY_SUFFIXES)})?")
+# After the company: nothing, or a list of other companies, then 等 (4个, 一批, 重点 …) 项目; or its own 项目.
+COMPANY_REFERENCE = re.compile(
+    r"(?:、[^，。；、！？\n]{1,12}?)*等[^，。；、！？\n]{0,8}?(?:项目|工程)|(?P<own>[^，。；、！？\n]{0,6}?)项目"
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +104,7 @@ class Matcher:
 
     def __init__(self, watchlist: Watchlist | Iterable[Watch]) -> None:
         self.watches = list(watchlist.watches if isinstance(watchlist, Watchlist) else watchlist)
+        self.indicator_ids = frozenset(w.id for w in self.watches if w.kind == "indicator")
         roles: dict[str, list[_Role]] = defaultdict(list)
         self.cores: dict[int, tuple[str, set[str]]] = {}
         for index, watch in enumerate(self.watches):
@@ -85,6 +113,8 @@ class Matcher:
             for alias in watch.aliases:
                 for form in _forms(alias):
                     roles[form].append(_Role(index, "alias"))
+            for form in _line_forms(watch):
+                roles[form].append(_Role(index, "form"))
             for phrase in watch.exclude:
                 roles[phrase].append(_Role(index, "exclude"))
             for group, terms in enumerate(watch.keywords):
@@ -94,12 +124,27 @@ class Matcher:
                 anchor, bigrams = variant
                 self.cores[index] = (anchor, bigrams)
                 roles[anchor].append(_Role(index, "anchor"))
+        anchors = defaultdict(list)
+        for index, (anchor, _) in self.cores.items():
+            anchors[anchor].append(index)
+        # the company alone names a project only when it has one watched project and is no common word
+        self.companies = {
+            index: _name_rest(self.watches[index].name)
+            for anchor, owners in anchors.items()
+            if len(owners) == 1 and anchor not in g.NOT_COMPANIES
+            for index in owners
+        }
+        self.described = {index: _description_bigrams(self.watches[index]) for index in self.cores}
         self.patterns = list(roles)
         self.roles = [roles[p] for p in self.patterns]
         self.automaton = ahocorasick_rs.AhoCorasick(self.patterns) if self.patterns else None
 
-    def find(self, text: str) -> list[Hit]:
-        """Every (watch, sentence) the text names, best wording first within a sentence."""
+    def find(self, text: str, every_indicator: bool = False) -> list[Hit]:
+        """Every (watch, sentence) the text names, best wording first within a sentence.
+
+        With ``every_indicator``, an indicator named twice in a sentence (怀仁市一般预算收入…，朔城区公共财政预算
+        收入…) gives a hit for each place it is named: figures are read per clause, mentions per sentence.
+        """
         if self.automaton is None or not text:
             return []
         sentences = split_sentences(text)
@@ -111,11 +156,37 @@ class Matcher:
                 for role in self.roles[pattern]:
                     found[at].append((role, start, end))
         hits: list[Hit] = []
-        for at, occurrences in sorted(found.items()):
-            hits.extend(self._sentence_hits(text, sentences[at], occurrences))
+        named: set[str] = set()
+        for at, sentence in enumerate(sentences):
+            here = self._sentence_hits(text, sentence, found[at], every_indicator) if at in found else []
+            if named and "项目" in sentence.text and (described := self._described(text, sentence, here, named)):
+                here = sorted([*here, described], key=lambda h: (h.start, KIND_RANK[h.kind]))
+            hits.extend(here)
+            named.update(h.watch_id for h in here)
         return hits
 
-    def _sentence_hits(self, text: str, sentence: Sentence, occurrences: list[tuple[_Role, int, int]]) -> list[Hit]:
+    def _described(self, text: str, sentence: Sentence, here: list[Hit], named: set[str]) -> Hit | None:
+        """这一总投资287亿元的煤制烯烃项目: a demonstrative and a description sharing the name's words, for a
+        project the story has named before and this sentence does not name otherwise."""
+        present = {h.watch_id for h in here}
+        for match in DESCRIBED.finditer(text, sentence.start, sentence.end):
+            canon = canonical(match[1])[0]
+            scores = []
+            for index, bigrams in self.described.items():
+                watch = self.watches[index]
+                if watch.id in named and watch.id not in present:
+                    share = max((sum(b in canon for b in group) for group in bigrams), default=0)
+                    if share >= DESCRIBED_SHARE:
+                        scores.append((share, watch.id))
+            scores.sort(reverse=True)
+            if scores and (len(scores) == 1 or scores[0][0] > scores[1][0]):
+                start = match.start(1) + match[1].rfind("的") + 1
+                return Hit(scores[0][1], "described", text[start : match.end()], start, match.end(), sentence)
+        return None
+
+    def _sentence_hits(
+        self, text: str, sentence: Sentence, occurrences: list[tuple[_Role, int, int]], every_indicator: bool = False
+    ) -> list[Hit]:
         by_watch: dict[int, list[tuple[_Role, int, int]]] = defaultdict(list)
         for occurrence in occurrences:
             by_watch[occurrence[0].watch].append(occurrence)
@@ -124,9 +195,16 @@ class Matcher:
             watch = self.watches[index]
             if watch.kind == "project" and any(r.role == "exclude" for r, _, _ in items):
                 continue
+            if every_indicator and watch.kind == "indicator":
+                hits.extend(self._every_name(watch, text, sentence, items))
+                continue
             named = self._named(watch, text, sentence, items)
             variant = self._variant(index, text, sentence, items)
-            hit = _longest(named, variant) or self._keywords(watch, text, sentence, items)
+            hit = (
+                _longest(named, variant)
+                or self._company(index, text, sentence, items)
+                or self._keywords(watch, text, sentence, items)
+            )
             if hit is not None:
                 hits.append(hit)
         return sorted(hits, key=lambda h: (h.start, KIND_RANK[h.kind]))
@@ -134,14 +212,30 @@ class Matcher:
     def _named(self, watch: Watch, text: str, sentence: Sentence, items: list[tuple[_Role, int, int]]) -> Hit | None:
         excluded = [(s, e) for r, s, e in items if r.role == "exclude"]
         spans = [
-            (r.role, s, e) for r, s, e in items
-            if r.role in ("name", "alias") and not any(xs <= s and e <= xe for xs, xe in excluded)
+            (ROLE_KIND[r.role], s, e) for r, s, e in items
+            if r.role in ROLE_KIND and not any(xs <= s and e <= xe for xs, xe in excluded)
         ]  # fmt: skip
         if not spans:
             return None
         kind, start, end = min(spans, key=lambda x: (KIND_RANK[x[0]], -(x[2] - x[1]), x[1]))
         end = end + 2 if text.startswith("项目", end) and not text[start:end].endswith("项目") else end
         return Hit(watch.id, kind, text[start:end], start, end, sentence)
+
+    def _every_name(
+        self, watch: Watch, text: str, sentence: Sentence, items: list[tuple[_Role, int, int]]
+    ) -> list[Hit]:
+        """Each place the sentence names the watch: longest wording first, no two overlapping."""
+        excluded = [(s, e) for r, s, e in items if r.role == "exclude"]
+        spans = sorted(
+            ((r.role, s, e) for r, s, e in items
+             if r.role in ("name", "alias") and not any(xs <= s and e <= xe for xs, xe in excluded)),
+            key=lambda x: (-(x[2] - x[1]), KIND_RANK[x[0]], x[1]),
+        )  # fmt: skip
+        chosen: list[tuple[str, int, int]] = []
+        for kind, start, end in spans:
+            if all(end <= s or e <= start for _, s, e in chosen):
+                chosen.append((kind, start, end))
+        return [Hit(watch.id, kind, text[start:end], start, end, sentence) for kind, start, end in chosen]
 
     def _variant(self, index: int, text: str, sentence: Sentence, items: list[tuple[_Role, int, int]]) -> Hit | None:
         if index not in self.cores:
@@ -153,21 +247,90 @@ class Matcher:
             stop = PHRASE_END.search(text, start, sentence.end)
             phrase_end = stop.start() if stop else sentence.end
             phrase = text[start:phrase_end]
-            present = [b for b in bigrams if b in phrase]
+            if (own := phrase.find("项目")) >= 0:
+                phrase = phrase[: own + 2]  # a name does not run past its own 项目
+            canon, where = canonical(phrase)
+            present = [b for b in bigrams if b in canon]
             if len(present) >= max(2, VARIANT_SHARE * len(bigrams)):
-                last = max(phrase.find(b) + 2 for b in present)
+                last = where[max(canon.find(b) + 1 for b in present)] + 1
                 end = start + _through_suffix(phrase, last)
                 return Hit(self.watches[index].id, "variant", text[start:end], start, end, sentence)
+        return None
+
+    def _company(self, index: int, text: str, sentence: Sentence, items: list[tuple[_Role, int, int]]) -> Hit | None:
+        """三一等项目, 晋北化工等4个项目, 三一光伏项目: the company names its one watched project."""
+        if index not in self.companies:
+            return None
+        rest = self.companies[index]
+        _, bigrams = self.cores[index]
+        for role, start, end in items:
+            if role.role != "anchor":
+                continue
+            at = end
+            while at < sentence.end and at - end < len(rest) and text[at] == rest[at - end]:
+                at += 1  # the company's name goes on as the project's does: 晋北 → 晋北化工
+            at = COMPANY_SUFFIX.match(text, at).end()  # type: ignore[union-attr]
+            reference = COMPANY_REFERENCE.match(text, at, sentence.end)
+            if reference is None:
+                continue
+            own = canonical(reference["own"] or "")[0]
+            if reference["own"] and any(own[i : i + 2] not in bigrams for i in range(len(own) - 1)):
+                continue  # 三一重能风电装备项目: words of another project between company and 项目
+            if reference["own"] is not None and len(own) == 1:
+                continue
+            stop = reference.end() if reference["own"] is not None else at
+            return Hit(self.watches[index].id, "company", text[start:stop], start, stop, sentence)
         return None
 
     def _keywords(self, watch: Watch, text: str, sentence: Sentence, items: list[tuple[_Role, int, int]]) -> Hit | None:
         if not watch.keywords:
             return None
         spans = [(r.group, s, e) for r, s, e in items if r.role == "kw"]
-        if {g for g, _, _ in spans} != set(range(len(watch.keywords))):
+        groups = set(range(len(watch.keywords)))
+        if {g for g, _, _ in spans} != groups:
             return None
-        start, end = min(s for _, s, _ in spans), max(e for _, _, e in spans)
+        # every group within one clause: 宝武太钢集团是…企业，对高碳铬铁的需求… speaks of two things
+        bounds = [sentence.start, *(m.end() for m in CLAUSE_END.finditer(text, sentence.start, sentence.end))]
+        best: tuple[int, int] | None = None
+        for i, left in enumerate(bounds):
+            right = bounds[i + 1] if i + 1 < len(bounds) else sentence.end
+            inside = [(grp, s, e) for grp, s, e in spans if left <= s and e <= right]
+            if {grp for grp, _, _ in inside} == groups:
+                span = (min(s for _, s, _ in inside), max(e for _, _, e in inside))
+                if best is None or span[1] - span[0] < best[1] - best[0]:
+                    best = span
+        if best is None:
+            return None
+        start, end = best
+        stop = CLAUSE_END.search(text, end, sentence.end)
+        end = end + _through_suffix(text[end : stop.start() if stop else sentence.end], 0)
         return Hit(watch.id, "keywords", text[start:end], start, end, sentence)
+
+
+def _line_forms(watch: Watch) -> list[str]:
+    """集大原线 for 集大原高铁: a line's name without its type (``grammar.LINE_TYPES``) and with 线."""
+    if watch.kind != "project":
+        return []
+    forms = []
+    for name in (watch.name, *watch.aliases):
+        for kind in g.LINE_TYPES:
+            stem = name.removesuffix(kind)
+            if stem != name and len(stem) >= 3:
+                forms.append(stem + g.LINE_SHORT)
+    return sorted(set(forms))
+
+
+def _description_bigrams(watch: Watch) -> list[set[str]]:
+    """The bigrams of the name's core and of each alias's, in canonical form: what a description may share."""
+    groups = []
+    for name in (watch.name, *watch.aliases):
+        core = canonical(name)[0]
+        for place in PLACES:
+            core = core.removeprefix(place)
+        for word in GENERIC:
+            core = core.replace(word, "")
+        groups.append({core[i : i + 2] for i in range(len(core) - 1)})
+    return groups
 
 
 def _forms(name: str) -> list[str]:
@@ -180,18 +343,48 @@ def _variant_parts(name: str) -> tuple[str, set[str]] | None:
     rest = name
     for place in PLACES:
         rest = rest.removeprefix(place)
-    anchor, core = rest[:2], rest[2:]
+    anchor, core = rest[:2], canonical(rest[2:])[0]
     for word in GENERIC:
         core = core.replace(word, "")
     bigrams = {core[i : i + 2] for i in range(len(core) - 1)}
     return (anchor, bigrams) if len(anchor) == 2 and len(bigrams) >= 2 else None
 
 
+def _name_rest(name: str) -> str:
+    """The name after its place and two-character anchor: how a company's name may go on (晋北|化工…)."""
+    for place in PLACES:
+        name = name.removeprefix(place)
+    return name[2:]
+
+
+def canonical(text: str) -> tuple[str, list[int]]:
+    """The text with name synonyms in their canonical form, and for each character its index in ``text``."""
+    if SYNONYM is None:
+        return text, list(range(len(text)))
+    out: list[str] = []
+    index: list[int] = []
+    at = 0
+    for match in SYNONYM.finditer(text):
+        out.append(text[at : match.start()])
+        index.extend(range(at, match.start()))
+        word = _SYNONYM[match.group(0)]
+        out.append(word)
+        last = len(word) - 1  # the canonical word's last character stands for the written word's last
+        index.extend(match.end() - 1 if i == last else min(match.start() + i, match.end() - 1) for i in range(last + 1))
+        at = match.end()
+    out.append(text[at:])
+    index.extend(range(at, len(text)))
+    return "".join(out), index
+
+
 def _through_suffix(phrase: str, last: int) -> int:
-    """Extend a variant wording to its own 项目 (…多晶硅及配套项目), not to a shared one (…合金等一批重大项目)."""
-    suffix = phrase.find("项目", last)
-    if suffix >= 0 and suffix - last <= 6 and "等" not in phrase[last:suffix]:
-        return suffix + 2
+    """Extend a wording to its own 项目 (…多晶硅及配套项目), not to a shared one (…合金等一批重大项目); without a
+    项目 in reach, to the end of a short phrase (…多晶硅及配套、), so a word is never cut in two."""
+    head = HEAD_NOUN.search(phrase, last)
+    if head and head.start() - last <= SUFFIX_REACH and not re.search(r"等|的|和|与|及其", phrase[last : head.start()]):
+        return head.end()
+    if head is None and phrase[last:] in NAME_TAILS:
+        return len(phrase)
     return last
 
 

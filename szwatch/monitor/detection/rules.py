@@ -3,7 +3,7 @@
 new_mention     a tracked project in a story not alerted before (once per watch and story);
 new_figure      an indicator figure for a period and scope not known before;
 revised_figure  the same indicator, period and scope with another value or growth: before → after;
-project_update  a project's investment, stage (签约 → 开工 → 在建 → 投产) or progress changed.
+project_update  a project's investment, stage (签约 → 开工 → 在建 → 投产) or progress changed, as its clause says.
 
 Alerts are keyed by a dedupe key, so a re-crawl, a rescan or the other part of a continued story meets an
 alert that exists already and adds nothing.
@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from szwatch.monitor.detection.facts import project_facts, stage_rank
+from szwatch.monitor.detection.facts import mention_facts, stage_rank, story_facts
 from szwatch.store import alerts as store_alerts
 from szwatch.store.detections import Story
 from szwatch.store.models import Alert, Mention, Observation, ProjectFact
@@ -80,24 +80,26 @@ def _figure_alerts(
 
 
 def _project_updates(session: Session, story: Story, mentions: list[Mention], run_id: int | None) -> Iterable[Alert]:
-    for mention in mentions:
-        for field, value in project_facts(mention.snippet).items():
-            fact = ProjectFact(watch_id=mention.watch_id, story_url=story.url, issue_date=story.issue_date,
-                               field=field, value=value, snippet=mention.snippet)  # fmt: skip
-            earlier = store_alerts.latest_fact(session, mention.watch_id, field, story.url)
-            store_alerts.save_fact(session, fact)
-            if earlier is None or earlier.value == value or earlier.issue_date > story.issue_date:
-                continue
-            if field == "stage" and stage_rank(value) <= stage_rank(earlier.value):
-                continue
-            change = {
-                "field": field, "before": earlier.value, "after": value,
-                "previous": {"issue_date": earlier.issue_date.isoformat(), "url": earlier.story_url,
-                             "snippet": earlier.snippet},
-            }  # fmt: skip
-            key = f"project_update|{mention.watch_id}|{field}|{value}"
-            yield _base(story, "project_update", key, mention.watch_id, run_id,
-                        snippet=snippet(mention.snippet, mention.surface, width=60), change=change)  # fmt: skip
+    """Facts read per clause (``facts``): each belongs to the project that governs its clause, and the clause
+    is the evidence the alert shows."""
+    for fact in story_facts(mention_facts(mentions)):
+        field, value = fact.field, fact.value
+        evidence = snippet(fact.sentence, fact.clause, width=40)
+        saved = ProjectFact(watch_id=fact.watch_id, story_url=story.url, issue_date=story.issue_date,
+                            field=field, value=value, snippet=evidence)  # fmt: skip
+        earlier = store_alerts.latest_fact(session, fact.watch_id, field, story.url)
+        store_alerts.save_fact(session, saved)
+        if earlier is None or earlier.value == value or earlier.issue_date > story.issue_date:
+            continue
+        if field == "stage" and stage_rank(value) <= stage_rank(earlier.value):
+            continue
+        change = {
+            "field": field, "before": earlier.value, "after": value, "evidence": fact.clause,
+            "previous": {"issue_date": earlier.issue_date.isoformat(), "url": earlier.story_url,
+                         "snippet": earlier.snippet},
+        }  # fmt: skip
+        key = f"project_update|{fact.watch_id}|{field}|{value}"
+        yield _base(story, "project_update", key, fact.watch_id, run_id, snippet=evidence, change=change)
 
 
 def _figure(obs: Observation) -> dict[str, Any]:

@@ -1,0 +1,204 @@
+"""The words of Chinese economic reporting that detection reads, as tables; the patterns are built from them.
+
+Extending the grammar is adding a row: a growth verb with its sign (``降低: -1``), a unit, a period word, a
+place, a target word, a stage word or a synonym inside project names. Nothing here knows a story; the
+readers (``figures``, ``facts``, ``match``) say in their docstrings which table drives which rule.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --------------------------------------------------------------------------------------------------------
+# Numbers
+# --------------------------------------------------------------------------------------------------------
+
+CN_NUM = "零〇一二两三四五六七八九十百千万点"
+NUM = rf"(?:\d+(?:\.\d+)?|[{CN_NUM}]+)"
+PCT = rf"(?:{NUM}\s*%|百分之[{CN_NUM}]+)"
+SEP = r"\s*[、和及与]\s*"  # between the numbers of one list: 增长6.2%、11.4%和23.7%
+
+# --------------------------------------------------------------------------------------------------------
+# Growth: verbs and nouns with the sign they give a percentage
+# --------------------------------------------------------------------------------------------------------
+
+GROWTH_VERBS: dict[str, int] = {
+    "增长": 1, "增加": 1, "提高": 1, "上升": 1, "上涨": 1, "提升": 1, "攀升": 1,
+    "下降": -1, "减少": -1, "回落": -1, "下滑": -1, "降低": -1, "下跌": -1,
+}  # fmt: skip
+# One-character verbs are words only right after a comparison: 同比增5.2% / 同比降3.1%.
+SHORT_VERBS: dict[str, int] = {"增": 1, "降": -1, "减": -1, "涨": 1, "跌": -1}
+COMPARISONS = ("同比", "比上年同期", "比上年", "较上年同期", "较上年", "比去年同期", "比去年", "较去年同期", "较去年",
+               "较上年同期", "较同期", "与上年同期相比", "与去年同期相比")  # fmt: skip
+# A growth stated as a noun with no verb: 增速12.3%, 增长幅度为5.4%, 降幅3.2%.
+GROWTH_NOUNS: dict[str, int] = {
+    "增速": 1, "增幅": 1, "增长幅度": 1, "增长率": 1, "增长速度": 1, "涨幅": 1,
+    "降幅": -1, "下降幅度": -1, "减幅": -1, "跌幅": -1,
+}  # fmt: skip
+NOUN_LINKS = ("分别为", "分别达到", "分别达", "分别是", "为", "达到", "达", "是", "保持在", "保持")
+# A percentage followed by one of these is a threshold or an estimate, not a figure: 20%以上, 6%左右.
+APPROXIMATE = ("以上", "左右", "以内", "上下", "多")
+
+# --------------------------------------------------------------------------------------------------------
+# Levels: units, and words before a number that make it a change rather than a level
+# --------------------------------------------------------------------------------------------------------
+
+UNITS = (
+    "亿美元", "万美元", "亿元", "万元", "亿千瓦时", "万千瓦时", "万千瓦", "千瓦", "万吨标准煤", "亿吨", "万吨", "吨",
+    "亿斤", "万斤", "斤", "万公斤", "万亩", "亩", "万公顷", "公顷", "亿立方米", "万立方米", "万平方米", "平方米",
+    "万人次", "万人", "万户", "万辆", "万头", "万只", "万标箱", "元", "个", "户", "家", "人", "项", "辆",
+)  # fmt: skip
+# 增加3.2万吨 is an absolute change, not the level.
+NOT_LEVEL_BEFORE = ("增加", "减少", "新增", "增长", "下降", "多", "少", "净增")
+NOT_LEVEL_AFTER = ("以上", "左右", "以内", "多", "月", "百分点", "级")
+
+# --------------------------------------------------------------------------------------------------------
+# Comparisons with another area (relative figures) and ranks
+# --------------------------------------------------------------------------------------------------------
+
+AREAS = ("全国", "全省", "全市")
+AREA_PREFIX = ("朔州", "山西")
+# 增速高于全省1.2个百分点 (the paper also writes it with %: 高于全省3.1%)
+RELATIVE_VERBS: dict[str, int] = {"高于": 1, "快于": 1, "高出": 1, "超出": 1, "领先": 1, "低于": -1, "慢于": -1,
+                                  "落后": -1, "低出": -1}  # fmt: skip
+# 比全省高1.2个百分点, 较全国快0.8个百分点
+RELATIVE_ADJECTIVES: dict[str, int] = {"高出": 1, "高": 1, "快": 1, "多": 1, "低出": -1, "低": -1, "慢": -1, "少": -1}
+POINT_UNITS = ("个百分点", "百分点", "%")
+RANK_VERBS = ("位居", "位列", "居于", "居", "排名", "排", "列", "名列", "位于")
+
+# --------------------------------------------------------------------------------------------------------
+# Periods
+# --------------------------------------------------------------------------------------------------------
+
+RELATIVE_YEARS: dict[str, int] = {"今年": 0, "本年": 0, "去年": 1, "上年度": 1, "前年": 2}
+# A year after one of these is what a figure is compared with (比去年, 较去年同期), not its period.
+COMPARED_WITH = ("比", "较", "与", "同", "于")
+RANGE_MARKS = "—–\\-~至到"
+CN_MONTH = "一二三四五六七八九十"
+
+# --------------------------------------------------------------------------------------------------------
+# Places: the counties of the city, the city itself, words that point back at the story's county
+# --------------------------------------------------------------------------------------------------------
+
+COUNTIES = ("朔城区", "平鲁区", "怀仁市", "山阴县", "应县", "右玉县")
+CITY = ("朔州市", "朔州全市")  # an explicit city subject: it wins over the county of earlier sentences
+OWN_WORDS = ("该市", "该县", "该区", "全市", "全县", "全区")
+PLACES = (*COUNTIES, *CITY, *OWN_WORDS, "朔州", "全省", "全国", "山西省", "山西")
+OTHER_AREAS = ("全省", "全国", "山西省", "山西")
+# Zones that are neither the city nor one of its counties: their figures are not ours (示范区固定资产投资增长…).
+OTHER_ZONES = ("示范区", "开发区", "高新区", "新区", "产业园区", "园区", "工业园", "产业园")
+# 全市 after one of these is a comparison or a rank (高于全市, 居全市第一, 占全市), not the clause's subject.
+BEFORE_AREA_NOT_SUBJECT = ("于", "居", "列", "占", "比", "较", "跑", "过", "出", "在", "为", "与", "全", "比重")
+
+# --------------------------------------------------------------------------------------------------------
+# Targets and plans: a clause with one of these states no observation
+# --------------------------------------------------------------------------------------------------------
+
+TARGET_WORDS = ("目标", "预期", "力争", "计划", "预计", "确保", "争取", "有望", "将实现", "将达到", "将突破",
+                "将超过", "将完成", "将增长", "要实现")  # fmt: skip
+# …but these contain a target word and state a fact: 计划总投资312亿元 is what the signed projects amount to.
+NOT_TARGETS = ("计划总投资", "计划投资")
+
+# --------------------------------------------------------------------------------------------------------
+# Clause subjects
+# --------------------------------------------------------------------------------------------------------
+
+# Words between a subject and its figure that are not themselves a subject.
+FILLERS = (
+    "同比", "比上年同期", "比上年", "较上年同期", "较上年", "比去年同期", "比去年", "较去年", "同期", "增速", "增幅",
+    "其中", "全年", "累计", "总量", "分别", "均", "共", "完成", "实现", "达到", "达", "为", "突破", "超过", "和", "与",
+    "及", "、", "本报讯", "记者", "从", "看", "截至", "截止", "的", "已", "已经", "总计", "合计", "全部",
+)  # fmt: skip
+# A clause whose subject is one of these measures the subject carried from before: 总投资 of the projects just
+# counted, 总产量 of the crop just named.
+ATTRIBUTES = ("计划总投资", "预计总投资", "总投资", "投资总额", "协议投资", "签约金额", "合同金额")
+# Measure words: the head of an indicator name (distributed over an enumeration: 交通、水利投资) and the
+# elliptical subject of a clause (…种植面积12.5万亩，总产量86.3万吨 — the 总产量 of the crop).
+MEASURES = (
+    "增加值", "投资", "总产值", "产值", "营业收入", "收入", "支出", "总产量", "产量", "总产", "零售总额", "零售额",
+    "销售额", "总额", "出栏", "存栏", "播种面积", "种植面积", "面积", "单产", "产能", "用电量", "发电量", "货运量",
+    "客运量", "进出口", "出口", "进口", "增速",
+)  # fmt: skip
+# A measure that only names a share of a topic is not carried as an elliptical subject of its own.
+ELLIPTICAL = ("总产量", "产量", "总产", "总产值", "产值", "单产", "出栏", "存栏", "出栏量", "存栏量")
+
+# --------------------------------------------------------------------------------------------------------
+# Projects: facts (investment, stage, progress) and name variants
+# --------------------------------------------------------------------------------------------------------
+
+INVESTMENT_LEADS = ("计划总投资", "预计总投资", "估算总投资", "总投资额", "总投资", "投资总额", "计划投资", "拟投资",
+                    "项目投资", "协议投资", "签约投资")  # fmt: skip
+# 完成投资9.6亿元 is what was spent this year, not what the project costs.
+INVESTMENT_NOT_AFTER = ("完成", "累计", "年度", "今年", "当年", "本年", "已", "占", "新增", "带动")
+INVESTMENT_UNITS = ("亿美元", "万美元", "亿元", "万元")
+INVESTMENT_QUALIFIERS = ("约", "超过", "超", "达到", "达", "逾", "近", "为", "高达", "约为")
+# The stages a project passes through, in order; later stages rank higher. Synonyms map to one stage.
+STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("签约", ("签约", "签订投资协议", "签订协议", "签署投资协议", "落户")),
+    ("开工", ("开工", "破土动工", "动工", "奠基", "开建", "开复工")),
+    ("在建", ("在建", "加快建设", "施工", "主体完工", "主体工程完工", "主体建设", "设备安装", "安装", "封顶", "复工",
+              "建设现场", "调试", "建设正酣", "火热建设", "紧张建设", "建设中", "吊装", "联调联试", "装修", "铺轨",
+              "贯通", "建设进度", "建设提速", "建设跑出", "建设全面提速", "建设加速", "加速建设", "不停工", "收尾",
+              "冲刺阶段")),
+    ("投产", ("投产", "竣工", "完工", "通车", "通航", "建成", "开通运营", "开通", "达产", "满产", "满负荷", "并网",
+              "投运", "投入运营", "投入使用", "运营首月", "试产", "试生产", "产品下线")),
+)  # fmt: skip
+# 主体已全部完工: finishing the shell of a building is a stage of construction, not the end of it (so is
+# finishing some of the parts counted: 12个单体工程已完工9个).
+SHELL_ONLY = ("主体",)
+# A stage word inside one of these is not a stage: 企业开工率, 城市建成区.
+STAGE_FALSE_FRIENDS = ("开工率", "建成区", "施工图", "施工许可", "开工手续", "施工单位", "开工条件", "调试阶段前")
+# A stage counts only when the text says it happened: not planned, expected, conditional or "closer to".
+NOT_HAPPENED_BEFORE = (
+    "将", "计划", "预计", "力争", "争取", "确保", "拟", "有望", "即将", "准备", "筹备", "早日", "尽快", "年内",
+    "年底前", "月底前", "规划", "目标", "距离", "迎接", "待", "推动", "促进", "力促", "若", "如果", "一旦", "尚未",
+    "未能", "还没有", "没有", "未", "不能", "无法", "向", "冲刺", "争创", "以便", "谋划", "等待", "期待", "启动",
+)  # fmt: skip
+NOT_HAPPENED_AFTER = ("后", "以后", "之后", "前", "之前", "在即", "倒计时", "条件", "准备", "手续", "目标", "时间表",
+                      "节点", "计划")  # fmt: skip
+# …or shortly after it: 距离开通运营又近了一步, 投产在即.
+NOT_HAPPENED_NEAR = ("在即", "倒计时", "又近", "更近", "迈进", "冲刺", "指日可待")
+NEGATIONS = ("尚未", "还未", "未能", "没有", "未", "不")  # right before the stage word
+# …also when one or two more words stand between: 建成贯通后, 建成投用后.
+NOT_HAPPENED_LATER = ("后", "以后", "之后")
+HAPPENED = ("已", "已经", "已于")  # 已于4月开工 although the clause also says 计划
+# Progress: done of total counted tasks, in either order — 前期要件21项已办结17项 / 18个单体建筑已有11个主体封顶.
+PROGRESS_VERBS = ("完成", "完工", "办结", "封顶", "开工", "建成", "获批", "批复", "取得")
+_COUNT = r"[\d零一二两三四五六七八九十百]+"
+_DONE = "|".join(PROGRESS_VERBS)
+PROGRESS = re.compile(
+    rf"(?P<total>{_COUNT})(?P<unit>项|个)[^，。；\d]{{0,12}}?(?:已经?|均已|已有|共)?(?:{_DONE})了?(?P<done>{_COUNT})(?P=unit)"
+    rf"|(?P<total2>{_COUNT})(?P<unit2>项|个)[^，。；\d]{{0,12}}?(?:中|里)?(?:已有|已经?|其中)(?P<done2>{_COUNT})(?P=unit2)"
+    rf"[^，。；\d]{{0,6}}?(?:{_DONE})"
+)
+
+# Generic words in project names: not part of what identifies the project.
+PROJECT_GENERIC = ("项目", "朔州", "山西", "集团", "及配套", "有限公司", "一期", "二期", "工程")
+NAME_PLACES = ("朔州市", "朔州", "山西省", "山西")
+# Nouns a phrase naming a project ends with: its own 项目, or the plant a description names.
+PROJECT_HEADS = ("项目", "工程", "生产基地", "产业基地", "基地", "工厂", "车间", "生产线", "产业园")
+# Synonyms the paper uses inside project names; the first of each row is the canonical form.
+NAME_SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("煤基", "煤制"),
+    ("高纯", "高纯度"),
+    ("铬合金", "铬基合金"),
+    ("高速铁路", "高铁"),
+    ("职业技术学院", "职业学院", "职院"),
+)
+# Lines are also called by their name and 线: 集大原高铁 → 集大原线.
+LINE_TYPES = ("高速铁路", "高铁", "铁路", "高速公路", "公路")
+LINE_SHORT = "线"
+# Words that point back at a project already named: 这一总投资287亿元的煤制烯烃项目.
+DEMONSTRATIVES = ("这一", "这个", "这座", "该", "此")
+# Company suffixes between a company name and 等…项目: 三一集团等项目.
+COMPANY_SUFFIXES = ("集团公司", "集团", "股份", "有限公司", "公司", "企业")
+# First words of project names that are no company: "能源等项目" does not name 朔州能源职业技术学院.
+NOT_COMPANIES = (
+    "能源", "交通", "水利", "城市", "综合", "现代", "绿色", "智能", "国家", "高速", "新能", "光伏", "煤炭", "电力",
+    "文化", "旅游", "生态", "乡村", "农业", "工业", "数字", "低碳", "职业", "中心",
+)  # fmt: skip
+
+
+def alternation(words: tuple[str, ...] | list[str] | dict[str, int]) -> str:
+    """A regex alternation of literal words, longest first so 增长幅度 wins over 增长."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))

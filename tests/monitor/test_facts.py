@@ -1,0 +1,115 @@
+"""Project facts as a careful reader takes them: per clause, for the project that governs it, only what happened."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from szwatch.monitor.detection.facts import mention_facts, story_facts
+from szwatch.monitor.detection.findings import find, story_text
+from szwatch.monitor.detection.match import Matcher
+from szwatch.monitor.detection.watchlist import Watch, Watchlist, load_watchlist
+from szwatch.store.models import Mention
+
+WATCHLIST = Watchlist(
+    Path("<test>"),
+    (
+        *load_watchlist().watches,
+        Watch("hongda", "project", "宏达新材料项目"),
+        Watch("hengtai", "project", "恒泰陶瓷项目"),
+    ),
+    "test",
+)
+MATCHER = Matcher(WATCHLIST)
+
+
+def facts(text: str) -> list[tuple[str, str, str]]:
+    found = find(story_text(None, None, None, [text]), MATCHER, WATCHLIST, date(2024, 5, 7))
+    return sorted((f.watch_id, f.field, f.value) for f in found.facts)
+
+
+def test_two_projects_of_one_sentence_keep_their_own_facts():
+    assert facts("总投资52亿元的宏达新材料项目完成可研，投资38亿元的恒泰陶瓷项目开工。") == [
+        ("hengtai", "investment", "38亿元"),
+        ("hengtai", "stage", "开工"),
+        ("hongda", "investment", "52亿元"),
+    ]
+
+
+def test_a_fact_in_a_later_clause_belongs_to_the_project_named_before():
+    assert facts("东立20万吨高纯多晶硅及配套项目今年4月开工，总投资200亿元，分期建设。") == [
+        ("dongli-polysilicon", "investment", "200亿元"),
+        ("dongli-polysilicon", "stage", "开工"),
+    ]
+
+
+def test_another_project_in_a_later_clause_ends_the_carry():
+    assert facts("东立、立晶等5个项目相继开工，海泰新能源等3个项目建成投产。") == [
+        ("dongli-polysilicon", "stage", "开工"),
+        ("lijing-sic", "stage", "开工"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "据测算，东立多晶硅项目全部建成后，年产值将超过400亿元。",
+        "东立多晶硅项目将于年底投产。",
+        "力争东立多晶硅项目年内投产。",
+        "集大原高铁距离开通运营又近了一步。",
+        "中煤平朔煤基烯烃一体化项目开工前准备工作全面提速。",
+        "要推动煤基烯烃一体化项目早日开工。",
+        "东立多晶硅项目尚未投产。",
+        "宝武太钢集团是国内最大的钢企，太钢等大型钢企的订单稳定，企业开工率保持在85%以上。",
+    ],
+    ids=["after-completion", "will", "strive", "closer-to", "before-start", "push-for", "not-yet", "operating-rate"],
+)
+def test_a_stage_counts_only_when_it_happened(text: str):
+    assert [f for f in facts(text) if f[1] == "stage"] == []
+
+
+def test_happened_wins_over_a_plan_in_the_same_sentence():
+    assert facts("东立多晶硅项目已于4月开工，计划年底投产。") == [("dongli-polysilicon", "stage", "开工")]
+
+
+def test_a_group_shares_a_stage_but_not_an_investment():
+    assert facts("东立多晶硅项目、长庚金晶高纯硅材料项目等重点项目合计总投资260亿元，均已开工建设。") == [
+        ("changgeng-silicon", "stage", "开工"),
+        ("dongli-polysilicon", "stage", "开工"),
+    ]
+
+
+def test_spending_so_far_is_not_the_investment():
+    assert facts("东立多晶硅项目1—2月完成投资9.6亿元。") == []
+
+
+def test_progress_in_either_order_and_partial_completion_is_construction():
+    assert facts("中煤平朔煤基烯烃一体化项目前期要件21项已办结17项。") == [("zhongmei-olefin", "progress", "17/21")]
+    assert facts("三一朔州光伏全产业链项目6个子项中已有4个完成主体施工。") == [
+        ("sany-pv", "progress", "4/6"),
+        ("sany-pv", "stage", "在建"),
+    ]
+    assert facts("东立20万吨高纯多晶硅及配套项目一期12个单体工程已完工9个。") == [
+        ("dongli-polysilicon", "progress", "9/12"),
+        ("dongli-polysilicon", "stage", "在建"),
+    ]
+
+
+def test_a_site_belongs_to_the_last_project_named():
+    text = "观摩团来到中煤平朔在我市建设的百万吨级烯烃生产基地和立晶碳化硅项目二期施工现场。"
+    assert facts(text) == [("lijing-sic", "stage", "在建")]
+
+
+def test_stored_mentions_give_the_same_facts_as_the_hits():
+    text = story_text(None, None, None, ["总投资52亿元的宏达新材料项目完成可研，投资38亿元的恒泰陶瓷项目开工。"])
+    found = find(text, MATCHER, WATCHLIST, date(2024, 5, 7))
+    rows = [
+        Mention(watch_id=h.watch_id, story_url="u", article_id=1, surface=h.surface, kind=h.kind,
+                snippet=h.sentence.text.strip(), sentence_index=h.sentence.index, start=h.start, end=h.end)
+        for h in found.mentions
+    ]  # fmt: skip
+    stored = sorted((f.watch_id, f.field, f.value, f.clause) for f in story_facts(mention_facts(rows)))
+    assert stored == sorted((f.watch_id, f.field, f.value, f.clause) for f in found.facts)
+    assert ("hengtai", "stage", "开工", "投资38亿元的恒泰陶瓷项目开工") in stored
