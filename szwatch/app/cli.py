@@ -133,13 +133,19 @@ def crawl_command(
         raise click.UsageError("nothing to crawl: give --latest, --date or --from/--to")
     request = CrawlRequest(
         latest=latest, dates=tuple(sorted(set(wanted))), base_url=base_url, refresh=refresh, profile=profile,
-        delay=delay, concurrency=concurrency, wait=wait,
+        delay=delay, concurrency=concurrency, wait=wait, **_log_options(),
     )  # fmt: skip
     settings = load_settings(config_path)
     engine = _store(db_url)
     report = crawl(request, engine)
     crawl_run_alert(engine, settings, report.run_id)
     _finish_crawl(report, as_json)
+
+
+def _log_options() -> dict[str, Any]:
+    """The crawler's child logs as the command was told to (``--quiet``, ``--log-json``)."""
+    root = click.get_current_context().find_root().params
+    return {"log_level": "WARNING" if root.get("quiet") else "INFO", "log_json": bool(root.get("log_json"))}
 
 
 def _finish_crawl(report: CrawlReport, as_json: bool) -> None:

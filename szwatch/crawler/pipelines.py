@@ -48,6 +48,7 @@ class StorePipeline:
         self.source: str = crawler.settings["SZWATCH_SOURCE"]
         self.outcomes: Counter[str] = Counter()
         self.problems: Counter[str] = Counter()
+        self.problem_kinds: set[tuple[str, str]] = set()
         self.issue_ids: dict[date, int] = {}
         self.page_ids: dict[tuple[date, str], int] = {}
         self.pending: list[Pending] = []
@@ -135,7 +136,9 @@ class StorePipeline:
 
     def _problem(self, item: ProblemItem) -> None:
         self.problems[item.kind] += 1
-        logger.warning("problem {} at {}: {}", item.kind, item.url, item.detail)
+        first = (item.kind, item.detail) not in self.problem_kinds  # the same problem again is logged, quieter
+        self.problem_kinds.add((item.kind, item.detail))
+        logger.log("WARNING" if first else "INFO", "problem {} at {}: {}", item.kind, item.url, item.detail)
         try:
             with session_scope(self.engine) as session:
                 runs.add_problem(session, self.run_id, item.kind, item.url, item.detail, item.issue_date, item.subject)

@@ -46,7 +46,9 @@ def hostile(body: bytes) -> dict[str, bytes]:
     return {
         "nul": body.replace("，".encode(GB), b"\x00", 3),
         "invalid_bytes": body.replace("，".encode(GB), b"\xff\xfe", 2),
-        "five_mb": body.replace(b"</div>\n</div>", b'<p align="left"><font>' + filler + b"</font></p></div>\n</div>", 1),
+        "five_mb": body.replace(
+            b"</div>\n</div>", b'<p align="left"><font>' + filler + b"</font></p></div>\n</div>", 1
+        ),
         "deep": body[:font_end] + deep + body[font_end:],
         "empty_h1": body[: body.index(b"<h1>") + 4] + body[body.index(b"</h1>") :],
         "no_content_div": body.replace(b'id="content_div"', b'id="body_text"'),

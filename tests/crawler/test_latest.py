@@ -36,12 +36,18 @@ def prev_before_nav(html: bytes) -> bytes:
 
 def root_relative(html: bytes, folder: str) -> bytes:
     """Every relative link made root-relative, so the page reads the same from another URL."""
-    text = re.sub(r'href="(?!http|/)([^"]+)"', lambda m: f'href="{urljoin(folder, m.group(1))}"', html.decode("gb18030"))
+    text = re.sub(
+        r'href="(?!http|/)([^"]+)"', lambda m: f'href="{urljoin(folder, m.group(1))}"', html.decode("gb18030")
+    )
     return text.encode("gb18030")
 
 
 def entry_page(head: str = "", body: str = "") -> bytes:
-    return f"<html><head><meta charset=\"gb2312\" /><title>朔州日报</title>{head}</head><body>{body}</body></html>".encode("gb18030")
+    return (
+        f'<html><head><meta charset="gb2312" /><title>朔州日报</title>{head}</head><body>{body}</body></html>'.encode(
+            "gb18030"
+        )
+    )
 
 
 def stored_days(engine: Engine) -> set[date]:
@@ -70,8 +76,9 @@ def variants(site_url: str, newest: date, previous: date) -> dict[str, dict[str,
             ENTRY: entry_page(f'<script>location.href = "{absolute}";</script>', prev_link)
         },
         "links only, 上一期 first": {
-            ENTRY: entry_page(body=f'{prev_link} <a href="szrb/{previous:%Y%m%d}/vA2.shtml">往期回顾</a> '
-                                   f'<a href="{rel}">进入今日数字报</a>')  # fmt: skip
+            ENTRY: entry_page(
+                body=f'{prev_link} <a href="szrb/{previous:%Y%m%d}/vA2.shtml">往期回顾</a> <a href="{rel}">进入今日数字报</a>'
+            )
         },
         "entry URL serves the issue page itself": {},  # built in the test: needs the page's bytes
         "HTTP redirect to the issue page": {ENTRY: (302, issue_path(newest))},
@@ -137,5 +144,7 @@ def test_entry_page_without_any_issue_link_is_one_clear_problem(engine: Engine, 
 
     report = crawl_site(engine, site, latest=True)
 
-    assert [(k, d) for k, _, d in report.problems] == [("entry", f"link to the newest issue not found on {site.url}{ENTRY}")]
+    assert [(k, d) for k, _, d in report.problems] == [
+        ("entry", f"link to the newest issue not found on {site.url}{ENTRY}")
+    ]
     assert stored_days(engine) == set()
