@@ -22,6 +22,7 @@ from typing import Any
 
 from loguru import logger
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from szwatch.common.clock import local_iso
 from szwatch.crawler.profile import load_profile
@@ -128,9 +129,15 @@ def _claim(request: CrawlRequest, engine: Engine, base_url: str, stop: threading
     """Start the run, after any live crawl of the same dates on this database has ended (or refuse)."""
     said = False
     while True:
-        with session_scope(engine) as session:
-            claim = runs.claim_run(session, request.mode, base_url, json.loads(request.to_json()), request.dates,
-                                   request.latest)  # fmt: skip
+        try:
+            with session_scope(engine) as session:
+                claim = runs.claim_run(session, request.mode, base_url, json.loads(request.to_json()), request.dates,
+                                       request.latest)  # fmt: skip
+        except OperationalError as exc:  # another process held the database longer than the busy timeout
+            if not request.wait or (stop is not None and stop.is_set()):
+                raise CrawlBusyError(f"the database is busy: {str(exc.orig).splitlines()[0]}") from exc
+            logger.warning("the database is busy ({}); trying again", str(exc.orig).splitlines()[0])
+            continue
         for dead in claim.closed:
             logger.warning("crawl run {} was left running by a process that is gone; marked interrupted", dead.id)
         if claim.run is not None:
