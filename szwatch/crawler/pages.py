@@ -302,8 +302,9 @@ class ArticleView(View):
         """Does the document end inside the body's last paragraph? (It may still end with ``</html>``.)
 
         Two signs must agree, so a paragraph that merely lacks a full stop is not flagged: the last
-        paragraph does not end as a paragraph ends (``patterns.paragraph_end``), and the parser met the
-        end of the document (``</body>`` or ``</html>``) while elements were still open.
+        paragraph does not end as a paragraph ends (``patterns.paragraph_end``), and the document ends
+        inside it: in the source its text runs straight into ``</body>``/``</html>`` (or the end), or the
+        parser met the end of the document while an inline element (``<font>``) was still open.
         """
         paragraphs = self.paragraphs()
         if not paragraphs or self.continued_to():
@@ -312,7 +313,15 @@ class ArticleView(View):
         if self.profile.patterns["paragraph_end"].search(last):
             return None
         unclosed = any(re.match(r"Opening and ending tag mismatch: (body|html) and ", e) for e in self.parse_errors)
-        return f"the page ends inside the last paragraph: …{last[-20:]}" if unclosed else None
+        return f"the page ends inside the last paragraph: …{last[-20:]}" if unclosed or self._text_meets_end() else None
+
+    def _text_meets_end(self) -> bool:
+        tail = self.raw_paragraphs()[-1].rstrip()[-8:] if self.raw_paragraphs() else ""
+        at = self.html.rfind(tail) if tail else -1
+        if at < 0:  # written with entities in the source: the parser's word has to do
+            return False
+        after = self.html[at + len(tail) :].lstrip()
+        return not after or re.match(r"</(body|html)\s*>", after, re.I) is not None
 
     def _page_code(self, written: str | None) -> str | None:
         """``2`` in "（下转第2版）" is page ``A2`` on a site whose pages are A1, A2 …"""
