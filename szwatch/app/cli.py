@@ -116,13 +116,15 @@ def cli(log_json: bool, quiet: bool, db_url: str | None) -> None:
 @click.option("--profile", type=click.Path(dir_okay=False), help="Source profile TOML (default: szrb).")
 @click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests (polite default: 2).")
 @click.option("--concurrency", type=click.IntRange(min=1), help="Requests at once per host (default: 2).")
+@click.option("--wait/--no-wait", default=True, show_default=True,
+              help="When another crawl of the same dates runs on this database: wait for it, or refuse.")  # fmt: skip
 @db_option
 @config_option
 @json_option
 def crawl_command(
     latest: bool, dates: tuple[date, ...], start: date | None, end: date | None, base_url: str | None,
-    refresh: bool, profile: str | None, delay: float | None, concurrency: int | None, db_url: str | None,
-    config_path: str | None, as_json: bool,
+    refresh: bool, profile: str | None, delay: float | None, concurrency: int | None, wait: bool,
+    db_url: str | None, config_path: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Fetch issues into the store: the latest, given dates, or a range.
 
@@ -139,13 +141,19 @@ def crawl_command(
         raise click.UsageError("nothing to crawl: give --latest, --date or --from/--to")
     request = CrawlRequest(
         latest=latest, dates=tuple(sorted(set(wanted))), base_url=base_url, refresh=refresh, profile=profile,
-        delay=delay, concurrency=concurrency,
+        delay=delay, concurrency=concurrency, wait=wait, **_log_options(),
     )  # fmt: skip
     settings = load_settings(config_path)
     engine = _store(db_url)
     report = crawl(request, engine)
     crawl_run_alert(engine, settings, report.run_id)
     _finish_crawl(report, as_json)
+
+
+def _log_options() -> dict[str, Any]:
+    """The crawler's child logs as the command was told to (``--quiet``, ``--log-json``)."""
+    root = click.get_current_context().find_root().params
+    return {"log_level": "WARNING" if root.get("quiet") else "INFO", "log_json": bool(root.get("log_json"))}
 
 
 def _finish_crawl(report: CrawlReport, as_json: bool) -> None:
@@ -460,15 +468,27 @@ def status_command(db_url: str | None, config_path: str | None, as_json: bool) -
     """
     from szwatch.app.health import assess
     from szwatch.app.settings import load_settings
+    from szwatch.common.clock import local_iso
+    from szwatch.store import runs
+    from szwatch.store.db import session_scope
 
     settings = load_settings(config_path)
-    health = assess(_store(db_url), settings.daemon)
+    engine = _store(db_url)
+    with session_scope(engine) as session:  # a crawl whose worker was killed is closed here, not left "running"
+        closed, running = runs.close_dead_runs(session), runs.running_runs(session)
+        last = runs.last_runs(session, 1)
+        groups = runs.problem_groups(session, last[0].id or 0) if last else []
+    health = assess(engine, settings.daemon)
     if as_json:
         data = asdict(health)
         data["checked_at"], data["healthy"] = health.checked_at.isoformat(), health.healthy
+        data["interrupted_runs"] = [{"id": r.id, "error": r.error} for r in closed]
+        data["running_runs"] = [{"id": r.id, "pid": r.worker_pid, "host": r.worker_host,
+                                 "heartbeat_at": local_iso(r.heartbeat_at)} for r in running]  # fmt: skip
+        data["last_crawl_problems"] = [asdict(g) for g in groups]
         click.echo(json.dumps(data, ensure_ascii=False, default=str))
     else:
-        click.echo(render.status_text(health))
+        click.echo("\n".join(filter(None, [render.status_text(health), render.crawls_text(closed, running, groups)])))
     sys.exit(0 if health.healthy else 1)
 
 

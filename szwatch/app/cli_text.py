@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from szwatch.common.clock import local_iso
 from szwatch.store.text import snippet
 
 if TYPE_CHECKING:  # only names for annotations: rendering must not pull the crawler or the store into start-up
@@ -15,46 +16,78 @@ if TYPE_CHECKING:  # only names for annotations: rendering must not pull the cra
     from szwatch.monitor.detection.match import Hit
     from szwatch.monitor.detection.watchlist import Watchlist
     from szwatch.store.detections import Story
-    from szwatch.store.models import Alert, AlertDelivery
+    from szwatch.store.models import Alert, AlertDelivery, CrawlRun
+    from szwatch.store.runs import ProblemGroup
     from szwatch.store.search import Hit as SearchHit
 
 MAX_PROBLEM_LINES = 20
+NOUNS = {"page": "pages", "article": "articles", "entry": "entry pages", "issue": "issues"}
 
 
 def crawl_summary(report: CrawlReport) -> str:
     s = report.stats
     lines = [
-        f"crawl run {report.run_id}: {report.status}",
+        f"crawl run {report.run_id}: {report.status}"
+        + (f" — {report.error.removeprefix(report.status + ': ')}" if report.error else ""),
         f"  issues    {s.get('issues_complete', 0)} complete, {s.get('issues_incomplete', 0)} incomplete, "
         f"{s.get('issues_no_paper', 0)} days without a paper, "
         f"{s.get('issues_skipped_complete', 0)} already complete (skipped)",
         f"  pages     {s.get('pages', 0)}",
         f"  articles  {s.get('articles_new', 0)} new, {s.get('articles_updated', 0)} updated, "
-        f"{s.get('articles_unchanged', 0)} unchanged, {s.get('articles_known_skipped', 0)} already stored",
+        f"{s.get('articles_unchanged', 0)} unchanged, {s.get('articles_known_skipped', 0)} already stored"
+        + _not_stored(s),
         f"  requests  {s.get('requests', 0)} ({s.get('article_requests', 0)} for articles), "
         f"{s.get('retries', 0)} retries",
     ]
-    lines.append(f"  problems  {len(report.problems) or 'none'}")
-    for kind, url, detail in report.problems[:MAX_PROBLEM_LINES]:
-        lines.append(f"    {kind:<15} {url}  {detail}")
-    if len(report.problems) > MAX_PROBLEM_LINES:
-        lines.append(f"    … and {len(report.problems) - MAX_PROBLEM_LINES} more (see crawl run {report.run_id})")
+    lines.append(f"  problems  {_problem_count(report) or 'none'}")
+    for group in report.groups[:MAX_PROBLEM_LINES]:
+        lines.append(f"    {group.kind:<15} {group_line(group)}")
+    if len(report.groups) > MAX_PROBLEM_LINES:
+        lines.append(f"    … and {len(report.groups) - MAX_PROBLEM_LINES} more kinds (see crawl run {report.run_id})")
     return "\n".join(lines)
+
+
+def group_line(group: ProblemGroup) -> str:
+    """``page.nav_links: fallback '…' used on 11 pages, e.g. URL`` — or the URL itself when it is one."""
+    if group.count == 1:
+        return f"{group.detail}: {group.urls[0]}"
+    noun = NOUNS.get(group.subject, "URLs")
+    return f"{group.detail} on {group.count} {noun}, e.g. {group.urls[0]}"
+
+
+def _not_stored(stats: dict[str, Any]) -> str:
+    failed, missing = stats.get("articles_failed", 0), stats.get("articles_not_fetched", 0)
+    parts = [f"{failed} failed"] if failed else []
+    parts += [f"{missing} not fetched"] if missing else []
+    return f", {', '.join(parts)}" if parts else ""
+
+
+def _problem_count(report: CrawlReport) -> str:
+    count = len(report.problems)
+    if not count:
+        return ""
+    return f"{count} in {len(report.groups)} groups" if len(report.groups) > 1 else str(count)
 
 
 def exit_reason(report: CrawlReport) -> str | None:
     if report.status == "ok":
         return None
     if report.status == "problems":
-        return f"crawl finished with {len(report.problems)} problem(s)"
+        kinds = f" of {len(report.groups)} kinds" if len(report.groups) > 1 else ""
+        return f"crawl finished with {len(report.problems)} problem(s){kinds}"
     if report.status == "unreachable":
         return f"site unreachable: {report.error or 'no response'}"
+    if report.status == "interrupted":
+        return f"crawl {report.error or 'interrupted'}; what landed is stored, the next crawl goes on from there"
     return f"crawl failed: {report.error or report.status}"
 
 
 def report_dict(report: CrawlReport) -> dict[str, Any]:
+    """The report as JSON: problems grouped (kind, detail, count, every URL); the store keeps each one."""
     data = asdict(report)
-    data["problems"] = [{"kind": k, "url": u, "detail": d} for k, u, d in report.problems]
+    del data["groups"]
+    data["problem_count"] = len(report.problems)
+    data["problems"] = [asdict(group) for group in report.groups]
     return data
 
 
@@ -191,4 +224,17 @@ def status_text(health: Health) -> str:
     for job, when in ((daemon or {}).get("next_runs") or {}).items():
         lines.append(f"  next {job:<9} {when}")
     lines.extend(f"problem     {name}: {why}" for name, why in health.conditions.items())
+    return "\n".join(lines)
+
+
+def crawls_text(closed: list[CrawlRun], running: list[CrawlRun], groups: list[ProblemGroup]) -> str:
+    """What ``status`` adds about crawls: runs it found dead and closed, runs at work, the last run's problems."""
+    lines = [f"interrupted crawl run #{run.id}: {run.error}" for run in closed]
+    for run in running:
+        beat = local_iso(run.heartbeat_at) or "none yet"
+        lines.append(f"crawling    run #{run.id} (pid {run.worker_pid} on {run.worker_host}, last heartbeat {beat})")
+    for group in groups[:5]:
+        lines.append(f"  {group.kind:<15} {group_line(group)}")
+    if len(groups) > 5:
+        lines.append(f"  … and {len(groups) - 5} more kinds of problem")
     return "\n".join(lines)

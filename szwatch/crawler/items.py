@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -45,10 +47,26 @@ class ArticleItem:
 
 @dataclass(frozen=True)
 class ProblemItem:
-    """Kinds: ``fetch_failed``, ``no_articles``, ``no_title``, ``no_body``, ``truncated``, ``layout``,
-    ``charset``, ``date_mismatch``, ``entry``."""
+    """Something that did not go as it should, on one URL. ``subject`` says what the URL is (``page``,
+    ``article``, ``entry``, ``issue``), so a summary can say "on 11 pages".
+
+    Kinds that mean the article (or page) did not land, leaving its issue incomplete: ``fetch_failed``,
+    ``empty``, ``truncated_html``, ``exception`` (our code raised on it), ``store_failed``, ``not_fetched``
+    (listed, yet neither stored nor failed when the crawl ended). Kinds that describe what landed:
+    ``no_articles``, ``no_title``, ``no_body``, ``cut_off``, ``truncated``, ``layout``, ``markup``,
+    ``charset``, ``date_mismatch``, ``check_failed``; and ``entry`` for the entry page.
+    """
 
     kind: str
     url: str
     detail: str = ""
     issue_date: date | None = None
+    subject: str = ""
+
+
+def describe(exc: BaseException) -> str:
+    """``Type: first line of the message (file.py:line)``: the same wherever it happens, so problems group."""
+    message = (str(exc).strip().splitlines() or [""])[0]
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}: {message}{where}"

@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from szwatch.store import articles
+from szwatch.store.models import Article
 
 
 class KnownState:
-    """Issue statuses and stored article URLs, read once per issue and cached for the crawl."""
+    """Issue statuses and stored article URLs, read once per issue and cached for the crawl.
+
+    An article stored as possibly truncated does not count as known: when its issue is crawled again
+    (it is incomplete while such an article is cut off), the article is fetched again too.
+    """
 
     def __init__(self, engine: Engine, source: str) -> None:
         self.engine, self.source = engine, source
@@ -25,5 +30,8 @@ class KnownState:
         if day not in self._articles:
             with Session(self.engine) as session:
                 issue = articles.get_issue(session, day, self.source)
-                self._articles[day] = articles.known_article_urls(session, issue) if issue else set()
+                whole = select(Article.url).where(
+                    Article.issue_id == (issue.id if issue else -1), col(Article.truncation_suspect).is_(False)
+                )
+                self._articles[day] = set(session.exec(whole).all())
         return self._articles[day]

@@ -1,8 +1,11 @@
-"""Bookkeeping of one crawl: which issues were opened, which pages and articles came back or failed.
+"""Bookkeeping of one crawl: which issues were opened, which pages and articles came back, landed or failed.
 
-The spider fills it while navigating; at the end the pipeline reads it to decide, per issue, whether it
-is complete (every page listed in the navigation and every new article fetched), incomplete (try again
-next crawl) or a day without a paper.
+The spider and the pipeline fill it; at the end it decides, per issue, whether it is complete (every page
+of the navigation read, every article listed on them stored), incomplete (try again next crawl) or a day
+without a paper. It also holds the crawl's promise: every article URL listed on a crawled page ends the
+run either stored or failed with a recorded reason. ``unaccounted`` names the ones that did neither
+(a request dropped somewhere, a crawl stopped early); they are recorded as problems and keep their issue
+incomplete, so silence can never pass for success.
 """
 
 from __future__ import annotations
@@ -19,8 +22,20 @@ class IssueProgress:
     pages_expected: set[str] = field(default_factory=set)
     pages_done: set[str] = field(default_factory=set)
     pages_failed: set[str] = field(default_factory=set)
-    articles_failed: set[str] = field(default_factory=set)
+    listed: dict[str, str] = field(default_factory=dict)  # article URL → code of the first page listing it
+    known: set[str] = field(default_factory=set)  # listed and already stored by an earlier crawl
+    stored: set[str] = field(default_factory=set)  # stored by this crawl
+    failed: dict[str, str] = field(default_factory=dict)  # not stored; URL → kind of the problem recorded
+    held_back: set[str] = field(default_factory=set)  # stored, but as read it is not whole (fetch it again)
     no_issue: bool = False
+
+    @property
+    def articles_failed(self) -> set[str]:
+        return set(self.failed) - self.stored
+
+    def unaccounted(self) -> list[str]:
+        accounted = self.known | self.stored | set(self.failed)
+        return [url for url in self.listed if url not in accounted]
 
     def status(self) -> str:
         if self.no_issue:
@@ -30,6 +45,8 @@ class IssueProgress:
             and self.pages_expected <= self.pages_done
             and not self.pages_failed
             and not self.articles_failed
+            and not self.held_back
+            and not self.unaccounted()
         )
         return IssueStatus.COMPLETE if complete else IssueStatus.INCOMPLETE
 
@@ -42,6 +59,7 @@ class Ledger:
     responses: int = 0
     connection_failures: int = 0
     entry_failed: str | None = None
+    stop_reason: str | None = None  # why the crawl was stopped before its end, when it was
 
     def open(self, day: date, first_page_url: str) -> bool:
         """Start on an issue; False if it was already opened in this crawl (``--latest`` plus ``--date``)."""
@@ -49,6 +67,25 @@ class Ledger:
             return False
         self.issues[day] = IssueProgress(first_page_url)
         return True
+
+    def listed(self, day: date, code: str, urls: list[str], known: set[str]) -> None:
+        progress = self.issues[day]
+        for url in urls:
+            progress.listed.setdefault(url, code)
+            if url in known:
+                progress.known.add(url)
+
+    def stored(self, day: date, url: str) -> None:
+        if day in self.issues:
+            self.issues[day].stored.add(url)
+
+    def failed(self, day: date, url: str, kind: str) -> None:
+        if day in self.issues:
+            self.issues[day].failed.setdefault(url, kind)
+
+    def page_failed(self, day: date, code: str) -> None:
+        if day in self.issues:
+            self.issues[day].pages_failed.add(code)
 
     @property
     def unreachable(self) -> bool:

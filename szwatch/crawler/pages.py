@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urljoin
 
+from lxml import etree
+from lxml.html import HTMLParser
 from parsel import Selector, SelectorList
 from w3lib.encoding import html_to_unicode
 
@@ -19,7 +21,8 @@ from szwatch.common.numerals import small_number
 from szwatch.crawler.profile import SourceProfile
 from szwatch.store.text import normalize, normalize_paragraphs
 
-BREAK = "\x00"
+BREAK = "\x00"  # never in parsed text: NUL bytes are taken out of every page before it is parsed
+MAX_DEPTH = 512  # tags nested deeper are dropped (their text kept) when the parser gave up on the depth
 
 
 class PageShapeError(ValueError):
@@ -44,6 +47,17 @@ def decode_body(body: bytes, content_type: str | None, fallbacks: list[str]) -> 
     declare utf-8 and send GBK. When the declared charset yields replacement characters, the profile's
     fallbacks are tried with strict decoding and the first that fits wins; the switch is reported.
     """
+    nuls = body.count(b"\x00")
+    if nuls:  # no text has them; left in, they would split paragraphs (BREAK) and PostgreSQL refuses them
+        body = body.replace(b"\x00", b"")
+    decoded = _decode(body, content_type, fallbacks)
+    if not nuls:
+        return decoded
+    note = f"{nuls} NUL bytes removed" + (f"; {decoded.note}" if decoded.note else "")
+    return Decoded(decoded.text, decoded.encoding, note)
+
+
+def _decode(body: bytes, content_type: str | None, fallbacks: list[str]) -> Decoded:
     encoding, text = html_to_unicode(content_type, body)
     if "\ufffd" not in text:
         return Decoded(text, encoding)
@@ -55,6 +69,66 @@ def decode_body(body: bytes, content_type: str | None, fallbacks: list[str]) -> 
     return Decoded(text, encoding, f"declared {encoding}; {text.count(chr(0xFFFD))} undecodable characters")
 
 
+def parse_html(html: str) -> tuple[etree._Element, list[str], list[str]]:
+    """The document tree, the parser's complaints, and notes on what had to be done to read it at all.
+
+    Parsed here rather than inside parsel so that the parser's error log is kept: it is how a page that
+    ends inside a paragraph, or nests tags deeper than libxml2 follows (it silently drops the rest of
+    the document), is recognised. The latter is read again with the excess nesting removed.
+    """
+    root, errors = _parse(html)
+    if not any("Excessive depth" in error for error in errors):
+        return root, errors, []
+    root, errors = _parse(flatten_deep(html, MAX_DEPTH))
+    return root, errors, [f"tags nested deeper than {MAX_DEPTH} levels dropped, their text kept"]
+
+
+def _parse(html: str) -> tuple[etree._Element, list[str]]:
+    parser = HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    body = html.strip().encode("utf-8", errors="replace") or b"<html/>"
+    try:
+        root = etree.fromstring(body, parser=parser)
+    except etree.XMLSyntaxError:
+        root = None
+    if root is None:
+        root = etree.fromstring(b"<html/>", parser=HTMLParser())
+    return root, [error.message for error in parser.error_log]
+
+
+_TAG = re.compile(r"<!--.*?-->|<(/?)([a-zA-Z][^\s/>]*)[^>]*>", re.S)
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+_SELF_CLOSING = {"p", "li", "option", "tr", "td", "th", "dt", "dd"}  # an open one ends where the next one opens
+
+
+def flatten_deep(html: str, limit: int) -> str:
+    """Drop opening and closing tags nested deeper than ``limit``; all text stays where it was."""
+    out: list[str] = []
+    stack: list[tuple[str, bool]] = []  # open tags: (name, kept)
+    depth = last = 0  # depth counts kept tags only
+    for match in _TAG.finditer(html):
+        closing, name = match.group(1), (match.group(2) or "").lower()
+        if not name or name in _VOID or match.group(0).endswith("/>"):
+            continue
+        keep = True
+        if not closing:
+            if name in _SELF_CLOSING and stack and stack[-1][0] == name:
+                depth -= stack.pop()[1]
+            keep = depth < limit
+            stack.append((name, keep))
+            depth += keep
+        else:
+            at = next((i for i in range(len(stack) - 1, -1, -1) if stack[i][0] == name), None)
+            if at is not None:
+                keep = stack[at][1]
+                depth -= sum(kept for _, kept in stack[at:])
+                del stack[at:]
+        if not keep:
+            out.append(html[last : match.start()])
+            last = match.end()
+    out.append(html[last:])
+    return "".join(out)
+
+
 class View:
     """Shared selector handling: lists of selectors tried in order, fallbacks recorded in ``notes``."""
 
@@ -62,15 +136,21 @@ class View:
 
     def __init__(self, url: str, html: str, profile: SourceProfile) -> None:
         self.url, self.profile = url, profile
-        self.sel = Selector(text=html)
+        root, self.parse_errors, self.markup_notes = parse_html(html)
+        self.sel = Selector(root=root, type="html")
         self.notes: list[str] = []
+
+    def note(self, text: str) -> None:
+        """Record a layout note once per page, however often the selector behind it is asked."""
+        if text not in self.notes:
+            self.notes.append(text)
 
     def select(self, section: dict[str, list[str]], key: str, root: Selector | None = None) -> SelectorList[Selector]:
         for position, query in enumerate(section[key]):
             found = _query(root or self.sel, query)
             if found:
                 if position:
-                    self.notes.append(f"{self.kind}.{key}: first selector found nothing, used fallback {query!r}")
+                    self.note(f"{self.kind}.{key}: fallback {query!r} used")
                 return found
         return SelectorList([])
 
@@ -90,16 +170,34 @@ class EntryView(View):
     kind = "entry"
 
     def issue_url(self) -> str:
+        return self.newest_issue()[0]
+
+    def newest_issue(self) -> tuple[str, str]:
+        """Where the entry page sends a reader, and how it says so: meta refresh, script, then a link.
+
+        Among links, the page of the newest date wins, and a link labelled as another issue (上一期,
+        下一期 …, ``entry.not_newest``) is never taken, wherever it stands on the page.
+        """
         refresh = _query(self.sel, self.profile.entry["refresh"]).get()
         if refresh and (match := re.search(r"url\s*=\s*['\"]?([^'\";]+)", refresh, re.I)):
-            return urljoin(self.url, match.group(1).strip())
+            return urljoin(self.url, match.group(1).strip()), "meta refresh"
         script = self.profile.regexes["script_regex"].search(" ".join(self.sel.xpath("//script/text()").getall()))
         if script:
-            return urljoin(self.url, script.group(1))
+            return urljoin(self.url, script.group(1)), "script redirect"
+        not_newest = self.profile.regexes["not_newest"]
+        skipped = {
+            urljoin(self.url, a.attrib.get("href", "").strip())
+            for a in self.sel.xpath("//a[@href]")
+            if not_newest.search(normalize(_text(a) + " " + a.attrib.get("title", "")))
+        }
+        candidates: dict[str, str] = {}
         for href in _query(self.sel, self.profile.entry["links"]).getall():
-            absolute = urljoin(self.url, href)
-            if self.profile.regexes["page_regex"].search(absolute):
-                return absolute
+            absolute = urljoin(self.url, href.strip())
+            found = self.profile.regexes["page_regex"].search(absolute)
+            if found and absolute not in skipped:
+                candidates.setdefault(absolute, found["date"])
+        if candidates:
+            return max(candidates, key=lambda url: candidates[url]), "link"
         raise PageShapeError("link to the newest issue", self.url)
 
 
@@ -199,6 +297,31 @@ class ArticleView(View):
 
     def body_length(self) -> int:
         return sum(len(p) for p in self.paragraphs())
+
+    def cut_mid_paragraph(self) -> str | None:
+        """Does the document end inside the body's last paragraph? (It may still end with ``</html>``.)
+
+        Two signs must agree, so a paragraph that merely lacks a full stop is not flagged: the last
+        paragraph does not end as a paragraph ends (``patterns.paragraph_end``), and the document ends
+        inside it: in the source its text runs straight into ``</body>``/``</html>`` (or the end), or the
+        parser met the end of the document while an inline element (``<font>``) was still open.
+        """
+        paragraphs = self.paragraphs()
+        if not paragraphs or self.continued_to():
+            return None
+        last = paragraphs[-1].rstrip()
+        if self.profile.patterns["paragraph_end"].search(last):
+            return None
+        unclosed = any(re.match(r"Opening and ending tag mismatch: (body|html) and ", e) for e in self.parse_errors)
+        return f"the page ends inside the last paragraph: …{last[-20:]}" if unclosed or self._text_meets_end() else None
+
+    def _text_meets_end(self) -> bool:
+        tail = self.raw_paragraphs()[-1].rstrip()[-8:] if self.raw_paragraphs() else ""
+        at = self.html.rfind(tail) if tail else -1
+        if at < 0:  # written with entities in the source: the parser's word has to do
+            return False
+        after = self.html[at + len(tail) :].lstrip()
+        return not after or re.match(r"</(body|html)\s*>", after, re.I) is not None
 
     def _page_code(self, written: str | None) -> str | None:
         """``2`` in "（下转第2版）" is page ``A2`` on a site whose pages are A1, A2 …"""

@@ -1,16 +1,26 @@
-"""Persistence: items from the spider into the store, and the crawl run's verdict at the end."""
+"""Persistence: items from the spider into the store, and the crawl run's verdict at the end.
+
+Nothing raised while storing one item may cost another: a batch of articles that fails is stored again
+one by one, and an article that still cannot be stored becomes a problem on its URL that leaves its issue
+incomplete. At the end the ledger's promise is checked (every listed article stored or failed with a
+reason) before any issue may be called complete.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from loguru import logger
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.http import Response
 from sqlalchemy.engine import Engine
+from twisted.python.failure import Failure
 
-from szwatch.crawler.items import ArticleItem, IssueItem, PageItem, ProblemItem
+from szwatch.crawler.items import ArticleItem, IssueItem, PageItem, ProblemItem, describe
 from szwatch.crawler.ledger import Ledger
 from szwatch.store import articles, runs
 from szwatch.store.articles import ArticleRecord
@@ -20,8 +30,16 @@ from szwatch.store.models import IssueStatus
 BATCH = 100  # articles per transaction; a crash loses at most these, and the issue stays incomplete
 
 
+@dataclass(frozen=True)
+class Pending:
+    day: date
+    issue_id: int
+    page_id: int
+    record: ArticleRecord
+
+
 class StorePipeline:
-    """Writes each item in its own short transaction, so a crash loses at most the item in hand."""
+    """Writes each item in its own short transaction (articles in batches), so a crash loses little."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -30,19 +48,29 @@ class StorePipeline:
         self.source: str = crawler.settings["SZWATCH_SOURCE"]
         self.outcomes: Counter[str] = Counter()
         self.problems: Counter[str] = Counter()
+        self.problem_kinds: set[tuple[str, str]] = set()
         self.issue_ids: dict[date, int] = {}
         self.page_ids: dict[tuple[date, str], int] = {}
-        self.pending: list[tuple[int, int, ArticleRecord]] = []
+        self.pending: list[Pending] = []
+        crawler.signals.connect(self.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         return cls(crawler)
 
+    @property
+    def ledger(self) -> Ledger:
+        return self.crawler.spider.ledger  # type: ignore[union-attr]
+
     def process_item(self, item: Any) -> Any:
         handler = {
             IssueItem: self._issue, PageItem: self._page, ArticleItem: self._article, ProblemItem: self._problem
         }[type(item)]  # fmt: skip
-        handler(item)
+        try:
+            handler(item)
+        except Exception as exc:
+            self._store_failed(item, exc)
         return item
 
     def _issue(self, item: IssueItem) -> None:
@@ -67,35 +95,121 @@ class StorePipeline:
             pictures=item.pictures, continued_to=item.continued_to, continued_from=item.continued_from,
             truncation_suspect=item.truncation_suspect,
         )  # fmt: skip
-        key = (item.issue_date, item.page_code)
-        self.pending.append((self.issue_ids[item.issue_date], self.page_ids[key], record))
+        page_id = self.page_ids.get((item.issue_date, item.page_code))
+        if page_id is None:
+            raise LookupError(f"its page {item.page_code} of {item.issue_date} was not stored")
+        self.pending.append(Pending(item.issue_date, self.issue_ids[item.issue_date], page_id, record))
         if len(self.pending) >= BATCH:
             self._flush()
 
     def _flush(self) -> None:
         if not self.pending:
             return
-        with session_scope(self.engine) as session:
-            self.outcomes.update(articles.save_articles(session, self.pending))
-        self.pending = []
+        batch, self.pending = self.pending, []
+        try:
+            with session_scope(self.engine) as session:
+                outcomes = articles.save_articles(session, [(p.issue_id, p.page_id, p.record) for p in batch])
+        except Exception as exc:
+            logger.warning("{} articles could not be stored together ({}); storing them one by one", len(batch),
+                           describe(exc))  # fmt: skip
+            self._flush_one_by_one(batch)
+        else:
+            self._stored(batch, outcomes)
         logger.info("{} articles stored so far ({})", sum(self.outcomes.values()), dict(self.outcomes))
+
+    def _flush_one_by_one(self, batch: list[Pending]) -> None:
+        for pending in batch:
+            try:
+                with session_scope(self.engine) as session:
+                    outcome = articles.save_articles(session, [(pending.issue_id, pending.page_id, pending.record)])
+            except Exception as exc:
+                self.ledger.failed(pending.day, pending.record.url, "store_failed")
+                self._problem(ProblemItem("store_failed", pending.record.url, f"storing raised {describe(exc)}",
+                                          pending.day, "article"))  # fmt: skip
+            else:
+                self._stored([pending], outcome)
+
+    def _stored(self, batch: list[Pending], outcomes: list[str]) -> None:
+        self.outcomes.update(outcomes)
+        for pending in batch:
+            self.ledger.stored(pending.day, pending.record.url)
 
     def _problem(self, item: ProblemItem) -> None:
         self.problems[item.kind] += 1
-        logger.warning("problem {} at {}: {}", item.kind, item.url, item.detail)
-        with session_scope(self.engine) as session:
-            runs.add_problem(session, self.run_id, item.kind, item.url, item.detail, item.issue_date)
+        first = (item.kind, item.detail) not in self.problem_kinds  # the same problem again is logged, quieter
+        self.problem_kinds.add((item.kind, item.detail))
+        logger.log("WARNING" if first else "INFO", "problem {} at {}: {}", item.kind, item.url, item.detail)
+        try:
+            with session_scope(self.engine) as session:
+                runs.add_problem(session, self.run_id, item.kind, item.url, item.detail, item.issue_date, item.subject)
+        except Exception as exc:  # the count above still makes the run end with "problems"
+            logger.error("problem at {} could not be recorded: {}", item.url, describe(exc))
+
+    def _store_failed(self, item: Any, exc: Exception) -> None:
+        """An item the store refused: its article (or page, or issue) has not landed; the issue stays open."""
+        if isinstance(item, ProblemItem):
+            logger.error("problem at {} could not be recorded: {}", item.url, describe(exc))
+            return
+        what = {IssueItem: "issue", PageItem: "page", ArticleItem: "article"}[type(item)]
+        if isinstance(item, ArticleItem):
+            self.ledger.failed(item.issue_date, item.url, "store_failed")
+        elif isinstance(item, PageItem):
+            self.ledger.page_failed(item.issue_date, item.code)
+        else:
+            self.ledger.page_failed(item.issue_date, "(issue)")
+        self._problem(ProblemItem("store_failed", item.url, f"storing the {what} raised {describe(exc)}",
+                                  item.issue_date, what))  # fmt: skip
+
+    def spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
+        """A safety net: a callback error that escaped ``guarded`` (Scrapy's own processing of its output)."""
+        kwargs = response.request.cb_kwargs if response.request is not None else {}
+        day, url = kwargs.get("day"), kwargs.get("listed") or response.url
+        subject = "article" if "listed" in kwargs else "page" if "code" in kwargs else "entry"
+        if day is not None and subject == "article":
+            self.ledger.failed(day, url, "exception")
+        elif day is not None and subject == "page":
+            self.ledger.page_failed(day, kwargs["code"])
+        self._problem(ProblemItem("exception", url, f"processing raised {describe(failure.value)}", day, subject))
 
     def close_spider(self) -> None:
-        ledger: Ledger = self.crawler.spider.ledger  # type: ignore[union-attr]
         self._flush()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """The verdict: account for every listed article, then each issue's status and the run's."""
+        ledger = self.ledger
+        self._flush()
+        stopped = reason != "finished"
+        if stopped and not ledger.stop_reason:
+            ledger.stop_reason = f"stopped before the end ({reason})"
+        not_fetched = self._account(ledger, stopped)
         statuses = self._finish_issues(ledger)
-        stats = self._stats(ledger, statuses)
-        status = "unreachable" if ledger.unreachable else "problems" if sum(self.problems.values()) else "ok"
+        stats = self._stats(ledger, statuses, not_fetched)
+        if stopped:
+            status, error = runs.INTERRUPTED, f"interrupted: {ledger.stop_reason}"
+        elif ledger.unreachable:
+            status, error = "unreachable", ledger.entry_failed
+        else:
+            status, error = ("problems" if sum(self.problems.values()) else "ok"), None
         with session_scope(self.engine) as session:
-            runs.finish_run(session, self.run_id, status, stats, ledger.entry_failed if ledger.unreachable else None)
+            runs.finish_run(session, self.run_id, status, stats, error)
         logger.info("crawl run {} finished: {}", self.run_id, status)
         self.engine.dispose()
+
+    def _account(self, ledger: Ledger, stopped: bool) -> int:
+        """Every listed article stored, already stored, or failed with a reason; the rest become problems."""
+        missing = 0
+        for day, progress in ledger.issues.items():
+            for url in progress.unaccounted():
+                missing += 1
+                detail = (
+                    "not fetched: the crawl was stopped before it got to it"
+                    if stopped
+                    else "listed on a page, but neither stored nor failed with a reason (a request was dropped)"
+                )
+                self._problem(ProblemItem("not_fetched", url, detail, day, "article"))
+        if missing:
+            logger.warning("{} listed articles were not accounted for; their issues stay incomplete", missing)
+        return missing
 
     def _finish_issues(self, ledger: Ledger) -> Counter[str]:
         statuses: Counter[str] = Counter()
@@ -108,23 +222,27 @@ class StorePipeline:
                     articles.link_stories(session, issue)
         return statuses
 
-    def _stats(self, ledger: Ledger, statuses: Counter[str]) -> dict[str, Any]:
+    def _stats(self, ledger: Ledger, statuses: Counter[str], not_fetched: int) -> dict[str, Any]:
         scrapy_stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         by_status = {
             key.rsplit("/", 1)[1]: value
             for key, value in scrapy_stats.items()
             if key.startswith("downloader/response_status_count/")
         }
+        progress = ledger.issues.values()
         return {
             "issues_complete": statuses[IssueStatus.COMPLETE],
             "issues_incomplete": statuses[IssueStatus.INCOMPLETE],
             "issues_no_paper": statuses[IssueStatus.NO_ISSUE],
             "issues_skipped_complete": len(ledger.skipped_complete),
             "pages": len(self.page_ids),
+            "articles_listed": sum(len(p.listed) for p in progress),
             "articles_new": self.outcomes["new"],
             "articles_updated": self.outcomes["updated"],
             "articles_unchanged": self.outcomes["unchanged"],
             "articles_known_skipped": scrapy_stats.get("szwatch/articles_known_skipped", 0),
+            "articles_failed": sum(len(p.articles_failed) for p in progress),
+            "articles_not_fetched": not_fetched,
             "requests": scrapy_stats.get("downloader/request_count", 0),
             "article_requests": scrapy_stats.get("szwatch/article_requests", 0),
             "retries": scrapy_stats.get("retry/count", 0),

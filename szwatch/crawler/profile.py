@@ -26,7 +26,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "page_code_prefix": _STR,
     },
     "charset": {"fallbacks": _LIST},
-    "entry": {"refresh": _STR, "script_regex": _STR, "links": _STR},
+    "entry": {"refresh": _STR, "script_regex": _STR, "links": _STR, "not_newest": _STR},
     "page": {"masthead": _LIST, "nav_links": _LIST, "article_links": _LIST},
     "article": {
         "kicker": _LIST,
@@ -45,6 +45,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "continued_to": _STR,
         "continued_from": _STR,
         "byline": _STR,
+        "paragraph_end": _STR,
     },
     "crawl": {
         "user_agent": _STR,
@@ -57,7 +58,12 @@ SCHEMA: dict[str, dict[str, str]] = {
     },
     "quality": {"truncation_ratio": _NUM, "truncation_min_missing": _NUM},
 }
-_REGEX_KEYS = {("urls", "page_regex"), ("urls", "article_regex"), ("entry", "script_regex")}
+_REGEX_KEYS = {("urls", "page_regex"), ("urls", "article_regex"), ("entry", "script_regex"), ("entry", "not_newest")}
+# Keys added after profiles were first written: a profile without them gets these values.
+DEFAULTS: dict[tuple[str, str], Any] = {
+    ("entry", "not_newest"): "上一期|下一期|往期|前一期|后一期|上期|下期",
+    ("patterns", "paragraph_end"): '[。！？!?…”’"』」）)】\\].．;；]$',
+}
 
 
 class ProfileError(ValueError):
@@ -104,6 +110,9 @@ def load_profile(path: Path | str | None = None) -> SourceProfile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(path, "(syntax)", str(exc), getattr(exc, "lineno", None)) from exc
+    for (section, key), value in DEFAULTS.items():
+        if isinstance(data.get(section), dict):
+            data[section].setdefault(key, value)
     _check(path, text, data)
     sections: dict[str, Any] = {name: dict(data[name]) for name in SCHEMA}
     for key in ("page", "article"):

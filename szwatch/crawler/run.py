@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -21,17 +22,25 @@ from typing import Any
 
 from loguru import logger
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
+from szwatch.common.clock import local_iso
 from szwatch.crawler.profile import load_profile
 from szwatch.store import runs
 from szwatch.store.db import session_scope
+from szwatch.store.runs import ProblemGroup
 
 WORKER_DB_ENV = "SZWATCH_WORKER_DB"
 STOP_GRACE = 15.0
+CLAIM_POLL = 1.0  # seconds between looks while another crawl of the same dates is under way
 
 
 class CrawlUsageError(ValueError):
     """A request that cannot be crawled as asked (no dates, ``--from`` after ``--to``)."""
+
+
+class CrawlBusyError(CrawlUsageError):
+    """Another live crawl on this database is crawling the same dates, and this one was not to wait."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,7 @@ class CrawlRequest:
     time_limit: float | None = None
     log_level: str = "INFO"
     log_json: bool = False
+    wait: bool = True  # another crawl of the same dates is under way: wait for it (else refuse)
 
     @property
     def mode(self) -> str:
@@ -68,15 +78,19 @@ class CrawlRequest:
 
 @dataclass
 class CrawlReport:
+    """How a run ended. ``problems`` lists every one (kind, URL, detail); ``groups`` the same grouped by
+    kind and detail, which is what a person reads."""
+
     run_id: int
     status: str
     stats: dict[str, Any]
     problems: list[tuple[str, str, str]] = field(default_factory=list)
     error: str | None = None
+    groups: list[ProblemGroup] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
-        """0 all good, 1 finished with problems, 2 site unreachable or the crawl could not run."""
+        """0 all good, 1 finished with problems, 2 site unreachable or the crawl could not run or end."""
         return {"ok": 0, "problems": 1}.get(self.status, 2)
 
 
@@ -91,22 +105,70 @@ def crawl(request: CrawlRequest, engine: Engine, stop: threading.Event | None = 
 
     Setting ``stop`` (the daemon's shutdown) asks the child to finish gracefully: Scrapy stops scheduling,
     the pipeline records what it has and closes the run; after ``STOP_GRACE`` seconds it is killed.
+    Raises ``CrawlBusyError`` when another live crawl has the same dates and ``request.wait`` is off (or
+    ``stop`` is set while waiting for it).
     """
     if not request.latest and not request.dates:
         raise CrawlUsageError("nothing to crawl: give --latest, --date or --from/--to")
     profile = load_profile(request.profile)  # a bad profile is the caller's error, raised before any run
     base_url = (request.base_url or profile.base_url).rstrip("/")
-    with session_scope(engine) as session:
-        run_id = runs.start_run(session, request.mode, base_url, json.loads(request.to_json())).id or 0
+    run_id = _claim(request, engine, base_url, stop)
     logger.info("crawl run {} started: {} at {}", run_id, request.mode, base_url)
-    error = _run_worker(run_id, request, engine.url.render_as_string(hide_password=False), stop)
-    if error:
+    ended = _run_worker(run_id, request, engine.url.render_as_string(hide_password=False), stop)
+    if ended:
+        status, reason = ended
         with session_scope(engine) as session:
-            runs.fail_run(session, run_id, error)
+            if status == runs.INTERRUPTED:
+                runs.interrupt_run(session, run_id, f"interrupted: {reason}")
+            else:
+                runs.fail_run(session, run_id, reason)
     return report_of(engine, run_id)
 
 
-def _run_worker(run_id: int, request: CrawlRequest, db_url: str, stop: threading.Event | None) -> str | None:
+def _claim(request: CrawlRequest, engine: Engine, base_url: str, stop: threading.Event | None) -> int:
+    """Start the run, after any live crawl of the same dates on this database has ended (or refuse)."""
+    said = False
+    while True:
+        try:
+            with session_scope(engine) as session:
+                claim = runs.claim_run(session, request.mode, base_url, json.loads(request.to_json()), request.dates,
+                                       request.latest)  # fmt: skip
+        except OperationalError as exc:  # another process held the database longer than the busy timeout
+            if not request.wait or (stop is not None and stop.is_set()):
+                raise CrawlBusyError(f"the database is busy: {str(exc.orig).splitlines()[0]}") from exc
+            logger.warning("the database is busy ({}); trying again", str(exc.orig).splitlines()[0])
+            continue
+        for dead in claim.closed:
+            logger.warning("crawl run {} was left running by a process that is gone; marked interrupted", dead.id)
+        if claim.run is not None:
+            return claim.run.id or 0
+        blocker = claim.blocker
+        assert blocker is not None
+        busy = (
+            f"crawl run {blocker.id} (pid {blocker.worker_pid} on {blocker.worker_host}, started "
+            f"{local_iso(blocker.started_at)}) is crawling {_what(blocker)} on this database"
+        )
+        if not request.wait:
+            raise CrawlBusyError(f"{busy}; try again when it has ended")
+        if stop is not None and stop.is_set():
+            raise CrawlBusyError(f"{busy}; stopped while waiting for it")
+        if not said:
+            logger.warning("{}; waiting for it to end", busy)
+            said = True
+        time.sleep(CLAIM_POLL)
+
+
+def _what(run: Any) -> str:
+    dates = (run.request or {}).get("dates") or []
+    latest = ["the newest issue"] if (run.request or {}).get("latest") else []
+    shown = [*latest, *dates[:3], *(["…"] if len(dates) > 3 else [])]
+    return ", ".join(shown) or "something"
+
+
+def _run_worker(
+    run_id: int, request: CrawlRequest, db_url: str, stop: threading.Event | None
+) -> tuple[str, str] | None:
+    """Run the child to its end; ``(status, reason)`` when it did not end by itself and well."""
     command = [sys.executable, "-m", "szwatch.crawler.worker", str(run_id), request.to_json()]
     env = {**os.environ, WORKER_DB_ENV: db_url}  # not on the command line, where ps shows passwords
     child = subprocess.Popen(command, env=env)
@@ -114,15 +176,21 @@ def _run_worker(run_id: int, request: CrawlRequest, db_url: str, stop: threading
     while True:
         try:
             code = child.wait(timeout=0.2)
-            return None if code == 0 else f"crawler process exited with code {code}"
         except subprocess.TimeoutExpired:
             pass
+        else:
+            if code == 0:
+                return None
+            if code < 0:
+                name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+                return runs.INTERRUPTED, f"the crawler process was killed ({name})"
+            return "failed", f"crawler process exited with code {code}"
         if stop is not None and stop.is_set():
             _end(child)
-            return "crawl stopped because szwatch is shutting down"
+            return runs.INTERRUPTED, "szwatch was shutting down"
         if deadline is not None and time.monotonic() > deadline:
             _end(child)
-            return f"crawl exceeded its time limit of {request.time_limit:.0f}s and was stopped"
+            return runs.INTERRUPTED, f"the crawl exceeded its time limit of {request.time_limit:.0f}s"
 
 
 def _end(child: subprocess.Popen[bytes]) -> None:
@@ -140,4 +208,5 @@ def report_of(engine: Engine, run_id: int) -> CrawlReport:
         if run is None:
             raise LookupError(f"no crawl run {run_id}")
         problems = [(p.kind, p.url, p.detail) for p in runs.problems_of(session, run_id)]
-        return CrawlReport(run_id, run.status, dict(run.stats or {}), problems, run.error)
+        groups = runs.problem_groups(session, run_id)
+        return CrawlReport(run_id, run.status, dict(run.stats or {}), problems, run.error, groups)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.settings import default_settings
+
 from szwatch.crawler.profile import SourceProfile
 
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
@@ -28,7 +30,7 @@ def scrapy_settings(
         "USER_AGENT": crawl["user_agent"],
         "ROBOTSTXT_OBEY": crawl["obey_robots"] if obey_robots is None else obey_robots,
         "DOWNLOAD_DELAY": delay,
-        "RANDOMIZE_DOWNLOAD_DELAY": delay > 0,
+        **_jitter(delay),
         "AUTOTHROTTLE_ENABLED": bool(crawl["autothrottle"]) and delay > 0,
         "AUTOTHROTTLE_START_DELAY": max(delay, 0.1),
         "AUTOTHROTTLE_TARGET_CONCURRENCY": min(per_host, 2),
@@ -49,3 +51,11 @@ def scrapy_settings(
         "SZWATCH_RUN_ID": run_id,
         "SZWATCH_SOURCE": profile.id,
     }
+
+
+def _jitter(delay: float) -> dict[str, Any]:
+    """±50% around the delay, in whichever spelling this Scrapy knows (newer ones renamed the setting and warn,
+    at WARNING, about the old name: our log shows Scrapy's warnings, so it must not cry wolf)."""
+    if hasattr(default_settings, "DOWNLOAD_DELAY_JITTER"):
+        return {"DOWNLOAD_DELAY_JITTER": 0.5 if delay > 0 else 0}
+    return {"RANDOMIZE_DOWNLOAD_DELAY": delay > 0}

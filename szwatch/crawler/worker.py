@@ -1,19 +1,26 @@
 """Child process of ``szwatch.crawler.run``: one Scrapy crawl, then exit.
 
 Called as ``python -m szwatch.crawler.worker RUN_ID REQUEST_JSON`` with the database URL in the
-environment. Whatever happens, the run's
-row ends with a verdict; an exception here marks it failed with the reason.
+environment. Whatever happens, the run's row ends with a verdict; an exception here marks it failed with
+the reason. While it works, the worker renews the run's heartbeat, so that a worker killed outright is
+recognised by whoever looks next; and it stops (recording what it has) when the process that started it
+is gone, rather than crawling on for nobody.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import threading
+from collections.abc import Callable
 
 from loguru import logger
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
+from sqlalchemy.engine import Engine
 
 from szwatch.common.logs import configure_logging
+from szwatch.crawler.items import describe
 from szwatch.crawler.known import KnownState
 from szwatch.crawler.profile import load_profile
 from szwatch.crawler.run import WORKER_DB_ENV, CrawlRequest
@@ -23,31 +30,93 @@ from szwatch.store import runs
 from szwatch.store.db import make_engine, session_scope
 
 
+class ToLoguru(logging.Handler):
+    """Scrapy and Twisted log through the standard ``logging`` module; their warnings and errors belong
+    in our log, where people look ("Spider error processing …" used to be said only where nobody reads)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level: str | int = logger.level(record.levelname).name
+        except ValueError:
+            level = record.levelno
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            message = f"{message} [{describe(record.exc_info[1])}]"
+        logger.opt(depth=0).log(level, "{}: {}", record.name, message)
+
+
+class Heartbeat(threading.Thread):
+    """Renews the run's ``heartbeat_at``; calls ``on_orphaned`` once if the parent process goes away."""
+
+    def __init__(self, engine: Engine, run_id: int, on_orphaned: Callable[[], None]) -> None:
+        super().__init__(name="heartbeat", daemon=True)
+        self.engine, self.run_id, self.on_orphaned = engine, run_id, on_orphaned
+        self.parent = os.getppid()
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        every = runs.HEARTBEAT_EVERY.total_seconds()
+        ticks = 0
+        while not self.done.wait(0.5):
+            if os.getppid() != self.parent:
+                self.on_orphaned()
+                return
+            ticks += 1
+            if ticks * 0.5 >= every:
+                ticks = 0
+                try:
+                    with session_scope(self.engine) as session:
+                        runs.beat(session, self.run_id)
+                except Exception as exc:  # a busy database now and then must not end the crawl
+                    logger.warning("heartbeat of crawl run {} not recorded: {}", self.run_id, describe(exc))
+
+
 def main(argv: list[str]) -> int:
     run_id, request, db_url = int(argv[1]), CrawlRequest.from_json(argv[2]), os.environ[WORKER_DB_ENV]
     configure_logging(request.log_level, json_lines=request.log_json)
+    logging.getLogger().addHandler(ToLoguru(level=logging.WARNING))
     engine = make_engine(db_url)
+    heartbeat: Heartbeat | None = None
     try:
+        with session_scope(engine) as session:
+            runs.attach_worker(session, run_id, os.getpid(), runs.this_host())
         profile = load_profile(request.profile)
         settings = scrapy_settings(
             profile, db_url, run_id, delay=request.delay, concurrency=request.concurrency,
             timeout=request.timeout, retries=request.retries, obey_robots=request.obey_robots,
         )  # fmt: skip
         process = CrawlerProcess(settings)
+        crawler = process.create_crawler(PaperSpider)
         known = KnownState(engine, profile.id)
         process.crawl(
-            PaperSpider, profile=profile, known=known, base_url=request.base_url, dates=request.dates,
+            crawler, profile=profile, known=known, base_url=request.base_url, dates=request.dates,
             latest=request.latest, refresh=request.refresh,
         )  # fmt: skip
+        heartbeat = Heartbeat(engine, run_id, lambda: _stop_orphan(process, crawler))
+        heartbeat.start()
         process.start()
     except Exception as exc:
         logger.exception("crawl run {} failed", run_id)
         with session_scope(engine) as session:
-            runs.fail_run(session, run_id, f"{type(exc).__name__}: {exc}")
+            runs.fail_run(session, run_id, describe(exc))
         return 1
+    finally:
+        if heartbeat is not None:
+            heartbeat.done.set()
     with session_scope(engine) as session:
         runs.fail_run(session, run_id, "crawler stopped before recording its result")
     return 0
+
+
+def _stop_orphan(process: CrawlerProcess, crawler: Crawler) -> None:
+    """Called from the heartbeat thread: wind the crawl down in the reactor's thread, keeping what landed."""
+    from twisted.internet import reactor
+
+    logger.warning("the szwatch process that started this crawl is gone; stopping and recording what landed")
+    spider = crawler.spider
+    if isinstance(spider, PaperSpider):
+        spider.ledger.stop_reason = "the szwatch process that started it was killed"
+    reactor.callFromThread(process.stop)  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
 
 from szwatch.store.errors import DatabaseUnavailableError
@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 DEFAULT_URL = "sqlite:///szwatch.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_SECONDS = 30  # how long a writer waits for another process's write to end before "database is locked"
+# Keys of PostgreSQL advisory locks (any bigint; these spell "szwatch" and what they guard).
+SCHEMA_LOCK = 0x737A7761_74636801
+RUNS_LOCK = 0x737A7761_74636802
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -45,15 +49,15 @@ def make_engine(url: str) -> Engine:
 def _sqlite_engine(url: str, path: str | None) -> Engine:
     if path and path != ":memory:":
         Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")  # first: WAL on a new file may wait
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
 
     return engine
@@ -84,6 +88,8 @@ def migrate(engine: Engine) -> None:
 
     A database already at the head is recognised with one query, without importing Alembic: that keeps
     every read command's start-up short (Alembic and its environment cost about a third of a second).
+    Two commands started at once on a new database must not both create the tables ("table … already
+    exists"): the upgrade runs under an exclusive lock, and whoever gets it second finds the schema done.
     """
     if (head := head_revision()) and current_revision(engine) == head:
         return
@@ -94,10 +100,26 @@ def migrate(engine: Engine) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     try:
         with engine.begin() as conn:
+            lock(conn, SCHEMA_LOCK)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except OperationalError as exc:
         raise DatabaseUnavailableError(str(engine.url), str(exc.orig).splitlines()[0]) from exc
+
+
+def lock(conn: Connection | Session, key: int) -> None:
+    """Serialise this transaction with every other one taking the same lock, until it ends.
+
+    Must be the transaction's first statement. SQLite has one lock for the whole file: ``BEGIN IMMEDIATE``
+    takes it now (waiting up to the busy timeout) rather than at the first write, so a check-then-write
+    (is anyone crawling these dates? if not, start) cannot interleave with another process's. PostgreSQL
+    gets a transaction-scoped advisory lock on ``key``.
+    """
+    connection = conn if isinstance(conn, Connection) else conn.connection()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def open_store(url: str | None = None) -> Engine:
@@ -111,6 +133,7 @@ def open_store(url: str | None = None) -> Engine:
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A transaction: committed when the block ends, rolled back if it raises."""
     from sqlmodel import Session  # here, not at the top: opening a database must not need the ORM models
+
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session

@@ -129,6 +129,11 @@ class CrawlRun(SQLModel, table=True):
     status: str = Field(default="running", max_length=16)
     stats: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     error: str | None = Field(default=None, sa_column=Column(Text))
+    # Who is doing the run and when it last said so: a run whose worker is gone is closed as interrupted
+    # by the next ``status`` or crawl instead of staying "running" forever.
+    worker_pid: int | None = None
+    worker_host: str | None = Field(default=None, max_length=255)
+    heartbeat_at: datetime | None = None
 
 
 class Problem(SQLModel, table=True):
@@ -142,6 +147,7 @@ class Problem(SQLModel, table=True):
     url: str = Field(max_length=512)
     issue_date: date | None = None
     detail: str = Field(default="", sa_column=Column(Text))
+    subject: str = Field(default="", max_length=16)  # what ``url`` is: page, article, entry, issue, run
     created_at: datetime = Field(default_factory=utcnow)
 
 

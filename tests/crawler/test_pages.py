@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -82,3 +83,46 @@ def test_gb2312_declared_page_with_gb18030_only_characters_decodes():
     body = '<html><head><meta charset="gb2312"></head><body>记者 王䶮</body></html>'.encode("gb18030")
     decoded = decode_body(body, "text/html", ["gb18030"])
     assert "王䶮" in decoded.text and decoded.note is None
+
+
+ARTICLE = (
+    '<html><body><div class="detailCon"><h1>标题</h1><div id="content_div">'
+    '<p align="left"><font>第一段，说完了。</font></p><p align="left">{tag}{last}{rest}'
+)
+
+
+@pytest.mark.parametrize(
+    ("tag", "last", "rest", "cut"),
+    [
+        ("<font>", "第二段写到一半", "\n</body></html>", True),  # the document ends inside the paragraph
+        ("<font>", "第二段写到一半", "\n</html>", True),
+        ("", "第二段写到一半", "</body>\n</html>", True),  # no inline element: the source says it
+        ("<font>", "第二段写到一半", '\n<div class="footer">版权所有</div></body></html>', True),
+        ("<font>", "第二段没有句号", "</font></p></div></div></body></html>", False),  # a style, not a cut
+        ("", "第二段没有句号", "</p></div></div></body></html>", False),
+        ("<font>", "第二段写完了。", "\n</body></html>", False),  # ends as a paragraph ends
+        ("<font>", "第二段（下转第2版）", "\n</body></html>", False),  # continued elsewhere on purpose
+    ],
+)
+def test_a_page_cut_inside_its_last_paragraph_is_recognised(tag: str, last: str, rest: str, cut: bool):
+    profile = PROFILE if tag else replace(PROFILE, article={**PROFILE.article, "paragraphs": ["#content_div p"]})
+    view = ArticleView(BASE + "1.shtml", ARTICLE.format(tag=tag, last=last, rest=rest), profile)
+    assert (view.cut_mid_paragraph() is not None) == cut
+
+
+def test_entry_links_prefer_the_newest_date_and_never_previous_or_next():
+    html = (
+        '<a href="szrb/20240516/vA1.shtml">上一期</a><a href="szrb/20240518/vA1.shtml" title="下一期">›</a>'
+        '<a href="szrb/20240510/vA1.shtml">5月10日</a><a href="szrb/20240517/vA1.shtml">今日数字报</a>'
+    )
+    view = EntryView("http://szb.example/shtml/index_szrb.shtml", f"<html><body>{html}</body></html>", PROFILE)
+    assert view.newest_issue() == ("http://szb.example/shtml/szrb/20240517/vA1.shtml", "link")
+
+
+def test_nesting_deeper_than_the_parser_follows_keeps_the_rest_of_the_page():
+    deep = "<div>" * 10_000 + "深处。" + "</div>" * 10_000
+    rest = "</font></p>" + deep + '<p align="left"><font>第三段在后面。</font></p></div></div>'
+    html = ARTICLE.format(tag="<font>", last="第二段。", rest=rest)
+    view = ArticleView(BASE + "1.shtml", html, PROFILE)
+    assert view.paragraphs() == ["第一段，说完了。", "第二段。", "第三段在后面。"]
+    assert view.markup_notes and not view.notes

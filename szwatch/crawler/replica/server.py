@@ -24,7 +24,8 @@ class ReplicaServer:
     Faults are queued per path and used up one request at a time: ``site.fail(path, "500", "500")``
     answers two requests with 500 and then serves the file again. Kinds: a status code (``"500"``),
     ``"hang"`` (no answer for ``hang_seconds``), ``"truncate"`` (half the body), ``"drop"`` (close the
-    connection). ``site.replace(path, body)`` serves other bytes until ``site.restore(path)``; while
+    connection). ``site.replace(path, body)`` serves other bytes (an empty body too) until
+    ``site.restore(path)``; ``site.redirect(path, location)`` answers with a redirect instead; while
     ``site.down`` is true every request gets a 503.
     """
 
@@ -34,6 +35,7 @@ class ReplicaServer:
         self.hits: Counter[str] = Counter()
         self.faults: defaultdict[str, deque[str]] = defaultdict(deque)
         self.replacements: dict[str, bytes] = {}
+        self.redirects: dict[str, tuple[int, str]] = {}
         self.down = False
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
@@ -70,12 +72,17 @@ class ReplicaServer:
 
     def restore(self, path: str) -> None:
         self.replacements.pop(path, None)
+        self.redirects.pop(path, None)
+
+    def redirect(self, path: str, location: str, status: int = 302) -> None:
+        self.redirects[path] = (status, location)
 
     def reset(self) -> None:
         with self._lock:
             self.hits.clear()
             self.faults.clear()
             self.replacements.clear()
+            self.redirects.clear()
 
     def hits_matching(self, fragment: str) -> int:
         return sum(n for path, n in self.hits.items() if fragment in path)
@@ -102,7 +109,10 @@ def _handler_for(site: ReplicaServer) -> type[BaseHTTPRequestHandler]:
                 time.sleep(site.hang_seconds)
             if fault and fault.isdigit():
                 return self._send(int(fault), b"<html><body>Server Error</body></html>")
-            body = site.replacements.get(path) or self._read(path)
+            if path in site.redirects:
+                status, location = site.redirects[path]
+                return self._send(status, b"", {"Location": location})
+            body = site.replacements[path] if path in site.replacements else self._read(path)
             if body is None:
                 return self._send(404, b"<html><body>404 Not Found</body></html>")
             if fault == "truncate":
@@ -115,10 +125,12 @@ def _handler_for(site: ReplicaServer) -> type[BaseHTTPRequestHandler]:
                 return None
             return target.read_bytes()
 
-        def _send(self, status: int, body: bytes) -> None:
+        def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
             self.send_response(status)
             self.send_header("Content-Type", "text/html" if not self.path.endswith(".txt") else "text/plain")
             self.send_header("Content-Length", str(len(body)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body)
 
