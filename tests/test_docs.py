@@ -45,7 +45,9 @@ def layout_entries() -> list[tuple[Path, str]]:
         if head and head.group(1):
             stack.append((indent, head.group(1)))
         folder = ROOT.joinpath(*[name for _, name in stack])
-        for name in re.findall(r"(?<![\w/.])([\w/]+\.(?:py|toml)|[\w]+/)(?=[\s·(]|$)", line[head.end() if head else 0 :]):
+        for name in re.findall(
+            r"(?<![\w/.])([\w/]+\.(?:py|toml)|[\w]+/)(?=[\s·(]|$)", line[head.end() if head else 0 :]
+        ):
             entries.append((folder, name))
     return entries
 

@@ -195,9 +195,7 @@ def export_options(func: F) -> F:
     func = db_option(func)
     func = click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
                         help="File (default stdout).")(func)  # fmt: skip
-    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)(
-        func
-    )
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)(func)
 
 
 def _export(db_url: str | None, rows: Callable[[Session], Iterable[dict[str, object]]], fields: list[str], fmt: str,
