@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from loguru import logger
 from sqlalchemy.engine import Engine
@@ -32,7 +32,7 @@ from szwatch.store import alerts as store_alerts
 from szwatch.store import detections
 from szwatch.store.db import session_scope
 from szwatch.store.detections import Story
-from szwatch.store.models import Alert, Mention, Observation
+from szwatch.store.models import Alert, Mention, Observation, utcnow
 
 BATCH = 200
 
@@ -124,6 +124,7 @@ def detect(
     progress: Callable[[int, int], None] | None = None,
     max_age_days: int = 7,
     alert_existing: bool = False,
+    clock: Callable[[], datetime] = utcnow,
 ) -> DetectReport:
     """Process what is new; alerts and their deliveries are written with the findings that caused them."""
     matcher = Matcher(watchlist)
@@ -137,7 +138,7 @@ def detect(
     todo = [url for url, digest in digests.items() if rescan or done.get(url, ("", ""))[0] != digest]
     logger.info("detect: {} stories, {} to process (watchlist {})", len(digests), len(todo), watchlist.digest)
     for start in range(0, len(todo), BATCH):
-        _process(engine, todo[start : start + BATCH], matcher, watchlist, routes, report, gate)
+        _process(engine, todo[start : start + BATCH], matcher, watchlist, routes, report, gate, clock)
         if progress:
             progress(min(start + BATCH, len(todo)), len(todo))
     with session_scope(engine) as session:
@@ -170,7 +171,7 @@ def _gate(
 
 def _process(
     engine: Engine, urls: list[str], matcher: Matcher, watchlist: Watchlist, routes: tuple[Route, ...],
-    report: DetectReport, gate: AlertGate,
+    report: DetectReport, gate: AlertGate, clock: Callable[[], datetime],
 ) -> None:  # fmt: skip
     names = {w.id: w.name for w in watchlist.watches}
     with Session(engine) as session:
@@ -191,7 +192,7 @@ def _process(
                     report.held_back_age += 1
                 else:
                     report.held_back_baseline += 1
-            report.alerts += len(record_alerts(session, raised, routes, watchlist.tags, names))
+            report.alerts += len(record_alerts(session, raised, routes, watchlist.tags, names, clock()))
         report.stories_processed += 1
         report.mentions_added += mentions.added
         report.mentions_removed += mentions.removed
