@@ -37,7 +37,7 @@ def check_entry(
     """One GET of the entry page (conditional when ``previous`` has validators); never raises for site trouble."""
     source = load_profile(profile)
     urls = SiteUrls.for_profile(source, base_url)
-    headers = {"User-Agent": str(source.crawl["user_agent"])}
+    headers: dict[str, str | bytes] = {"User-Agent": str(source.crawl["user_agent"]).encode("utf-8")}  # as Scrapy
     if previous and previous.etag:
         headers["If-None-Match"] = previous.etag
     if previous and previous.last_modified:
