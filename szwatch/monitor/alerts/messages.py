@@ -179,7 +179,12 @@ def chat_messages(
     """Markdown messages of at most ``limit`` UTF-8 bytes each, in order, each ending with the idempotency key
     (``szwatch · key · 2/3``) where the receiving group can see it. A block too long on its own is cut."""
     count = len(alerts)
-    title = f"## {_md(subject(alerts, names))}" if event != "digest" else f"## [szwatch] {count} alerts / {count}条提醒"
+    if event == "digest" or count != 1:
+        title = f"## [szwatch] {count} alerts / {count}条提醒"
+    else:
+        alert = alerts[0]
+        watch = f": {_md(watch_label(alert, names))}" if alert.watch_id else ""
+        title = f"## [szwatch] {RULE_LABEL.get(alert.rule, alert.rule)}{watch} — {_md(alert.title or '')}".strip(" —")
     footer_room = len(f"\n\nszwatch · {key} · 999/999".encode())
     room = limit - footer_room
     chunks: list[list[str]] = [[title]]

@@ -71,11 +71,11 @@ class AlertGate:
         """None when the alert may be raised, else why not ("baseline" or "age")."""
         if self.alert_existing:
             return None
-        if self.oldest is not None and story.issue_date < self.oldest:
-            return "age"
         stored = min(part.article_id for part in story.parts)
         if stored <= self.baselines.get(alert.watch_id or "", -1):
             return "baseline"
+        if self.oldest is not None and story.issue_date < self.oldest:
+            return "age"
         return None
 
 
