@@ -142,3 +142,29 @@ def test_alerts_keep_the_watch_name_and_tags_they_were_raised_with(
     [row] = [json.loads(line) for line in listed.stdout.splitlines()]
     assert (row["watch_name"], row["tags"]) == ("东立多晶硅项目", ["新能源"])
     assert "东立多晶硅项目 (新能源)" in table.stdout
+
+
+def test_upgrading_a_database_that_had_detections_raises_nothing(engine: Engine):
+    from alembic import command
+    from alembic.config import Config
+
+    from szwatch.store.db import MIGRATIONS
+
+    add(engine, date(2024, 5, 6), 1, "旧闻", ["东立多晶硅项目开工建设。"])
+    detect(engine, WATCHLIST, alert_existing=True)  # as the old rules did: the first detection alerted
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004")  # the database as it was before this change
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    add(engine, date(2024, 5, 7), 2, "新闻", ["东立多晶硅项目建成投产。"])
+    report = detect(engine, WATCHLIST)
+
+    with Session(engine) as session:
+        baselines = {b.watch_id: b.last_article_id for b in session.exec(select(WatchBaseline)).all()}
+    assert "dongli-polysilicon" in baselines  # a watch with findings before the upgrade keeps alerting …
+    assert ("dongli-polysilicon", date(2024, 5, 7)) in {(a.watch_id, a.issue_date) for a in all_alerts(engine)}
+    assert set(report.baselined) == {w.id for w in WATCHLIST.watches} - {"dongli-polysilicon"}  # … others: baseline now
