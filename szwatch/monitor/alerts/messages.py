@@ -169,7 +169,7 @@ def markdown_blocks(alerts: list[Alert], names: dict[str, str] | None = None) ->
             lines = [" ".join(head.split()), f"> {_md(alert.snippet)}"]
             if alert.change:
                 lines.append(f"> {_md(_change_text(alert.change))}")
-            blocks.append((heading, "\n".join(lines)))
+            blocks.append((heading, "\n\n".join(lines)))
     return blocks
 
 
@@ -190,10 +190,10 @@ def chat_messages(
     chunks: list[list[str]] = [[title]]
     current_heading = ""
     for heading, block in markdown_blocks(alerts, names):
-        piece = block if heading == current_heading else f"{heading}\n{block}"
+        piece = block if heading == current_heading else f"{heading}\n\n{block}"
         if _size([*chunks[-1], piece]) > room and len(chunks[-1]) > 1:
             chunks.append([f"{title} (续 cont.)"])
-            piece = f"{heading}\n{block}"
+            piece = f"{heading}\n\n{block}"
         if _size([*chunks[-1], piece]) > room:
             piece = _cut(piece, room - _size(chunks[-1]) - 2)
         chunks[-1].append(piece)
