@@ -135,6 +135,8 @@ def masked(settings: Settings) -> dict[str, Any]:
         for secret in ("password", "secret"):
             if channel.get(secret):
                 channel[secret] = "***"
+        if channel.get("urls"):  # Apprise URLs hold the services' tokens
+            channel["urls"] = ["***"] * len(channel["urls"])
         if channel.get("kind") in ("wecom", "dingtalk", "feishu"):  # a robot's URL is its key
             channel["url"] = re.sub(r"(key=|access_token=|/hook/)[^&]*", r"\1***", channel["url"])
     return data

@@ -255,3 +255,30 @@ def test_chat_settings_are_checked_and_robot_urls_masked(tmp_path: Path):
                     'url_env = "X"\n', encoding="utf-8")  # fmt: skip
     with pytest.raises(ValueError, match="give url or url_env"):
         load_settings(path, env={"X": "https://x"})
+
+
+def test_apprise_delivers_through_its_json_target_and_refusals_are_retried(engine: Engine, tmp_path: Path):
+    pytest.importorskip("apprise")
+    from szwatch.app.sinks import WebhookReceiver
+
+    with WebhookReceiver() as hook:
+        target = hook.url.replace("http://", "json://")
+        path = tmp_path / "settings.toml"
+        path.write_text('[[channel]]\ntype = "apprise"\nname = "many"\nurls_env = "APPRISE_URLS"\n'
+                        '[[route]]\nchannel = "many"\n', encoding="utf-8")  # fmt: skip
+        settings = load_settings(path, env={"APPRISE_URLS": target})
+        baseline(engine)
+        stories(engine, 1)
+        detect(engine, WATCHLIST, routes=settings.routes)
+        hook.answer(500)
+
+        refused = deliver_due(engine, settings, NAMES)
+        why = deliveries(engine)[0].last_error or ""
+        sent = deliver_due(engine, settings, NAMES, now=later(settings.delivery.backoff_seconds + 1))
+
+    assert refused.retried == 1 and "Apprise reports that a target did not accept" in why
+    assert sent.sent == 1 and deliveries(engine)[0].status == "sent"
+    body = hook.accepted()[0].json()
+    assert "东立多晶硅项目" in body["message"] and deliveries(engine)[0].idempotency_key in body["message"]
+    with pytest.raises(ValueError, match="Apprise does not understand nosuch:// URLs"):
+        load_settings(path, env={"APPRISE_URLS": "nosuch://x"})

@@ -19,6 +19,7 @@ KINDS: dict[str, str] = {
     "wecom": "szwatch.monitor.alerts.channels.wecom",
     "dingtalk": "szwatch.monitor.alerts.channels.dingtalk",
     "feishu": "szwatch.monitor.alerts.channels.feishu",
+    "apprise": "szwatch.monitor.alerts.channels.apprise",  # optional extra
 }
 
 
