@@ -129,8 +129,8 @@ class Daemon:
         newest issue changed or today's appeared. Cheap enough to run every few minutes."""
         now = self.clock()
         today = local_today(now)
-        if not self._awaiting(now, today):
-            return
+        if self.crawling.locked() or not self._awaiting(now, today):
+            return  # a crawl under way will tell; or nothing awaited
         self.entry = check_entry(self.config.base_url or None, self.config.profile or None, self.entry)
         newest, stored = self.entry.newest, self._newest_stored()
         if newest is None:
