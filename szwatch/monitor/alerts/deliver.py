@@ -123,7 +123,7 @@ def _tally(report: DeliveryReport, message: _Message, result: SendResult) -> Non
         report.retried += count
     line = f"{result.outcome:<6} {message.channel} {message.event} alerts {list(message.alert_ids)}: {result.detail}"
     report.lines.append(line)
-    log = logger.info if result.ok else logger.warning
+    log = logger.info if result.outcome in (SENT, DEFER) else logger.warning  # a deferral is the plan working
     log("delivery {} to {} ({} alerts, key {}): {}", result.outcome, message.channel, count, message.key, result.detail)
 
 
