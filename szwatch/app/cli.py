@@ -223,23 +223,37 @@ def export_articles(fmt: str, output: Any, db_url: str | None) -> None:
 @cli.command("detect")
 @watchlist_option
 @click.option("--rescan", is_flag=True, help="Re-evaluate every stored story (after the watchlist changed).")
+@click.option(
+    "--alert-existing",
+    is_flag=True,
+    help="Alert on stories already stored and on old issues too (no baseline, no [alerts] max_age_days).",
+)
 @db_option
 @config_option
 @json_option
 def detect_command(
-    watchlist_path: str | None, rescan: bool, db_url: str | None, config_path: str | None, as_json: bool
-) -> None:
+    watchlist_path: str | None, rescan: bool, alert_existing: bool, db_url: str | None, config_path: str | None,
+    as_json: bool,
+) -> None:  # fmt: skip
     """Match new stories against the watchlist; store mentions, figures, and alerts with their deliveries.
 
-    Example: szwatch detect --watchlist my-watchlist.toml
+    A watch's first detection is its baseline: findings are stored, alerts are raised only for stories stored
+    after it. Example: szwatch detect --watchlist my-watchlist.toml
     """
     from szwatch.app.settings import load_settings
     from szwatch.monitor.detection.detect import detect
 
     watchlist = _watchlist(watchlist_path)
     settings = load_settings(config_path)
-    report = detect(_store(db_url), watchlist, rescan=rescan, routes=settings.routes)
-    click.echo(json.dumps(asdict(report), ensure_ascii=False) if as_json else render.detect_summary(report))
+    report = detect(_store(db_url), watchlist, rescan=rescan, routes=settings.routes,
+                    max_age_days=settings.alerts.max_age_days, alert_existing=alert_existing)  # fmt: skip
+    if as_json:
+        click.echo(json.dumps({**asdict(report), "findings": report.findings}, ensure_ascii=False))
+    else:
+        click.echo(render.detect_summary(report))
+    note = render.no_channel_note(report.alerts, len(settings.channels), len(settings.routes))
+    if note:
+        click.echo(note, err=True)
 
 
 @cli.group("watch")

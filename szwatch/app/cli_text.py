@@ -114,9 +114,33 @@ def detect_summary(report: DetectReport) -> str:
     ]
     if report.by_watch:
         lines.append("  found: " + ", ".join(f"{k} {v}" for k, v in sorted(report.by_watch.items())))
+    lines.append("  " + alerts_outcome(report))
     if report.stale_watchlist:
         lines.append("  note: the watchlist changed since stories were processed; --rescan applies it to all of them")
     return "\n".join(lines)
+
+
+def alerts_outcome(report: DetectReport) -> str:
+    """One sentence: what detection did about alerts, e.g. ``42 findings; baseline for 3 new watches, no alerts
+    raised`` — so a silent first run reads as intended, not as broken."""
+    parts = []
+    if report.baselined:
+        count = len(report.baselined)
+        parts.append(f"baseline for {count} new watch{'es' if count != 1 else ''}")
+    parts.append(
+        f"{report.alerts} alert{'s' if report.alerts != 1 else ''} raised" if report.alerts else "no alerts raised"
+    )
+    if report.held_back_age:
+        parts.append(f"{report.held_back_age} held back (issues over {report.max_age_days} days older than the newest)")
+    return f"{report.findings} finding{'s' if report.findings != 1 else ''}; " + ", ".join(parts)
+
+
+def no_channel_note(alerts: int, channels: int, routes: int) -> str | None:
+    if not alerts or (channels and routes):
+        return None
+    missing = "no channel is configured" if not channels else "no route sends them to a channel"
+    return (f"note: {alerts} alert(s) raised but {missing}; they wait in `szwatch alerts` "
+            "(add [[channel]] and [[route]] to the settings, see settings.example.toml)")  # fmt: skip
 
 
 def watch_table(watchlist: Watchlist) -> str:
@@ -195,7 +219,9 @@ def alerts_table(rows: list[tuple[Alert, list[AlertDelivery]]]) -> str:
         states = ", ".join(
             f"{d.channel}:{d.status}" + (f"({d.attempts})" if d.attempts > 1 else "") for d in deliveries
         )
-        lines.append(f"#{alert.id:<5} {alert.rule:<15} {alert.watch_id or alert.audience:<24} "
+        watch = alert.watch_name or alert.watch_id or alert.audience
+        tags = f" ({', '.join(alert.tags)})" if alert.tags else ""
+        lines.append(f"#{alert.id:<5} {alert.rule:<15} {watch}{tags}  "
                      f"{alert.issue_date or ''} {alert.title or ''}  [{states or 'no route'}]")  # fmt: skip
         lines.append(f"       {alert.snippet.splitlines()[0] if alert.snippet else ''}")
         failed = [d for d in deliveries if d.status == "failed" or (d.last_error and d.status == "pending")]

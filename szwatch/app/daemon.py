@@ -3,8 +3,9 @@
 Jobs have fixed ids and run one at a time each (``max_instances=1``, missed runs coalesced, never dropped
 for lateness). Nothing the daemon needs after a restart lives in the scheduler: crawl outcomes, issue
 statuses and the outbox are in our database, and each job works out from them what is missing — the
-catch-up job at start crawls the days since the last stored issue, the poll job completes incomplete
-issues, the delivery job sends whatever is due.
+catch-up job at start crawls the days since the last stored issue, the check job asks the site with one
+cheap conditional request whether today's issue is out and crawls only when it is, the poll job completes
+incomplete issues, the delivery job sends whatever is due (daily digests included: their hour is in the rows).
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from loguru import logger
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from szwatch.app import cli_text as render
 from szwatch.app.health import LEASE, assess, in_window
 from szwatch.app.settings import Settings
 from szwatch.common.clock import SHANGHAI, local_today
+from szwatch.crawler.probe import EntryCheck, check_entry
 from szwatch.crawler.run import CrawlReport, CrawlRequest, crawl
 from szwatch.monitor.alerts.deliver import deliver_due
 from szwatch.monitor.alerts.operator import crawl_run_alert, health_alerts
@@ -54,7 +57,9 @@ class Daemon:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self.crawls = 0
-        self.crawling = threading.Lock()  # one crawl at a time, whichever job asks (catch-up, poll)
+        self.crawling = threading.Lock()  # one crawl at a time, whichever job asks (catch-up, check, poll)
+        self.entry: EntryCheck | None = None  # the last answer of the entry page (validators, newest issue)
+        self.told_no_channel = False
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
@@ -93,8 +98,11 @@ class Daemon:
         self.scheduler.add_job(
             self.catch_up, id="catch-up", name="catch up missed days", next_run_time=datetime.now(SHANGHAI)
         )
-        self.scheduler.add_job(self.poll, "interval", id="poll", name="poll for today's issue",
+        self.scheduler.add_job(self.poll, "interval", id="poll", name="complete incomplete issues",
                                minutes=minutes.poll_every_minutes)  # fmt: skip
+        if minutes.check_every_minutes > 0:
+            self.scheduler.add_job(self.check, "interval", id="check", name="is today's issue out?",
+                                   minutes=minutes.check_every_minutes)  # fmt: skip
         self.scheduler.add_job(self.deliver, "interval", id="deliver", name="deliver alerts",
                                seconds=self.settings.delivery.poll_seconds)  # fmt: skip
         self.scheduler.add_job(self.health, "interval", id="health", name="health check",
@@ -116,16 +124,50 @@ class Daemon:
         logger.info("catch-up: {} days from {} to {}", len(days), start, today)
         self.crawl_and_detect(CrawlRequest(latest=True, dates=days, **self._crawl_options()))
 
+    def check(self) -> None:
+        """One conditional request for the entry page while today's issue is awaited; a crawl only when the
+        newest issue changed or today's appeared. Cheap enough to run every few minutes."""
+        now = self.clock()
+        today = local_today(now)
+        if self.crawling.locked() or not self._awaiting(now, today):
+            return  # a crawl under way will tell; or nothing awaited
+        self.entry = check_entry(self.config.base_url or None, self.config.profile or None, self.entry)
+        newest, stored = self.entry.newest, self._newest_stored()
+        if newest is None:
+            logger.warning("check: could not tell the newest issue ({}); the poll crawls today instead",
+                           self.entry.error)  # fmt: skip
+            return
+        if newest == today or stored is None or newest > stored:
+            logger.info("check: the site's newest issue is {} (stored: {}); crawling", newest, stored)
+            pending = tuple(sorted({*self._incomplete_days(today), today} if newest == today else
+                                   self._incomplete_days(today)))  # fmt: skip
+            self.crawl_and_detect(CrawlRequest(latest=True, dates=pending, **self._crawl_options()))
+        else:
+            logger.debug("check: newest issue still {} ({})", newest, "304" if self.entry.not_modified else "200")
+
     def poll(self) -> None:
         now = self.clock()
         today = local_today(now)
         if not in_window(now, self.config.poll_start, self.config.poll_end):
             return
         pending = self._incomplete_days(today)
-        if today.weekday() in self.config.publishing_days and self._status(today) != IssueStatus.COMPLETE:
+        if self._awaiting(now, today) and not self._checking():
+            pending = tuple(sorted({*pending, today}))  # no cheap check (off, or the entry page unreadable)
+        elif today.weekday() in self.config.publishing_days and self._status(today) == IssueStatus.INCOMPLETE:
             pending = tuple(sorted({*pending, today}))
         if pending:
             self.crawl_and_detect(CrawlRequest(latest=True, dates=pending, **self._crawl_options()))
+
+    def _awaiting(self, now: datetime, today: date) -> bool:
+        """Within the polling window, on a publishing day, today's issue not stored yet (or found missing)."""
+        return (
+            in_window(now, self.config.poll_start, self.config.poll_end)
+            and today.weekday() in self.config.publishing_days
+            and self._status(today) in (None, IssueStatus.NO_ISSUE)
+        )
+
+    def _checking(self) -> bool:
+        return self.config.check_every_minutes > 0 and (self.entry is None or self.entry.newest is not None)
 
     def crawl_and_detect(self, request: CrawlRequest) -> CrawlReport | None:
         if self.stopping.is_set() or not self.crawling.acquire(blocking=False):
@@ -142,10 +184,14 @@ class Daemon:
         stored = report.stats.get("articles_new", 0) + report.stats.get("articles_updated", 0)
         logger.info("crawl run {}: {} ({} articles stored)", report.run_id, report.status, stored)
         if stored and not self.stopping.is_set():
-            detected = detect(self.engine, self.watchlist, routes=self.settings.routes)
-            logger.info(
-                "detect run {}: {} stories, {} alerts", detected.run_id, detected.stories_processed, detected.alerts
-            )
+            detected = detect(self.engine, self.watchlist, routes=self.settings.routes,
+                              max_age_days=self.settings.alerts.max_age_days)  # fmt: skip
+            logger.info("detect run {}: {} stories; {}", detected.run_id, detected.stories_processed,
+                        render.alerts_outcome(detected))  # fmt: skip
+            note = render.no_channel_note(detected.alerts, len(self.settings.channels), len(self.settings.routes))
+            if note and not self.told_no_channel:
+                logger.warning(note)
+                self.told_no_channel = True
         return report
 
     def deliver(self) -> None:
@@ -176,6 +222,11 @@ class Daemon:
             "delay": config.crawl_delay_seconds if config.crawl_delay_seconds >= 0 else None,
             "concurrency": config.crawl_concurrency or None, "time_limit": config.crawl_timeout_minutes * 60,
         }  # fmt: skip
+
+    def _newest_stored(self) -> date | None:
+        with Session(self.engine) as session:
+            return session.exec(select(Issue.issue_date).where(Issue.status != IssueStatus.NO_ISSUE)
+                                .order_by(col(Issue.issue_date).desc())).first()  # fmt: skip
 
     def _status(self, day: date) -> str | None:
         with Session(self.engine) as session:

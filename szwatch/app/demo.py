@@ -1,10 +1,11 @@
 """``szwatch demo``: the whole job, offline, on the bundled replica of the paper.
 
-Builds the replica in a work folder, serves it on a free localhost port, crawls every date of it plus the
-latest issue into a fresh SQLite database, shows what landed, then runs detection with the example
-watchlist and shows what it found, and finally delivers the alerts to a webhook receiver and an SMTP
-server it starts on localhost, and shows what they received. Nothing here is demo-only logic: it
-calls the same library functions as ``szwatch crawl`` and ``szwatch search``.
+Builds the replica in a work folder, serves it on a free localhost port, crawls every date of it but the
+newest into a fresh SQLite database and shows what landed. The first detection with the example watchlist
+is the baseline: findings are stored, no alert is raised (a new user is not flooded with the archive).
+Then "a new issue appears": the newest issue is crawled, detection raises alerts for it alone, and they are
+delivered to a 企业微信-style robot, a webhook receiver and an SMTP server started on localhost, whose
+receipts are shown. Nothing here is demo-only logic: it calls the same library functions as the commands.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from sqlalchemy.engine import Engine
 
 from szwatch.app import cli_text as render
 from szwatch.app.settings import Route, Settings
-from szwatch.app.sinks import MailCatcher, WebhookReceiver
+from szwatch.app.sinks import ChatReceiver, MailCatcher, WebhookReceiver
 from szwatch.crawler.replica.build import build_replica
 from szwatch.crawler.replica.server import ReplicaServer
 from szwatch.crawler.run import CrawlRequest, crawl, date_range
 from szwatch.monitor.alerts.channels.email import EmailChannel
 from szwatch.monitor.alerts.channels.webhook import WebhookChannel
+from szwatch.monitor.alerts.channels.wecom import WecomChannel
 from szwatch.monitor.alerts.deliver import DeliveryReport, deliver_due
 from szwatch.monitor.detection.detect import detect
 from szwatch.monitor.detection.watchlist import load_watchlist
@@ -40,24 +42,33 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
     db_url = f"sqlite:///{workdir / 'demo.db'}"
     engine = open_store(db_url)
     echo(f"replica: {len(manifest.dates)} issues, {manifest.pages} pages, {manifest.articles} articles")
-    with ReplicaServer(workdir / "replica") as site:
-        echo(f"serving the replica at {site.url}; crawling into {db_url}")
-        days = date_range(min(manifest.dates), max(manifest.dates + manifest.missing))
-        report = crawl(CrawlRequest(latest=True, dates=days, base_url=site.url, delay=0, concurrency=8), engine)
-    echo(render.crawl_summary(report))
-    with session_scope(engine) as session:
-        for query in SAMPLE_QUERIES:
-            hits = search(session, query, limit=3)
-            echo(f"\nszwatch search {query}  ({len(hits)} shown)")
-            echo(render.hits_table(hits) if hits else "  (nothing)")
+    newest = max(manifest.dates)
     watchlist = load_watchlist()
-    with WebhookReceiver() as hook, MailCatcher() as mail:
-        settings = demo_settings(hook.url, mail.port)
-        echo(f"\nszwatch detect  (watchlist: {watchlist.path.name}, {len(watchlist.watches)} watches)")
+    with ReplicaServer(workdir / "replica") as site, ChatReceiver("wecom") as robot, WebhookReceiver() as hook, \
+            MailCatcher() as mail:  # fmt: skip
+        echo(f"serving the replica at {site.url}; crawling all but the newest issue into {db_url}")
+        days = tuple(d for d in date_range(min(manifest.dates), max(manifest.dates + manifest.missing)) if d < newest)
+        report = crawl(CrawlRequest(dates=days, base_url=site.url, delay=0, concurrency=8), engine)
+        echo(render.crawl_summary(report))
+        with session_scope(engine) as session:
+            for query in SAMPLE_QUERIES:
+                hits = search(session, query, limit=3)
+                echo(f"\nszwatch search {query}  ({len(hits)} shown)")
+                echo(render.hits_table(hits) if hits else "  (nothing)")
+        settings = demo_settings(hook.url, mail.port, robot.url)
+        echo(f"\nszwatch detect  (watchlist: {watchlist.path.name}, {len(watchlist.watches)} watches) — the first "
+             "detection is the baseline")  # fmt: skip
+        echo(render.detect_summary(detect(engine, watchlist, routes=settings.routes)))
+        echo(f"\na new issue appears: szwatch crawl --latest  (the issue of {newest})")
+        report = crawl(CrawlRequest(latest=True, base_url=site.url, delay=0, concurrency=8), engine)
+        echo(render.crawl_summary(report))
+        echo("\nszwatch detect")
         echo(render.detect_summary(detect(engine, watchlist, routes=settings.routes)))
         names = {w.id: w.name for w in watchlist.watches}
-        echo(f"\nszwatch deliver  (webhook {hook.url}, SMTP 127.0.0.1:{mail.port}, started for the demo)")
+        echo(f"\nszwatch deliver  (企业微信-style robot {robot.url.split('?')[0]}, webhook {hook.url}, "
+             f"SMTP 127.0.0.1:{mail.port}, started for the demo)")  # fmt: skip
         echo(render.delivery_summary(_quiet(deliver_all(engine, settings, names))))
+        _show_chat(robot, echo)
         _show_received(hook, mail, echo)
     with session_scope(engine) as session:
         mentions = list(detections.mention_rows(session, "dongli-polysilicon"))[:3]
@@ -71,13 +82,14 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
     return report.exit_code
 
 
-def demo_settings(webhook_url: str, smtp_port: int) -> Settings:
-    """Every alert to the webhook at once; a digest of them by mail, as a team would set it up."""
+def demo_settings(webhook_url: str, smtp_port: int, robot_url: str) -> Settings:
+    """Every alert to the team's chat group and the webhook at once; a digest by mail, as a team would set it up."""
+    robot = WecomChannel(name="demo-wecom", url=robot_url)
     hook = WebhookChannel(name="demo-webhook", url=webhook_url, secret="demo-secret")
     mail = EmailChannel(name="demo-mail", host="127.0.0.1", port=smtp_port, sender="szwatch@localhost",
                         to=("analyst@localhost",))  # fmt: skip
-    routes = (Route(channel="demo-webhook"), Route(channel="demo-mail", mode="digest"))
-    return Settings(channels=(hook, mail), routes=routes, operator_channel="demo-mail")
+    routes = (Route(channel="demo-wecom"), Route(channel="demo-webhook"), Route(channel="demo-mail", mode="digest"))
+    return Settings(channels=(robot, hook, mail), routes=routes, operator_channel="demo-mail")
 
 
 def deliver_all(engine: Engine, settings: Settings, names: dict[str, str]) -> DeliveryReport:
@@ -98,6 +110,13 @@ def deliver_all(engine: Engine, settings: Settings, names: dict[str, str]) -> De
 def _quiet(report: DeliveryReport) -> DeliveryReport:
     report.lines = report.lines[:5] + ([f"… {len(report.lines) - 5} more"] if len(report.lines) > 5 else [])
     return report
+
+
+def _show_chat(robot: ChatReceiver, echo: Callable[[str], None]) -> None:
+    count = len(robot.accepted())
+    echo(f"\nthe 企业微信-style group robot accepted {count} messages; the first two as the group reads them:")
+    for request in robot.accepted()[:2]:
+        echo("\n".join(f"  │ {line}" for line in request.text.splitlines()))
 
 
 def _show_received(hook: WebhookReceiver, mail: MailCatcher, echo: Callable[[str], None]) -> None:

@@ -36,7 +36,8 @@ class DaemonSettings:
     base_url: str = ""  # empty: the source profile's (the real site)
     profile: str = ""
     watchlist: str = ""
-    poll_every_minutes: float = 20.0
+    poll_every_minutes: float = 20.0  # full crawls of incomplete issues
+    check_every_minutes: float = 3.0  # one cheap request: is today's issue out? (0: crawl at every poll instead)
     poll_start: str = "05:30"
     poll_end: str = "11:00"
     publishing_days: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)  # Monday = 0; a 404 on a day off costs one request
@@ -86,7 +87,7 @@ def _with_env_overrides(data: dict[str, Any], env: dict[str, str]) -> dict[str, 
         if not variable.startswith("SZWATCH_") or "__" not in variable:
             continue
         section, _, key = variable[len("SZWATCH_") :].lower().partition("__")
-        if section not in ("daemon", "delivery", "operator"):
+        if section not in ("daemon", "delivery", "operator", "alerts"):
             continue
         try:
             value = tomllib.loads(f"v = {raw}")["v"]
@@ -98,7 +99,7 @@ def _with_env_overrides(data: dict[str, Any], env: dict[str, str]) -> dict[str, 
 
 def parse_settings(data: dict[str, Any], env: dict[str, str], path: Path | None = None, text: str = "") -> Settings:
     reader = SettingsReader(path, text)
-    reader.only(data, {"channel", "route", "operator", "delivery", "daemon"}, "")
+    reader.only(data, {"channel", "route", "operator", "delivery", "alerts", "daemon"}, "")
     alerting = parse_alert_settings(reader, data, env)
     return Settings(path=path, daemon=_daemon(reader, data.get("daemon", {})), **alerting)
 
@@ -134,4 +135,8 @@ def masked(settings: Settings) -> dict[str, Any]:
         for secret in ("password", "secret"):
             if channel.get(secret):
                 channel[secret] = "***"
+        if channel.get("urls"):  # Apprise URLs hold the services' tokens
+            channel["urls"] = ["***"] * len(channel["urls"])
+        if channel.get("kind") in ("wecom", "dingtalk", "feishu"):  # a robot's URL is its key
+            channel["url"] = re.sub(r"(key=|access_token=|/hook/)[^&]*", r"\1***", channel["url"])
     return data

@@ -5,9 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from szwatch.store.models import Alert, AlertDelivery, Article, DetectRun, Issue, Observation, ProjectFact, utcnow
+from szwatch.store.models import (
+    Alert,
+    AlertDelivery,
+    Article,
+    DetectRun,
+    Issue,
+    Observation,
+    ProjectFact,
+    WatchBaseline,
+    utcnow,
+)
 
 
 def start_detect_run(session: Session) -> DetectRun:
@@ -22,6 +32,26 @@ def finish_detect_run(session: Session, run_id: int, stories: int, alerts: int) 
     if run is not None:
         run.finished_at, run.stories, run.alerts = utcnow(), stories, alerts
         session.add(run)
+
+
+def baselines(session: Session) -> dict[str, int]:
+    """Watch id → the newest article id of its baseline (stories up to it never alert for that watch)."""
+    return {b.watch_id: b.last_article_id for b in session.exec(select(WatchBaseline)).all()}
+
+
+def add_baselines(session: Session, watch_ids: Sequence[str], last_article_id: int, run_id: int | None) -> None:
+    for watch_id in watch_ids:
+        session.add(WatchBaseline(watch_id=watch_id, last_article_id=last_article_id, detect_run_id=run_id))
+
+
+def newest_article_id(session: Session) -> int:
+    return int(session.exec(select(func.max(Article.id))).one() or 0)
+
+
+def newest_issue_date(session: Session) -> date | None:
+    """The newest issue that has stories: the reference of ``[alerts] max_age_days``."""
+    stmt = select(func.max(Issue.issue_date)).where(col(Issue.id).in_(select(Article.issue_id)))
+    return session.exec(stmt).one()
 
 
 def known_keys(session: Session, keys: Sequence[str]) -> set[str]:
@@ -92,13 +122,15 @@ def list_alerts(
 
 
 def due_deliveries(session: Session, now: datetime, limit: int = 200) -> list[AlertDelivery]:
-    """Pending deliveries whose time has come: up to ``limit`` instant ones, and every row of each digest
-    whose detection run has finished (a digest goes out whole, as one message)."""
+    """Pending deliveries whose time has come: up to ``limit`` instant ones, every row of each digest whose
+    detection run has finished (a digest goes out whole, as one message), and every row of each daily digest
+    whose hour has come (its ``next_attempt_at``; a daemon that was down then finds them due when it is back)."""
     due = (AlertDelivery.status == "pending", AlertDelivery.next_attempt_at <= now)
     instant = select(AlertDelivery).where(*due, AlertDelivery.mode == "instant").order_by(col(AlertDelivery.id))
     finished = select(DetectRun.id).where(col(DetectRun.finished_at).is_not(None))
     digest = select(AlertDelivery).where(*due, AlertDelivery.mode == "digest", col(AlertDelivery.batch).in_(finished))
-    return list(session.exec(instant.limit(limit)).all()) + list(session.exec(digest).all())
+    daily = select(AlertDelivery).where(*due, AlertDelivery.mode == "daily").order_by(col(AlertDelivery.batch))
+    return [*session.exec(instant.limit(limit)).all(), *session.exec(digest).all(), *session.exec(daily).all()]
 
 
 def alerts_by_id(session: Session, ids: Sequence[int]) -> dict[int, Alert]:

@@ -248,6 +248,8 @@ class Alert(SQLModel, table=True):
     rule: str = Field(max_length=32, index=True)
     audience: str = Field(default="user", max_length=16)
     watch_id: str | None = Field(default=None, max_length=64, index=True)
+    watch_name: str | None = Field(default=None, max_length=255)  # as the watchlist named it when raised
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON))  # the watch's tags when raised
     story_url: str | None = Field(default=None, max_length=512)
     issue_date: date | None = None
     page: str | None = Field(default=None, max_length=16)
@@ -257,6 +259,18 @@ class Alert(SQLModel, table=True):
     change: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     detect_run_id: int | None = Field(default=None, foreign_key="detect_runs.id", index=True)
     crawl_run_id: int | None = Field(default=None, foreign_key="crawl_runs.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class WatchBaseline(SQLModel, table=True):
+    """That a watch has had its first detection: stories stored up to then (``last_article_id``) are its
+    baseline and never alert, so a new database, a backfill or a watch added later does not flood anyone."""
+
+    __tablename__ = "watch_baselines"
+
+    watch_id: str = Field(primary_key=True, max_length=64)
+    last_article_id: int = 0
+    detect_run_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -46,6 +46,13 @@ def add(engine: Engine, day: date, number: int, title: str, paragraphs: list[str
         articles.save_article(session, issue.id or 0, page.id or 0, record)
 
 
+def baseline(engine: Engine) -> None:
+    """A first crawl and detection: every watch's baseline (silent), so the stories added next are news."""
+    add(engine, date(2024, 5, 6), 99, "其他", ["市区天气晴好。"])
+    report = detect(engine, WATCHLIST)
+    assert report.alerts == 0 and len(report.baselined) == len(WATCHLIST.watches)
+
+
 def hook_settings(webhook: WebhookReceiver, mode: str = "instant", **extra: object) -> Settings:
     channel = WebhookChannel(name="hook", url=webhook.url, secret=SECRET, timeout=2)
     return Settings(channels=(channel,), routes=(Route(channel="hook", mode=mode),), **extra)  # type: ignore[arg-type]
@@ -72,6 +79,7 @@ def later(seconds: float):  # the only thing mocked: the clock the worker reads
 
 
 def test_alert_is_delivered_once_signed_and_versioned(engine: Engine, webhook: WebhookReceiver):
+    baseline(engine)
     add(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
     settings = hook_settings(webhook)
     detect(engine, WATCHLIST, routes=settings.routes)
@@ -96,6 +104,7 @@ def test_alert_is_delivered_once_signed_and_versioned(engine: Engine, webhook: W
 
 
 def test_server_error_is_retried_with_backoff_then_sent_once(engine: Engine, webhook: WebhookReceiver):
+    baseline(engine)
     add(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
     settings = hook_settings(webhook)
     detect(engine, WATCHLIST, routes=settings.routes)
@@ -114,6 +123,7 @@ def test_server_error_is_retried_with_backoff_then_sent_once(engine: Engine, web
 
 
 def test_client_error_fails_visibly_and_is_not_retried(engine: Engine, webhook: WebhookReceiver):
+    baseline(engine)
     add(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
     settings = hook_settings(webhook)
     detect(engine, WATCHLIST, routes=settings.routes)
@@ -129,6 +139,7 @@ def test_client_error_fails_visibly_and_is_not_retried(engine: Engine, webhook: 
 
 
 def test_smtp_down_then_up(engine: Engine, mail: MailCatcher):
+    baseline(engine)
     add(engine, date(2024, 5, 7), 1, "铁路<script>", ["集大原高铁朔州段联调联试，<b>标签</b>照原样显示。"])
     settings = mail_settings(mail)
     detect(engine, WATCHLIST, routes=settings.routes)
@@ -150,6 +161,7 @@ def test_smtp_down_then_up(engine: Engine, mail: MailCatcher):
 
 
 def test_one_failing_channel_does_not_hold_up_another(engine: Engine, webhook: WebhookReceiver, mail: MailCatcher):
+    baseline(engine)
     add(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
     hook, email = hook_settings(webhook), mail_settings(mail)
     settings = Settings(channels=hook.channels + email.channels, routes=hook.routes + email.routes)
@@ -163,6 +175,7 @@ def test_one_failing_channel_does_not_hold_up_another(engine: Engine, webhook: W
 
 
 def test_digest_is_one_message_grouped_by_watch(engine: Engine, webhook: WebhookReceiver):
+    baseline(engine)
     add(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。", "集大原高铁联调联试。"])
     add(engine, date(2024, 5, 7), 2, "经济", ["今年一季度，全市地区生产总值完成298.6亿元，同比增长5.4%。"])
     settings = hook_settings(webhook, mode="digest")
@@ -178,6 +191,7 @@ def test_digest_is_one_message_grouped_by_watch(engine: Engine, webhook: Webhook
 
 
 def test_recrawl_and_rescan_raise_no_second_alert(engine: Engine, webhook: WebhookReceiver):
+    baseline(engine)
     add(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
     settings = hook_settings(webhook)
     detect(engine, WATCHLIST, routes=settings.routes)
@@ -188,7 +202,7 @@ def test_recrawl_and_rescan_raise_no_second_alert(engine: Engine, webhook: Webho
     rescan = detect(engine, WATCHLIST, rescan=True, routes=settings.routes)
     deliver_due(engine, settings, NAMES, now=later(3600))
 
-    assert changed.stories_processed == 1 and rescan.stories_processed == 1
+    assert changed.stories_processed == 1 and rescan.stories_processed == 2  # the baseline story too
     assert changed.alerts == rescan.alerts == 0
     assert len(alerts(engine)) == 1 and len(webhook.requests) == 1
 
@@ -224,6 +238,7 @@ def test_revised_figure_and_stage_change_show_before_and_after(engine: Engine, w
 
 
 def test_killed_between_send_and_commit_resends_with_same_key(engine: Engine, webhook: WebhookReceiver, tmp_path: Path):
+    baseline(engine)
     add(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
     config = tmp_path / "settings.toml"
     config.write_text(f'[[channel]]\ntype = "webhook"\nname = "hook"\nurl = "{webhook.url}"\ntimeout = 1\n'
@@ -249,6 +264,7 @@ def test_killed_between_send_and_commit_resends_with_same_key(engine: Engine, we
 def test_alerts_command_shows_failed_and_retry_requeues(engine: Engine, webhook: WebhookReceiver):
     from tests.monitor.test_cli import szwatch
 
+    baseline(engine)
     add(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
     settings = hook_settings(webhook)
     detect(engine, WATCHLIST, routes=settings.routes)

@@ -19,6 +19,9 @@ from sqlmodel import Session, func, select
 from szwatch.app.sinks import WebhookReceiver
 from szwatch.crawler.replica.build import Manifest, ReplicaSpec, build_replica
 from szwatch.crawler.replica.server import ReplicaServer
+from szwatch.crawler.run import CrawlRequest, crawl
+from szwatch.monitor.detection.detect import detect
+from szwatch.monitor.detection.watchlist import load_watchlist
 from szwatch.store.db import open_store
 from szwatch.store.models import Alert, AlertDelivery, Article, CrawlRun, Issue
 
@@ -111,6 +114,8 @@ def test_kill_9_mid_crawl_then_restart_completes_without_duplicates_or_lost_aler
     db_url: str, site: ReplicaServer, tmp_path: Path, webhook: WebhookReceiver
 ):
     engine = open_store(db_url)
+    crawl(CrawlRequest(dates=(TODAY - timedelta(days=2),), base_url=site.url, delay=0, concurrency=8), engine)
+    detect(engine, load_watchlist())  # the baseline: what the daemon brings in after it is news
     config = tmp_path / "settings.toml"
     config.write_text(f'[[channel]]\ntype = "webhook"\nname = "hook"\nurl = "{webhook.url}"\ntimeout = 2\n'
                       '[[route]]\nchannel = "hook"\n', encoding="utf-8")  # fmt: skip

@@ -9,7 +9,10 @@ import pytest
 from szwatch.app.settings import SettingsError, load_settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "szwatch" / "config" / "settings.example.toml"
-ENV = {"SZWATCH_SMTP_PASSWORD": "pw", "SZWATCH_WEBHOOK_SECRET": "secret"}
+ENV = {"SZWATCH_SMTP_PASSWORD": "pw", "SZWATCH_WEBHOOK_SECRET": "secret",
+       "SZWATCH_WECOM_URL": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+       "SZWATCH_DINGTALK_URL": "https://oapi.dingtalk.com/robot/send?access_token=t", "SZWATCH_DINGTALK_SECRET": "SECx",
+       "SZWATCH_FEISHU_URL": "https://open.feishu.cn/open-apis/bot/v2/hook/h", "SZWATCH_FEISHU_SECRET": "fs"}  # fmt: skip
 
 
 def test_example_settings_load_with_secrets_from_the_environment():
@@ -17,7 +20,10 @@ def test_example_settings_load_with_secrets_from_the_environment():
     mail, hook = settings.channel("team-mail"), settings.channel("team-hook")
     assert mail.password == "pw" and hook.secret == "secret"  # type: ignore[union-attr]
     assert "pw" not in repr(mail) and "secret" not in repr(hook)
-    assert [r.mode for r in settings.routes] == ["instant", "digest"] and settings.operator_channel == "team-mail"
+    assert [r.mode for r in settings.routes] == ["instant", "digest", "instant", "instant", "daily"]
+    assert settings.operator_channel == "team-mail" and settings.alerts.max_age_days == 7
+    assert [c.kind for c in settings.channels] == ["email", "webhook", "wecom", "dingtalk", "feishu"]
+    assert all("key=k" not in repr(c) and "SECx" not in repr(c) for c in settings.channels)
     assert settings.routes[0].accepts("new_mention", "zhongmei-olefin", ("能源",))
     assert not settings.routes[0].accepts("new_mention", "jidayuan-hsr", ("交通",))
 
@@ -42,4 +48,4 @@ def test_bad_settings_name_key_and_line(tmp_path: Path, old: str, new: str, mess
 
 def test_missing_secret_is_named():
     with pytest.raises(SettingsError, match="SZWATCH_WEBHOOK_SECRET is not set"):
-        load_settings(EXAMPLE, {"SZWATCH_SMTP_PASSWORD": "pw"})
+        load_settings(EXAMPLE, {k: v for k, v in ENV.items() if k != "SZWATCH_WEBHOOK_SECRET"})

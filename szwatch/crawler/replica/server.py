@@ -7,9 +7,11 @@ request is counted per path, so a test can assert what the crawler did *not* dow
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import Counter, defaultdict, deque
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -26,7 +28,8 @@ class ReplicaServer:
     ``"hang"`` (no answer for ``hang_seconds``), ``"truncate"`` (half the body), ``"drop"`` (close the
     connection). ``site.replace(path, body)`` serves other bytes (an empty body too) until
     ``site.restore(path)``; ``site.redirect(path, location)`` answers with a redirect instead; while
-    ``site.down`` is true every request gets a 503.
+    ``site.down`` is true every request gets a 503. Files carry ``ETag`` and ``Last-Modified``, and a
+    conditional GET of an unchanged one gets a 304, as from a web server.
     """
 
     def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 0, hang_seconds: float = 5.0) -> None:
@@ -117,7 +120,24 @@ def _handler_for(site: ReplicaServer) -> type[BaseHTTPRequestHandler]:
                 return self._send(404, b"<html><body>404 Not Found</body></html>")
             if fault == "truncate":
                 body = body[: len(body) // 2]
+            if not fault and self._unchanged(path, body):
+                return self._send(304, b"")
             return self._send(200, body)
+
+        def _unchanged(self, path: str, body: bytes) -> bool:
+            """Conditional GET as a web server does it: ETag first, else Last-Modified (to the second)."""
+            self._validators = (_etag(body), formatdate(self._mtime(path), usegmt=True))
+            if self.headers.get("If-None-Match"):
+                return self.headers["If-None-Match"] == self._validators[0]
+            since = self.headers.get("If-Modified-Since")
+            try:
+                return bool(since) and int(self._mtime(path)) <= parsedate_to_datetime(since).timestamp()
+            except (TypeError, ValueError):
+                return False
+
+        def _mtime(self, path: str) -> float:
+            target = site.root / path.lstrip("/")
+            return target.stat().st_mtime if path not in site.replacements and target.is_file() else time.time()
 
         def _read(self, path: str) -> bytes | None:
             target = (site.root / path.lstrip("/")).resolve()
@@ -131,6 +151,11 @@ def _handler_for(site: ReplicaServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(body)))
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
+            validators = getattr(self, "_validators", None)
+            if validators and status in (200, 304):
+                self.send_header("ETag", validators[0])
+                self.send_header("Last-Modified", validators[1])
+            self._validators = None
             self.end_headers()
             self.wfile.write(body)
 
@@ -138,3 +163,7 @@ def _handler_for(site: ReplicaServer) -> type[BaseHTTPRequestHandler]:
             return
 
     return Handler
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.md5(body, usedforsecurity=False).hexdigest() + '"'

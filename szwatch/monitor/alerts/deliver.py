@@ -18,7 +18,7 @@ from loguru import logger
 from sqlalchemy.engine import Engine
 
 from szwatch.monitor.alerts import channels
-from szwatch.monitor.alerts.channels.base import FAILED, RETRY, SENT, SendResult
+from szwatch.monitor.alerts.channels.base import DEFER, FAILED, SENT, SendResult
 from szwatch.monitor.alerts.settings import AlertSettings, ChannelConfig, Mode
 from szwatch.store import alerts as store_alerts
 from szwatch.store.db import session_scope
@@ -74,17 +74,18 @@ def _claim(engine: Engine, settings: AlertSettings, moment: datetime) -> list[tu
 
 
 def _messages(due: list[AlertDelivery]) -> list[_Message]:
-    """Instant rows go one by one; digest rows of one channel and detection run go as one message."""
+    """Instant rows go one by one; digest rows of one channel and detection run go as one message, and so do
+    daily rows of one channel and day (days in order, when a daemon that was down has several to send)."""
     found: list[_Message] = []
-    digests: dict[tuple[str, int | None], list[AlertDelivery]] = {}
+    digests: dict[tuple[str, str, int | None], list[AlertDelivery]] = {}
     for row in due:
-        if row.mode == Mode.DIGEST:
-            digests.setdefault((row.channel, row.batch), []).append(row)
+        if row.mode in (Mode.DIGEST, Mode.DAILY):
+            digests.setdefault((row.mode, row.channel, row.batch), []).append(row)
         else:
             found.append(_Message(row.channel, (row.id or 0,), (row.alert_id,), row.idempotency_key, "alert"))
-    for (channel, batch), rows in digests.items():
+    for (mode, channel, batch), rows in sorted(digests.items(), key=lambda item: (item[0][0], item[0][2] or 0)):
         ids = tuple(sorted(r.alert_id for r in rows))
-        key = hashlib.sha256(f"{channel}|digest|{batch}|{ids}".encode()).hexdigest()[:32]
+        key = hashlib.sha256(f"{channel}|{mode}|{batch}|{ids}".encode()).hexdigest()[:32]
         found.append(_Message(channel, tuple(r.id or 0 for r in rows), ids, key, "digest"))
     return found
 
@@ -96,15 +97,19 @@ def _record(engine: Engine, settings: AlertSettings, message: _Message, result: 
             row = session.get(AlertDelivery, row_id)
             if row is None:
                 continue
-            row.attempts += 1
             row.last_error = None if result.ok else result.detail
+            if result.outcome == DEFER:  # not an attempt: wait for the receiver's rate limit to make room
+                row.next_attempt_at = moment + timedelta(seconds=max(result.retry_after, 1.0))
+                session.add(row)
+                continue
+            row.attempts += 1
             if result.outcome == SENT:
                 row.status, row.sent_at = "sent", moment
             elif result.outcome == FAILED or row.attempts >= policy.max_attempts:
                 row.status = "failed"
             else:
                 delay = min(policy.backoff_seconds * 2 ** (row.attempts - 1), policy.backoff_max_seconds)
-                row.next_attempt_at = moment + timedelta(seconds=delay)
+                row.next_attempt_at = moment + timedelta(seconds=max(delay, result.retry_after))
             session.add(row)
 
 
@@ -112,13 +117,13 @@ def _tally(report: DeliveryReport, message: _Message, result: SendResult) -> Non
     count = len(message.rows)
     if result.outcome == SENT:
         report.sent += count
-    elif result.outcome == RETRY:
-        report.retried += count
-    else:
+    elif result.outcome == FAILED:
         report.failed += count
+    else:
+        report.retried += count
     line = f"{result.outcome:<6} {message.channel} {message.event} alerts {list(message.alert_ids)}: {result.detail}"
     report.lines.append(line)
-    log = logger.info if result.ok else logger.warning
+    log = logger.info if result.outcome in (SENT, DEFER) else logger.warning  # a deferral is the plan working
     log("delivery {} to {} ({} alerts, key {}): {}", result.outcome, message.channel, count, message.key, result.detail)
 
 
@@ -138,7 +143,8 @@ def notify_test(settings: AlertSettings, channel_name: str) -> SendResult:
     if channel is None:
         known = ", ".join(c.name for c in settings.channels) or "none configured"
         return SendResult(FAILED, f"no channel named {channel_name!r} (channels: {known})")
-    sample = Alert(id=0, dedupe_key="test", rule="test", watch_id="test", title="szwatch 测试消息 test message",
-                   snippet="这是一条测试提醒：【东立多晶硅项目】如期推进。", created_at=utcnow())  # fmt: skip
+    sample = Alert(id=0, dedupe_key="test", rule="test", watch_id="test", watch_name="测试 test", tags=["test"],
+                   title="szwatch 测试消息 test message", snippet="这是一条测试提醒：【东立多晶硅项目】如期推进。",
+                   created_at=utcnow())  # fmt: skip
     key = hashlib.sha256(f"test|{utcnow().isoformat()}".encode()).hexdigest()[:32]
     return send(channel, [sample], key, "test", {"test": "测试 test"})

@@ -1,4 +1,5 @@
-"""Alerts rendered for people and machines: the webhook JSON (schema ``szwatch.alert/v1``) and e-mail.
+"""Alerts rendered for people and machines: the webhook JSON (schema ``szwatch.alert/v1``), e-mail, and the
+markdown of team chats (企业微信, 钉钉, 飞书), split into messages that fit each service's size limit.
 
 Rendering is apart from sending (urlwatch's habit), so every channel says the same thing and a test can
 read a message without a server.
@@ -30,6 +31,11 @@ RULE_LABEL = {
 }
 
 
+def watch_label(alert: Alert, names: dict[str, str] | None = None) -> str:
+    """The watch's name as it was when the alert was raised; older rows fall back to today's watchlist."""
+    return alert.watch_name or (names or {}).get(alert.watch_id or "") or alert.watch_id or "operator"
+
+
 def alert_dict(alert: Alert, names: dict[str, str] | None = None) -> dict[str, Any]:
     """One alert as the webhook body carries it (documented in the README)."""
     return {
@@ -37,7 +43,8 @@ def alert_dict(alert: Alert, names: dict[str, str] | None = None) -> dict[str, A
         "rule": alert.rule,
         "audience": alert.audience,
         "watch_id": alert.watch_id,
-        "watch_name": (names or {}).get(alert.watch_id or "", alert.watch_id),
+        "watch_name": watch_label(alert, names) if alert.watch_id else None,
+        "tags": list(alert.tags or []),
         "story": {
             "issue_date": alert.issue_date.isoformat() if alert.issue_date else None,
             "page": alert.page,
@@ -66,7 +73,7 @@ def webhook_body(alerts: list[Alert], event: str, key: str, names: dict[str, str
 def subject(alerts: list[Alert], names: dict[str, str] | None = None) -> str:
     if len(alerts) == 1:
         alert = alerts[0]
-        watch = (names or {}).get(alert.watch_id or "", alert.watch_id or "")
+        watch = watch_label(alert, names) if alert.watch_id else ""
         return f"[szwatch] {RULE_LABEL.get(alert.rule, alert.rule)}: {watch} — {alert.title or ''}".strip(" —")
     return f"[szwatch] {len(alerts)} alerts / {len(alerts)}条提醒"
 
@@ -122,8 +129,7 @@ def email_message(alerts: list[Alert], sender: str, to: tuple[str, ...], key: st
 def _by_watch(alerts: list[Alert], names: dict[str, str] | None) -> dict[str, list[Alert]]:
     grouped: dict[str, list[Alert]] = {}
     for alert in alerts:
-        watch = (names or {}).get(alert.watch_id or "", alert.watch_id or "operator")
-        grouped.setdefault(watch, []).append(alert)
+        grouped.setdefault(watch_label(alert, names), []).append(alert)
     return grouped
 
 
@@ -140,3 +146,66 @@ def _short(value: Any) -> str:
                  f"{value.get('growth_pct'):+g}%" if value.get("growth_pct") is not None else ""]  # fmt: skip
         return " ".join(p for p in parts if p) or "—"
     return str(value)
+
+
+_MD_SAFE = str.maketrans({"<": "＜", ">": "＞", "[": "［", "]": "］", "*": "＊", "`": "'", "#": "＃", "_": "＿"})
+
+
+def _md(text: str) -> str:
+    """Article text never becomes chat markup: the few characters the robots' markdown reads are swapped for
+    their full-width forms, which read the same in Chinese text."""
+    return " ".join(text.split()).translate(_MD_SAFE)
+
+
+def markdown_blocks(alerts: list[Alert], names: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """(watch heading, block) per alert, grouped by watch: the units a long message is split between."""
+    blocks = []
+    for watch, group in _by_watch(alerts, names).items():
+        heading = f"### {_md(watch)}"
+        for alert in group:
+            title = _md(alert.title or "")
+            link = f"[{title or alert.story_url}]({alert.story_url})" if alert.story_url else title
+            head = f"**{RULE_LABEL.get(alert.rule, alert.rule)}** {alert.issue_date or ''} {alert.page or ''} {link}"
+            lines = [" ".join(head.split()), f"> {_md(alert.snippet)}"]
+            if alert.change:
+                lines.append(f"> {_md(_change_text(alert.change))}")
+            blocks.append((heading, "\n\n".join(lines)))
+    return blocks
+
+
+def chat_messages(
+    alerts: list[Alert], key: str, event: str, limit: int, names: dict[str, str] | None = None
+) -> list[str]:
+    """Markdown messages of at most ``limit`` UTF-8 bytes each, in order, each ending with the idempotency key
+    (``szwatch · key · 2/3``) where the receiving group can see it. A block too long on its own is cut."""
+    count = len(alerts)
+    if event == "digest" or count != 1:
+        title = f"## [szwatch] {count} alerts / {count}条提醒"
+    else:
+        alert = alerts[0]
+        watch = f": {_md(watch_label(alert, names))}" if alert.watch_id else ""
+        title = f"## [szwatch] {RULE_LABEL.get(alert.rule, alert.rule)}{watch} — {_md(alert.title or '')}".strip(" —")
+    footer_room = len(f"\n\nszwatch · {key} · 999/999".encode())
+    room = limit - footer_room
+    chunks: list[list[str]] = [[title]]
+    current_heading = ""
+    for heading, block in markdown_blocks(alerts, names):
+        piece = block if heading == current_heading else f"{heading}\n\n{block}"
+        if _size([*chunks[-1], piece]) > room and len(chunks[-1]) > 1:
+            chunks.append([f"{title} (续 cont.)"])
+            piece = f"{heading}\n\n{block}"
+        if _size([*chunks[-1], piece]) > room:
+            piece = _cut(piece, room - _size(chunks[-1]) - 2)
+        chunks[-1].append(piece)
+        current_heading = heading
+    total = len(chunks)
+    return ["\n\n".join(chunk) + f"\n\nszwatch · {key} · {n}/{total}" for n, chunk in enumerate(chunks, 1)]
+
+
+def _size(parts: list[str]) -> int:
+    return len("\n\n".join(parts).encode("utf-8"))
+
+
+def _cut(text: str, room: int) -> str:
+    data = text.encode("utf-8")[: max(room - 3, 0)]
+    return data.decode("utf-8", "ignore") + "…"

@@ -26,6 +26,7 @@ class Rule(StrEnum):
 class Mode(StrEnum):
     INSTANT = "instant"
     DIGEST = "digest"  # one message per detection run and channel
+    DAILY = "daily"  # one message per day and channel, at the route's ``at`` (Asia/Shanghai)
 
 
 RULES: tuple[str, ...] = tuple(Rule)
@@ -55,6 +56,7 @@ class Route:
     watches: tuple[str, ...] = ()
     rules: tuple[str, ...] = RULES
     mode: str = Mode.INSTANT
+    at: str = "08:30"  # when a daily digest goes out, Asia/Shanghai
 
     def accepts(self, rule: str, watch_id: str | None, tags: tuple[str, ...]) -> bool:
         if rule not in self.rules:
@@ -73,11 +75,23 @@ class DeliveryPolicy:
 
 
 @dataclass(frozen=True)
+class AlertPolicy:
+    """Which findings become alerts at all (the ``[alerts]`` section).
+
+    A story from an issue more than ``max_age_days`` older than the newest issue in the store never alerts:
+    crawling last year is archive work, not news. 0 means no limit.
+    """
+
+    max_age_days: int = 7
+
+
+@dataclass(frozen=True)
 class AlertSettings:
     channels: tuple[ChannelConfig, ...] = ()
     routes: tuple[Route, ...] = ()
     operator_channel: str | None = None
     delivery: DeliveryPolicy = DeliveryPolicy()
+    alerts: AlertPolicy = AlertPolicy()
 
     def channel(self, name: str) -> ChannelConfig | None:
         return next((c for c in self.channels if c.name == name), None)
@@ -100,11 +114,15 @@ def parse_alert_settings(reader: SettingsReader, data: dict[str, Any], env: dict
     delivery_raw = data.get("delivery", {})
     reader.only(delivery_raw, set(DeliveryPolicy.__dataclass_fields__), "delivery")
     delivery = DeliveryPolicy(**{k: reader.number(delivery_raw, k, "delivery") for k in delivery_raw})
-    return {"channels": parsed, "routes": routes, "operator_channel": operator.get("channel"), "delivery": delivery}
+    policy_raw = data.get("alerts", {})
+    reader.only(policy_raw, set(AlertPolicy.__dataclass_fields__), "alerts")
+    policy = AlertPolicy(**{k: int(reader.number(policy_raw, k, "alerts")) for k in policy_raw})
+    return {"channels": parsed, "routes": routes, "operator_channel": operator.get("channel"), "delivery": delivery,
+            "alerts": policy}  # fmt: skip
 
 
 def _route(reader: SettingsReader, raw: dict[str, Any], channels: set[str]) -> Route:
-    reader.only(raw, {"channel", "tags", "watches", "rules", "mode"}, "route")
+    reader.only(raw, {"channel", "tags", "watches", "rules", "mode", "at"}, "route")
     channel = reader.text(raw, "channel", "route")
     if channel not in channels:
         raise reader.error("route.channel", f"no channel named {channel!r}")
@@ -114,7 +132,12 @@ def _route(reader: SettingsReader, raw: dict[str, Any], channels: set[str]) -> R
     mode = raw.get("mode", Mode.INSTANT)
     if mode not in tuple(Mode):
         raise reader.error("route.mode", " or ".join(repr(m.value) for m in Mode))
-    return Route(channel, tuple(raw.get("tags", ())), tuple(raw.get("watches", ())), rules, Mode(mode))
+    at = raw.get("at", "08:30")
+    if "at" in raw and mode != Mode.DAILY:
+        raise reader.error("route.at", 'only a route with mode = "daily" has a time')
+    if not isinstance(at, str) or not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", at):
+        raise reader.error("route.at", "a time like 08:30 (Asia/Shanghai)")
+    return Route(channel, tuple(raw.get("tags", ())), tuple(raw.get("watches", ())), rules, Mode(mode), at)
 
 
 @dataclass(frozen=True)

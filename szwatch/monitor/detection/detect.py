@@ -3,12 +3,19 @@
 Incremental by construction: a story is processed again only when its text changed (a part updated or
 a continuation arrived) or on ``rescan`` (after the watchlist changed, which also drops what no longer
 matches). Each story is written in its own transaction, so an interrupted run loses nothing done.
+
+Alerts are news, not the archive (urlwatch's and changedetection.io's habit): the first detection for a
+watch — a new database, or a watch added later — is its *baseline*. Its findings are stored, but only
+stories stored after it (a higher article id: ids are the store's own clock, immune to a mocked or wrong
+wall clock) raise alerts for that watch. Stories from issues more than ``max_age_days`` older than the
+newest issue never alert: a backfill is archive work. ``alert_existing`` lifts both for one run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from loguru import logger
 from sqlalchemy.engine import Engine
@@ -25,7 +32,7 @@ from szwatch.store import alerts as store_alerts
 from szwatch.store import detections
 from szwatch.store.db import session_scope
 from szwatch.store.detections import Story
-from szwatch.store.models import Mention, Observation
+from szwatch.store.models import Alert, Mention, Observation, utcnow
 
 BATCH = 200
 
@@ -42,6 +49,34 @@ class DetectReport:
     alerts: int = 0
     run_id: int | None = None
     by_watch: dict[str, int] = field(default_factory=dict)
+    baselined: list[str] = field(default_factory=list)  # watches whose first detection this run was
+    held_back_baseline: int = 0  # candidate alerts not raised: the story is part of the watch's baseline
+    held_back_age: int = 0  # … or from an issue older than max_age_days
+    max_age_days: int = 7
+
+    @property
+    def findings(self) -> int:
+        return sum(self.by_watch.values())
+
+
+@dataclass(frozen=True)
+class AlertGate:
+    """Which candidate alerts of this run may be raised (see the module's note)."""
+
+    baselines: dict[str, int]
+    oldest: date | None = None
+    alert_existing: bool = False
+
+    def verdict(self, story: Story, alert: Alert) -> str | None:
+        """None when the alert may be raised, else why not ("baseline" or "age")."""
+        if self.alert_existing:
+            return None
+        stored = min(part.article_id for part in story.parts)
+        if stored <= self.baselines.get(alert.watch_id or "", -1):
+            return "baseline"
+        if self.oldest is not None and story.issue_date < self.oldest:
+            return "age"
+        return None
 
 
 @dataclass(frozen=True)
@@ -87,6 +122,9 @@ def detect(
     rescan: bool = False,
     routes: tuple[Route, ...] = (),
     progress: Callable[[int, int], None] | None = None,
+    max_age_days: int = 7,
+    alert_existing: bool = False,
+    clock: Callable[[], datetime] = utcnow,
 ) -> DetectReport:
     """Process what is new; alerts and their deliveries are written with the findings that caused them."""
     matcher = Matcher(watchlist)
@@ -94,24 +132,48 @@ def detect(
         digests = detections.story_digests(session)
         done = detections.processed(session)
         run_id = store_alerts.start_detect_run(session).id
-    report = DetectReport(stories_total=len(digests), run_id=run_id)
+        gate, baselined = _gate(session, watchlist, bool(digests), max_age_days, alert_existing, run_id)
+    report = DetectReport(stories_total=len(digests), run_id=run_id, baselined=baselined, max_age_days=max_age_days)
     report.stale_watchlist = any(w != watchlist.digest for _, w in done.values()) and not rescan
     todo = [url for url, digest in digests.items() if rescan or done.get(url, ("", ""))[0] != digest]
     logger.info("detect: {} stories, {} to process (watchlist {})", len(digests), len(todo), watchlist.digest)
     for start in range(0, len(todo), BATCH):
-        _process(engine, todo[start : start + BATCH], matcher, watchlist, routes, report)
+        _process(engine, todo[start : start + BATCH], matcher, watchlist, routes, report, gate, clock)
         if progress:
             progress(min(start + BATCH, len(todo)), len(todo))
     with session_scope(engine) as session:
         store_alerts.finish_detect_run(session, run_id or 0, report.stories_processed, report.alerts)
-    logger.info("detect run {} finished: {} stories, {} alerts", run_id, report.stories_processed, report.alerts)
+    logger.info("detect run {} finished: {} stories, {} findings, {} alerts, baseline for {} new watches, "
+                "held back {} (baseline) {} (older than {} days)", run_id, report.stories_processed, report.findings,
+                report.alerts, len(report.baselined), report.held_back_baseline, report.held_back_age,
+                max_age_days)  # fmt: skip
     return report
+
+
+def _gate(
+    session: Session, watchlist: Watchlist, has_stories: bool, max_age_days: int, alert_existing: bool,
+    run_id: int | None,
+) -> tuple[AlertGate, list[str]]:  # fmt: skip
+    """Baselines for watches seen for the first time (recorded now, with the run), and the age limit.
+
+    An empty store gives no baseline: there is nothing to hold back yet, and a watch's first real detection
+    (after the first crawl) must still be the silent one."""
+    baselines = store_alerts.baselines(session)
+    new = [w.id for w in watchlist.watches if w.id not in baselines] if has_stories else []
+    if new:
+        newest = store_alerts.newest_article_id(session)
+        store_alerts.add_baselines(session, new, newest, run_id)
+        baselines.update(dict.fromkeys(new, newest))
+    newest_issue = store_alerts.newest_issue_date(session) if max_age_days > 0 else None
+    oldest = newest_issue - timedelta(days=max_age_days) if newest_issue else None
+    return AlertGate(baselines, oldest, alert_existing), new
 
 
 def _process(
     engine: Engine, urls: list[str], matcher: Matcher, watchlist: Watchlist, routes: tuple[Route, ...],
-    report: DetectReport,
+    report: DetectReport, gate: AlertGate, clock: Callable[[], datetime],
 ) -> None:  # fmt: skip
+    names = {w.id: w.name for w in watchlist.watches}
     with Session(engine) as session:
         stories = list(detections.load_stories(session, urls))
     for story in stories:
@@ -121,7 +183,16 @@ def _process(
                 session, story, watchlist.digest, findings.mentions, findings.observations
             )
             candidates = story_alerts(session, story, findings.mentions, findings.observations, report.run_id)
-            report.alerts += len(record_alerts(session, candidates, routes, watchlist.tags))
+            raised = []
+            for alert in candidates:
+                why = gate.verdict(story, alert)
+                if why is None:
+                    raised.append(alert)
+                elif why == "age":
+                    report.held_back_age += 1
+                else:
+                    report.held_back_baseline += 1
+            report.alerts += len(record_alerts(session, raised, routes, watchlist.tags, names, clock()))
         report.stories_processed += 1
         report.mentions_added += mentions.added
         report.mentions_removed += mentions.removed

@@ -16,6 +16,10 @@ from szwatch.monitor.alerts.settings import ChannelConfig, SettingsReader
 KINDS: dict[str, str] = {
     "email": "szwatch.monitor.alerts.channels.email",
     "webhook": "szwatch.monitor.alerts.channels.webhook",
+    "wecom": "szwatch.monitor.alerts.channels.wecom",
+    "dingtalk": "szwatch.monitor.alerts.channels.dingtalk",
+    "feishu": "szwatch.monitor.alerts.channels.feishu",
+    "apprise": "szwatch.monitor.alerts.channels.apprise",  # optional extra
 }
 
 

@@ -1,0 +1,105 @@
+"""飞书 / Lark custom bot: ``POST …/open-apis/bot/v2/hook/…`` with rich text (``post``) or a card.
+
+With a signing secret (``secret_env``, the bot's 签名校验) the body carries ``timestamp`` (seconds) and
+``sign`` = base64 of HMAC-SHA256 keyed with "timestamp\\nsecret" over an empty message, as Feishu documents.
+Feishu answers HTTP 200 with ``code``: 0 accepted, 9499 and 11232 its rate limit (retried after a minute);
+anything else — 19021 (signature), 19022 (IP), 19024 (keyword), 19002 (bad request) — is permanent. A body
+may hold 20 KB, so a long digest goes as several messages in order.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from szwatch.monitor.alerts import messages
+from szwatch.monitor.alerts.channels import chat
+from szwatch.monitor.alerts.channels.base import SendResult
+from szwatch.monitor.alerts.settings import SettingsReader
+from szwatch.store.models import Alert
+
+DEFAULT_HOST = "https://open.feishu.cn/open-apis/bot/v2/hook/"
+MAX_BYTES = 12000  # of markdown; the rich-text JSON around it stays under Feishu's 20 KB
+RATE_LIMITED = {9499, 11232, 11233}
+BUSY: set[int] = set()
+FORMATS = ("post", "card")
+_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+
+
+@dataclass(frozen=True)
+class FeishuChannel:
+    name: str
+    url: str
+    secret: str | None = field(default=None, repr=False)
+    format: str = "post"
+    timeout: float = 10.0
+    per_minute: int = 20
+    kind: str = "feishu"
+
+    def __repr__(self) -> str:
+        return f"FeishuChannel(name={self.name!r}, url='***', format={self.format!r})"
+
+
+def parse(reader: SettingsReader, raw: dict[str, Any], env: dict[str, str]) -> FeishuChannel:
+    common = chat.parse_common(reader, raw, env, {"secret_env", "format"})
+    fmt = raw.get("format", "post")
+    if fmt not in FORMATS:
+        raise reader.error("channel.format", f"{common['name']}: post (rich text) or card")
+    return FeishuChannel(secret=reader.secret(raw, "secret_env", env), format=fmt, **common)
+
+
+def sign(secret: str, timestamp: int) -> str:
+    digest = hmac.new(f"{timestamp}\n{secret}".encode(), b"", hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def post_content(title: str, text: str) -> dict[str, Any]:
+    """Markdown lines as Feishu rich-text paragraphs: links become ``a`` elements, the rest plain text."""
+    paragraphs: list[list[dict[str, str]]] = []
+    for line in text.split("\n"):
+        line = line.lstrip("#> ").replace("**", "")
+        if not line.strip():
+            continue
+        elements: list[dict[str, str]] = []
+        position = 0
+        for match in _LINK.finditer(line):
+            if match.start() > position:
+                elements.append({"tag": "text", "text": line[position : match.start()]})
+            elements.append({"tag": "a", "text": match.group(1), "href": match.group(2)})
+            position = match.end()
+        if position < len(line):
+            elements.append({"tag": "text", "text": line[position:]})
+        paragraphs.append(elements)
+    return {"post": {"zh_cn": {"title": title, "content": paragraphs}}}
+
+
+def payload(fmt: str, title: str, text: str) -> dict[str, Any]:
+    if fmt == "card":
+        return {"msg_type": "interactive", "card": {
+            "header": {"title": {"tag": "plain_text", "content": title}, "template": "blue"},
+            "elements": [{"tag": "markdown", "content": text.replace("### ", "**").replace("## ", "**")}],
+        }}  # fmt: skip
+    return {"msg_type": "post", "content": post_content(title, text)}
+
+
+def judge(data: dict[str, Any]) -> SendResult:
+    return chat.judge_code(data, "code", "msg", BUSY, RATE_LIMITED)
+
+
+def send(channel: FeishuChannel, alerts: list[Alert], key: str, event: str, names: dict[str, str]) -> SendResult:
+    texts = messages.chat_messages(alerts, key, event, MAX_BYTES, names)
+    title = messages.subject(alerts, names)
+
+    def build(text: str, index: int, total: int) -> chat.Part:
+        body = payload(channel.format, title if total == 1 else f"{title} ({index + 1}/{total})", text)
+        if channel.secret:
+            stamp = int(time.time())
+            body = {"timestamp": str(stamp), "sign": sign(channel.secret, stamp), **body}
+        return chat.Part(channel.url, body)
+
+    return chat.send_parts(channel.url, key, texts, build, judge, channel.timeout, channel.per_minute)
