@@ -91,6 +91,56 @@ OTHER_ZONES = ("示范区", "开发区", "高新区", "新区", "产业园区", 
 BEFORE_AREA_NOT_SUBJECT = ("于", "居", "列", "占", "比", "较", "跑", "过", "出", "在", "为", "与", "全", "比重")
 
 # --------------------------------------------------------------------------------------------------------
+# Places outside the city: a project or a figure located there is not ours (``places``)
+# --------------------------------------------------------------------------------------------------------
+
+# Places of the city (its counties also without their suffix, its zones): masked before looking for other
+# places, and a place of the city in a clause makes it ours. 山西/晋北 contain the city: neither ours nor other.
+SHUOZHOU_PLACES = (
+    "朔州市", "朔州", "朔城区", "朔城", "平鲁区", "平鲁", "怀仁市", "怀仁", "山阴县", "山阴", "应县", "右玉县",
+    "右玉", "我市", "本市", "朔州经济开发区", "朔州开发区", "平朔", "神头",
+)  # fmt: skip
+CONTAINING_PLACES = ("山西省", "山西", "晋北", "中国", "全国", "全省", "我省", "本省", "国内", "省内", "海外", "境外")
+PROVINCES = (
+    "北京", "天津", "上海", "重庆", "河北", "内蒙古", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建",
+    "江西", "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "四川", "贵州", "云南", "西藏", "陕西", "甘肃",
+    "青海", "宁夏", "新疆", "香港", "澳门", "台湾",
+)  # fmt: skip
+# Cities named without 市: the other cities of the province, the neighbours, the big ones; foreign countries.
+CITIES = (
+    "太原", "大同", "忻州", "吕梁", "晋中", "阳泉", "长治", "晋城", "临汾", "运城", "呼和浩特", "包头", "鄂尔多斯",
+    "乌海", "乌兰察布", "张家口", "石家庄", "保定", "唐山", "邯郸", "西安", "榆林", "郑州", "济南", "青岛", "南京",
+    "苏州", "无锡", "杭州", "宁波", "合肥", "武汉", "长沙", "广州", "深圳", "成都", "沈阳", "大连", "兰州", "银川",
+    "西宁", "乌鲁木齐", "拉萨", "昆明", "贵阳", "南宁", "福州", "厦门", "南昌", "哈尔滨", "长春", "雄安",
+)  # fmt: skip
+COUNTRIES = ("日本", "美国", "韩国", "德国", "法国", "英国", "意大利", "俄罗斯", "澳大利亚", "加拿大", "印度", "新加坡",
+             "荷兰", "瑞士", "蒙古国")  # fmt: skip
+# Any other 临猗县, 乌海市: two characters and the suffix; none of the two may be one of these (我市, 全县, 城市,
+# 超市, 者从市统计局, 工业强市, 养殖大县 …), and the suffix is no word's first half (市场, 县域, 市级, 县委 …).
+PLACE_SUFFIXES = ("自治区", "自治州", "自治县", "市", "县")
+NOT_PLACE_STEM_CHARS = (
+    "全我该本各外两此每上下城超都门股楼车夜早集开入闭菜花街镇乡村省市县区地从据在向为由是的和与及对到至往将把被"
+    "等年月日个多其同跨强大型业团副新老众余名批进表带领查自来出加去给让供组拓发研召动推促补齐节又既殖养广当整合"
+    "兴立富活稳归线沿"
+)
+NOT_PLACE_AFTER = "场委级民长政属直域内外区县乡城府容貌情会值面里人"
+# A named place followed by one of these is part of a smaller place's name (南榆林乡) or a street (太原路).
+NOT_PLACE_FOLLOWERS = ("乡", "镇", "村", "路", "街", "大道", "大街", "小区")
+# Words containing a place name that are no place: 大同小异, 长治久安, 复合肥, 幸福建设, 隆重庆祝, 河南岸.
+PLACE_FALSE_FRIENDS = ("大同小异", "长治久安", "复合肥", "幸福建", "隆重庆", "南岸", "北岸", "东岸", "西岸",
+                       "日本报", "日本市")  # fmt: skip
+# A place after one of these is a destination, an origin or a partner, not where a project is: 发往日本,
+# 朔州至太原, 来自北京的客商, 与大同市签约.
+NOT_LOCATING_BEFORE = ("发往", "销往", "运往", "远销", "出口", "来自", "至", "到", "往", "赴", "去", "与", "和", "同",
+                       "比", "较", "向", "从", "对", "联通", "连接", "达", "途经", "北起", "南起", "引进", "进口",
+                       "采用")  # fmt: skip
+# …and so is every later place of the same list: 远销韩国、日本和东南亚, 朔州与大同、忻州、太原.
+LIST_MARKS = ("、", "和", "及", "与", "以及")
+# A place before one of these is a source (据内蒙古日报报道) or an origin (日本技术), not where a thing is.
+NOT_PLACE_BEFORE = ("日报", "晚报", "电视台", "卫视", "广播", "新闻", "大学", "学院", "技术", "设备", "工艺", "专家",
+                    "客商", "游客")  # fmt: skip
+
+# --------------------------------------------------------------------------------------------------------
 # Targets and plans: a clause with one of these states no observation
 # --------------------------------------------------------------------------------------------------------
 

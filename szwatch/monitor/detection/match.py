@@ -34,11 +34,13 @@ from dataclasses import dataclass
 import ahocorasick_rs
 
 from szwatch.monitor.detection import grammar as g
+from szwatch.monitor.detection.places import elsewhere
 from szwatch.monitor.detection.watchlist import Watch, Watchlist
 
 SENTENCE_END = re.compile(r"[。！？!?\n]+")
 PHRASE_END = re.compile(r"[，,、；;：:（）()“”《》。！？\n]")
 CLAUSE_END = re.compile(r"[，,；;：:（）()“”《》。！？\n]")
+PLACE_CLAUSE_END = re.compile(r"[，,；;：:。！？!?\n]")  # where a place stops locating what follows
 PLACES = g.NAME_PLACES
 GENERIC = g.PROJECT_GENERIC
 VARIANT_SHARE = 0.5
@@ -205,6 +207,8 @@ class Matcher:
                 or self._company(index, text, sentence, items)
                 or self._keywords(watch, text, sentence, items)
             )
+            if hit is not None and hit is not named and _elsewhere(text, sentence, hit):
+                hit = named  # 东立光伏在内蒙古乌海市投资建设的…多晶硅项目: the company's project elsewhere
             if hit is not None:
                 hits.append(hit)
         return sorted(hits, key=lambda h: (h.start, KIND_RANK[h.kind]))
@@ -305,6 +309,14 @@ class Matcher:
         stop = CLAUSE_END.search(text, end, sentence.end)
         end = end + _through_suffix(text[end : stop.start() if stop else sentence.end], 0)
         return Hit(watch.id, "keywords", text[start:end], start, end, sentence)
+
+
+def _elsewhere(text: str, sentence: Sentence, hit: Hit) -> bool:
+    """Does the clause of a wording that is no name of the watch place it outside the city (``places``)?"""
+    left = max((m.end() for m in PLACE_CLAUSE_END.finditer(text, sentence.start, hit.start)), default=sentence.start)
+    stop = PLACE_CLAUSE_END.search(text, hit.end, sentence.end)
+    right = stop.start() if stop else sentence.end
+    return elsewhere(text[left:right], hit.start - left, hit.end - left)
 
 
 def _line_forms(watch: Watch) -> list[str]:

@@ -1,0 +1,112 @@
+"""Where a clause is: the city's own places against every other one (临猗县, 太原, 内蒙古乌海市, 日本).
+
+The paper also prints news of other places — a county of 运城, a 太钢 plant in 太原, the same company's
+project in 乌海 — and a reader does not count their figures or projects as the city's. The words are tables
+in ``grammar``: the city's places (``SHUOZHOU_PLACES``, masked first), places that contain the city (山西,
+全国: neither ours nor other), named provinces, cities and countries, and any other ``X市``/``X县`` whose two
+characters are no generic word (全市, 我市, 城市, 超市, 工业强市, 养殖大县 are not places; 市场, 县域, 市级 are
+not 市/县 at all). Districts (``X区``) are found only through their city: 工作区, 集聚区, 园区 … are too many
+to tell from a district by their characters.
+
+A place counts for where something is only when nothing makes it a destination, an origin or a partner
+(发往日本, 朔州至太原, 来自北京的客商, 与大同市签约) or a source (据内蒙古日报报道).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from szwatch.monitor.detection import grammar as g
+
+_HAN = r"[\u4e00-\u9fff]"
+_PROVINCE_SUFFIX = r"(?:维吾尔自治区|壮族自治区|回族自治区|自治区|省|市)?"
+NAMED = re.compile(
+    rf"(?:(?:{g.alternation(g.PROVINCES)}){_PROVINCE_SUFFIX}|(?:{g.alternation(g.CITIES)})市?|{g.alternation(g.COUNTRIES)})"
+    rf"(?!{g.alternation(g.NOT_PLACE_FOLLOWERS)})"
+)
+GENERIC = re.compile(rf"(?=({_HAN}{{2}})({g.alternation(g.PLACE_SUFFIXES)}))")
+OURS = re.compile(g.alternation(g.SHUOZHOU_PLACES))
+MASKED = re.compile(g.alternation((*g.SHUOZHOU_PLACES, *g.CONTAINING_PLACES, *g.PLACE_FALSE_FRIENDS)))
+NOT_LOCATING = re.compile(rf"(?:{g.alternation(g.NOT_LOCATING_BEFORE)})$")
+SOURCE_AFTER = re.compile(g.alternation(g.NOT_PLACE_BEFORE))
+STEM_CHARS = frozenset(g.NOT_PLACE_STEM_CHARS)
+AFTER_CHARS = frozenset(g.NOT_PLACE_AFTER)
+ANY_SUFFIX = re.compile(rf"{g.alternation(g.PLACE_SUFFIXES)}|{g.alternation(g.PROVINCES)}|"
+                        rf"{g.alternation(g.CITIES)}|{g.alternation(g.COUNTRIES)}")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Place:
+    start: int
+    end: int
+    name: str
+    ours: bool
+
+
+def places(text: str) -> list[Place]:
+    """The city's places and the other places of ``text``, in order (places that contain the city left out)."""
+    found = [Place(m.start(), m.end(), m[0], True) for m in OURS.finditer(text)]
+    if ANY_SUFFIX.search(text) is None:  # most sentences name no other place: skip the masking
+        return found
+    masked = MASKED.sub(lambda m: "_" * len(m[0]), text)
+    taken: list[tuple[int, int]] = []
+    for match in NAMED.finditer(masked):
+        taken.append((match.start(), match.end()))
+        found.append(Place(match.start(), match.end(), match[0], False))
+    for match in GENERIC.finditer(masked):
+        start, stem, suffix = match.start(), match[1], match[2]
+        end = start + len(stem) + len(suffix)
+        if any(s < end and start < e for s, e in taken) or STEM_CHARS.intersection(stem):
+            continue
+        if end < len(masked) and masked[end] in AFTER_CHARS:
+            continue
+        taken.append((start, end))
+        found.append(Place(start, end, text[start:end], False))
+    return sorted(found, key=lambda p: p.start)
+
+
+def locating(text: str, places_: list[Place]) -> list[Place]:
+    """The places that say where something is: not a destination, an origin, a partner or a news source (nor a
+    later member of a list that began as one — 远销韩国、日本和东南亚 — or a place inside it: 来自河北保定)."""
+    kept, previous, previous_kept = [], None, True
+    for place in places_:
+        listed = previous is not None and text[previous.end : place.start] in ("", *g.LIST_MARKS)
+        if listed and not previous_kept:
+            keep = False
+        else:
+            keep = not NOT_LOCATING.search(text, max(0, place.start - 4), place.start)
+        keep = keep and not SOURCE_AFTER.match(text, place.end)
+        if keep:
+            kept.append(place)
+        previous, previous_kept = place, keep
+    return kept
+
+
+def elsewhere(text: str, start: int, end: int) -> bool:
+    """Does ``text`` (a clause) place what stands at ``start:end`` outside the city?
+
+    The place that counts is the last one named before the end of the wording (东立光伏在内蒙古乌海市投资建设的
+    …项目; a place of the city inside the wording wins: 在太原签约的宝武朔州…项目), else the first one after it
+    (太钢…项目在太原投产).
+    """
+    found = locating(text, places(text))
+    before = [p for p in found if p.start < end]
+    if before:
+        return not before[-1].ours
+    after = [p for p in found if p.start >= end]
+    return bool(after) and not after[0].ours
+
+
+def other_subject(text: str) -> Place | None:
+    """The last place of ``text`` when it is another place named as a subject (临猗县固定资产投资…, 据临猗县统计局
+    数据), not as a comparison, a rank, a destination or a source; None when the last place is the city's."""
+    found = [p for p in locating(text, places(text)) if not _compared(text, p)]
+    if found and not found[-1].ours:
+        return found[-1]
+    return None
+
+
+def _compared(text: str, place: Place) -> bool:
+    before = text[max(0, place.start - 2) : place.start]
+    return before.endswith(g.BEFORE_AREA_NOT_SUBJECT) or before.endswith(("位列", "高于", "低于", "居", "列"))
