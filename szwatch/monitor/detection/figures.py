@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 from szwatch.common.numerals import DIGITS, cn_integer, number
 from szwatch.monitor.detection import grammar as g
+from szwatch.monitor.detection import places as pl
 from szwatch.monitor.detection.match import Hit, Sentence, split_sentences
 
 if TYPE_CHECKING:
@@ -324,6 +325,8 @@ def _place(head: str, county: str | None, has_figure: bool) -> str:
 
     Another area counts only before a figure: a clause with no figure may compare with one (快于全省平均水平).
     """
+    if _other_subject(head):
+        return OTHER
     counties = [(head.rfind(c), c) for c in g.COUNTIES if c in head]
     if counties:
         return max(counties)[1]
@@ -529,10 +532,14 @@ def _scope(before_hit: str, county: str | None) -> str:
     In a story about 怀仁市 (a county-level city) "全市" means 怀仁, as "全县"/"全区" mean the county or district;
     but 朔州市 or 我市 named as subject means the city, whatever county earlier sentences spoke of.
     """
+    if _other_subject(before_hit):
+        return OTHER
     named = [(before_hit.rfind(c), c) for c in g.COUNTIES if c in before_hit]
     named.extend((m.start(), "全市") for m in CITY.finditer(before_hit))
     if named:
         return max(named)[1]
+    if county == OTHER:  # a story of another place: only a place of the city named again brings it back
+        return "全市" if pl.OURS.search(before_hit) else OTHER
     if county and any(word in before_hit for word in _own_words(county)):
         return county
     if "全市" in before_hit:
@@ -540,15 +547,38 @@ def _scope(before_hit: str, county: str | None) -> str:
     return county or "全市"
 
 
+def _other_subject(text: str) -> bool:
+    """Is the last place of ``text`` another place (临猗县, 太原市), named as the subject of its clause?
+
+    Only a place at the head of its clause is a subject (临猗县固定资产投资…, 据临猗县统计局数据, 近年来，大同市
+    在…); one further in is where something went or was done (推介会走进太原, 位列运城市第一), not whose figures
+    follow.
+    """
+    found = pl.locating(text, pl.places(text))
+    if not found or found[-1].ours:
+        return False
+    place = found[-1]
+    start = max((m.end() for m in CLAUSE_END.finditer(text, 0, place.start)), default=0)
+    prefix = text[start : place.start]
+    for other in reversed(found[:-1]):  # 运城市临猗县: a place before it in the clause narrows it down
+        if other.start >= start:
+            prefix = prefix[: other.start - start] + prefix[other.end - start :]
+    return _words(prefix) in g.SUBJECT_LEADS
+
+
 def _own_words(county: str) -> tuple[str, ...]:
     return ("该市", "该县", "该区", "全市" if county.endswith("市") else "全县" if county.endswith("县") else "全区")
 
 
 def _county(text: str, current: str | None) -> str | None:
+    if _other_subject(text):
+        return OTHER
     named = [(text.rfind(c), c) for c in g.COUNTIES if c in text]
     named.extend((m.start(), "") for m in CITY.finditer(text))
     if named:
         return max(named)[1] or None
+    if current == OTHER:
+        return None if pl.OURS.search(text) else OTHER
     if current and SUBJECT_CITY.search(text) and not current.endswith("市") and "朔州" not in text:
         return None
     return current

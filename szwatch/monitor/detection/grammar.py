@@ -136,6 +136,8 @@ NOT_LOCATING_BEFORE = ("发往", "销往", "运往", "远销", "出口", "来自
                        "采用")  # fmt: skip
 # …and so is every later place of the same list: 远销韩国、日本和东南亚, 朔州与大同、忻州、太原.
 LIST_MARKS = ("、", "和", "及", "与", "以及")
+# What may stand before another place at the head of a clause for it to be the clause's subject (据临猗县统计局).
+SUBJECT_LEADS = ("", "据", "另据", "而")
 # A place before one of these is a source (据内蒙古日报报道) or an origin (日本技术), not where a thing is.
 NOT_PLACE_BEFORE = ("日报", "晚报", "电视台", "卫视", "广播", "新闻", "大学", "学院", "技术", "设备", "工艺", "专家",
                     "客商", "游客")  # fmt: skip
