@@ -42,6 +42,7 @@ NOT_AFTER = re.compile(
 )
 NEAR_AFTER = re.compile(g.alternation(g.NOT_HAPPENED_NEAR))
 HAPPENED = re.compile(g.alternation(g.HAPPENED))
+ATTRIBUTIVE = re.compile(rf"[\u4e00-\u9fff]{{0,{g.ATTRIBUTIVE_REACH}}}?{g.ATTRIBUTIVE}")
 NEGATION = re.compile(rf"(?:{g.alternation(g.NEGATIONS)})$")
 OTHER_PROJECT = re.compile(r"([\u4e00-\u9fffA-Za-z0-9]*)(?:项目|工程)")
 GENERIC_STEM = re.compile(
@@ -230,7 +231,7 @@ def _clause_facts(sentence: str, clause: str, regions: list[tuple[list[Name], in
     facts = []
     for i, (group, start, end) in enumerate(regions):
         fields = found[i] if len(group) == 1 else {}
-        stage, site = _stage(sentence[start:end])
+        stage, site = _stage(sentence[start:end], [name.start - start for name in group])
         for n, name in enumerate(group):
             own = {**fields, "stage": stage} if stage and (not site or n == len(group) - 1) else fields
             facts.extend(Fact(name.watch_id, f, v, clause, sentence, index, name.surface) for f, v in own.items())
@@ -254,9 +255,13 @@ def _investment(sentence: str, match: re.Match[str], region_start: int) -> str |
     return f"{number(match['num']):g}{match['unit']}"
 
 
-def _stage(region: str) -> tuple[str | None, bool]:
+def _stage(region: str, names_at: list[int] | None = None) -> tuple[str | None, bool]:
     """The furthest stage the region says has happened, and whether it only qualifies a site (A和B施工现场:
-    the site is B's, so the stage is not spread over the list)."""
+    the site is B's, so the stage is not spread over the list).
+
+    A stage word in an attributive phrase (已建成的…) counts only when the project's name (at ``names_at``)
+    follows the 的: 此前已建成的大张高铁、大西高铁与集大原高铁 says nothing of the last line of the list.
+    """
     best, site = -1, False
     false = [(m.start(), m.end()) for m in FALSE_FRIEND.finditer(region)]
     counted = [(m.start(), m.end()) for m in g.PROGRESS.finditer(region)]  # 12个单体工程已完工9个: part of it
@@ -268,6 +273,10 @@ def _stage(region: str) -> tuple[str | None, bool]:
             continue
         if NOT_BEFORE.search(before) and not HAPPENED.search(before[-8:]):
             continue
+        if (of := ATTRIBUTIVE.match(after)) and names_at is not None:
+            head = match.end() + of.end()
+            if not any(at >= head and region[head:at] in g.ATTRIBUTIVE_LINKS for at in names_at):
+                continue
         rank = stage_rank(STAGE_OF[match.group(0)])
         partly = any(s <= match.start() < e for s, e in counted)
         if rank == stage_rank("投产") and (partly or any(w in before[-8:] for w in g.SHELL_ONLY)):
