@@ -33,6 +33,13 @@ INVESTMENT = re.compile(
     rf"(?P<num>\d+(?:\.\d+)?|[{g.CN_NUM}]+)\s*(?P<unit>{g.alternation(g.INVESTMENT_UNITS)})"
     rf"(?!\s*(?:{g.alternation(g.APPROXIMATE)}))"
 )
+_AMOUNT = rf"(?:\d+(?:\.\d+)?|[{g.CN_NUM}]+)\s*(?:{g.alternation(g.INVESTMENT_UNITS)})"
+# A和B计划总投资分别为200亿元和15亿元: one amount per project of the list, in order.
+RESPECTIVE = re.compile(
+    rf"(?:{g.alternation(g.INVESTMENT_LEADS)}|投资)(?:额)?分别(?:{g.alternation(g.INVESTMENT_QUALIFIERS)})?\s*"
+    rf"(?P<amounts>{_AMOUNT}(?:{g.SEP}{_AMOUNT})+)"
+)
+AMOUNT = re.compile(rf"(?P<num>\d+(?:\.\d+)?|[{g.CN_NUM}]+)\s*(?P<unit>{g.alternation(g.INVESTMENT_UNITS)})")
 STAGE_WORD = re.compile(g.alternation([w for _, words in g.STAGES for w in words]))
 STAGE_OF = {w: stage for stage, words in g.STAGES for w in words}
 FALSE_FRIEND = re.compile(g.alternation(g.STAGE_FALSE_FRIENDS))
@@ -228,14 +235,41 @@ def _clause_facts(sentence: str, clause: str, regions: list[tuple[list[Name], in
         total, done = cn_integer(match["total"] or match["total2"]), cn_integer(match["done"] or match["done2"])
         if 0 < done <= total:
             found[_owner(regions, match.start())].setdefault("progress", f"{done}/{total}")
+    for match in g.LISTED_PROGRESS.finditer(sentence, regions[0][1]):  # the list may be in the next clause
+        if match.start() >= regions[-1][2]:
+            break
+        total, done = cn_integer(match["total"]), len(g.LIST_SPLIT.split(match["list"]))
+        if 0 < done <= total:
+            found[_owner(regions, match.start())].setdefault("progress", f"{done}/{total}")
     facts = []
     for i, (group, start, end) in enumerate(regions):
         fields = found[i] if len(group) == 1 else {}
+        each = _respective(sentence, group, start, end)
         stage, site = _stage(sentence[start:end], [name.start - start for name in group])
         for n, name in enumerate(group):
-            own = {**fields, "stage": stage} if stage and (not site or n == len(group) - 1) else fields
+            own = {**fields, **each[n]} if each else fields
+            own = {**own, "stage": stage} if stage and (not site or n == len(group) - 1) else own
             facts.extend(Fact(name.watch_id, f, v, clause, sentence, index, name.surface) for f, v in own.items())
     return facts
+
+
+def _respective(sentence: str, group: list[Name], start: int, end: int) -> list[dict[str, str]]:
+    """A和B计划总投资分别为200亿元和15亿元: the i-th amount to the i-th project, or nothing when counts differ."""
+    if len(group) < 2:
+        return []
+    for match in RESPECTIVE.finditer(sentence, start, end):
+        amounts = list(AMOUNT.finditer(match["amounts"]))
+        if len(amounts) == len(group):
+            return [{"investment": _amount(a["num"], a["unit"])} for a in amounts]
+    return []
+
+
+def _amount(num: str, unit: str) -> str:
+    """An amount as the paper's readers compare them: 386000万元 is 38.6亿元 (``grammar.INVESTMENT_SCALE``)."""
+    value = number(num)
+    if (larger := g.INVESTMENT_SCALE.get(unit)) and value >= 10_000:
+        value, unit = round(value / 10_000, 6), larger
+    return f"{value:g}{unit}"
 
 
 def _owner(regions: list[tuple[list[Name], int, int]], at: int) -> int:
@@ -252,7 +286,7 @@ def _investment(sentence: str, match: re.Match[str], region_start: int) -> str |
         attributive = sentence[match.end() : match.end() + 1] == "的"
         if not attributive and lead_in.strip() and not lead_in.endswith(("项目", "工程")):
             return None
-    return f"{number(match['num']):g}{match['unit']}"
+    return _amount(match["num"], match["unit"])
 
 
 def _stage(region: str, names_at: list[int] | None = None) -> tuple[str | None, bool]:

@@ -183,6 +183,8 @@ INVESTMENT_LEADS = ("计划总投资", "预计总投资", "估算总投资", "�
 # 完成投资9.6亿元 is what was spent this year, not what the project costs.
 INVESTMENT_NOT_AFTER = ("完成", "累计", "年度", "今年", "当年", "本年", "已", "占", "新增", "带动")
 INVESTMENT_UNITS = ("亿美元", "万美元", "亿元", "万元")
+# 10,000 of the first is one of the second: 总投资386000万元 is reported as 38.6亿元, so that amounts compare.
+INVESTMENT_SCALE = {"万元": "亿元", "万美元": "亿美元"}
 INVESTMENT_QUALIFIERS = ("约", "超过", "超", "达到", "达", "逾", "近", "为", "高达", "约为")
 # The stages a project passes through, in order; later stages rank higher. Synonyms map to one stage.
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -225,12 +227,22 @@ HAPPENED = ("已", "已经", "已于")  # 已于4月开工 although the clause a
 # Progress: done of total counted tasks, in either order — 前期要件21项已办结17项 / 18个单体建筑已有11个主体封顶.
 PROGRESS_VERBS = ("完成", "完工", "办结", "封顶", "开工", "建成", "获批", "批复", "取得")
 _COUNT = r"[\d零一二两三四五六七八九十百]+"
+# What the counted parts are counted in: 8栋单体建筑中已有6栋…, 4台矿热炉中已有3台…
+PROGRESS_UNITS = ("项", "个", "栋", "幢", "座", "台", "套", "处", "条", "所")
 _DONE = "|".join(PROGRESS_VERBS)
+_UNIT = "|".join(PROGRESS_UNITS)
 PROGRESS = re.compile(
-    rf"(?P<total>{_COUNT})(?P<unit>项|个)[^，。；\d]{{0,12}}?(?:已经?|均已|已有|共)?(?:{_DONE})了?(?P<done>{_COUNT})(?P=unit)"
-    rf"|(?P<total2>{_COUNT})(?P<unit2>项|个)[^，。；\d]{{0,12}}?(?:中|里)?(?:已有|已经?|其中)(?P<done2>{_COUNT})(?P=unit2)"
+    rf"(?P<total>{_COUNT})(?P<unit>{_UNIT})[^，。；\d]{{0,12}}?(?:已经?|均已|已有|共)?(?:{_DONE})了?(?P<done>{_COUNT})(?P=unit)"
+    rf"|(?P<total2>{_COUNT})(?P<unit2>{_UNIT})[^，。；\d]{{0,12}}?(?:中|里)?(?:已有|已经?|其中)(?P<done2>{_COUNT})(?P=unit2)"
     rf"[^，。；\d]{{0,6}}?(?:{_DONE})"
 )
+# …or done parts named in a list: 3座车站中，山阴南站、应县西站已完成主体施工 (2 of 3).
+_MEMBER = r"[^，。；、和与及\d]{2,10}"
+LISTED_PROGRESS = re.compile(
+    rf"(?P<total>{_COUNT})(?:{_UNIT})[^，。；\d]{{0,12}}?(?:中|里)，?(?P<list>{_MEMBER}(?:[、和与及]{_MEMBER})+)"
+    rf"(?:均|都)?(?:已经?|均已)(?:{_DONE})"
+)
+LIST_SPLIT = re.compile(r"[、和与及]")
 
 # Generic words in project names: not part of what identifies the project.
 PROJECT_GENERIC = ("项目", "朔州", "山西", "集团", "及配套", "有限公司", "一期", "二期", "工程")
