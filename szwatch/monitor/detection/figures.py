@@ -75,9 +75,15 @@ RANK = re.compile(
 TARGET = re.compile(g.alternation(g.TARGET_WORDS))
 NOT_TARGET = re.compile(g.alternation(g.NOT_TARGETS))
 CLAUSE_END = re.compile(r"[，,；;：:]")
-FILLER = re.compile(rf"{g.alternation(g.FILLERS)}|按[^，]{{0,8}}计算|\s")
+# A rank verb of two characters or more stands between a subject and its rank (增速排名全市第一) like a filler.
+FILLER = re.compile(
+    rf"{g.alternation((*g.FILLERS, *(v for v in g.RANK_VERBS if len(v) > 1)))}|按[^，]{{0,8}}计算|\s"
+)
 PLACE = re.compile(g.alternation(g.PLACES))
-CITY = re.compile(rf"(?:{g.alternation(g.CITY)})(?!{g.alternation(g.COUNTIES)})")
+# The city as a subject; not in a comparison (高于朔州市平均水平) or a rank (居朔州市第二).
+CITY = re.compile(
+    rf"(?<!{')(?<!'.join(g.BEFORE_AREA_NOT_SUBJECT)})(?:{g.alternation(g.CITY)})(?!{g.alternation(g.COUNTIES)}|平均|第)"
+)
 # 全市 as the subject of a clause, not in 高于全市…, 居全市第一, 占全市的
 SUBJECT_CITY = re.compile(rf"(?<!{')(?<!'.join(g.BEFORE_AREA_NOT_SUBJECT)})全市(?!第|首位|平均|前列|的)")
 ZONE = re.compile(g.alternation(g.OTHER_ZONES))
@@ -96,7 +102,7 @@ PERIOD_PART = (
     r"(?P<quarter>[一二三四1-4])季度|第(?P<quarter2>[一二三四])季度|(?P<half>上|下)半年|前三季度(?P<q3>)|全年(?P<full>)"
     rf"|(?P<m1>{_MONTH})月?\s*[{g.RANGE_MARKS}]\s*(?P<m2>{_MONTH})月(?:份)?(?!\d{{0,2}}日)"
     r"|前(?P<firstn>\d{1,2}|[一二两三四五六七八九十]{1,2})个月"
-    r"|(?:截至|截止|到)?(?P<monthend>\d{1,2})月(?:末|底)|(?P<month>\d{1,2})月份"
+    r"|(?:截至|截止|到)?(?P<monthend>\d{1,2})月(?:末|底)|(?P<month>\d{1,2})月(?:份|当月|单月)"
 )
 PERIOD = re.compile(
     r"(?=[\d今本去前上下全一二三四五六七八九十第截到])"  # where a period can start: skips the rest of the text fast
@@ -214,7 +220,7 @@ class _Reader:
                 break
             first = _first_figure(text)
             head = text if first is None else text[:first]
-            in_clause = [h for h in hits if start <= h.start < end]
+            in_clause = _once([h for h in hits if start <= h.start < end], text)
             words = _words(head)
             place = _place(head, context.county, first is not None) or place
             named = self._named(head, start, in_clause, sentence) if in_clause or "、" in head else None
@@ -227,6 +233,8 @@ class _Reader:
                 continue
             elif len(HAN.findall(words)) < 2:
                 subject = _Subject(subject.members, "carried", subject.alternatives) if subject else None
+            elif subject and _measure_of(words, subject):
+                subject = _Subject(subject.members, "measure", subject.alternatives)
             elif words in g.ATTRIBUTES and subject:
                 subject = _Subject(subject.members, "attribute", subject.alternatives)
             elif words in g.ELLIPTICAL and topic:
@@ -282,6 +290,20 @@ class _Reader:
             else:
                 members.append(None)
         return (members, rule) if any(m is not None for m in members) else None
+
+
+def _once(hits: list[Hit], clause: str) -> list[Hit]:
+    """An indicator named twice in a clause (地区生产总值（GDP）实现…) is one subject, unless the clause pairs
+    figures with members (分别)."""
+    if "分别" in clause:
+        return hits
+    seen: set[str] = set()
+    return [h for h in hits if not (h.watch_id in seen or seen.add(h.watch_id))]
+
+
+def _measure_of(words: str, subject: _Subject) -> bool:
+    """固定资产投资方面，全县完成投资增长9.4%: the measure alone (投资) names the subject it ends."""
+    return words in g.MEASURES and all(h.surface.endswith(words) for h in subject.watched)
 
 
 def _clauses(sentence: Sentence) -> list[tuple[int, int]]:

@@ -56,7 +56,8 @@ NOT_LEVEL_AFTER = ("以上", "左右", "以内", "多", "月", "百分点", "级
 # Comparisons with another area (relative figures) and ranks
 # --------------------------------------------------------------------------------------------------------
 
-AREAS = ("全国", "全省", "全市")
+# 高于朔州市平均水平, 居全朔州第二: a county's figures compared with the city's.
+AREAS = ("全国", "全省", "全市", "朔州市", "全朔州")
 AREA_PREFIX = ("朔州", "山西")
 # 增速高于全省1.2个百分点 (the paper also writes it with %: 高于全省3.1%)
 RELATIVE_VERBS: dict[str, int] = {"高于": 1, "快于": 1, "高出": 1, "超出": 1, "领先": 1, "低于": -1, "慢于": -1,
@@ -160,6 +161,7 @@ FILLERS = (
     "同比", "比上年同期", "比上年", "较上年同期", "较上年", "比去年同期", "比去年", "较去年", "同期", "增速", "增幅",
     "其中", "全年", "累计", "总量", "分别", "均", "共", "完成", "实现", "达到", "达", "为", "突破", "超过", "和", "与",
     "及", "、", "本报讯", "记者", "从", "看", "截至", "截止", "的", "已", "已经", "总计", "合计", "全部",
+    "同口径", "可比口径", "按可比口径",
 )  # fmt: skip
 # A clause whose subject is one of these measures the subject carried from before: 总投资 of the projects just
 # counted, 总产量 of the crop just named.
