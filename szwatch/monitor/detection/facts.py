@@ -7,6 +7,8 @@ the reading is narrow:
   its clause, or — when the clause names none — to the project of the clause before (``…项目总投资200亿元，
   今年4月开工``), until a clause names another project, watched or not. Two projects of one sentence never
   share a fact: ``总投资52亿元的A项目完成可研，投资38亿元的B项目开工`` gives A 52亿元 and B 38亿元 + 开工.
+- **Here.** A clause that names no project and is located in another place only (其在乌海的基地也已投产)
+  ends the reach of the project before it (``places``).
 - **Groups.** Projects listed together (``A、B等5个重大项目同日开工``) share a stage; an investment or a
   progress stated for a group is the group's total, and is given to none of them.
 - **Only what happened.** A stage word counts only when the text says it happened: not planned (将于年底投产,
@@ -26,6 +28,7 @@ from typing import Protocol
 
 from szwatch.common.numerals import cn_integer, number
 from szwatch.monitor.detection import grammar as g
+from szwatch.monitor.detection.places import only_elsewhere
 
 CLAUSE_END = re.compile(r"[，,；;：:。！？!?]")
 INVESTMENT = re.compile(
@@ -104,7 +107,7 @@ def sentence_facts(sentence: str, names: list[Name], index: int = 0) -> list[Fac
         in_clause = [n for n in names if start <= n.start < end]
         if in_clause:
             regions = _regions(sentence, in_clause, start, end)
-        elif _names_other_project(clause):
+        elif _names_other_project(clause) or only_elsewhere(clause):  # 其在乌海的基地也已投产: not ours
             governing = []
             continue
         elif governing:
@@ -231,16 +234,9 @@ def _clause_facts(sentence: str, clause: str, regions: list[tuple[list[Name], in
             at = next((i for i, (_, s, _e) in enumerate(regions) if 0 <= s - match.end() <= 12), at)
         if (value := _investment(sentence, match, regions[at][1])) is not None:
             found[at].setdefault("investment", value)
-    for match in g.PROGRESS.finditer(sentence, regions[0][1], regions[-1][2]):
-        total, done = cn_integer(match["total"] or match["total2"]), cn_integer(match["done"] or match["done2"])
+    for total, done, at in _progress(sentence, regions[0][1], regions[-1][2]):
         if 0 < done <= total:
-            found[_owner(regions, match.start())].setdefault("progress", f"{done}/{total}")
-    for match in g.LISTED_PROGRESS.finditer(sentence, regions[0][1]):  # the list may be in the next clause
-        if match.start() >= regions[-1][2]:
-            break
-        total, done = cn_integer(match["total"]), len(g.LIST_SPLIT.split(match["list"]))
-        if 0 < done <= total:
-            found[_owner(regions, match.start())].setdefault("progress", f"{done}/{total}")
+            found[_owner(regions, at)].setdefault("progress", f"{done}/{total}")
     facts = []
     for i, (group, start, end) in enumerate(regions):
         fields = found[i] if len(group) == 1 else {}
@@ -251,6 +247,22 @@ def _clause_facts(sentence: str, clause: str, regions: list[tuple[list[Name], in
             own = {**own, "stage": stage} if stage and (not site or n == len(group) - 1) else own
             facts.extend(Fact(name.watch_id, f, v, clause, sentence, index, name.surface) for f, v in own.items())
     return facts
+
+
+def _progress(sentence: str, start: int, end: int) -> list[tuple[int, int, int]]:
+    """(total, done, where) of the counts that start in ``start:end``; the done part may be in the next clause
+    (5座车站中，已有3座完成…; 3座车站中，山阴南站、应县西站已完成…)."""
+    found = []
+    for match in g.PROGRESS.finditer(sentence, start):
+        if match.start() >= end:
+            break
+        found.append((cn_integer(match["total"] or match["total2"]), cn_integer(match["done"] or match["done2"]),
+                      match.start()))  # fmt: skip
+    for match in g.LISTED_PROGRESS.finditer(sentence, start):
+        if match.start() >= end:
+            break
+        found.append((cn_integer(match["total"]), len(g.LIST_SPLIT.split(match["list"])), match.start()))
+    return found
 
 
 def _respective(sentence: str, group: list[Name], start: int, end: int) -> list[dict[str, str]]:

@@ -135,6 +135,8 @@ PLACE_FALSE_FRIENDS = ("大同小异", "长治久安", "复合肥", "幸福建",
 NOT_LOCATING_BEFORE = ("发往", "销往", "运往", "远销", "出口", "来自", "至", "到", "往", "赴", "去", "与", "和", "同",
                        "比", "较", "向", "从", "对", "联通", "连接", "达", "途经", "北起", "南起", "引进", "进口",
                        "采用")  # fmt: skip
+# Words that say where something happens: 其在乌海的基地, 位于太原的工厂.
+LOCATIVE_BEFORE = ("在", "位于", "地处", "落户", "落地", "落户于", "建于")
 # …and so is every later place of the same list: 远销韩国、日本和东南亚, 朔州与大同、忻州、太原.
 LIST_MARKS = ("、", "和", "及", "与", "以及")
 # What may stand before another place at the head of a clause for it to be the clause's subject (据临猗县统计局).
@@ -235,7 +237,7 @@ _DONE = "|".join(PROGRESS_VERBS)
 _UNIT = "|".join(PROGRESS_UNITS)
 PROGRESS = re.compile(
     rf"(?P<total>{_COUNT})(?P<unit>{_UNIT})[^，。；\d]{{0,12}}?(?:已经?|均已|已有|共)?(?:{_DONE})了?(?P<done>{_COUNT})(?P=unit)"
-    rf"|(?P<total2>{_COUNT})(?P<unit2>{_UNIT})[^，。；\d]{{0,12}}?(?:中|里)?(?:已有|已经?|其中)(?P<done2>{_COUNT})(?P=unit2)"
+    rf"|(?P<total2>{_COUNT})(?P<unit2>{_UNIT})[^，。；\d]{{0,12}}?(?:(?:中|里)，?)?(?:已有|已经?|其中)(?P<done2>{_COUNT})(?P=unit2)"
     rf"[^，。；\d]{{0,6}}?(?:{_DONE})"
 )
 # …or done parts named in a list: 3座车站中，山阴南站、应县西站已完成主体施工 (2 of 3).

@@ -29,6 +29,7 @@ GENERIC = re.compile(rf"(?=({_HAN}{{2}})({g.alternation(g.PLACE_SUFFIXES)}))")
 OURS = re.compile(g.alternation(g.SHUOZHOU_PLACES))
 MASKED = re.compile(g.alternation((*g.SHUOZHOU_PLACES, *g.CONTAINING_PLACES, *g.PLACE_FALSE_FRIENDS)))
 NOT_LOCATING = re.compile(rf"(?:{g.alternation(g.NOT_LOCATING_BEFORE)})$")
+LOCATIVE = re.compile(rf"(?:{g.alternation(g.LOCATIVE_BEFORE)})$")
 SOURCE_AFTER = re.compile(g.alternation(g.NOT_PLACE_BEFORE))
 STEM_CHARS = frozenset(g.NOT_PLACE_STEM_CHARS)
 AFTER_CHARS = frozenset(g.NOT_PLACE_AFTER)
@@ -86,16 +87,30 @@ def locating(text: str, places_: list[Place]) -> list[Place]:
 def elsewhere(text: str, start: int, end: int) -> bool:
     """Does ``text`` (a clause) place what stands at ``start:end`` outside the city?
 
-    The place that counts is the last one named before the end of the wording (东立光伏在内蒙古乌海市投资建设的
+    Another place counts when it is inside the wording (东立光伏内蒙古乌海多晶硅项目) or after a locative word
+    (在太原, 位于新疆: ``grammar.LOCATIVE_BEFORE``); a place merely named in the clause (…产品供应太原企业) does
+    not move the project. The place that counts is the last one named before the end of the wording (东立光伏在内蒙古乌海市投资建设的
     …项目; a place of the city inside the wording wins: 在太原签约的宝武朔州…项目), else the first one after it
     (太钢…项目在太原投产).
     """
-    found = locating(text, places(text))
+    found = [
+        p for p in locating(text, places(text))
+        if p.ours or start <= p.start < end or LOCATIVE.search(text, max(0, p.start - 3), p.start)
+    ]  # fmt: skip
     before = [p for p in found if p.start < end]
     if before:
         return not before[-1].ours
     after = [p for p in found if p.start >= end]
     return bool(after) and not after[0].ours
+
+
+def only_elsewhere(text: str) -> bool:
+    """Does ``text`` say it happens in another place (其在乌海的基地也已投产: 在 + place) and name no place of the
+    city? A place with no locative word before it may be part of a name (集宁—大同—原平高速铁路)."""
+    found = locating(text, places(text))
+    if any(p.ours for p in found):
+        return False
+    return any(LOCATIVE.search(text, max(0, p.start - 3), p.start) for p in found)
 
 
 def other_subject(text: str) -> Place | None:
