@@ -76,9 +76,7 @@ TARGET = re.compile(g.alternation(g.TARGET_WORDS))
 NOT_TARGET = re.compile(g.alternation(g.NOT_TARGETS))
 CLAUSE_END = re.compile(r"[，,；;：:]")
 # A rank verb of two characters or more stands between a subject and its rank (增速排名全市第一) like a filler.
-FILLER = re.compile(
-    rf"{g.alternation((*g.FILLERS, *(v for v in g.RANK_VERBS if len(v) > 1)))}|按[^，]{{0,8}}计算|\s"
-)
+FILLER = re.compile(rf"{g.alternation((*g.FILLERS, *(v for v in g.RANK_VERBS if len(v) > 1)))}|按[^，]{{0,8}}计算|\s")
 PLACE = re.compile(g.alternation(g.PLACES))
 # The city as a subject; not in a comparison (高于朔州市平均水平) or a rank (居朔州市第二).
 CITY = re.compile(
@@ -140,6 +138,7 @@ class Observation:
 class _Context:
     period: Period | None = None
     county: str | None = None
+    others: bool = True  # does the story name another place at all (if not, no sentence needs looking at)
 
 
 @dataclass
@@ -175,7 +174,7 @@ def extract(text: str, hits: list[Hit], issue_date: date, matcher: Matcher | Non
     for hit in hits:
         if not text.startswith("项目", hit.end):  # 民间投资项目达到286个 counts projects
             by_sentence.setdefault(hit.sentence.index, []).append(hit)
-    context, found = _Context(), []
+    context, found = _Context(others=pl.names_other(text)), []
     reader = _Reader(matcher)
     for sentence in split_sentences(text):
         period = find_period(sentence.text, issue_date)
@@ -183,7 +182,7 @@ def extract(text: str, hits: list[Hit], issue_date: date, matcher: Matcher | Non
         sentence_hits = sorted(by_sentence.get(sentence.index, []), key=lambda h: h.start)
         if sentence_hits or (matcher is not None and reader.may_name(sentence.text)):
             found.extend(reader.sentence(sentence, sentence_hits, context))
-        context.county = _county(sentence.text, context.county)
+        context.county = _county(sentence.text, context.county, context.others)
     return found
 
 
@@ -210,7 +209,7 @@ class _Reader:
 
     def sentence(self, sentence: Sentence, hits: list[Hit], context: _Context) -> list[Observation]:
         first_at = hits[0].start - sentence.start if hits else len(sentence.text)
-        scope = _scope(sentence.text[:first_at], context.county)
+        scope = _scope(sentence.text[:first_at], context.county, context.others)
         subject: _Subject | None = None
         topic, place = "", ""  # place: named as subject in an earlier clause (山阴县紧随其后，达6.5亿斤)
         made: list[Observation] = []
@@ -222,7 +221,7 @@ class _Reader:
             head = text if first is None else text[:first]
             in_clause = _once([h for h in hits if start <= h.start < end], text)
             words = _words(head)
-            place = _place(head, context.county, first is not None) or place
+            place = _place(head, context.county, first is not None, context.others) or place
             named = self._named(head, start, in_clause, sentence) if in_clause or "、" in head else None
             if named is not None and named.watched:
                 subject = named
@@ -342,12 +341,12 @@ def _topic(words: str) -> str:
     return words[: match.start()] if match and match.start() >= 2 else ""
 
 
-def _place(head: str, county: str | None, has_figure: bool) -> str:
+def _place(head: str, county: str | None, has_figure: bool, others: bool = True) -> str:
     """The place a clause names as its subject: a county, the city (全市), another area (OTHER) or none ("").
 
     Another area counts only before a figure: a clause with no figure may compare with one (快于全省平均水平).
     """
-    if _other_subject(head):
+    if others and _other_subject(head):
         return OTHER
     counties = [(head.rfind(c), c) for c in g.COUNTIES if c in head]
     if counties:
@@ -355,7 +354,7 @@ def _place(head: str, county: str | None, has_figure: bool) -> str:
     if ZONE.search(head) or (has_figure and any(area in head for area in g.OTHER_AREAS)):
         return OTHER
     if SUBJECT_CITY.search(head):
-        return _scope(head, county)
+        return _scope(head, county, others)
     return ""
 
 
@@ -548,13 +547,13 @@ def _months(match: re.Match[str]) -> tuple[int, int] | None:
     return None
 
 
-def _scope(before_hit: str, county: str | None) -> str:
+def _scope(before_hit: str, county: str | None, others: bool = True) -> str:
     """The county named as subject, else the story's county when the sentence points back at it, else 全市.
 
     In a story about 怀仁市 (a county-level city) "全市" means 怀仁, as "全县"/"全区" mean the county or district;
     but 朔州市 or 我市 named as subject means the city, whatever county earlier sentences spoke of.
     """
-    if _other_subject(before_hit):
+    if others and _other_subject(before_hit):
         return OTHER
     named = [(before_hit.rfind(c), c) for c in g.COUNTIES if c in before_hit]
     named.extend((m.start(), "全市") for m in CITY.finditer(before_hit))
@@ -592,8 +591,8 @@ def _own_words(county: str) -> tuple[str, ...]:
     return ("该市", "该县", "该区", "全市" if county.endswith("市") else "全县" if county.endswith("县") else "全区")
 
 
-def _county(text: str, current: str | None) -> str | None:
-    if _other_subject(text):
+def _county(text: str, current: str | None, others: bool = True) -> str | None:
+    if others and _other_subject(text):
         return OTHER
     named = [(text.rfind(c), c) for c in g.COUNTIES if c in text]
     named.extend((m.start(), "") for m in CITY.finditer(text))
