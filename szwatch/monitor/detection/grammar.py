@@ -128,7 +128,7 @@ NOT_PLACE_AFTER = "场委级民长政属直域内外区县乡城府容貌情会�
 # A named place followed by one of these is part of a smaller place's name (南榆林乡) or a street (太原路).
 NOT_PLACE_FOLLOWERS = ("乡", "镇", "村", "路", "街", "大道", "大街", "小区")
 # Words containing a place name that are no place: 大同小异, 长治久安, 复合肥, 幸福建设, 隆重庆祝, 河南岸.
-PLACE_FALSE_FRIENDS = ("大同小异", "长治久安", "复合肥", "幸福建", "隆重庆", "南岸", "北岸", "东岸", "西岸",
+PLACE_FALSE_FRIENDS = ("大同小异", "长治久安", "四季长春", "复合肥", "幸福建", "隆重庆", "南岸", "北岸", "东岸", "西岸",
                        "日本报", "日本市")  # fmt: skip
 # A place after one of these is a destination, an origin or a partner, not where a project is: 发往日本,
 # 朔州至太原, 来自北京的客商, 与大同市签约.
