@@ -166,8 +166,9 @@ def test_respective_investments_of_a_list_go_in_order_or_not_at_all():
         ("宝武太钢低碳铬合金项目一期4台矿热炉中已有3台完成安装。", "3/4"),
         ("集大原铁路朔州境内的3座车站中，山阴南站、应县西站已完成主体施工。", "2/3"),
         ("集大原高铁沿线5座车站中，已有3座完成主体施工。", "3/5"),
+        ("东立多晶硅项目一期12台还原炉中已有10台投入使用。", "10/12"),
     ],
-    ids=["buildings", "furnaces", "done-parts-listed", "done-part-after-a-comma"],
+    ids=["buildings", "furnaces", "done-parts-listed", "done-part-after-a-comma", "in-use"],
 )
 def test_progress_counted_in_any_unit_or_listed(text: str, progress: str):
     assert [v for _, f, v in facts(text) if f == "progress"] == [progress]

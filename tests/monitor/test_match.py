@@ -129,8 +129,18 @@ def test_a_company_name_longer_than_the_anchor_with_a_count_of_projects():
         "三一集团在湖南长沙的光伏全产业链项目已建成。",
         "长庚金晶的母公司在日本本土拥有两座硅材料工厂。",
         "东立光伏在临猗县投资建设的多晶硅项目开工。",
+        "乌海市东立光伏多晶硅项目开工。",
     ],
-    ids=["city-in-province", "province-no-suffix", "city", "region", "province-and-city", "country", "other-county"],
+    ids=[
+        "city-in-province",
+        "province-no-suffix",
+        "city",
+        "region",
+        "province-and-city",
+        "country",
+        "other-county",
+        "place-right-before",
+    ],  # fmt: skip
 )
 def test_a_wording_with_no_name_in_a_clause_placed_elsewhere_is_another_project(text: str):
     assert found(text) == []
