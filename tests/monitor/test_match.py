@@ -140,7 +140,7 @@ def test_a_company_name_longer_than_the_anchor_with_a_count_of_projects():
         "country",
         "other-county",
         "place-right-before",
-    ],  # fmt: skip
+    ],
 )
 def test_a_wording_with_no_name_in_a_clause_placed_elsewhere_is_another_project(text: str):
     assert found(text) == []

@@ -229,8 +229,8 @@ NEGATIONS = ("尚未", "还未", "未能", "没有", "未", "不")  # right befo
 NOT_HAPPENED_LATER = ("后", "以后", "之后")
 HAPPENED = ("已", "已经", "已于")  # 已于4月开工 although the clause also says 计划
 # Progress: done of total counted tasks, in either order — 前期要件21项已办结17项 / 18个单体建筑已有11个主体封顶.
-PROGRESS_VERBS = ("完成", "完工", "办结", "封顶", "开工", "建成", "获批", "批复", "取得", "投入使用", "投用", "投产", "并网",
-                  "安装")  # fmt: skip
+PROGRESS_VERBS = ("完成", "完工", "办结", "封顶", "开工", "建成", "获批", "批复", "取得", "投入使用", "投用", "投产",
+                  "并网", "安装")  # fmt: skip
 _COUNT = r"[\d零一二两三四五六七八九十百]+"
 # What the counted parts are counted in: 8栋单体建筑中已有6栋…, 4台矿热炉中已有3台…
 PROGRESS_UNITS = ("项", "个", "栋", "幢", "座", "台", "套", "处", "条", "所")

@@ -101,9 +101,9 @@ def elsewhere(text: str, start: int, end: int) -> bool:
 
     Another place counts when it is inside the wording (东立光伏内蒙古乌海多晶硅项目), right before it
     (乌海市东立光伏…项目) or after a locative word (在太原, 位于新疆: ``grammar.LOCATIVE_BEFORE``); a place
-    merely named in the clause (…产品供应太原企业) does not move the project. The place that counts is the last one named before the end of the wording
-    (东立光伏在内蒙古乌海市投资建设的…项目; a place of the city inside the wording wins: 在太原签约的宝武朔州…
-    项目), else the first one after it (太钢…项目在太原投产).
+    merely named in the clause (…产品供应太原企业) does not move the project. The place that counts is the last
+    one named before the end of the wording (东立光伏在内蒙古乌海市投资建设的…项目; a place of the city inside the
+    wording wins: 在太原签约的宝武朔州…项目), else the first one after it (太钢…项目在太原投产).
     """
     found = [
         p for p in locating(text, places(text))
