@@ -1,10 +1,10 @@
 """Detection benchmark (prints figures; not a test).
 
-Quality, per labelled set (tests/data/detect_cases.toml; the held-out set and the blind set, written apart
-from the code, when present): precision, recall and F1 for mentions, for indicator observations and for
+Quality, per labelled set (tests/data/detect_cases.toml; the held-out set and the two blind sets, written
+apart from the code, when present): precision, recall and F1 for mentions, for indicator observations and for
 project facts (stage, investment, progress per mention), how many mentions worded with no alias are found,
 and — for the sets that had one — the figures of their first, blind run (recorded before anything was fixed;
-/work/blind-first-run.md for the blind set, copied into BLIND_FIRST_RUN below).
+bench/records/ for the blind sets, copied into FIRST_RUNS below).
 Speed: stories per second matched and extracted on one core, with 500 watches, for 10k and 20k stories
 (time should grow linearly with the archive) and with 50 vs 500 watches (it should barely grow). Goal:
 at least 2,000 stories/s with 500 watches.

@@ -79,8 +79,9 @@ CLAUSE_END = re.compile(r"[，,；;：:]")
 FILLER = re.compile(rf"{g.alternation((*g.FILLERS, *(v for v in g.RANK_VERBS if len(v) > 1)))}|按[^，]{{0,8}}计算|\s")
 PLACE = re.compile(g.alternation(g.PLACES))
 # The city as a subject; not in a comparison (高于朔州市平均水平) or a rank (居朔州市第二).
-CITY = re.compile(
-    rf"(?<!{')(?<!'.join(g.BEFORE_AREA_NOT_SUBJECT)})(?:{g.alternation(g.CITY)})(?!{g.alternation(g.COUNTIES)}|平均|第)"
+CITY = re.compile(  # the lookahead first: the lookbehinds are tried only where the city's name starts
+    rf"(?=(?:{g.alternation(g.CITY)}))(?<!{')(?<!'.join(g.BEFORE_AREA_NOT_SUBJECT)})(?:{g.alternation(g.CITY)})"
+    rf"(?!{g.alternation(g.COUNTIES)}|平均|第)"
 )
 # 全市 as the subject of a clause, not in 高于全市…, 居全市第一, 占全市的
 SUBJECT_CITY = re.compile(rf"(?<!{')(?<!'.join(g.BEFORE_AREA_NOT_SUBJECT)})全市(?!第|首位|平均|前列|的)")
@@ -138,7 +139,7 @@ class Observation:
 class _Context:
     period: Period | None = None
     county: str | None = None
-    others: bool = True  # does the story name another place at all (if not, no sentence needs looking at)
+    others: tuple[str, ...] | None = None  # the other places the story names: a sentence naming none is ours
 
 
 @dataclass
@@ -174,7 +175,7 @@ def extract(text: str, hits: list[Hit], issue_date: date, matcher: Matcher | Non
     for hit in hits:
         if not text.startswith("项目", hit.end):  # 民间投资项目达到286个 counts projects
             by_sentence.setdefault(hit.sentence.index, []).append(hit)
-    context, found = _Context(others=pl.names_other(text)), []
+    context, found = _Context(others=pl.other_names(text)), []
     reader = _Reader(matcher)
     for sentence in split_sentences(text):
         period = find_period(sentence.text, issue_date)
@@ -341,12 +342,12 @@ def _topic(words: str) -> str:
     return words[: match.start()] if match and match.start() >= 2 else ""
 
 
-def _place(head: str, county: str | None, has_figure: bool, others: bool = True) -> str:
+def _place(head: str, county: str | None, has_figure: bool, others: tuple[str, ...] | None = None) -> str:
     """The place a clause names as its subject: a county, the city (全市), another area (OTHER) or none ("").
 
     Another area counts only before a figure: a clause with no figure may compare with one (快于全省平均水平).
     """
-    if others and _other_subject(head):
+    if _other_subject(head, others):
         return OTHER
     counties = [(head.rfind(c), c) for c in g.COUNTIES if c in head]
     if counties:
@@ -547,13 +548,13 @@ def _months(match: re.Match[str]) -> tuple[int, int] | None:
     return None
 
 
-def _scope(before_hit: str, county: str | None, others: bool = True) -> str:
+def _scope(before_hit: str, county: str | None, others: tuple[str, ...] | None = None) -> str:
     """The county named as subject, else the story's county when the sentence points back at it, else 全市.
 
     In a story about 怀仁市 (a county-level city) "全市" means 怀仁, as "全县"/"全区" mean the county or district;
     but 朔州市 or 我市 named as subject means the city, whatever county earlier sentences spoke of.
     """
-    if others and _other_subject(before_hit):
+    if _other_subject(before_hit, others):
         return OTHER
     named = [(before_hit.rfind(c), c) for c in g.COUNTIES if c in before_hit]
     named.extend((m.start(), "全市") for m in CITY.finditer(before_hit))
@@ -568,13 +569,15 @@ def _scope(before_hit: str, county: str | None, others: bool = True) -> str:
     return county or "全市"
 
 
-def _other_subject(text: str) -> bool:
+def _other_subject(text: str, others: tuple[str, ...] | None = None) -> bool:
     """Is the last place of ``text`` another place (临猗县, 太原市), named as the subject of its clause?
 
     Only a place at the head of its clause is a subject (临猗县固定资产投资…, 据临猗县统计局数据, 近年来，大同市
     在…); one further in is where something went or was done (推介会走进太原, 位列运城市第一), not whose figures
     follow.
     """
+    if others is not None and not any(name in text for name in others):
+        return False  # the story's other places (``others``, when known) are not in this text
     found = pl.locating(text, pl.places(text))
     if not found or found[-1].ours:
         return False
@@ -591,8 +594,8 @@ def _own_words(county: str) -> tuple[str, ...]:
     return ("该市", "该县", "该区", "全市" if county.endswith("市") else "全县" if county.endswith("县") else "全区")
 
 
-def _county(text: str, current: str | None, others: bool = True) -> str | None:
-    if others and _other_subject(text):
+def _county(text: str, current: str | None, others: tuple[str, ...] | None = None) -> str | None:
+    if _other_subject(text, others):
         return OTHER
     named = [(text.rfind(c), c) for c in g.COUNTIES if c in text]
     named.extend((m.start(), "") for m in CITY.finditer(text))

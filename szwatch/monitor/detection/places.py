@@ -32,6 +32,7 @@ NAMED_FOLLOWER = re.compile(g.alternation(g.NOT_PLACE_FOLLOWERS))
 SUFFIX = re.compile(g.alternation(g.PLACE_SUFFIXES))
 STEM = re.compile(rf"[^\W\da-zA-Z_{re.escape(g.NOT_PLACE_STEM_CHARS)}]{{2}}")
 AFTER = frozenset(g.NOT_PLACE_AFTER)
+OUR_NAMES = frozenset(g.SHUOZHOU_PLACES)
 OURS = re.compile(g.alternation(g.SHUOZHOU_PLACES))
 MASKED = re.compile(g.alternation((*g.SHUOZHOU_PLACES, *g.CONTAINING_PLACES, *g.PLACE_FALSE_FRIENDS)))
 NOT_LOCATING = re.compile(rf"(?:{g.alternation(g.NOT_LOCATING_BEFORE)})$")
@@ -54,9 +55,9 @@ def places(text: str) -> list[Place]:
     return sorted(found, key=lambda p: p.start)
 
 
-def names_other(text: str) -> bool:
-    """Does ``text`` name any place outside the city?"""
-    return bool(_others(text))
+def other_names(text: str) -> tuple[str, ...]:
+    """The places outside the city that ``text`` names (a story: its sentences need looking at only for these)."""
+    return tuple({text[start:end] for start, end in _others(text)})
 
 
 def _others(text: str) -> list[tuple[int, int]]:
@@ -69,7 +70,9 @@ def _others(text: str) -> list[tuple[int, int]]:
         spans.append((start, end))
     for suffix in SUFFIX.finditer(text):
         start, end = suffix.start() - 2, suffix.end()
-        if start < 0 or not STEM.match(text, start, suffix.start()) or (end < len(text) and text[end] in AFTER):
+        if start < 0 or text[start:end] in OUR_NAMES or not STEM.match(text, start, suffix.start()):
+            continue  # 朔州市, 山阴县 are the city's: no need to look further
+        if end < len(text) and text[end] in AFTER:
             continue
         if not any(s < end and start < e for s, e in spans):
             spans.append((start, end))
