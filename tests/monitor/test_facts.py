@@ -130,6 +130,10 @@ def test_a_stage_that_is_to_come_or_belongs_to_another_is_not_the_projects(text:
     assert [v for _, f, v in facts(text) if f == "stage"] == stages
 
 
+def test_a_stage_followed_by_the_time_since_it_happened_counts():
+    assert facts("东立多晶硅项目开工将近一年，进展顺利。") == [("dongli-polysilicon", "stage", "开工")]
+
+
 def test_an_attributive_stage_counts_for_the_project_it_qualifies():
     assert facts("已建成的集大原高铁运行平稳。") == [("jidayuan-hsr", "stage", "投产")]
     assert facts("同日开工的还有东立20万吨高纯多晶硅及配套项目。") == [("dongli-polysilicon", "stage", "开工")]

@@ -48,7 +48,8 @@ STAGE_OF = {w: stage for stage, words in g.STAGES for w in words}
 FALSE_FRIEND = re.compile(g.alternation(g.STAGE_FALSE_FRIENDS))
 NOT_BEFORE = re.compile(g.alternation(g.NOT_HAPPENED_BEFORE))
 NOT_AFTER = re.compile(
-    rf"^(?:{g.alternation(g.NOT_HAPPENED_AFTER)})|^[\u4e00-\u9fff]{{1,2}}?(?:{g.alternation(g.NOT_HAPPENED_LATER)})"
+    rf"^(?!{g.alternation(g.DURATION_AFTER)})(?:{g.alternation(g.NOT_HAPPENED_AFTER)})"
+    rf"|^[\u4e00-\u9fff]{{1,2}}?(?:{g.alternation(g.NOT_HAPPENED_LATER)})"
 )
 NEAR_AFTER = re.compile(g.alternation(g.NOT_HAPPENED_NEAR))
 HAPPENED = re.compile(g.alternation(g.HAPPENED))

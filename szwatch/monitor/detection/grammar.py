@@ -216,6 +216,8 @@ NOT_HAPPENED_BEFORE = (
 # 立晶项目的投产将填补…空白: a stage followed by what it will bring is still to come.
 NOT_HAPPENED_AFTER = ("后", "以后", "之后", "前", "之前", "在即", "倒计时", "条件", "准备", "手续", "目标", "时间表",
                       "节点", "计划", "将", "必将", "势必", "有望", "可望")  # fmt: skip
+# …but 开工将近一年, 建成将满一年 count the time since it happened.
+DURATION_AFTER = ("将近", "将满", "将有")
 # 此前已建成的大张高铁、大西高铁与集大原高铁: a stage before 的 qualifies the noun after it, which must be the
 # project itself (已建成的集大原高铁), not another one heading a list.
 ATTRIBUTIVE = "的"
