@@ -113,3 +113,66 @@ def test_stored_mentions_give_the_same_facts_as_the_hits():
     stored = sorted((f.watch_id, f.field, f.value, f.clause) for f in story_facts(mention_facts(rows)))
     assert stored == sorted((f.watch_id, f.field, f.value, f.clause) for f in found.facts)
     assert ("hengtai", "stage", "开工", "投资38亿元的恒泰陶瓷项目开工") in stored
+
+
+@pytest.mark.parametrize(
+    ("text", "stages"),
+    [
+        ("立晶碳化硅项目的投产将填补我省在该领域的空白。", []),
+        ("宏达新材料项目建成必将带动下游产业发展。", []),
+        ("长庚金晶高纯硅材料项目的落地，为我市吸引更多外资企业落户探了路。", []),
+        ("此前已建成的大张高铁、大西高铁与集大原高铁在大同交会衔接。", []),
+        ("东立光伏的多晶硅项目建设如火如荼，其在乌海的基地也已投产。", ["在建"]),
+    ],
+    ids=["nominal-stage-then-future", "stage-then-future", "attracting-others", "attributive-of-another", "elsewhere"],
+)
+def test_a_stage_that_is_to_come_or_belongs_to_another_is_not_the_projects(text: str, stages: list[str]):
+    assert [v for _, f, v in facts(text) if f == "stage"] == stages
+
+
+def test_a_stage_followed_by_the_time_since_it_happened_counts():
+    assert facts("东立多晶硅项目开工将近一年，进展顺利。") == [("dongli-polysilicon", "stage", "开工")]
+
+
+def test_an_attributive_stage_counts_for_the_project_it_qualifies():
+    assert facts("已建成的集大原高铁运行平稳。") == [("jidayuan-hsr", "stage", "投产")]
+    assert facts("同日开工的还有东立20万吨高纯多晶硅及配套项目。") == [("dongli-polysilicon", "stage", "开工")]
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("宝武低碳铬合金项目总投资386000万元。", "38.6亿元"),
+        ("宏达新材料项目总投资1250000万元。", "125亿元"),
+        ("宏达新材料项目总投资8000万元。", "8000万元"),
+        ("长庚金晶高纯硅材料项目总投资13500万美元。", "1.35亿美元"),
+    ],
+    ids=["wan-to-yi", "large", "below-one-yi-stays", "dollars"],
+)
+def test_investments_in_wan_are_reported_in_yi(text: str, amount: str):
+    assert [v for _, f, v in facts(text) if f == "investment"] == [amount]
+
+
+def test_respective_investments_of_a_list_go_in_order_or_not_at_all():
+    assert facts("东立多晶硅项目和山西立晶碳化硅项目计划总投资分别为200亿元和15亿元，均已于4月7日开工建设。") == [
+        ("dongli-polysilicon", "investment", "200亿元"),
+        ("dongli-polysilicon", "stage", "开工"),
+        ("lijing-sic", "investment", "15亿元"),
+        ("lijing-sic", "stage", "开工"),
+    ]
+    assert facts("东立多晶硅项目和山西立晶碳化硅项目总投资分别为200亿元、15亿元和3亿元。") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "progress"),
+    [
+        ("朔州能源职业技术学院一期8栋单体建筑中已有6栋完成主体封顶。", "6/8"),
+        ("宝武太钢低碳铬合金项目一期4台矿热炉中已有3台完成安装。", "3/4"),
+        ("集大原铁路朔州境内的3座车站中，山阴南站、应县西站已完成主体施工。", "2/3"),
+        ("集大原高铁沿线5座车站中，已有3座完成主体施工。", "3/5"),
+        ("东立多晶硅项目一期12台还原炉中已有10台投入使用。", "10/12"),
+    ],
+    ids=["buildings", "furnaces", "done-parts-listed", "done-part-after-a-comma", "in-use"],
+)
+def test_progress_counted_in_any_unit_or_listed(text: str, progress: str):
+    assert [v for _, f, v in facts(text) if f == "progress"] == [progress]

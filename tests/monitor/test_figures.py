@@ -200,3 +200,77 @@ def test_a_paragraph_broken_mid_sentence_is_read_as_one():
     story = story_text(None, None, None, ["一季度，全县一般公共预", "算收入完成5.12亿元，同比增长8.3%。"])
     found = find(story, MATCHER, WATCHLIST, date(2024, 4, 23)).observations
     assert [(o.indicator_id, o.value, o.growth_pct) for o in found] == [("public-revenue", 5.12, 8.3)]
+
+
+def test_figures_of_another_county_or_city_are_not_ours():
+    story = (
+        "今年以来，运城市临猗县坚持以项目论英雄。\n"
+        "1—2月，临猗县固定资产投资同比增长18.3%，规模以上工业增加值增长9.6%，两项指标增速均位列运城市第一。\n"
+        "据临猗县统计局数据，2023年全县地区生产总值完成268.5亿元，增长5.7%；粮食总产量达到8.9亿斤。\n"
+        "规模以上工业增加值增长9.9%。"
+    )
+    assert figures(story) == []
+    assert figures("今年1—4月，忻州市固定资产投资同比增长12.1%。") == []
+
+
+def test_the_city_named_again_ends_a_story_of_another_place():
+    story = "近年来，大同市在保护古城风貌上下功夫。\n一季度，我市地区生产总值增长6.1%。"
+    assert figures(story) == [("gdp", None, "", 6.1, "一季度", "全市", "", False)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "一季度，全市地区生产总值增长6.1%，增速比太原市高0.5个百分点。",
+        "我市与大同市、忻州市签订区域合作协议。\n一季度，全市地区生产总值增长6.1%。",
+        "右玉羊肉推介会走进太原。\n一季度，全市地区生产总值增长6.1%。",
+        "据新华社太原电，一季度全省地区生产总值增长5.0%。\n一季度，全市地区生产总值增长6.1%。",
+    ],
+    ids=["compared-with", "partner", "destination", "news-source"],
+)
+def test_another_place_that_is_not_the_subject_leaves_the_figures_ours(text: str):
+    assert [(o[0], o[3], o[5]) for o in figures(text) if not o[7]] == [("gdp", 6.1, "全市")]
+
+
+def test_a_county_compared_with_the_city_and_ranked_in_it():
+    story = "怀仁市上半年经济运行观察\n上半年全市实现地区生产总值152.3亿元，同比增长5.8%，高于朔州市平均水平0.9个百分点。\n规模以上工业增加值同比增长10.6%，增速居全朔州第二。"
+    assert figures(story) == [
+        ("gdp", 152.3, "亿元", 5.8, "上半年", "怀仁市", "", False),
+        ("gdp", None, "", 0.9, "上半年", "怀仁市", "", True),
+        ("industrial-va", None, "", 10.6, "上半年", "怀仁市", "全朔州第二", False),
+    ]
+
+
+def test_an_indicator_named_twice_in_a_clause_is_read_once():
+    text = "一季度，全市地区生产总值（GDP）实现602.5亿元，同比增长5.4%，比全国平均水平高0.4个百分点。"
+    found = find(story_text(None, None, None, [text]), MATCHER, WATCHLIST, ISSUE)  # every name of the indicator
+    assert [(o.value, o.growth_pct, o.relative) for o in found.observations] == [(602.5, 5.4, False), (None, 0.4, True)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("上半年，固定资产投资方面，全县完成投资增长9.4%。", ("fai", None, 9.4)),
+        ("上半年，一般公共预算收入完成14.7亿元，同口径增长3.2%。", ("public-revenue", 14.7, 3.2)),
+        ("上半年，全县地区生产总值增长6.2%，增速排名全市第一，比全市平均水平高出1.5个百分点。", ("gdp", None, 6.2)),
+    ],
+    ids=["measure-alone-names-its-subject", "same-basis-growth", "rank-verb-between"],
+)
+def test_subject_carried_over_a_measure_a_basis_or_a_rank(text: str, expected: tuple):
+    assert [(o[0], o[1], o[3]) for o in figures(text) if not o[7]] == [expected]
+
+
+def test_a_rank_verb_does_not_break_the_subject_of_a_relative_figure():
+    got = figures("上半年，应县地区生产总值增长6.2%，增速排名全市第一，比全市平均水平高出1.5个百分点。")
+    assert [(o[3], o[6], o[7]) for o in got] == [(6.2, "全市第一", False), (1.5, "", True)]
+
+
+def test_a_single_month_inside_a_year_to_date_story():
+    story = "1—10月，全市社会消费品零售总额完成84.2亿元。\n其中，10月当月实现社会消费品零售额9.1亿元。"
+    assert [o.period_start for o in extract_story(story)] == [date(2024, 1, 1), date(2024, 10, 1)]
+
+
+def extract_story(text: str):
+    story = story_text(None, None, None, text.split("\n"))
+    hits = [h for h in MATCHER.find(story) if WATCHLIST.get(h.watch_id).kind == "indicator"]  # type: ignore[union-attr]
+    return extract(story, hits, date(2024, 11, 26))

@@ -8,6 +8,7 @@ import pytest
 
 from szwatch.monitor.detection.findings import story_text
 from szwatch.monitor.detection.match import Matcher
+from szwatch.monitor.detection.places import places
 from szwatch.monitor.detection.watchlist import Watch, Watchlist, load_watchlist
 
 MATCHER = Matcher(load_watchlist())
@@ -116,3 +117,75 @@ def test_a_company_name_longer_than_the_anchor_with_a_count_of_projects():
     matcher = Matcher(Watchlist(Path("<test>"), watches, "test"))
     hits = matcher.find(story_text(None, None, None, ["晋北化工等4个项目年内开工。", "晋北铝业等企业参加。"]))
     assert [(h.watch_id, h.kind, h.surface, h.sentence.index) for h in hits] == [("jinbei", "company", "晋北化工", 0)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "东立光伏在内蒙古乌海市投资建设的10万吨多晶硅项目二期开工。",
+        "东立光伏宁夏多晶硅项目投产。",
+        "太钢集团在太原本部建设的高端含铬不锈钢精密带钢项目正式投产。",
+        "宝武集团同期在新疆推进的铬铁合金冶炼项目也已完成主体施工。",
+        "三一集团在湖南长沙的光伏全产业链项目已建成。",
+        "长庚金晶的母公司在日本本土拥有两座硅材料工厂。",
+        "东立光伏在临猗县投资建设的多晶硅项目开工。",
+        "乌海市东立光伏多晶硅项目开工。",
+    ],
+    ids=[
+        "city-in-province",
+        "province-no-suffix",
+        "city",
+        "region",
+        "province-and-city",
+        "country",
+        "other-county",
+        "place-right-before",
+    ],
+)
+def test_a_wording_with_no_name_in_a_clause_placed_elsewhere_is_another_project(text: str):
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("东立光伏在我市平鲁区投资建设的多晶硅项目开工。", "variant"),
+        ("宝武太钢在山西朔州建设的铬系合金项目已开工。", "keywords"),
+        ("来自北京的东立光伏多晶硅项目负责人介绍，项目已开工。", "variant"),
+        ("长庚金晶引进日本技术建设的高纯硅材料工厂正在调试。", "variant"),
+        ("东立光伏的多晶硅项目产品销往江苏、浙江等地。", "variant"),
+    ],
+    ids=["city-place-in-clause", "province-of-the-city", "origin", "technology-of-a-country", "destination"],
+)
+def test_a_place_that_does_not_locate_the_project_keeps_it(text: str, expected: str):
+    assert [kind for _, kind, _ in found(text)] == [expected]
+
+
+def test_an_exact_name_or_alias_matches_wherever_the_clause_is():
+    assert found("宝武太钢低碳铬合金项目在太原签约。") == [("baowu-chrome", "name", "宝武太钢低碳铬合金项目")]
+    assert found("集大原高铁北起内蒙古乌兰察布市。") == [("jidayuan-hsr", "name", "集大原高铁")]
+
+
+@pytest.mark.parametrize(
+    ("text", "other"),
+    [
+        ("临猗县固定资产投资同比增长18.3%", ["临猗县"]),
+        ("东立光伏在内蒙古乌海市投资建设", ["内蒙古", "乌海市"]),
+        ("宝武集团同期在新疆推进", ["新疆"]),
+        ("全市、我市、该市、本市、城市、超市、市场、县域、市级、省级、全省、全县、工业强市、养殖大县", []),
+        ("记者从市统计局获悉，市县两级将成立专班，企业开拓市场", []),
+        ("四季长春，长治久安，复合肥，幸福建设，朔城区南榆林乡", []),
+        ("朔州市、朔城区、平鲁区、怀仁市、山阴县、应县、右玉县、朔州经济开发区、山西省", []),
+    ],
+    ids=["county", "province-and-city", "region", "generic-words", "city-organs", "false-friends", "the-city"],
+)
+def test_other_places_are_told_from_the_city_and_from_generic_words(text: str, other: list[str]):
+    assert [p.name for p in places(text) if not p.ours] == other
+
+
+def test_a_demonstrative_description_may_share_the_keywords_but_not_point_at_a_company():
+    named = "宝武太钢低碳铬合金项目开工。\n"
+    hits = MATCHER.find(named + "太钢集团表示，这座以铬矿为原料的合金冶炼基地建成后将年产铬铁40万吨。")
+    assert [(h.watch_id, h.kind) for h in hits] == [("baowu-chrome", "name"), ("baowu-chrome", "described")]
+    hits = MATCHER.find(named + "太钢集团表示，该集团在新疆的铬铁冶炼基地也已投产。")
+    assert [h.kind for h in hits] == ["name"]

@@ -7,6 +7,8 @@ the reading is narrow:
   its clause, or — when the clause names none — to the project of the clause before (``…项目总投资200亿元，
   今年4月开工``), until a clause names another project, watched or not. Two projects of one sentence never
   share a fact: ``总投资52亿元的A项目完成可研，投资38亿元的B项目开工`` gives A 52亿元 and B 38亿元 + 开工.
+- **Here.** A clause that names no project and is located in another place only (其在乌海的基地也已投产)
+  ends the reach of the project before it (``places``).
 - **Groups.** Projects listed together (``A、B等5个重大项目同日开工``) share a stage; an investment or a
   progress stated for a group is the group's total, and is given to none of them.
 - **Only what happened.** A stage word counts only when the text says it happened: not planned (将于年底投产,
@@ -26,6 +28,7 @@ from typing import Protocol
 
 from szwatch.common.numerals import cn_integer, number
 from szwatch.monitor.detection import grammar as g
+from szwatch.monitor.detection.places import only_elsewhere
 
 CLAUSE_END = re.compile(r"[，,；;：:。！？!?]")
 INVESTMENT = re.compile(
@@ -33,15 +36,24 @@ INVESTMENT = re.compile(
     rf"(?P<num>\d+(?:\.\d+)?|[{g.CN_NUM}]+)\s*(?P<unit>{g.alternation(g.INVESTMENT_UNITS)})"
     rf"(?!\s*(?:{g.alternation(g.APPROXIMATE)}))"
 )
+_AMOUNT = rf"(?:\d+(?:\.\d+)?|[{g.CN_NUM}]+)\s*(?:{g.alternation(g.INVESTMENT_UNITS)})"
+# A和B计划总投资分别为200亿元和15亿元: one amount per project of the list, in order.
+RESPECTIVE = re.compile(
+    rf"(?:{g.alternation(g.INVESTMENT_LEADS)}|投资)(?:额)?分别(?:{g.alternation(g.INVESTMENT_QUALIFIERS)})?\s*"
+    rf"(?P<amounts>{_AMOUNT}(?:{g.SEP}{_AMOUNT})+)"
+)
+AMOUNT = re.compile(rf"(?P<num>\d+(?:\.\d+)?|[{g.CN_NUM}]+)\s*(?P<unit>{g.alternation(g.INVESTMENT_UNITS)})")
 STAGE_WORD = re.compile(g.alternation([w for _, words in g.STAGES for w in words]))
 STAGE_OF = {w: stage for stage, words in g.STAGES for w in words}
 FALSE_FRIEND = re.compile(g.alternation(g.STAGE_FALSE_FRIENDS))
 NOT_BEFORE = re.compile(g.alternation(g.NOT_HAPPENED_BEFORE))
 NOT_AFTER = re.compile(
-    rf"^(?:{g.alternation(g.NOT_HAPPENED_AFTER)})|^[\u4e00-\u9fff]{{1,2}}?(?:{g.alternation(g.NOT_HAPPENED_LATER)})"
+    rf"^(?!{g.alternation(g.DURATION_AFTER)})(?:{g.alternation(g.NOT_HAPPENED_AFTER)})"
+    rf"|^[\u4e00-\u9fff]{{1,2}}?(?:{g.alternation(g.NOT_HAPPENED_LATER)})"
 )
 NEAR_AFTER = re.compile(g.alternation(g.NOT_HAPPENED_NEAR))
 HAPPENED = re.compile(g.alternation(g.HAPPENED))
+ATTRIBUTIVE = re.compile(rf"[\u4e00-\u9fff]{{0,{g.ATTRIBUTIVE_REACH}}}?{g.ATTRIBUTIVE}")
 NEGATION = re.compile(rf"(?:{g.alternation(g.NEGATIONS)})$")
 OTHER_PROJECT = re.compile(r"([\u4e00-\u9fffA-Za-z0-9]*)(?:项目|工程)")
 GENERIC_STEM = re.compile(
@@ -96,7 +108,7 @@ def sentence_facts(sentence: str, names: list[Name], index: int = 0) -> list[Fac
         in_clause = [n for n in names if start <= n.start < end]
         if in_clause:
             regions = _regions(sentence, in_clause, start, end)
-        elif _names_other_project(clause):
+        elif _names_other_project(clause) or only_elsewhere(clause):  # 其在乌海的基地也已投产: not ours
             governing = []
             continue
         elif governing:
@@ -223,18 +235,54 @@ def _clause_facts(sentence: str, clause: str, regions: list[tuple[list[Name], in
             at = next((i for i, (_, s, _e) in enumerate(regions) if 0 <= s - match.end() <= 12), at)
         if (value := _investment(sentence, match, regions[at][1])) is not None:
             found[at].setdefault("investment", value)
-    for match in g.PROGRESS.finditer(sentence, regions[0][1], regions[-1][2]):
-        total, done = cn_integer(match["total"] or match["total2"]), cn_integer(match["done"] or match["done2"])
+    for total, done, at in _progress(sentence, regions[0][1], regions[-1][2]):
         if 0 < done <= total:
-            found[_owner(regions, match.start())].setdefault("progress", f"{done}/{total}")
+            found[_owner(regions, at)].setdefault("progress", f"{done}/{total}")
     facts = []
     for i, (group, start, end) in enumerate(regions):
         fields = found[i] if len(group) == 1 else {}
-        stage, site = _stage(sentence[start:end])
+        each = _respective(sentence, group, start, end)
+        stage, site = _stage(sentence[start:end], [name.start - start for name in group])
         for n, name in enumerate(group):
-            own = {**fields, "stage": stage} if stage and (not site or n == len(group) - 1) else fields
+            own = {**fields, **each[n]} if each else fields
+            own = {**own, "stage": stage} if stage and (not site or n == len(group) - 1) else own
             facts.extend(Fact(name.watch_id, f, v, clause, sentence, index, name.surface) for f, v in own.items())
     return facts
+
+
+def _progress(sentence: str, start: int, end: int) -> list[tuple[int, int, int]]:
+    """(total, done, where) of the counts that start in ``start:end``; the done part may be in the next clause
+    (5座车站中，已有3座完成…; 3座车站中，山阴南站、应县西站已完成…)."""
+    found = []
+    for match in g.PROGRESS.finditer(sentence, start):
+        if match.start() >= end:
+            break
+        found.append((cn_integer(match["total"] or match["total2"]), cn_integer(match["done"] or match["done2"]),
+                      match.start()))  # fmt: skip
+    for match in g.LISTED_PROGRESS.finditer(sentence, start):
+        if match.start() >= end:
+            break
+        found.append((cn_integer(match["total"]), len(g.LIST_SPLIT.split(match["list"])), match.start()))
+    return found
+
+
+def _respective(sentence: str, group: list[Name], start: int, end: int) -> list[dict[str, str]]:
+    """A和B计划总投资分别为200亿元和15亿元: the i-th amount to the i-th project, or nothing when counts differ."""
+    if len(group) < 2:
+        return []
+    for match in RESPECTIVE.finditer(sentence, start, end):
+        amounts = list(AMOUNT.finditer(match["amounts"]))
+        if len(amounts) == len(group):
+            return [{"investment": _amount(a["num"], a["unit"])} for a in amounts]
+    return []
+
+
+def _amount(num: str, unit: str) -> str:
+    """An amount as the paper's readers compare them: 386000万元 is 38.6亿元 (``grammar.INVESTMENT_SCALE``)."""
+    value = number(num)
+    if (larger := g.INVESTMENT_SCALE.get(unit)) and value >= 10_000:
+        value, unit = round(value / 10_000, 6), larger
+    return f"{value:g}{unit}"
 
 
 def _owner(regions: list[tuple[list[Name], int, int]], at: int) -> int:
@@ -251,12 +299,16 @@ def _investment(sentence: str, match: re.Match[str], region_start: int) -> str |
         attributive = sentence[match.end() : match.end() + 1] == "的"
         if not attributive and lead_in.strip() and not lead_in.endswith(("项目", "工程")):
             return None
-    return f"{number(match['num']):g}{match['unit']}"
+    return _amount(match["num"], match["unit"])
 
 
-def _stage(region: str) -> tuple[str | None, bool]:
+def _stage(region: str, names_at: list[int] | None = None) -> tuple[str | None, bool]:
     """The furthest stage the region says has happened, and whether it only qualifies a site (A和B施工现场:
-    the site is B's, so the stage is not spread over the list)."""
+    the site is B's, so the stage is not spread over the list).
+
+    A stage word in an attributive phrase (已建成的…) counts only when the project's name (at ``names_at``)
+    follows the 的: 此前已建成的大张高铁、大西高铁与集大原高铁 says nothing of the last line of the list.
+    """
     best, site = -1, False
     false = [(m.start(), m.end()) for m in FALSE_FRIEND.finditer(region)]
     counted = [(m.start(), m.end()) for m in g.PROGRESS.finditer(region)]  # 12个单体工程已完工9个: part of it
@@ -268,6 +320,10 @@ def _stage(region: str) -> tuple[str | None, bool]:
             continue
         if NOT_BEFORE.search(before) and not HAPPENED.search(before[-8:]):
             continue
+        if (of := ATTRIBUTIVE.match(after)) and names_at is not None:
+            head = match.end() + of.end()
+            if not any(at >= head and region[head:at] in g.ATTRIBUTIVE_LINKS for at in names_at):
+                continue
         rank = stage_rank(STAGE_OF[match.group(0)])
         partly = any(s <= match.start() < e for s, e in counted)
         if rank == stage_rank("投产") and (partly or any(w in before[-8:] for w in g.SHELL_ONLY)):

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 from szwatch.common.numerals import DIGITS, cn_integer, number
 from szwatch.monitor.detection import grammar as g
+from szwatch.monitor.detection import places as pl
 from szwatch.monitor.detection.match import Hit, Sentence, split_sentences
 
 if TYPE_CHECKING:
@@ -74,9 +75,14 @@ RANK = re.compile(
 TARGET = re.compile(g.alternation(g.TARGET_WORDS))
 NOT_TARGET = re.compile(g.alternation(g.NOT_TARGETS))
 CLAUSE_END = re.compile(r"[，,；;：:]")
-FILLER = re.compile(rf"{g.alternation(g.FILLERS)}|按[^，]{{0,8}}计算|\s")
+# A rank verb of two characters or more stands between a subject and its rank (增速排名全市第一) like a filler.
+FILLER = re.compile(rf"{g.alternation((*g.FILLERS, *(v for v in g.RANK_VERBS if len(v) > 1)))}|按[^，]{{0,8}}计算|\s")
 PLACE = re.compile(g.alternation(g.PLACES))
-CITY = re.compile(rf"(?:{g.alternation(g.CITY)})(?!{g.alternation(g.COUNTIES)})")
+# The city as a subject; not in a comparison (高于朔州市平均水平) or a rank (居朔州市第二).
+CITY = re.compile(  # the lookahead first: the lookbehinds are tried only where the city's name starts
+    rf"(?=(?:{g.alternation(g.CITY)}))(?<!{')(?<!'.join(g.BEFORE_AREA_NOT_SUBJECT)})(?:{g.alternation(g.CITY)})"
+    rf"(?!{g.alternation(g.COUNTIES)}|平均|第)"
+)
 # 全市 as the subject of a clause, not in 高于全市…, 居全市第一, 占全市的
 SUBJECT_CITY = re.compile(rf"(?<!{')(?<!'.join(g.BEFORE_AREA_NOT_SUBJECT)})全市(?!第|首位|平均|前列|的)")
 ZONE = re.compile(g.alternation(g.OTHER_ZONES))
@@ -95,7 +101,7 @@ PERIOD_PART = (
     r"(?P<quarter>[一二三四1-4])季度|第(?P<quarter2>[一二三四])季度|(?P<half>上|下)半年|前三季度(?P<q3>)|全年(?P<full>)"
     rf"|(?P<m1>{_MONTH})月?\s*[{g.RANGE_MARKS}]\s*(?P<m2>{_MONTH})月(?:份)?(?!\d{{0,2}}日)"
     r"|前(?P<firstn>\d{1,2}|[一二两三四五六七八九十]{1,2})个月"
-    r"|(?:截至|截止|到)?(?P<monthend>\d{1,2})月(?:末|底)|(?P<month>\d{1,2})月份"
+    r"|(?:截至|截止|到)?(?P<monthend>\d{1,2})月(?:末|底)|(?P<month>\d{1,2})月(?:份|当月|单月)"
 )
 PERIOD = re.compile(
     r"(?=[\d今本去前上下全一二三四五六七八九十第截到])"  # where a period can start: skips the rest of the text fast
@@ -133,6 +139,7 @@ class Observation:
 class _Context:
     period: Period | None = None
     county: str | None = None
+    others: tuple[str, ...] | None = None  # the other places the story names: a sentence naming none is ours
 
 
 @dataclass
@@ -168,7 +175,7 @@ def extract(text: str, hits: list[Hit], issue_date: date, matcher: Matcher | Non
     for hit in hits:
         if not text.startswith("项目", hit.end):  # 民间投资项目达到286个 counts projects
             by_sentence.setdefault(hit.sentence.index, []).append(hit)
-    context, found = _Context(), []
+    context, found = _Context(others=pl.other_names(text)), []
     reader = _Reader(matcher)
     for sentence in split_sentences(text):
         period = find_period(sentence.text, issue_date)
@@ -176,7 +183,7 @@ def extract(text: str, hits: list[Hit], issue_date: date, matcher: Matcher | Non
         sentence_hits = sorted(by_sentence.get(sentence.index, []), key=lambda h: h.start)
         if sentence_hits or (matcher is not None and reader.may_name(sentence.text)):
             found.extend(reader.sentence(sentence, sentence_hits, context))
-        context.county = _county(sentence.text, context.county)
+        context.county = _county(sentence.text, context.county, context.others)
     return found
 
 
@@ -203,7 +210,7 @@ class _Reader:
 
     def sentence(self, sentence: Sentence, hits: list[Hit], context: _Context) -> list[Observation]:
         first_at = hits[0].start - sentence.start if hits else len(sentence.text)
-        scope = _scope(sentence.text[:first_at], context.county)
+        scope = _scope(sentence.text[:first_at], context.county, context.others)
         subject: _Subject | None = None
         topic, place = "", ""  # place: named as subject in an earlier clause (山阴县紧随其后，达6.5亿斤)
         made: list[Observation] = []
@@ -213,9 +220,9 @@ class _Reader:
                 break
             first = _first_figure(text)
             head = text if first is None else text[:first]
-            in_clause = [h for h in hits if start <= h.start < end]
+            in_clause = _once([h for h in hits if start <= h.start < end], text)
             words = _words(head)
-            place = _place(head, context.county, first is not None) or place
+            place = _place(head, context.county, first is not None, context.others) or place
             named = self._named(head, start, in_clause, sentence) if in_clause or "、" in head else None
             if named is not None and named.watched:
                 subject = named
@@ -226,6 +233,8 @@ class _Reader:
                 continue
             elif len(HAN.findall(words)) < 2:
                 subject = _Subject(subject.members, "carried", subject.alternatives) if subject else None
+            elif subject and _measure_of(words, subject):
+                subject = _Subject(subject.members, "measure", subject.alternatives)
             elif words in g.ATTRIBUTES and subject:
                 subject = _Subject(subject.members, "attribute", subject.alternatives)
             elif words in g.ELLIPTICAL and topic:
@@ -283,6 +292,20 @@ class _Reader:
         return (members, rule) if any(m is not None for m in members) else None
 
 
+def _once(hits: list[Hit], clause: str) -> list[Hit]:
+    """An indicator named twice in a clause (地区生产总值（GDP）实现…) is one subject, unless the clause pairs
+    figures with members (分别)."""
+    if "分别" in clause:
+        return hits
+    seen: set[str] = set()
+    return [h for h in hits if not (h.watch_id in seen or seen.add(h.watch_id))]
+
+
+def _measure_of(words: str, subject: _Subject) -> bool:
+    """固定资产投资方面，全县完成投资增长9.4%: the measure alone (投资) names the subject it ends."""
+    return words in g.MEASURES and all(h.surface.endswith(words) for h in subject.watched)
+
+
 def _clauses(sentence: Sentence) -> list[tuple[int, int]]:
     bounds, start = [], sentence.start
     for stop in CLAUSE_END.finditer(sentence.text):
@@ -319,18 +342,20 @@ def _topic(words: str) -> str:
     return words[: match.start()] if match and match.start() >= 2 else ""
 
 
-def _place(head: str, county: str | None, has_figure: bool) -> str:
+def _place(head: str, county: str | None, has_figure: bool, others: tuple[str, ...] | None = None) -> str:
     """The place a clause names as its subject: a county, the city (全市), another area (OTHER) or none ("").
 
     Another area counts only before a figure: a clause with no figure may compare with one (快于全省平均水平).
     """
+    if _other_subject(head, others):
+        return OTHER
     counties = [(head.rfind(c), c) for c in g.COUNTIES if c in head]
     if counties:
         return max(counties)[1]
     if ZONE.search(head) or (has_figure and any(area in head for area in g.OTHER_AREAS)):
         return OTHER
     if SUBJECT_CITY.search(head):
-        return _scope(head, county)
+        return _scope(head, county, others)
     return ""
 
 
@@ -523,16 +548,20 @@ def _months(match: re.Match[str]) -> tuple[int, int] | None:
     return None
 
 
-def _scope(before_hit: str, county: str | None) -> str:
+def _scope(before_hit: str, county: str | None, others: tuple[str, ...] | None = None) -> str:
     """The county named as subject, else the story's county when the sentence points back at it, else 全市.
 
     In a story about 怀仁市 (a county-level city) "全市" means 怀仁, as "全县"/"全区" mean the county or district;
     but 朔州市 or 我市 named as subject means the city, whatever county earlier sentences spoke of.
     """
+    if _other_subject(before_hit, others):
+        return OTHER
     named = [(before_hit.rfind(c), c) for c in g.COUNTIES if c in before_hit]
     named.extend((m.start(), "全市") for m in CITY.finditer(before_hit))
     if named:
         return max(named)[1]
+    if county == OTHER:  # a story of another place: only a place of the city named again brings it back
+        return "全市" if pl.OURS.search(before_hit) else OTHER
     if county and any(word in before_hit for word in _own_words(county)):
         return county
     if "全市" in before_hit:
@@ -540,15 +569,40 @@ def _scope(before_hit: str, county: str | None) -> str:
     return county or "全市"
 
 
+def _other_subject(text: str, others: tuple[str, ...] | None = None) -> bool:
+    """Is the last place of ``text`` another place (临猗县, 太原市), named as the subject of its clause?
+
+    Only a place at the head of its clause is a subject (临猗县固定资产投资…, 据临猗县统计局数据, 近年来，大同市
+    在…); one further in is where something went or was done (推介会走进太原, 位列运城市第一), not whose figures
+    follow.
+    """
+    if others is not None and not any(name in text for name in others):
+        return False  # the story's other places (``others``, when known) are not in this text
+    found = pl.locating(text, pl.places(text))
+    if not found or found[-1].ours:
+        return False
+    place = found[-1]
+    start = max((m.end() for m in CLAUSE_END.finditer(text, 0, place.start)), default=0)
+    prefix = text[start : place.start]
+    for other in reversed(found[:-1]):  # 运城市临猗县: a place before it in the clause narrows it down
+        if other.start >= start:
+            prefix = prefix[: other.start - start] + prefix[other.end - start :]
+    return _words(prefix) in g.SUBJECT_LEADS
+
+
 def _own_words(county: str) -> tuple[str, ...]:
     return ("该市", "该县", "该区", "全市" if county.endswith("市") else "全县" if county.endswith("县") else "全区")
 
 
-def _county(text: str, current: str | None) -> str | None:
+def _county(text: str, current: str | None, others: tuple[str, ...] | None = None) -> str | None:
+    if _other_subject(text, others):
+        return OTHER
     named = [(text.rfind(c), c) for c in g.COUNTIES if c in text]
     named.extend((m.start(), "") for m in CITY.finditer(text))
     if named:
         return max(named)[1] or None
+    if current == OTHER:
+        return None if pl.OURS.search(text) else OTHER
     if current and SUBJECT_CITY.search(text) and not current.endswith("市") and "朔州" not in text:
         return None
     return current

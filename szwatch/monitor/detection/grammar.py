@@ -56,7 +56,8 @@ NOT_LEVEL_AFTER = ("以上", "左右", "以内", "多", "月", "百分点", "级
 # Comparisons with another area (relative figures) and ranks
 # --------------------------------------------------------------------------------------------------------
 
-AREAS = ("全国", "全省", "全市")
+# 高于朔州市平均水平, 居全朔州第二: a county's figures compared with the city's.
+AREAS = ("全国", "全省", "全市", "朔州市", "全朔州")
 AREA_PREFIX = ("朔州", "山西")
 # 增速高于全省1.2个百分点 (the paper also writes it with %: 高于全省3.1%)
 RELATIVE_VERBS: dict[str, int] = {"高于": 1, "快于": 1, "高出": 1, "超出": 1, "领先": 1, "低于": -1, "慢于": -1,
@@ -91,6 +92,60 @@ OTHER_ZONES = ("示范区", "开发区", "高新区", "新区", "产业园区", 
 BEFORE_AREA_NOT_SUBJECT = ("于", "居", "列", "占", "比", "较", "跑", "过", "出", "在", "为", "与", "全", "比重")
 
 # --------------------------------------------------------------------------------------------------------
+# Places outside the city: a project or a figure located there is not ours (``places``)
+# --------------------------------------------------------------------------------------------------------
+
+# Places of the city (its counties also without their suffix, its zones): masked before looking for other
+# places, and a place of the city in a clause makes it ours. 山西/晋北 contain the city: neither ours nor other.
+SHUOZHOU_PLACES = (
+    "朔州市", "朔州", "朔城区", "朔城", "平鲁区", "平鲁", "怀仁市", "怀仁", "山阴县", "山阴", "应县", "右玉县",
+    "右玉", "我市", "本市", "朔州经济开发区", "朔州开发区", "平朔", "神头",
+)  # fmt: skip
+CONTAINING_PLACES = ("山西省", "山西", "晋北", "中国", "全国", "全省", "我省", "本省", "国内", "省内", "海外", "境外")
+PROVINCES = (
+    "北京", "天津", "上海", "重庆", "河北", "内蒙古", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建",
+    "江西", "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "四川", "贵州", "云南", "西藏", "陕西", "甘肃",
+    "青海", "宁夏", "新疆", "香港", "澳门", "台湾",
+)  # fmt: skip
+# Cities named without 市: the other cities of the province, the neighbours, the big ones; foreign countries.
+CITIES = (
+    "太原", "大同", "忻州", "吕梁", "晋中", "阳泉", "长治", "晋城", "临汾", "运城", "呼和浩特", "包头", "鄂尔多斯",
+    "乌海", "乌兰察布", "张家口", "石家庄", "保定", "唐山", "邯郸", "西安", "榆林", "郑州", "济南", "青岛", "南京",
+    "苏州", "无锡", "杭州", "宁波", "合肥", "武汉", "长沙", "广州", "深圳", "成都", "沈阳", "大连", "兰州", "银川",
+    "西宁", "乌鲁木齐", "拉萨", "昆明", "贵阳", "南宁", "福州", "厦门", "南昌", "哈尔滨", "长春", "雄安",
+)  # fmt: skip
+COUNTRIES = ("日本", "美国", "韩国", "德国", "法国", "英国", "意大利", "俄罗斯", "澳大利亚", "加拿大", "印度", "新加坡",
+             "荷兰", "瑞士", "蒙古国")  # fmt: skip
+# Any other 临猗县, 乌海市: two characters and the suffix; none of the two may be one of these (我市, 全县, 城市,
+# 超市, 者从市统计局, 工业强市, 养殖大县 …), and the suffix is no word's first half (市场, 县域, 市级, 县委 …).
+PLACE_SUFFIXES = ("自治区", "自治州", "自治县", "市", "县")
+NOT_PLACE_STEM_CHARS = (
+    "全我该本各外两此每上下城超都门股楼车夜早集开入闭菜花街镇乡村省市县区地从据在向为由是的和与及对到至往将把被"
+    "等年月日个多其同跨强大型业团副新老众余名批进表带领查自来出加去给让供组拓发研召动推促补齐节又既殖养广当整合"
+    "兴立富活稳归线沿"
+)
+NOT_PLACE_AFTER = "场委级民长政属直域内外区县乡城府容貌情会值面里人"
+# A named place followed by one of these is part of a smaller place's name (南榆林乡) or a street (太原路).
+NOT_PLACE_FOLLOWERS = ("乡", "镇", "村", "路", "街", "大道", "大街", "小区")
+# Words containing a place name that are no place: 大同小异, 长治久安, 复合肥, 幸福建设, 隆重庆祝, 河南岸.
+PLACE_FALSE_FRIENDS = ("大同小异", "长治久安", "四季长春", "复合肥", "幸福建", "隆重庆", "南岸", "北岸", "东岸", "西岸",
+                       "日本报", "日本市")  # fmt: skip
+# A place after one of these is a destination, an origin or a partner, not where a project is: 发往日本,
+# 朔州至太原, 来自北京的客商, 与大同市签约.
+NOT_LOCATING_BEFORE = ("发往", "销往", "运往", "远销", "出口", "来自", "至", "到", "往", "赴", "去", "与", "和", "同",
+                       "比", "较", "向", "从", "对", "联通", "连接", "达", "途经", "北起", "南起", "引进", "进口",
+                       "采用")  # fmt: skip
+# Words that say where something happens: 其在乌海的基地, 位于太原的工厂.
+LOCATIVE_BEFORE = ("在", "位于", "地处", "落户", "落地", "落户于", "建于")
+# …and so is every later place of the same list: 远销韩国、日本和东南亚, 朔州与大同、忻州、太原.
+LIST_MARKS = ("、", "和", "及", "与", "以及")
+# What may stand before another place at the head of a clause for it to be the clause's subject (据临猗县统计局).
+SUBJECT_LEADS = ("", "据", "另据", "而")
+# A place before one of these is a source (据内蒙古日报报道) or an origin (日本技术), not where a thing is.
+NOT_PLACE_BEFORE = ("日报", "晚报", "电视台", "卫视", "广播", "新闻", "大学", "学院", "技术", "设备", "工艺", "专家",
+                    "客商", "游客")  # fmt: skip
+
+# --------------------------------------------------------------------------------------------------------
 # Targets and plans: a clause with one of these states no observation
 # --------------------------------------------------------------------------------------------------------
 
@@ -108,6 +163,7 @@ FILLERS = (
     "同比", "比上年同期", "比上年", "较上年同期", "较上年", "比去年同期", "比去年", "较去年", "同期", "增速", "增幅",
     "其中", "全年", "累计", "总量", "分别", "均", "共", "完成", "实现", "达到", "达", "为", "突破", "超过", "和", "与",
     "及", "、", "本报讯", "记者", "从", "看", "截至", "截止", "的", "已", "已经", "总计", "合计", "全部",
+    "同口径", "可比口径", "按可比口径",
 )  # fmt: skip
 # A clause whose subject is one of these measures the subject carried from before: 总投资 of the projects just
 # counted, 总产量 of the crop just named.
@@ -131,6 +187,8 @@ INVESTMENT_LEADS = ("计划总投资", "预计总投资", "估算总投资", "�
 # 完成投资9.6亿元 is what was spent this year, not what the project costs.
 INVESTMENT_NOT_AFTER = ("完成", "累计", "年度", "今年", "当年", "本年", "已", "占", "新增", "带动")
 INVESTMENT_UNITS = ("亿美元", "万美元", "亿元", "万元")
+# 10,000 of the first is one of the second: 总投资386000万元 is reported as 38.6亿元, so that amounts compare.
+INVESTMENT_SCALE = {"万元": "亿元", "万美元": "亿美元"}
 INVESTMENT_QUALIFIERS = ("约", "超过", "超", "达到", "达", "逾", "近", "为", "高达", "约为")
 # The stages a project passes through, in order; later stages rank higher. Synonyms map to one stage.
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -139,7 +197,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("在建", ("在建", "加快建设", "施工", "主体完工", "主体工程完工", "主体建设", "设备安装", "安装", "封顶", "复工",
               "建设现场", "调试", "建设正酣", "火热建设", "紧张建设", "建设中", "吊装", "联调联试", "装修", "铺轨",
               "贯通", "建设进度", "建设提速", "建设跑出", "建设全面提速", "建设加速", "加速建设", "不停工", "收尾",
-              "冲刺阶段")),
+              "冲刺阶段", "建设如火如荼", "建设热火朝天", "加紧建设", "抓紧建设", "正在建设")),
     ("投产", ("投产", "竣工", "完工", "通车", "通航", "建成", "开通运营", "开通", "达产", "满产", "满负荷", "并网",
               "投运", "投入运营", "投入使用", "运营首月", "试产", "试生产", "产品下线")),
 )  # fmt: skip
@@ -153,9 +211,19 @@ NOT_HAPPENED_BEFORE = (
     "将", "计划", "预计", "力争", "争取", "确保", "拟", "有望", "即将", "准备", "筹备", "早日", "尽快", "年内",
     "年底前", "月底前", "规划", "目标", "距离", "迎接", "待", "推动", "促进", "力促", "若", "如果", "一旦", "尚未",
     "未能", "还没有", "没有", "未", "不能", "无法", "向", "冲刺", "争创", "以便", "谋划", "等待", "期待", "启动",
+    "吸引",
 )  # fmt: skip
+# 立晶项目的投产将填补…空白: a stage followed by what it will bring is still to come.
 NOT_HAPPENED_AFTER = ("后", "以后", "之后", "前", "之前", "在即", "倒计时", "条件", "准备", "手续", "目标", "时间表",
-                      "节点", "计划")  # fmt: skip
+                      "节点", "计划", "将", "必将", "势必", "有望", "可望")  # fmt: skip
+# …but 开工将近一年, 建成将满一年 count the time since it happened.
+DURATION_AFTER = ("将近", "将满", "将有")
+# 此前已建成的大张高铁、大西高铁与集大原高铁: a stage before 的 qualifies the noun after it, which must be the
+# project itself (已建成的集大原高铁), not another one heading a list.
+ATTRIBUTIVE = "的"
+ATTRIBUTIVE_REACH = 3  # characters between the stage word and its 的: 建成投产的, 开工建设的
+# …or after a link: 同日开工的还有东立…项目, 今年投产的有…
+ATTRIBUTIVE_LINKS = ("", "还有", "有", "包括", "是", "为", "就是", "主要有", "主要是")
 # …or shortly after it: 距离开通运营又近了一步, 投产在即.
 NOT_HAPPENED_NEAR = ("在即", "倒计时", "又近", "更近", "迈进", "冲刺", "指日可待")
 NEGATIONS = ("尚未", "还未", "未能", "没有", "未", "不")  # right before the stage word
@@ -163,14 +231,25 @@ NEGATIONS = ("尚未", "还未", "未能", "没有", "未", "不")  # right befo
 NOT_HAPPENED_LATER = ("后", "以后", "之后")
 HAPPENED = ("已", "已经", "已于")  # 已于4月开工 although the clause also says 计划
 # Progress: done of total counted tasks, in either order — 前期要件21项已办结17项 / 18个单体建筑已有11个主体封顶.
-PROGRESS_VERBS = ("完成", "完工", "办结", "封顶", "开工", "建成", "获批", "批复", "取得")
+PROGRESS_VERBS = ("完成", "完工", "办结", "封顶", "开工", "建成", "获批", "批复", "取得", "投入使用", "投用", "投产",
+                  "并网", "安装")  # fmt: skip
 _COUNT = r"[\d零一二两三四五六七八九十百]+"
+# What the counted parts are counted in: 8栋单体建筑中已有6栋…, 4台矿热炉中已有3台…
+PROGRESS_UNITS = ("项", "个", "栋", "幢", "座", "台", "套", "处", "条", "所")
 _DONE = "|".join(PROGRESS_VERBS)
+_UNIT = "|".join(PROGRESS_UNITS)
 PROGRESS = re.compile(
-    rf"(?P<total>{_COUNT})(?P<unit>项|个)[^，。；\d]{{0,12}}?(?:已经?|均已|已有|共)?(?:{_DONE})了?(?P<done>{_COUNT})(?P=unit)"
-    rf"|(?P<total2>{_COUNT})(?P<unit2>项|个)[^，。；\d]{{0,12}}?(?:中|里)?(?:已有|已经?|其中)(?P<done2>{_COUNT})(?P=unit2)"
+    rf"(?P<total>{_COUNT})(?P<unit>{_UNIT})[^，。；\d]{{0,12}}?(?:已经?|均已|已有|共)?(?:{_DONE})了?(?P<done>{_COUNT})(?P=unit)"
+    rf"|(?P<total2>{_COUNT})(?P<unit2>{_UNIT})[^，。；\d]{{0,12}}?(?:(?:中|里)，?)?(?:已有|已经?|其中)(?P<done2>{_COUNT})(?P=unit2)"
     rf"[^，。；\d]{{0,6}}?(?:{_DONE})"
 )
+# …or done parts named in a list: 3座车站中，山阴南站、应县西站已完成主体施工 (2 of 3).
+_MEMBER = r"[^，。；、和与及\d]{2,10}"
+LISTED_PROGRESS = re.compile(
+    rf"(?P<total>{_COUNT})(?:{_UNIT})[^，。；\d]{{0,12}}?(?:中|里)，?(?P<list>{_MEMBER}(?:[、和与及]{_MEMBER})+)"
+    rf"(?:均|都)?(?:已经?|均已)(?:{_DONE})"
+)
+LIST_SPLIT = re.compile(r"[、和与及]")
 
 # Generic words in project names: not part of what identifies the project.
 PROJECT_GENERIC = ("项目", "朔州", "山西", "集团", "及配套", "有限公司", "一期", "二期", "工程")

@@ -34,11 +34,13 @@ from dataclasses import dataclass
 import ahocorasick_rs
 
 from szwatch.monitor.detection import grammar as g
+from szwatch.monitor.detection.places import elsewhere
 from szwatch.monitor.detection.watchlist import Watch, Watchlist
 
 SENTENCE_END = re.compile(r"[。！？!?\n]+")
 PHRASE_END = re.compile(r"[，,、；;：:（）()“”《》。！？\n]")
 CLAUSE_END = re.compile(r"[，,；;：:（）()“”《》。！？\n]")
+PLACE_CLAUSE_END = re.compile(r"[，,；;：:。！？!?\n]")  # where a place stops locating what follows
 PLACES = g.NAME_PLACES
 GENERIC = g.PROJECT_GENERIC
 VARIANT_SHARE = 0.5
@@ -49,7 +51,9 @@ HEAD_NOUN = re.compile(rf"{g.alternation(g.PROJECT_HEADS)}")
 KIND_RANK = {"name": 0, "alias": 1, "variant": 2, "company": 3, "keywords": 4, "described": 5}
 ROLE_KIND = {"name": "name", "alias": "alias", "form": "variant"}
 # 这一总投资287亿元的煤制烯烃项目: a project described again, in a story that has named it
-DESCRIBED = re.compile(rf"(?:{g.alternation(g.DEMONSTRATIVES)})([^，,。；;！？!?\n]{{2,24}}?)项目")
+DESCRIBED = re.compile(
+    rf"(?:{g.alternation(g.DEMONSTRATIVES)})([^，,。；;！？!?\n]{{2,24}}?)(?:{g.alternation(g.PROJECT_HEADS)})"
+)
 DESCRIBED_SHARE = 3  # bigrams of the name (or an alias) the description must share
 _SYNONYM = {variant: row[0] for row in g.NAME_SYNONYMS for variant in row[1:]}
 SYNONYM = re.compile(g.alternation(list(_SYNONYM))) if _SYNONYM else None
@@ -159,7 +163,11 @@ class Matcher:
         named: set[str] = set()
         for at, sentence in enumerate(sentences):
             here = self._sentence_hits(text, sentence, found[at], every_indicator) if at in found else []
-            if named and "项目" in sentence.text and (described := self._described(text, sentence, here, named)):
+            if (
+                named
+                and HEAD_NOUN.search(sentence.text)
+                and (described := self._described(text, sentence, here, named))
+            ):
                 here = sorted([*here, described], key=lambda h: (h.start, KIND_RANK[h.kind]))
             hits.extend(here)
             named.update(h.watch_id for h in here)
@@ -167,21 +175,31 @@ class Matcher:
 
     def _described(self, text: str, sentence: Sentence, here: list[Hit], named: set[str]) -> Hit | None:
         """这一总投资287亿元的煤制烯烃项目: a demonstrative and a description sharing the name's words, for a
-        project the story has named before and this sentence does not name otherwise."""
+        project the story has named before and this sentence does not name otherwise.
+
+        A description may instead share the watch's keywords: 太钢…表示，这座以铬矿为原料…的合金冶炼基地 — every
+        keyword group in the sentence, one of them inside the description (the demonstrative points back at
+        the project, so the groups need not share a clause as ``keywords`` alone must).
+        """
         present = {h.watch_id for h in here}
         for match in DESCRIBED.finditer(text, sentence.start, sentence.end):
+            if match[1].startswith(g.COMPANY_SUFFIXES):
+                continue  # 该集团在新疆的铬铁基地: the demonstrative points at the company, not at a project
             canon = canonical(match[1])[0]
-            scores = []
+            scores, by_keywords = [], []
             for index, bigrams in self.described.items():
                 watch = self.watches[index]
                 if watch.id in named and watch.id not in present:
                     share = max((sum(b in canon for b in group) for group in bigrams), default=0)
                     if share >= DESCRIBED_SHARE:
                         scores.append((share, watch.id))
-            scores.sort(reverse=True)
+                    elif _keywords_in(watch, sentence.text, match[1]):
+                        by_keywords.append((0, watch.id))
+            scores = sorted(scores or by_keywords, reverse=True)
             if scores and (len(scores) == 1 or scores[0][0] > scores[1][0]):
                 start = match.start(1) + match[1].rfind("的") + 1
-                return Hit(scores[0][1], "described", text[start : match.end()], start, match.end(), sentence)
+                hit = Hit(scores[0][1], "described", text[start : match.end()], start, match.end(), sentence)
+                return None if _elsewhere(text, sentence, hit) else hit
         return None
 
     def _sentence_hits(
@@ -205,6 +223,8 @@ class Matcher:
                 or self._company(index, text, sentence, items)
                 or self._keywords(watch, text, sentence, items)
             )
+            if hit is not None and hit is not named and _elsewhere(text, sentence, hit):
+                hit = named  # 东立光伏在内蒙古乌海市投资建设的…多晶硅项目: the company's project elsewhere
             if hit is not None:
                 hits.append(hit)
         return sorted(hits, key=lambda h: (h.start, KIND_RANK[h.kind]))
@@ -305,6 +325,24 @@ class Matcher:
         stop = CLAUSE_END.search(text, end, sentence.end)
         end = end + _through_suffix(text[end : stop.start() if stop else sentence.end], 0)
         return Hit(watch.id, "keywords", text[start:end], start, end, sentence)
+
+
+def _elsewhere(text: str, sentence: Sentence, hit: Hit) -> bool:
+    """Does the clause of a wording that is no name of the watch place it outside the city (``places``)?"""
+    left = max((m.end() for m in PLACE_CLAUSE_END.finditer(text, sentence.start, hit.start)), default=sentence.start)
+    stop = PLACE_CLAUSE_END.search(text, hit.end, sentence.end)
+    right = stop.start() if stop else sentence.end
+    return elsewhere(text[left:right], hit.start - left, hit.end - left)
+
+
+def _keywords_in(watch: Watch, sentence: str, description: str) -> bool:
+    """Every keyword group of the watch in the sentence, and one of its terms in the description."""
+    groups = watch.keywords
+    return (
+        bool(groups)
+        and all(any(t in sentence for t in group) for group in groups)
+        and any(t in description for group in groups for t in group)
+    )
 
 
 def _line_forms(watch: Watch) -> list[str]:

@@ -1,7 +1,7 @@
 """Watch baselines; alerts keep the watch's name and tags as they were when raised.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 
 An existing database already had its first detection under the old rules, so every watch that has findings
 or alerts gets a baseline at the newest article stored now: the upgrade itself raises nothing, and stories
