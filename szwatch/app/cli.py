@@ -436,8 +436,8 @@ def config_show(config_path: str | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; another than loopback exposes the archive (use --token).")  # fmt: skip
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
-@click.option("--token", envvar="SZWATCH_WEB_TOKEN", metavar="TOKEN",
-              help="Require it on every request: Authorization: Bearer TOKEN, or ?token=TOKEN in a browser.")  # fmt: skip
+@click.option("--token", envvar="SZWATCH_WEB_TOKEN", metavar="T",
+              help="Require it on every request (Authorization: Bearer T, or ?token=T in a browser).")  # fmt: skip
 @watchlist_option
 @db_option
 @config_option

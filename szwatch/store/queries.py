@@ -365,9 +365,7 @@ def crawl_runs(session: Session, limit: int = 10) -> list[dict[str, Any]]:
         select(Problem).where(col(Problem.run_id).in_([r.id for r in runs])).order_by(col(Problem.id))
     ).all()
     for p in rows:
-        problems[p.run_id].append(
-            {"kind": p.kind, "url": p.url, "detail": p.detail, "issue_date": _iso(p.issue_date)}
-        )
+        problems[p.run_id].append({"kind": p.kind, "url": p.url, "detail": p.detail, "issue_date": _iso(p.issue_date)})
     return [
         {"id": r.id, "mode": r.mode, "status": r.status, "started_at": local_iso(r.started_at),
          "finished_at": local_iso(r.finished_at), "duration_s": _seconds(r.started_at, r.finished_at),

@@ -59,9 +59,7 @@ class WebContext:
     daemon: DaemonSettings
 
 
-def create_app(
-    ctx: WebContext, token: str | None = None, allowed_hosts: list[str] | None = None
-) -> Starlette:
+def create_app(ctx: WebContext, token: str | None = None, allowed_hosts: list[str] | None = None) -> Starlette:
     from szwatch.app.web import api, pages  # the routes' modules import this one
 
     templates = Jinja2Templates(env=_environment())
@@ -85,7 +83,13 @@ def create_app(
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined)
     env.globals["link"] = _link
+    env.filters["when"] = _when
     return env
+
+
+def _when(moment: str | None) -> str:
+    """``2026-12-03T13:36:38+08:00`` (Shanghai, from ``local_iso``) as ``2026-12-03 13:36``."""
+    return str(moment).replace("T", " ")[:16] if moment else "—"
 
 
 def _link(request: Request, **changes: Any) -> str:

@@ -119,4 +119,3 @@ def routes(templates: Jinja2Templates) -> list[Route]:
         Route("/alerts", alerts),
         Route("/status", status),
     ]
-

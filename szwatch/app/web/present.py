@@ -217,10 +217,20 @@ def chart_data(watch: Watch, observations: list[dict[str, Any]]) -> dict[str, An
 def _point(obs: dict[str, Any], value: float, label: str) -> dict[str, Any]:
     source = obs["source"]
     return {
-        "value": value, "period": label, "scope": obs["scope"], "unit": obs["unit"], "revised": obs["revised"],
+        "value": value, "period": label, "span": _span(obs), "scope": obs["scope"], "unit": obs["unit"],
+        "revised": obs["revised"],
         "source": {"article_id": source["article_id"], "issue_date": source["issue_date"], "page": source["page"],
                    "title": source["title"]},
     }  # fmt: skip
+
+
+def _span(obs: dict[str, Any]) -> int:
+    """Months a figure covers (3 for a quarter, 12 for a year; 0 unknown): only figures of equal spans are
+    joined by a line, as a half-year total next to a year total says nothing about growth."""
+    if not obs["period_start"] or not obs["period_end"]:
+        return 0
+    start, end = date.fromisoformat(obs["period_start"]), date.fromisoformat(obs["period_end"])
+    return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
 def chart_points(chart: dict[str, Any]) -> int:

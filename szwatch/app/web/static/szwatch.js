@@ -35,12 +35,20 @@
     var series = [];
     var scopes = [];
     function add(lines, kind, axis) {
+      // One line per area; inside it, only figures covering equally long periods are joined (a year to a year,
+      // a quarter to a quarter): one series per span, all named after the area, so the legend treats them as one.
       lines.forEach(function (line) {
         if (scopes.indexOf(line.scope) < 0) { scopes.push(line.scope); }
-        series.push({
-          name: line.scope, type: "line", xAxisIndex: axis, yAxisIndex: axis, connectNulls: true,
-          symbolSize: 8, color: COLORS[scopes.indexOf(line.scope) % COLORS.length],
-          data: line.points.map(function (pt) { return pt ? Object.assign({kind: kind}, pt) : null; })
+        var spans = [];
+        line.points.forEach(function (pt) { if (pt && spans.indexOf(pt.span) < 0) { spans.push(pt.span); } });
+        spans.forEach(function (span) {
+          series.push({
+            name: line.scope, type: "line", xAxisIndex: axis, yAxisIndex: axis, connectNulls: true,
+            symbolSize: 8, color: COLORS[scopes.indexOf(line.scope) % COLORS.length],
+            data: line.points.map(function (pt) {
+              return pt && pt.span === span ? Object.assign({kind: kind}, pt) : null;
+            })
+          });
         });
       });
     }
