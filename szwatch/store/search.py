@@ -327,7 +327,9 @@ def _sqlite_keys(
         params["match"] = " AND ".join([f'"{r}"' for r in singles] + page)
     where = [f"{table} MATCH :match"]
     if longer and singles:
-        where.append(f"{table}.rowid IN (SELECT rowid FROM {SQLITE_CHARS} WHERE {SQLITE_CHARS} MATCH :chars)")
+        # The unary + keeps SQLite from handing the IN list to FTS5 as row ids to seek one by one, which runs the
+        # phrase query once per row (minutes for a frequent character); the list is built once instead.
+        where.append(f"+{table}.rowid IN (SELECT rowid FROM {SQLITE_CHARS} WHERE {SQLITE_CHARS} MATCH :chars)")
         params["chars"] = " AND ".join(f'"{r}"' for r in singles)
     if lo is not None:
         where.append(f"{table}.rowid >= :lo")
