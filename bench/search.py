@@ -247,6 +247,40 @@ def bench_database(label: str, db_url: str, count: int, rounds: int, rebuild: bo
     engine.dispose()
 
 
+def compare_trigram(db_url: str, rounds: int) -> None:
+    """The alternative measured before choosing: pg_trgm's GIN index on the text, queried with LIKE (what the
+    store did before): the first page newest first and the count, for the same frequent and rare terms."""
+    engine = create_engine(db_url)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        started = time.perf_counter()
+        conn.execute(text("CREATE INDEX IF NOT EXISTS bench_text_trgm ON articles USING gin (text gin_trgm_ops)"))
+        size = conn.execute(text("SELECT pg_relation_size('bench_text_trgm')")).scalar_one()
+        print(
+            f"\npg_trgm: GIN index on articles.text built in {time.perf_counter() - started:.0f} s, {size / 2**20:,.0f} MB"
+        )
+        conn.execute(text("ANALYZE articles"))
+    rare = rare_queries(engine, random.Random(7))
+
+    def call(q: str) -> int:
+        pattern = f"%{q}%"
+        with engine.connect() as conn:
+            conn.execute(text("SET statement_timeout = '20s'"))
+            total = conn.execute(text("SELECT count(*) FROM articles WHERE text LIKE :p"), {"p": pattern}).scalar_one()
+            conn.execute(text("SELECT a.id FROM articles a JOIN issues i ON i.id = a.issue_id WHERE a.text LIKE :p"
+                              " ORDER BY i.issue_date DESC, a.id LIMIT 20"), {"p": pattern}).all()  # fmt: skip
+            return total
+
+    print(f"{'query (pg_trgm + LIKE)':<22} {'p50':>11} {'p95':>7}   matches (largest)")
+    for length in (1, 2, 3, 5):
+        for kind, queries in (("frequent", FREQUENT[length]), ("rare", rare[length])):
+            p50, p95, most = measure(call, queries, max(1, rounds // 15))
+            print(f"{length} char(s), {kind:<9} {p50:>11.1f} {p95:>7.1f}   {most:,}")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("DROP INDEX IF EXISTS bench_text_trgm"))
+    engine.dispose()
+
+
 def _report_size(label: str, engine: Engine) -> None:
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
@@ -292,11 +326,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--rebuild", action="store_true", help="empty the databases and build again")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument("--compare-trigram", action="store_true", help="also time pg_trgm + LIKE on PostgreSQL")
     args = parser.parse_args()
     if args.only != "postgresql":
         bench_database("SQLite", f"sqlite:///{args.sqlite}", args.articles, args.rounds, args.rebuild)
     if args.pg and args.only != "sqlite":
         bench_database("PostgreSQL", args.pg, args.articles, args.rounds, args.rebuild)
+        if args.compare_trigram:
+            compare_trigram(args.pg, args.rounds)
 
 
 if __name__ == "__main__":

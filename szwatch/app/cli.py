@@ -461,14 +461,28 @@ def web_command(
 @cli.command("demo")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("szwatch-demo"),
               show_default=True, help="Where the replica and the demo database go (replaced each run).")  # fmt: skip
-def demo_command(workdir: Path) -> None:
+@click.option("--web", "then_web", is_flag=True, help="Then serve the web view of the demo database on port 8080.")
+def demo_command(workdir: Path, then_web: bool) -> None:
     """Serve the bundled replica of the paper on localhost, crawl it into a fresh database, summarise.
 
-    Example: szwatch demo
+    Example: szwatch demo --web
     """
-    from szwatch.app.demo import run_demo
+    from szwatch.app.demo import WEB_URL, demo_db_url, run_demo
 
-    sys.exit(run_demo(workdir, click.echo))
+    code = run_demo(workdir, click.echo)
+    if not then_web:
+        sys.exit(code)
+    import threading
+    import webbrowser
+
+    from szwatch.app.web.server import AddressError, serve
+
+    click.echo(f"serving the web view at {WEB_URL} (Ctrl-C stops it)")
+    threading.Timer(1.5, webbrowser.open, args=(WEB_URL + "watches/gdp",)).start()
+    try:
+        serve(demo_db_url(workdir), load_watchlist(), load_settings(None).daemon, port=8080)
+    except AddressError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _store(db_url: str | None) -> Engine:

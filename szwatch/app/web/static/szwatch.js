@@ -86,7 +86,7 @@
       grid: {top: 20, bottom: 30, left: 40, right: 20},
       xAxis: {type: "category", data: d.months},
       yAxis: {type: "value", minInterval: 1},
-      series: [{name: "stories 报道", type: "bar", data: d.stories, color: COLORS[0]}]
+      series: [{name: "stories 报道", type: "bar", data: d.stories, color: COLORS[0], barMaxWidth: 48}]
     });
     window.addEventListener("resize", function () { chart.resize(); });
     el.setAttribute("data-rendered", "true");
