@@ -259,3 +259,12 @@ def test_compose_runs_the_web_view_and_systemd_has_a_unit():
     assert all(port.startswith("127.0.0.1:") for port in web["ports"])  # the host publishes it on loopback only
     unit = (ROOT / "deploy" / "szwatch-web.service").read_text(encoding="utf-8")
     assert "ExecStart=/opt/szwatch/.venv/bin/szwatch web" in unit
+
+
+def test_ci_installs_the_browser_so_browser_tests_never_skip_there():
+    import os
+    import shutil
+
+    if os.environ.get("CI") != "true":
+        pytest.skip("only CI must have Chromium (.ci/browser.sh installs it)")
+    assert shutil.which("chromium") and shutil.which("chromedriver")

@@ -144,9 +144,12 @@ def test_indicator_chart_renders_every_point(browser: Any, web: WebServer, indic
           const at = series[i].data.findIndex(p => p && p.kind === 'growth');
           if (at >= 0) { chart.dispatchAction({type: 'showTip', seriesIndex: i, dataIndex: at}); return; }
         }""")
-    tip = wait_for(browser, """
+    tip = wait_for(
+        browser,
+        """
         const tips = [...document.querySelectorAll('#chart div')].filter(d => d.textContent.includes('growth 增速'));
-        return tips.length ? tips[tips.length - 1].textContent : null;""")
+        return tips.length ? tips[tips.length - 1].textContent : null;""",
+    )
     assert any(o["source"]["title"] in tip for o in observations), tip
     assert first["source"]["issue_date"][:4] in tip
     rows = browser.find_elements(By.CSS_SELECTOR, "#observations tbody tr")
