@@ -273,6 +273,7 @@ class SearchResult:
     total: int
     hits: list[Hit]
     terms: list[str]  # the terms as matched (normal form, lower-cased): what to highlight
+    total_exact: bool = True  # False: ``total`` is an upper bound (see _pg_keys)
 
 
 def terms_of(text: str) -> list[str]:
@@ -302,11 +303,11 @@ def find(session: Session, query: SearchQuery) -> SearchResult:
     hi = search_key(query.end, 0) if query.end else None
     exact = [t for t in terms if "".join(runs(t)) != t]  # punctuation inside: the index gives a superset
     if conn.dialect.name == "postgresql":
-        total, keys = _pg_keys(conn, terms, exact, lo, hi, query)
+        total, keys, total_exact = _pg_keys(conn, terms, exact, lo, hi, query)
     else:
-        total, keys = _sqlite_keys(conn, terms, exact, lo, hi, query)
+        (total, keys), total_exact = _sqlite_keys(conn, terms, exact, lo, hi, query), True
     hits = _hits(session, [article_id_of(k) for k in keys], terms)
-    return SearchResult(total, hits, terms)
+    return SearchResult(total, hits, terms, total_exact)
 
 
 def _sqlite_keys(
@@ -359,20 +360,31 @@ def _like(term: str) -> str:
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _tsquery(terms: Iterable[str]) -> str:
+def _tsquery(terms: Iterable[str], phrases: bool = True) -> str:
     parts = []
     for term in terms:
         for run in runs(term):
             if len(run) <= 2:
                 parts.append(f"'{run}'")
             else:
-                parts.append("(" + " <-> ".join(f"'{a}{b}'" for a, b in itertools.pairwise(run)) + ")")
+                joint = " <-> " if phrases else " & "
+                parts.append("(" + joint.join(f"'{a}{b}'" for a, b in itertools.pairwise(run)) + ")")
     return " & ".join(parts)
+
+
+PG_EXACT_PHRASE_LIMIT = 2000
+PG_RANKED = 2000
 
 
 def _pg_keys(
     conn: Connection, terms: list[str], exact: list[str], lo: int | None, hi: int | None, query: SearchQuery
-) -> tuple[int, list[int]]:
+) -> tuple[int, list[int], bool]:
+    """Counting goes through the GIN index (a sequential scan would unpack every article's tsvector: seconds).
+    GIN answers characters and pairs exactly, but a phrase of pairs needs each candidate's positions, i.e. its
+    tsvector read back: the total of a phrase found in more than ``PG_EXACT_PHRASE_LIMIT`` candidates is
+    given as the count of articles holding all its pairs, an upper bound (``total_exact`` False). The page
+    itself is always exact: newest first, it walks the key index back and checks the rows it meets."""
+    conn.execute(sql("SET LOCAL enable_seqscan = off"))
     params: dict[str, Any] = {"q": _tsquery(terms), "limit": query.limit, "offset": query.offset}
     where = ["d.grams @@ CAST(:q AS tsquery)"]
     if lo is not None:
@@ -391,12 +403,26 @@ def _pg_keys(
             where.append(f"(a.title ILIKE :x{i} OR a.text ILIKE :x{i})")
             params[f"x{i}"] = _like(term)
     condition = " AND ".join(where)
-    total = conn.execute(sql(f"SELECT count(*) FROM {source} WHERE {condition}"), params).scalar_one()
-    order = "d.key DESC" if query.order == "newest" else "ts_rank(d.grams, CAST(:q AS tsquery)) DESC, d.key DESC"
-    rows = conn.execute(
-        sql(f"SELECT d.key FROM {source} WHERE {condition} ORDER BY {order} LIMIT :limit OFFSET :offset"), params
-    )
-    return total, [r[0] for r in rows]
+    total_exact = True
+    if any(len(r) > 2 for t in terms for r in runs(t)):
+        loose = condition.replace("CAST(:q AS tsquery)", "CAST(:pairs AS tsquery)", 1)
+        params["pairs"] = _tsquery(terms, phrases=False)
+        total = conn.execute(sql(f"SELECT count(*) FROM {source} WHERE {loose}"), params).scalar_one()
+        if total <= PG_EXACT_PHRASE_LIMIT:
+            total = conn.execute(sql(f"SELECT count(*) FROM {source} WHERE {condition}"), params).scalar_one()
+        else:
+            total_exact = False
+    else:
+        total = conn.execute(sql(f"SELECT count(*) FROM {source} WHERE {condition}"), params).scalar_one()
+    if query.order == "newest":
+        statement = f"SELECT d.key FROM {source} WHERE {condition} ORDER BY d.key DESC LIMIT :limit OFFSET :offset"
+    else:  # ranking reads every candidate's tsvector: the newest PG_RANKED matches are ranked
+        statement = (
+            f"SELECT s.key FROM (SELECT d.key, d.grams FROM {source} WHERE {condition} ORDER BY d.key DESC"
+            f" LIMIT {PG_RANKED}) s ORDER BY ts_rank(s.grams, CAST(:q AS tsquery)) DESC, s.key DESC"
+            " LIMIT :limit OFFSET :offset"
+        )
+    return total, [r[0] for r in conn.execute(sql(statement), params)], total_exact
 
 
 def _hits(session: Session, ids: list[int], terms: list[str]) -> list[Hit]:

@@ -87,6 +87,7 @@ def run_search(session: Session, query: SearchQuery) -> SearchResult:
 def search_json(result: SearchResult) -> dict[str, Any]:
     return {
         "total": result.total,
+        "total_exact": result.total_exact,
         "terms": result.terms,
         "results": [
             {"url": h.url, "issue_date": h.issue_date.isoformat(), "page": h.page, "page_name": h.page_name,
