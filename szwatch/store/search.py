@@ -414,6 +414,12 @@ def _pg_keys(
             total_exact = False
     else:
         total = conn.execute(sql(f"SELECT count(*) FROM {source} WHERE {condition}"), params).scalar_one()
+    # The page: walking the key index back and checking each row costs about (offset + limit) * rows / matches
+    # tsvectors read; collecting every match through GIN and sorting costs about `matches`. The planner cannot
+    # tell (its estimate for a rare character is a guess), but the count just taken can: choose here.
+    rows = conn.execute(sql(f"SELECT reltuples FROM pg_class WHERE relname = '{PG_TABLE}'")).scalar_one() or 1
+    walk = (query.offset + query.limit) * max(rows, 1) / max(total, 1)
+    conn.execute(sql("SET LOCAL enable_bitmapscan = off" if walk < total else "SET LOCAL enable_indexscan = off"))
     if query.order == "newest":
         statement = f"SELECT d.key FROM {source} WHERE {condition} ORDER BY d.key DESC LIMIT :limit OFFSET :offset"
     else:  # ranking reads every candidate's tsvector: the newest PG_RANKED matches are ranked
@@ -422,7 +428,9 @@ def _pg_keys(
             f" LIMIT {PG_RANKED}) s ORDER BY ts_rank(s.grams, CAST(:q AS tsquery)) DESC, s.key DESC"
             " LIMIT :limit OFFSET :offset"
         )
-    return total, [r[0] for r in conn.execute(sql(statement), params)], total_exact
+    keys = [r[0] for r in conn.execute(sql(statement), params)]
+    conn.execute(sql("RESET enable_seqscan; RESET enable_bitmapscan; RESET enable_indexscan"))
+    return total, keys, total_exact
 
 
 def _hits(session: Session, ids: list[int], terms: list[str]) -> list[Hit]:
