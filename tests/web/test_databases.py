@@ -23,7 +23,7 @@ def test_read_only_engine_refuses_every_write(db_url: str):
     engine = read_only_engine(db_url)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM articles")).scalar_one() == 0
-    with pytest.raises(DBAPIError, match="(?i)read.only|readonly"), engine.begin() as conn:
+    with pytest.raises(DBAPIError, match=r"(?i)read.only|readonly"), engine.begin() as conn:
         conn.execute(text("INSERT INTO detect_runs (started_at, stories, alerts) VALUES ('2024-05-07', 0, 0)"))
     engine.dispose()
 
