@@ -44,7 +44,9 @@ def test_web_view_on_postgresql(site: ReplicaServer):
                 data = client.get("/api/search", params={"q": query}).json()
                 assert data["total"] > 0 and any(f"【{query.split()[0]}】" in r["snippet"] for r in data["results"])
             narrowed = client.get("/api/search", params={"q": "项目", "from": "2024-05-08", "page": "A1"}).json()
-            assert narrowed["total"] and {(r["issue_date"], r["page"]) for r in narrowed["results"]} == {("2024-05-08", "A1")}
+            assert narrowed["total"] and {(r["issue_date"], r["page"]) for r in narrowed["results"]} == {
+                ("2024-05-08", "A1")
+            }
             assert client.get("/api/indicators/gdp").json()["observations"]
             assert client.get("/issues/2024-05-07").status_code == 200
             assert client.get("/watches/gdp").status_code == 200
