@@ -521,17 +521,57 @@ def config_show(config_path: str | None) -> None:
     click.echo(json.dumps(masked(load_settings(config_path)), ensure_ascii=False, indent=2))
 
 
+@cli.command("web")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; another than loopback exposes the archive (use --token).")  # fmt: skip
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@click.option("--token", envvar="SZWATCH_WEB_TOKEN", metavar="T",
+              help="Require it on every request (Authorization: Bearer T, or ?token=T in a browser).")  # fmt: skip
+@watchlist_option
+@db_option
+@config_option
+def web_command(
+    host: str, port: int, token: str | None, watchlist_path: str | None, db_url: str | None, config_path: str | None
+) -> None:
+    """Serve a read-only web view: issues, articles, search, watches with charts, alerts, status, JSON API.
+
+    Example: szwatch web --port 8080
+    """
+    from szwatch.app.web.server import AddressError, serve  # the web stack loads only for this command
+
+    settings = load_settings(config_path)
+    watchlist = _watchlist(watchlist_path or settings.daemon.watchlist or None)
+    try:
+        serve(db_url, watchlist, settings.daemon, host=host, port=port, token=token or None)
+    except AddressError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @cli.command("demo")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("szwatch-demo"),
               show_default=True, help="Where the replica and the demo database go (replaced each run).")  # fmt: skip
-def demo_command(workdir: Path) -> None:
+@click.option("--web", "then_web", is_flag=True, help="Then serve the web view of the demo database on port 8080.")
+def demo_command(workdir: Path, then_web: bool) -> None:
     """Serve the bundled replica of the paper on localhost, crawl it into a fresh database, summarise.
 
-    Example: szwatch demo
+    Example: szwatch demo --web
     """
-    from szwatch.app.demo import run_demo
+    from szwatch.app.demo import WEB_URL, demo_db_url, run_demo
 
-    sys.exit(run_demo(workdir, click.echo))
+    code = run_demo(workdir, click.echo)
+    if not then_web:
+        sys.exit(code)
+    import threading
+    import webbrowser
+
+    from szwatch.app.web.server import AddressError, serve
+
+    click.echo(f"serving the web view at {WEB_URL} (Ctrl-C stops it)")
+    threading.Timer(1.5, webbrowser.open, args=(WEB_URL + "watches/gdp",)).start()
+    try:
+        serve(demo_db_url(workdir), load_watchlist(), load_settings(None).daemon, port=8080)
+    except AddressError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _store(db_url: str | None) -> Engine:

@@ -33,13 +33,14 @@ from szwatch.store.db import open_store, session_scope
 from szwatch.store.search import search
 
 SAMPLE_QUERIES = ("多晶硅", "烯烃")
+WEB_URL = "http://127.0.0.1:8080/"
 
 
 def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
     workdir = workdir.resolve()
     shutil.rmtree(workdir, ignore_errors=True)
     manifest = build_replica(workdir / "replica")
-    db_url = f"sqlite:///{workdir / 'demo.db'}"
+    db_url = demo_db_url(workdir)
     engine = open_store(db_url)
     echo(f"replica: {len(manifest.dates)} issues, {manifest.pages} pages, {manifest.articles} articles")
     newest = max(manifest.dates)
@@ -79,7 +80,12 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
     echo(render.indicators_table(gdp))
     echo(f"\ntry: szwatch --db {db_url} search 集大原   |   szwatch --db {db_url} indicators fai"
          f"   |   szwatch --db {db_url} alerts")  # fmt: skip
+    echo(f"web view: szwatch --db {db_url} web   then open {WEB_URL}watches/gdp   (or: szwatch demo --web)")
     return report.exit_code
+
+
+def demo_db_url(workdir: Path) -> str:
+    return f"sqlite:///{workdir.resolve() / 'demo.db'}"
 
 
 def demo_settings(webhook_url: str, smtp_port: int, robot_url: str) -> Settings:

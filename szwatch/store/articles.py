@@ -10,11 +10,13 @@ import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, delete, select
 
+from szwatch.store import search
 from szwatch.store.models import Article, ArticleVersion, Issue, Page, Picture, utcnow
 
 
@@ -114,21 +116,26 @@ def save_articles(session: Session, batch: Sequence[tuple[int, int, ArticleRecor
     outcomes: list[str] = []
     fresh: dict[str, tuple[dict[str, Any], ArticleRecord]] = {}
     changed: list[tuple[Article, ArticleRecord]] = []
+    updating: set[str] = set()
     for issue_id, page_id, record in batch:
         digest = record.content_hash()
         article = existing.get(record.url)
-        if record.url in fresh or (article is not None and article.content_hash == digest):
+        if record.url in fresh or record.url in updating or (article is not None and article.content_hash == digest):
             outcomes.append(Outcome.UNCHANGED)
         elif article is None:
             fresh[record.url] = (_new_row(issue_id, page_id, record, digest), record)
             outcomes.append(Outcome.NEW)
         else:
-            session.add(_version_of(article))
-            session.exec(delete(Picture).where(col(Picture.article_id) == article.id))
-            _fill(article, record, digest)
-            session.add(article)
             changed.append((article, record))
+            updating.add(record.url)
             outcomes.append(Outcome.UPDATED)
+    # The search index is kept in step here, in the same transaction: out with the old text, in with the new.
+    search.remove(session, [article for article, _ in changed])
+    for article, record in changed:
+        session.add(_version_of(article))
+        session.exec(delete(Picture).where(col(Picture.article_id) == article.id))
+        _fill(article, record, record.content_hash())
+        session.add(article)
     session.flush()
     ids = {article.url: article.id or 0 for article, _ in changed}
     if fresh:
@@ -137,6 +144,8 @@ def save_articles(session: Session, batch: Sequence[tuple[int, int, ArticleRecor
             insert(table).returning(table.c.url, table.c.id), [row for row, _ in fresh.values()]
         )
         ids.update({url: id_ for url, id_ in inserted})
+    new = [SimpleNamespace(id=ids[row["url"]], **row) for row, _ in fresh.values()]
+    search.add(session, search.docs_for(session, [article for article, _ in changed] + new))
     _insert_pictures(session, ids, [record for _, record in changed] + [record for _, record in fresh.values()])
     return outcomes
 

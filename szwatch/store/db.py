@@ -122,6 +122,24 @@ def lock(conn: Connection | Session, key: int) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
+def read_only_engine(url: str | None = None) -> Engine:
+    """An engine whose connections cannot write (SQLite ``query_only``, PostgreSQL read-only transactions):
+    for readers that must never change the store, whatever their code does (the web view)."""
+    engine = make_engine(database_url(url))
+
+    @event.listens_for(engine, "connect")
+    def _read_only(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        if engine.dialect.name == "sqlite":
+            cur.execute("PRAGMA query_only = ON")
+        else:
+            cur.execute("SET default_transaction_read_only = on")
+            dbapi_conn.commit()
+        cur.close()
+
+    return engine
+
+
 def open_store(url: str | None = None) -> Engine:
     """The one way commands get a database: resolved URL, engine, schema up to date."""
     engine = make_engine(database_url(url))

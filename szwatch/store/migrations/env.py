@@ -9,8 +9,8 @@ connection = context.config.attributes["connection"]
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    """The full-text index tables are made by hand in migration 0001; autogenerate must leave them be."""
-    return not (type_ == "table" and name is not None and name.startswith("articles_fts"))
+    """The full-text index tables are made by hand (0001, 0007); autogenerate must leave them be."""
+    return not (type_ == "table" and name is not None and name.startswith(("articles_fts", "search_")))
 
 
 context.configure(

@@ -1,0 +1,340 @@
+"""Search benchmark (prints figures; not a test).
+
+Builds a synthetic archive of about ten years of the paper (120,000 full-length articles by default, composed
+from the replica's corpus: paragraphs of several articles shuffled, figures varied, invented names sprinkled
+in so that rare terms exist) on SQLite and, when a PostgreSQL URL is given (``--pg`` or ``SZWATCH_TEST_PG``),
+on PostgreSQL; then measures p50/p95 latency of the first page of results for 1-, 2-, 3- and 5-character
+queries, frequent and rare: through the library (``store.search.find``) and through the web API
+(``GET /api/search`` of ``szwatch web`` served by uvicorn on localhost). Goal: p95 <= 50 ms.
+
+Articles go in through the store's real write path (``save_articles``, which keeps the index in step) in
+batches of 1,000; issues and pages are bulk-inserted. A built archive is reused when the database already
+holds it (``--rebuild`` to start over).
+
+    .venv/bin/python bench/search.py [--articles 120000] [--sqlite PATH] [--pg URL] [--rounds 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from szwatch.crawler.replica.build import load_corpus
+from szwatch.store import articles as store_articles
+from szwatch.store.articles import ArticleRecord
+from szwatch.store.db import open_store, session_scope
+from szwatch.store.models import Issue, Page
+from szwatch.store.search import SearchQuery, find
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ("A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8")
+PAGE_NAMES = ("要闻", "综合", "经济", "县区", "县区", "社会", "文化", "副刊")
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+GIVEN = "晓建志国海军明华伟强磊洋勇艳杰娟涛超秀霞平刚桂英丽敏静芳娜俊峰鹏辉斌宇浩凯博瑞欣悦琳婷雪梅兰竹松柏岩涵泽睿哲翔彤蕾薇媛璐瑶颖"
+RARE_CHARS = "犇骉淼焱垚鑫燚琎玥瑀珺璟翀骞昶晟暄皓煦曦"
+FIRMS = "鼎泰恒裕嘉瑞丰禾晟昊沣澜汇通启辰宏远"
+FREQUENT = {1: ["市", "发", "项"], 2: ["发展", "项目", "企业"], 3: ["朔州市", "平鲁区", "新能源"],
+            5: ["高质量发展", "固定资产投", "煤基烯烃一"]}  # fmt: skip
+DIGITS = re.compile(r"\d+(?:\.\d+)?")
+
+
+def compose(rng: random.Random, corpus: list[dict], serial: int) -> tuple[str, str | None, list[str], str]:
+    """One full-length article: a corpus title, paragraphs of several corpus articles, varied figures,
+    an invented reporter and (now and then) an invented firm or a rare character."""
+    head = rng.choice(corpus)
+    paragraphs = list(head["paragraphs"])
+    while sum(map(len, paragraphs)) < rng.randint(900, 2600):
+        paragraphs.extend(rng.choice(corpus)["paragraphs"])
+    rng.shuffle(paragraphs)
+    paragraphs = [DIGITS.sub(lambda m: _vary(rng, m.group()), p) for p in paragraphs]
+    reporter = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
+    paragraphs[0] = f"本报讯（记者 {reporter}）" + paragraphs[0]
+    if rng.random() < 0.05:
+        firm = "朔州" + rng.choice(FIRMS) + rng.choice(FIRMS) + "新材料有限公司"
+        paragraphs[-1] += f"据悉，{firm}将参与项目配套建设。"
+    if rng.random() < 0.002:
+        at = rng.randrange(len(paragraphs))
+        paragraphs[at] += f"当地人称此地为“{rng.choice(RARE_CHARS)}园”。"
+    return head["title"], head.get("kicker") or None, paragraphs, f"记者 {reporter}"
+
+
+def _vary(rng: random.Random, number: str) -> str:
+    if "." in number:
+        return f"{float(number) * rng.uniform(0.6, 1.4):.1f}"
+    return str(max(1, int(int(number) * rng.uniform(0.6, 1.4)))) if len(number) < 4 else number
+
+
+def build(engine: Engine, count: int, seed: int = 9033) -> float:
+    """Fill the store with ``count`` articles over about ten years of issues; returns seconds taken."""
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    corpus = load_corpus()
+    per_issue = 40
+    days = _publishing_days(date(2015, 1, 5), -(-count // per_issue))
+    issue_rows = [{"source": "szrb", "issue_date": d, "issue_no": 5000 + i, "pages_declared": len(PAGES),
+                   "url": f"http://bench.local/{d:%Y%m%d}/", "status": "complete"} for i, d in enumerate(days)]  # fmt: skip
+    with session_scope(engine) as session:
+        conn = session.connection()
+        issue_ids = [r[0] for r in conn.execute(insert(Issue.__table__).returning(Issue.__table__.c.id), issue_rows)]
+        page_rows = [
+            {"issue_id": issue_id, "code": code, "name": name, "url": f"{row['url']}v{code}.shtml", "seq": seq,
+             "article_urls": []}
+            for issue_id, row in zip(issue_ids, issue_rows, strict=True)
+            for seq, (code, name) in enumerate(zip(PAGES, PAGE_NAMES, strict=True))
+        ]  # fmt: skip
+        page_ids = [r[0] for r in conn.execute(insert(Page.__table__).returning(Page.__table__.c.id), page_rows)]
+    batch: list[tuple[int, int, ArticleRecord]] = []
+    made = 0
+    for i, (issue_id, row) in enumerate(zip(issue_ids, issue_rows, strict=True)):
+        for n in range(per_issue):
+            if made == count:
+                break
+            page_at = i * len(PAGES) + n * len(PAGES) // per_issue
+            title, kicker, paragraphs, byline = compose(rng, corpus, made)
+            url = f"{row['url']}content_{n + 1}.shtml"
+            record = ArticleRecord(url=url, number=str(n + 1), title=title, kicker=kicker, byline=byline,
+                                   paragraphs=paragraphs, raw_paragraphs=paragraphs)  # fmt: skip
+            batch.append((issue_id, page_ids[page_at], record))
+            made += 1
+        if len(batch) >= 1000 or made == count:
+            with session_scope(engine) as session:
+                store_articles.save_articles(session, batch)
+            batch = []
+            print(f"\r  {made:,} articles stored ({time.perf_counter() - started:.0f} s)", end="", flush=True)
+        if made == count:
+            break
+    print()
+    return time.perf_counter() - started
+
+
+def _publishing_days(start: date, count: int) -> list[date]:
+    days, day = [], start
+    while len(days) < count:
+        if day.weekday() < 6:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def article_count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM articles")).scalar_one()
+
+
+def rare_queries(engine: Engine, rng: random.Random) -> dict[int, list[str]]:
+    """Rare terms that exist: invented reporters' given names and full names, firms, rare characters."""
+    with engine.connect() as conn:
+        bylines = [r[0] for r in conn.execute(text("SELECT byline FROM articles ORDER BY id LIMIT 3000"))]
+        firms = [
+            r[0] for r in conn.execute(text("SELECT text FROM articles WHERE text LIKE '%新材料有限公司%' LIMIT 200"))
+        ]
+    names = [b.removeprefix("记者 ") for b in bylines if b]
+    firm_names = [m for t in firms for m in re.findall(r"朔州(..)新材料有限公司", t)]
+    return {
+        1: list(RARE_CHARS[:3]),
+        2: [rng.choice(names)[1:] for _ in range(3)],
+        3: [rng.choice(names) for _ in range(3)],
+        5: [f"{f}新材料" for f in rng.sample(sorted(set(firm_names)), 3)],
+    }
+
+
+def measure(call: Callable[[str], int], queries: list[str], rounds: int) -> tuple[float, float, int]:
+    """p50 and p95 in ms over every query × round (each query once as a warm-up), and the largest total."""
+    totals = [call(q) for q in queries]
+    samples = []
+    for _ in range(rounds):
+        for q in queries:
+            started = time.perf_counter()
+            call(q)
+            samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1], max(totals)
+
+
+def library_call(engine: Engine) -> Callable[[str], int]:
+    def call(q: str) -> int:
+        with Session(engine) as session:
+            return find(session, SearchQuery(q, limit=20)).total
+
+    return call
+
+
+def api_call(client: httpx.Client) -> Callable[[str], int]:
+    def call(q: str) -> int:
+        response = client.get("/api/search", params={"q": q, "limit": 20})
+        response.raise_for_status()
+        return response.json()["total"]
+
+    return call
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(db_url: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "SZWATCH_DB": db_url}
+    server = subprocess.Popen([sys.executable, "-m", "szwatch", "--quiet", "web", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return server, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("szwatch web did not start")
+
+
+def bench_database(label: str, db_url: str, count: int, rounds: int, rebuild: bool) -> None:
+    engine = open_store(db_url)
+    have = article_count(engine)
+    if rebuild or have != count:
+        if have:
+            print(f"{label}: the database holds {have:,} articles, not {count:,}: give an empty one or --rebuild")
+            if not rebuild:
+                return
+            _empty(db_url)
+            engine = open_store(db_url)
+        print(f"{label}: building {count:,} articles")
+        seconds = build(engine, count)
+        print(f"{label}: built in {seconds:.0f} s ({count / seconds:.0f} articles/s, index included)")
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    _report_size(label, engine)
+    rare = rare_queries(engine, random.Random(7))
+    server, url = serve(db_url)
+    try:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            print(f"\n{label}: first page (20 results, newest first) of {count:,} articles; ms")
+            print(f"{'query':<22} {'library p50':>11} {'p95':>7} {'API p50':>9} {'p95':>7}   matches (largest)")
+            for length in (1, 2, 3, 5):
+                for kind, queries in (("frequent", FREQUENT[length]), ("rare", rare[length])):
+                    lib = measure(library_call(engine), queries, rounds)
+                    api = measure(api_call(client), queries, rounds)
+                    print(f"{length} char(s), {kind:<9} {lib[0]:>11.1f} {lib[1]:>7.1f} {api[0]:>9.1f} {api[1]:>7.1f}   "
+                          f"{api[2]:,}  ({' '.join(queries)})")  # fmt: skip
+            two = ["朔州 项目", "平鲁区 煤", "发展 鑫"]
+            lib = measure(library_call(engine), two, rounds)
+            api = measure(api_call(client), two, rounds)
+            print(f"{'two terms':<22} {lib[0]:>11.1f} {lib[1]:>7.1f} {api[0]:>9.1f} {api[1]:>7.1f}   {api[2]:,}")
+            relevance = measure(lambda q: client.get("/api/search", params={"q": q, "order": "relevance"}).json()["total"],
+                                FREQUENT[2] + rare[2], rounds)  # fmt: skip
+            print(f"{'by relevance (2 chars)':<22} {'':>11} {'':>7} {relevance[0]:>9.1f} {relevance[1]:>7.1f}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    engine.dispose()
+
+
+def compare_trigram(db_url: str, rounds: int) -> None:
+    """The alternative measured before choosing: pg_trgm's GIN index on the text, queried with LIKE (what the
+    store did before): the first page newest first and the count, for the same frequent and rare terms."""
+    engine = create_engine(db_url)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        started = time.perf_counter()
+        conn.execute(text("CREATE INDEX IF NOT EXISTS bench_text_trgm ON articles USING gin (text gin_trgm_ops)"))
+        size = conn.execute(text("SELECT pg_relation_size('bench_text_trgm')")).scalar_one()
+        print(
+            f"\npg_trgm: GIN index on articles.text built in {time.perf_counter() - started:.0f} s, {size / 2**20:,.0f} MB"
+        )
+        conn.execute(text("ANALYZE articles"))
+    rare = rare_queries(engine, random.Random(7))
+
+    def call(q: str) -> int:
+        pattern = f"%{q}%"
+        with engine.connect() as conn:
+            conn.execute(text("SET statement_timeout = '20s'"))
+            total = conn.execute(text("SELECT count(*) FROM articles WHERE text LIKE :p"), {"p": pattern}).scalar_one()
+            conn.execute(text("SELECT a.id FROM articles a JOIN issues i ON i.id = a.issue_id WHERE a.text LIKE :p"
+                              " ORDER BY i.issue_date DESC, a.id LIMIT 20"), {"p": pattern}).all()  # fmt: skip
+            return total
+
+    print(f"{'query (pg_trgm + LIKE)':<22} {'p50':>11} {'p95':>7}   matches (largest)")
+    for length in (1, 2, 3, 5):
+        for kind, queries in (("frequent", FREQUENT[length]), ("rare", rare[length])):
+            p50, p95, most = measure(call, queries, max(1, rounds // 15))
+            print(f"{length} char(s), {kind:<9} {p50:>11.1f} {p95:>7.1f}   {most:,}")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("DROP INDEX IF EXISTS bench_text_trgm"))
+    engine.dispose()
+
+
+def _report_size(label: str, engine: Engine) -> None:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            pages = (
+                conn.execute(text("PRAGMA page_count")).scalar_one()
+                * conn.execute(text("PRAGMA page_size")).scalar_one()
+            )
+            index = (
+                conn.execute(
+                    text(
+                        "SELECT (SELECT sum(length(block)) FROM search_pairs_data) + (SELECT sum(length(block)) FROM search_chars_data)"
+                    )
+                ).scalar_one()
+                or 0
+            )
+            print(f"{label}: database {pages / 2**20:,.0f} MB, of which the search index {index / 2**20:,.0f} MB")
+        else:
+            total = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+            index = conn.execute(text("SELECT pg_total_relation_size('search_docs')")).scalar_one()
+            print(f"{label}: database {total / 2**20:,.0f} MB, of which the search index {index / 2**20:,.0f} MB")
+
+
+def _empty(db_url: str) -> None:
+    if db_url.startswith("sqlite"):
+        path = Path(db_url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    else:
+        admin = create_engine(db_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=120_000)
+    parser.add_argument("--sqlite", default=str(ROOT / "bench-search" / "search.db"), help="SQLite file (kept)")
+    parser.add_argument(
+        "--pg", default=os.environ.get("SZWATCH_TEST_PG"), help="PostgreSQL URL (its schema is replaced)"
+    )
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--rebuild", action="store_true", help="empty the databases and build again")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument("--compare-trigram", action="store_true", help="also time pg_trgm + LIKE on PostgreSQL")
+    args = parser.parse_args()
+    if args.only != "postgresql":
+        bench_database("SQLite", f"sqlite:///{args.sqlite}", args.articles, args.rounds, args.rebuild)
+    if args.pg and args.only != "sqlite":
+        bench_database("PostgreSQL", args.pg, args.articles, args.rounds, args.rebuild)
+        if args.compare_trigram:
+            compare_trigram(args.pg, args.rounds)
+
+
+if __name__ == "__main__":
+    main()

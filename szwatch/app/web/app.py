@@ -1,0 +1,167 @@
+"""The web application: Starlette routes over a read-only engine, with the safety rules every response obeys.
+
+Safe by default: only GET and HEAD exist (the engine cannot write either: SQLite ``query_only``, PostgreSQL
+read-only transactions); with a token every request must carry it (``Authorization: Bearer``, or once as
+``?token=`` in a browser, which turns it into an HttpOnly cookie); bound to loopback, only loopback host
+names are served (a page elsewhere cannot reach it through DNS rebinding); every response carries a strict
+Content-Security-Policy (scripts only from our own static folder, no inline script or style), and Jinja2
+escapes everything the templates print.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from loguru import logger
+from sqlalchemy.engine import Engine
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from szwatch.app.settings import DaemonSettings
+from szwatch.monitor.detection.watchlist import Watchlist
+
+HERE = Path(__file__).parent
+COOKIE = "szwatch_token"
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
+
+
+@dataclass(frozen=True)
+class WebContext:
+    """What every handler needs: the read-only engine, the watchlist (names, kinds) and daemon settings."""
+
+    engine: Engine
+    watchlist: Watchlist
+    daemon: DaemonSettings
+
+
+def create_app(ctx: WebContext, token: str | None = None, allowed_hosts: list[str] | None = None) -> Starlette:
+    from szwatch.app.web import api, pages  # the routes' modules import this one
+
+    templates = Jinja2Templates(env=_environment())
+    routes = [
+        Route("/healthz", api.healthz),
+        *api.routes(),
+        *pages.routes(templates),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    middleware = [
+        Middleware(BaseHTTPMiddleware, dispatch=_Guard(token).dispatch),
+    ]
+    if allowed_hosts:
+        middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts))
+    handlers = {HTTPException: _http_error, 405: _not_allowed}
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)  # type: ignore[arg-type]
+    app.state.ctx = ctx
+    return app
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined)
+    env.globals["link"] = _link
+    env.filters["when"] = _when
+    return env
+
+
+def _when(moment: str | None) -> str:
+    """``2026-12-03T13:36:38+08:00`` (Shanghai, from ``local_iso``) as ``2026-12-03 13:36``."""
+    return str(moment).replace("T", " ")[:16] if moment else "—"
+
+
+def _link(request: Request, **changes: Any) -> str:
+    """The current URL's query with some parameters changed (None drops one): paging and filter links."""
+    params = dict(request.query_params)
+    params.pop("token", None)
+    for name, value in changes.items():
+        if value is None:
+            params.pop(name, None)
+        else:
+            params[name] = str(value)
+    return "?" + urlencode(params)
+
+
+class _Guard:
+    """Method, token, headers and one log line per request."""
+
+    def __init__(self, token: str | None) -> None:
+        self.token = token
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        started = time.perf_counter()
+        response = self._refuse(request) or await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.url.path.startswith("/api/") or request.url.path == "/healthz":
+            response.headers.setdefault("Cache-Control", "no-store")
+        logger.info(
+            "web {} {} {} {:.1f} ms", request.method, request.url.path, response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )  # fmt: skip
+        return response
+
+    def _refuse(self, request: Request) -> Response | None:
+        if request.method not in ("GET", "HEAD"):
+            return PlainTextResponse("read-only: only GET and HEAD", status_code=405, headers={"Allow": "GET, HEAD"})
+        if not self.token:
+            return None
+        given = request.query_params.get("token")
+        if given is not None and _same(given, self.token):
+            # A browser arrives with ?token= once; the cookie carries it from then on, off the address bar.
+            rest = {k: v for k, v in request.query_params.items() if k != "token"}
+            target = request.url.path + ("?" + urlencode(rest) if rest else "")
+            response = RedirectResponse(target, status_code=303)
+            response.set_cookie(COOKIE, self.token, httponly=True, samesite="strict")
+            return response
+        header = request.headers.get("authorization", "")
+        offered = header[7:] if header.lower().startswith("bearer ") else request.cookies.get(COOKIE, "")
+        if offered and _same(offered, self.token):
+            return None
+        logger.warning("web {} {} refused: no valid token", request.method, request.url.path)
+        if request.url.path.startswith("/api/") or request.url.path == "/healthz":
+            return JSONResponse({"error": "a token is required (Authorization: Bearer …)"}, status_code=401)
+        return PlainTextResponse("a token is required: open this address with ?token=…", status_code=401)
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """400 and 404 as one line: JSON ``{"error": …}`` for the API, text for pages."""
+    status = getattr(exc, "status_code", 500)
+    detail = getattr(exc, "detail", None) or "error"
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": detail}, status_code=status)
+    return PlainTextResponse(detail, status_code=status)
+
+
+async def _not_allowed(request: Request, exc: Exception) -> Response:
+    return PlainTextResponse("read-only: only GET and HEAD", status_code=405, headers={"Allow": "GET, HEAD"})
+
+
+def context(request: Request) -> WebContext:
+    return request.app.state.ctx  # type: ignore[no-any-return]

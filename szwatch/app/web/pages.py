@@ -1,0 +1,121 @@
+"""The HTML pages: issues, an issue, an article, search, watches, a watch, alerts, status.
+
+Each handler reads through ``present``/``store.queries`` and renders a template; data for charts travels in
+a ``<script type="application/json">`` block that the static ``szwatch.js`` reads (no inline script).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from szwatch.app.web import present
+from szwatch.app.web.app import context
+from szwatch.store import queries
+from szwatch.store.search import spans
+
+NAV = [("/issues", "Issues 报纸"), ("/search", "Search 检索"), ("/watches", "Watches 监测"),
+       ("/alerts", "Alerts 提醒"), ("/status", "Status 状态")]  # fmt: skip
+
+
+def routes(templates: Jinja2Templates) -> list[Route]:
+    def render(request: Request, name: str, **values: Any) -> Response:
+        values.update(request=request, nav=NAV, spans=spans, status_labels=present.STATUS_LABELS)
+        return templates.TemplateResponse(request, name, values)
+
+    def home(request: Request) -> Response:
+        return RedirectResponse("/issues", status_code=302)
+
+    def issues(request: Request) -> Response:
+        with Session(context(request).engine) as session:
+            newest = queries.issue_bounds(session)[1]
+            month = present.month_param(request.query_params, newest)
+            cal = present.month_calendar(session, month)
+        return render(request, "issues.html", cal=cal, title="Issues")
+
+    def issue(request: Request) -> Response:
+        day = request.path_params["day"]
+        with Session(context(request).engine) as session:
+            view = queries.issue_view(session, present.parse_day(day))
+        if view is None:
+            raise HTTPException(404, f"no issue of {day} is stored")
+        return render(request, "issue.html", issue=view, title=f"{view.issue_date} 朔州日报")
+
+    def article(request: Request) -> Response:
+        ctx = context(request)
+        with Session(ctx.engine) as session:
+            view = queries.article_view(session, request.path_params["article_id"])
+        if view is None:
+            raise HTTPException(404, "no such article")
+        names = {w.id: w.name for w in ctx.watchlist.watches}
+        return render(request, "article.html", a=view, names=names, title=view.title)
+
+    def search(request: Request) -> Response:
+        params = request.query_params
+        result, error, query = None, None, None
+        if params.get("q"):
+            try:
+                query = present.search_query(params)
+                with Session(context(request).engine) as session:
+                    result = present.run_search(session, query)
+            except HTTPException as exc:
+                error = exc.detail
+        return render(request, "search.html", result=result, error=error, query=query, params=params,
+                      title=f"{params.get('q', '')} 检索".strip())  # fmt: skip
+
+    def watches(request: Request) -> Response:
+        ctx = context(request)
+        with Session(ctx.engine) as session:
+            rows = present.watches_json(ctx, session)
+        return render(request, "watches.html", rows=rows, watchlist=ctx.watchlist.path.name, title="Watches")
+
+    def watch(request: Request) -> Response:
+        ctx = context(request)
+        found = present.watch_or_404(ctx, request.path_params["watch_id"])
+        with Session(ctx.engine) as session:
+            if found.kind == "indicator":
+                observations = queries.observations(session, found.id)
+                chart = present.chart_data(found, observations)
+                rows = [o | {"period_label": present.period_label(o)} for o in reversed(observations)]
+                return render(request, "indicator.html", w=found, chart=chart, rows=rows,
+                              points=present.chart_points(chart), title=found.name)  # fmt: skip
+            limit = 50
+            offset = present.int_param(request.query_params, "offset", 0)
+            total, mentions = queries.mentions(session, found.id, limit, offset)
+            timeline = queries.mentions_by_month(session, found.id)
+            facts = queries.facts(session, found.id)
+        return render(request, "project.html", w=found, total=total, mentions=mentions, facts=facts,
+                      timeline={"months": [m for m, _ in timeline], "stories": [n for _, n in timeline]},
+                      offset=offset, limit=limit, title=found.name)  # fmt: skip
+
+    def alerts(request: Request) -> Response:
+        ctx = context(request)
+        status = request.query_params.get("status") or None
+        with Session(ctx.engine) as session:
+            rows = present.alerts_json(ctx, session, status, 200)
+        return render(request, "alerts.html", rows=rows, status=status, title="Alerts")
+
+    def status(request: Request) -> Response:
+        ctx = context(request)
+        with Session(ctx.engine) as session:
+            data = present.status_json(ctx, session)
+        return render(request, "status.html", s=data, title="Status")
+
+    return [
+        Route("/", home),
+        Route("/issues", issues),
+        Route("/issues/{day}", issue),
+        Route("/articles/{article_id:int}", article),
+        Route("/search", search),
+        Route("/watches", watches),
+        Route("/watches/{watch_id}", watch),
+        Route("/indicators/{watch_id}", watch),
+        Route("/alerts", alerts),
+        Route("/status", status),
+    ]

@@ -1,0 +1,267 @@
+"""Shaping store results for the pages and the API alike: parameters, search, calendars, chart series.
+
+Pages and API read through the same functions here, so what the JSON says and what the page shows cannot
+drift apart.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import Counter
+from dataclasses import asdict
+from datetime import date, timedelta
+from typing import Any
+
+from sqlmodel import Session
+from starlette.datastructures import QueryParams
+from starlette.exceptions import HTTPException
+
+from szwatch.app.health import assess
+from szwatch.app.web.app import WebContext
+from szwatch.common.clock import local_iso
+from szwatch.monitor.alerts import messages
+from szwatch.monitor.detection.watchlist import Watch
+from szwatch.store import alerts as store_alerts
+from szwatch.store import queries
+from szwatch.store.search import SearchError, SearchQuery, SearchResult, find
+
+MAX_LIMIT = 100
+DELIVERY_STATES = ("pending", "sent", "failed")
+
+
+def bad_request(detail: str) -> HTTPException:
+    return HTTPException(400, detail)
+
+
+def parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise bad_request(f"{value!r} is not a date like 2024-05-07") from None
+
+
+def day_param(params: QueryParams, name: str) -> date | None:
+    value = params.get(name) or None
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise bad_request(f"{name}: {value!r} is not a date like 2024-05-07") from None
+
+
+def int_param(params: QueryParams, name: str, default: int, low: int = 0, high: int = 10_000_000) -> int:
+    value = params.get(name) or None
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise bad_request(f"{name}: {value!r} is not a whole number") from None
+    if not low <= number <= high:
+        raise bad_request(f"{name}: must be between {low} and {high}")
+    return number
+
+
+def search_query(params: QueryParams) -> SearchQuery:
+    order = params.get("order") or "newest"
+    if order not in ("newest", "relevance"):
+        raise bad_request("order: newest or relevance")
+    start, end = day_param(params, "from"), day_param(params, "to")
+    if start and end and start > end:
+        raise bad_request("from is after to")
+    return SearchQuery(
+        text=params.get("q", ""), start=start, end=end, page=(params.get("page") or None),
+        limit=int_param(params, "limit", 20, 1, MAX_LIMIT), offset=int_param(params, "offset", 0, 0),
+        order=order,
+    )  # fmt: skip
+
+
+def run_search(session: Session, query: SearchQuery) -> SearchResult:
+    try:
+        return find(session, query)
+    except SearchError as exc:
+        raise bad_request(str(exc)) from None
+
+
+def search_json(result: SearchResult) -> dict[str, Any]:
+    return {
+        "total": result.total,
+        "total_exact": result.total_exact,
+        "terms": result.terms,
+        "results": [
+            {"url": h.url, "issue_date": h.issue_date.isoformat(), "page": h.page, "page_name": h.page_name,
+             "title": h.title, "snippet": h.snippet, "article_id": h.article_id}
+            for h in result.hits
+        ],
+    }  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------- issues
+
+
+def month_param(params: QueryParams, fallback: date | None) -> date:
+    value = params.get("month") or None
+    if value is None:
+        return (fallback or date.today()).replace(day=1)
+    try:
+        return date.fromisoformat(value + "-01")
+    except ValueError:
+        raise bad_request(f"month: {value!r} is not a month like 2024-05") from None
+
+
+def month_calendar(session: Session, month: date) -> dict[str, Any]:
+    """A month as weeks of days (Monday first), each day with its issue's state, or none if never crawled."""
+    last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    days = {d.issue_date: d for d in queries.issue_days(session, month, last)}
+    first, newest = queries.issue_bounds(session)
+    weeks = []
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month):
+        weeks.append([_day(d, days.get(d), d.month == month.month) for d in week])
+    previous = (month - timedelta(days=1)).replace(day=1)
+    following = (last + timedelta(days=1)).replace(day=1)
+    return {
+        "month": f"{month:%Y-%m}", "label": f"{month.year}年{month.month}月", "weeks": weeks,
+        "issues": [asdict(d) | {"issue_date": d.issue_date.isoformat()} for d in days.values()],
+        "counts": dict(Counter(d.status for d in days.values())),
+        "previous": f"{previous:%Y-%m}" if first and previous >= first.replace(day=1) else None,
+        "next": f"{following:%Y-%m}" if newest and following <= newest else None,
+        "first": first.isoformat() if first else None, "newest": newest.isoformat() if newest else None,
+    }  # fmt: skip
+
+
+def _day(day: date, issue: queries.IssueDay | None, inside: bool) -> dict[str, Any]:
+    return {
+        "date": day.isoformat(), "day": day.day, "inside": inside, "status": issue.status if issue else None,
+        "articles": issue.articles if issue else 0, "issue_no": issue.issue_no if issue else None,
+    }  # fmt: skip
+
+
+STATUS_LABELS = {"complete": "complete", "incomplete": "incomplete", "no_issue": "no paper"}
+
+
+# ---------------------------------------------------------------------------------------------- watches
+
+
+def watch_or_404(ctx: WebContext, watch_id: str) -> Watch:
+    watch = ctx.watchlist.get(watch_id)
+    if watch is None:
+        raise HTTPException(404, f"no watch {watch_id!r} in {ctx.watchlist.path.name}")
+    return watch
+
+
+def watches_json(ctx: WebContext, session: Session) -> list[dict[str, Any]]:
+    counts = queries.finding_counts(session)
+    return [
+        {"id": w.id, "kind": w.kind, "name": w.name, "aliases": list(w.aliases), "tags": list(w.tags),
+         "found": counts.get(w.id, {}).get("count", 0), "latest": counts.get(w.id, {}).get("latest")}
+        for w in ctx.watchlist.watches
+    ]  # fmt: skip
+
+
+def period_label(obs: dict[str, Any]) -> str:
+    """``2024年1—3月``, ``2024年5月``, ``2023年``; the paper's own words when the period has no dates."""
+    if not obs["period_start"] or not obs["period_end"]:
+        return str(obs["period"])
+    start, end = date.fromisoformat(obs["period_start"]), date.fromisoformat(obs["period_end"])
+    if start.year != end.year:
+        return f"{start.year}年{start.month}月—{end.year}年{end.month}月"
+    if start.month == 1 and end.month == 12:
+        return f"{start.year}年"
+    if start.month == end.month:
+        return f"{start.year}年{start.month}月"
+    return f"{start.year}年{start.month}—{end.month}月"
+
+
+def indicator_json(watch: Watch, observations: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "id": watch.id, "name": watch.name,
+        "observations": [obs | {"period_label": period_label(obs)} for obs in observations],
+    }  # fmt: skip
+
+
+def chart_data(watch: Watch, observations: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the chart draws: periods in order, and per scope one line of values and one of growth rates;
+    a point is the latest report of that period and scope (a revised figure replaces the earlier one) and
+    carries its source. Comparisons with another area (``relative``) are left to the table."""
+    plotted = [o for o in observations if not o["relative"]]
+    units = Counter(o["unit"] for o in plotted if o["value"] is not None and o["unit"])
+    unit = units.most_common(1)[0][0] if units else ""
+    order: dict[str, tuple[str, str]] = {}
+    for o in plotted:
+        label = period_label(o)
+        order.setdefault(label, (o["period_end"] or o["source"]["issue_date"], o["period_start"] or ""))
+    periods = sorted(order, key=lambda label: order[label])
+    scopes = sorted({o["scope"] for o in plotted}, key=lambda s: (s != "全市", s))
+    latest: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for o in plotted:  # reports come oldest first: the last one of a period and scope wins
+        label = period_label(o)
+        if o["value"] is not None and o["unit"] == unit:
+            latest[("value", label, o["scope"])] = o
+        if o["growth"] is not None:
+            latest[("growth", label, o["scope"])] = o
+
+    def line(kind: str, scope: str) -> list[dict[str, Any] | None]:
+        points = []
+        for label in periods:
+            o = latest.get((kind, label, scope))
+            points.append(None if o is None else _point(o, o["value"] if kind == "value" else o["growth"], label))
+        return points
+
+    return {
+        "indicator": watch.id, "name": watch.name, "unit": unit, "periods": periods,
+        "value": [{"scope": s, "points": line("value", s)} for s in scopes],
+        "growth": [{"scope": s, "points": line("growth", s)} for s in scopes],
+    }  # fmt: skip
+
+
+def _point(obs: dict[str, Any], value: float, label: str) -> dict[str, Any]:
+    source = obs["source"]
+    return {
+        "value": value, "period": label, "span": _span(obs), "scope": obs["scope"], "unit": obs["unit"],
+        "revised": obs["revised"],
+        "source": {"article_id": source["article_id"], "issue_date": source["issue_date"], "page": source["page"],
+                   "title": source["title"]},
+    }  # fmt: skip
+
+
+def _span(obs: dict[str, Any]) -> int:
+    """Months a figure covers (3 for a quarter, 12 for a year; 0 unknown): only figures of equal spans are
+    joined by a line, as a half-year total next to a year total says nothing about growth."""
+    if not obs["period_start"] or not obs["period_end"]:
+        return 0
+    start, end = date.fromisoformat(obs["period_start"]), date.fromisoformat(obs["period_end"])
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def chart_points(chart: dict[str, Any]) -> int:
+    return sum(1 for kind in ("value", "growth") for s in chart[kind] for p in s["points"] if p is not None)
+
+
+# ---------------------------------------------------------------------------------------------- alerts, status
+
+
+def alerts_json(ctx: WebContext, session: Session, status: str | None, limit: int) -> list[dict[str, Any]]:
+    if status is not None and status not in DELIVERY_STATES:
+        raise bad_request(f"status: one of {', '.join(DELIVERY_STATES)}")
+    names = {w.id: w.name for w in ctx.watchlist.watches}
+    out = []
+    for alert, deliveries in store_alerts.list_alerts(session, status, limit):
+        data = messages.alert_dict(alert, names)
+        data["deliveries"] = [
+            {"channel": d.channel, "mode": d.mode, "status": d.status, "attempts": d.attempts,
+             "last_error": d.last_error, "next_attempt_at": local_iso(d.next_attempt_at),
+             "sent_at": local_iso(d.sent_at)}
+            for d in deliveries
+        ]  # fmt: skip
+        data["article_id"] = queries.article_id_by_url(session, alert.story_url) if alert.story_url else None
+        out.append(data)
+    return out
+
+
+def status_json(ctx: WebContext, session: Session) -> dict[str, Any]:
+    health = assess(ctx.engine, ctx.daemon)
+    data = asdict(health)
+    data["checked_at"], data["healthy"] = local_iso(health.checked_at), health.healthy
+    data["crawls"] = queries.crawl_runs(session, 10)
+    return data
