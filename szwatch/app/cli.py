@@ -537,6 +537,7 @@ def web_command(
 
     Example: szwatch web --port 8080
     """
+    from szwatch.app.settings import load_settings
     from szwatch.app.web.server import AddressError, serve  # the web stack loads only for this command
 
     settings = load_settings(config_path)
@@ -564,7 +565,9 @@ def demo_command(workdir: Path, then_web: bool) -> None:
     import threading
     import webbrowser
 
+    from szwatch.app.settings import load_settings
     from szwatch.app.web.server import AddressError, serve
+    from szwatch.monitor.detection.watchlist import load_watchlist
 
     click.echo(f"serving the web view at {WEB_URL} (Ctrl-C stops it)")
     threading.Timer(1.5, webbrowser.open, args=(WEB_URL + "watches/gdp",)).start()
