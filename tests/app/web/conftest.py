@@ -123,4 +123,4 @@ def client(web: WebServer) -> Iterator[httpx.Client]:
         yield c
 
 
-SCREENSHOTS = Path(os.environ.get("SZWATCH_SCREENSHOTS", Path(__file__).resolve().parents[2] / "build" / "screenshots"))
+SCREENSHOTS = Path(os.environ.get("SZWATCH_SCREENSHOTS", Path(__file__).resolve().parents[3] / "build" / "screenshots"))

@@ -20,7 +20,7 @@ from szwatch.monitor.detection.evaluate import Evaluation, Score, evaluate, eval
 from szwatch.monitor.detection.match import Matcher
 from szwatch.monitor.detection.watchlist import load_watchlist
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 SETS = {
     "cases": DATA / "detect_cases.toml",
     "holdout": DATA / "detect_holdout.toml",

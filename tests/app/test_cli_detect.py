@@ -13,7 +13,7 @@ from sqlmodel import Session, func, select
 from szwatch.crawler.replica.server import ReplicaServer
 from szwatch.store.db import open_store
 from szwatch.store.models import Mention
-from tests.monitor.test_cli import szwatch
+from tests.app.test_cli import szwatch
 
 
 @pytest.fixture

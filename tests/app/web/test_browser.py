@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.web.conftest import EVIL_TITLE, SCREENSHOTS, Archive, WebServer
+from tests.app.web.conftest import EVIL_TITLE, SCREENSHOTS, Archive, WebServer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")

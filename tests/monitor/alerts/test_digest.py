@@ -15,7 +15,7 @@ from szwatch.monitor.alerts.channels.webhook import WebhookChannel
 from szwatch.monitor.alerts.channels.wecom import WecomChannel
 from szwatch.monitor.alerts.deliver import deliver_due
 from szwatch.monitor.detection.detect import detect
-from tests.monitor.test_alerts import NAMES, WATCHLIST, add, baseline, deliveries
+from tests.monitor.alerts.test_alerts import NAMES, WATCHLIST, add, baseline, deliveries
 
 
 def at(day: date, hhmm: str) -> datetime:

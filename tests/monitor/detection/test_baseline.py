@@ -16,8 +16,8 @@ from szwatch.monitor.detection.detect import detect
 from szwatch.monitor.detection.watchlist import load_watchlist
 from szwatch.store.models import Alert, WatchBaseline
 from tests.conftest import crawl_site
-from tests.monitor.test_alerts import WATCHLIST, add, hook_settings
-from tests.monitor.test_cli import szwatch
+from tests.monitor.alerts.test_alerts import WATCHLIST, add, hook_settings
+from tests.app.test_cli import szwatch
 
 TWO_PROJECTS = """
 [[project]]

@@ -262,7 +262,7 @@ def test_killed_between_send_and_commit_resends_with_same_key(engine: Engine, we
 
 
 def test_alerts_command_shows_failed_and_retry_requeues(engine: Engine, webhook: WebhookReceiver):
-    from tests.monitor.test_cli import szwatch
+    from tests.app.test_cli import szwatch
 
     baseline(engine)
     add(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
@@ -283,7 +283,7 @@ def test_alerts_command_shows_failed_and_retry_requeues(engine: Engine, webhook:
 
 @pytest.mark.parametrize("answer", [400, None], ids=["http-400", "smtp-down"])
 def test_notify_test_reports_failure_loudly(tmp_path: Path, webhook: WebhookReceiver, mail: MailCatcher, answer):
-    from tests.monitor.test_cli import szwatch
+    from tests.app.test_cli import szwatch
 
     config = tmp_path / "settings.toml"
     config.write_text(f'[[channel]]\ntype = "webhook"\nname = "hook"\nurl = "{webhook.url}"\n'

@@ -24,7 +24,7 @@ from szwatch.monitor.alerts.deliver import deliver_due
 from szwatch.monitor.detection.detect import detect
 from szwatch.store.models import Alert, CrawlRun, Issue
 from tests.conftest import crawl_site
-from tests.monitor.test_alerts import NAMES, WATCHLIST
+from tests.monitor.alerts.test_alerts import NAMES, WATCHLIST
 
 TODAY = date(2024, 5, 9)
 ENTRY = "/shtml/index_szrb.shtml"

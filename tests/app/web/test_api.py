@@ -11,9 +11,9 @@ import httpx
 import pytest
 import yaml
 
-from tests.web.conftest import EVIL_DAY, EVIL_TITLE, Archive, WebServer
+from tests.app.web.conftest import EVIL_DAY, EVIL_TITLE, Archive, WebServer
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[3]
 PAGES = ["/issues?month=2024-05", "/issues/2024-05-07", "/articles/1", "/search?q=平朔", "/watches", "/watches/gdp",
          "/watches/dongli-polysilicon", "/alerts", "/status"]  # fmt: skip
 

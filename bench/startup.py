@@ -1,0 +1,64 @@
+"""Start-up of the `szwatch` command: wall time of --help and the read commands, on a migrated, empty store.
+
+Most of a short command's time is imports; commands import what they use inside their bodies, and a store
+already at the newest migration is recognised without Alembic. Prints min and median of N runs each, and the
+heaviest imports of `szwatch search` (python -X importtime).
+
+    python bench/startup.py [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+COMMANDS = (["--help"], ["search", "硅"], ["mentions"], ["indicators"], ["alerts"], ["status"])
+
+
+def timed(argv: list[str], env: dict[str, str], cwd: str) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "szwatch", *argv], env=env, cwd=cwd, capture_output=True, check=False)
+    return time.perf_counter() - start
+
+
+def heaviest_imports(env: dict[str, str], cwd: str, top: int = 6) -> list[str]:
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "szwatch", "search", "硅"], env=env, cwd=cwd,
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    rows = []
+    for line in done.stderr.splitlines():
+        parts = line.split("|")
+        if (
+            len(parts) == 3
+            and parts[1].strip().isdigit()
+            and parts[2].startswith(" ")
+            and not parts[2].startswith("  ")
+        ):
+            rows.append((int(parts[1]), parts[2].strip()))
+    return [f"{us / 1000:7.1f} ms  {name}" for us, name in sorted(rows, reverse=True)[:top]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as work:
+        env = {**os.environ, "SZWATCH_DB": f"sqlite:///{Path(work) / 'startup.db'}"}
+        env.pop("SZWATCH_CONFIG", None)
+        timed(["search", "硅"], env, work)  # creates and migrates the store once
+        print(f"szwatch start-up, {args.runs} runs each (seconds; empty store at the newest migration)")
+        for argv in COMMANDS:
+            times = [timed(argv, env, work) for _ in range(args.runs)]
+            print(f"  szwatch {' '.join(argv):<14} min {min(times):.3f}  median {statistics.median(times):.3f}")
+        print("heaviest top-level imports of `szwatch search` (cumulative):")
+        for row in heaviest_imports(env, work):
+            print("  " + row)
+
+
+if __name__ == "__main__":
+    main()
