@@ -63,7 +63,7 @@ def known_keys(session: Session, keys: Sequence[str]) -> set[str]:
 def prior_observation(session: Session, obs: Observation) -> tuple[Observation, date, str | None] | None:
     """The latest figure for the same indicator, period and scope from another, earlier-or-same-day story."""
     stmt = (
-        select(Observation, Issue.issue_date, Article.title)
+        select(Observation, col(Issue.issue_date), col(Article.title))
         .join(Article, col(Article.id) == Observation.article_id)
         .join(Issue, col(Issue.id) == Article.issue_id)
         .where(
