@@ -26,7 +26,7 @@ from szwatch.crawler.ledger import Ledger
 from szwatch.store import articles, runs
 from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import make_engine, session_scope
-from szwatch.store.models import IssueStatus
+from szwatch.store.models import IssueStatus, RunStatus
 
 BATCH = 100  # articles per transaction; a crash loses at most these, and the issue stays incomplete
 
@@ -188,13 +188,14 @@ class StorePipeline:
         not_fetched = self._account(ledger, stopped)
         statuses = self._finish_issues(ledger)
         stats = self._stats(ledger, statuses, not_fetched)
+        status: RunStatus
         error: str | None
         if stopped:
-            status, error = runs.INTERRUPTED, f"interrupted: {ledger.stop_reason}"
+            status, error = RunStatus.INTERRUPTED, f"interrupted: {ledger.stop_reason}"
         elif ledger.unreachable:
-            status, error = "unreachable", ledger.entry_failed
+            status, error = RunStatus.UNREACHABLE, ledger.entry_failed
         else:
-            status, error = ("problems" if sum(self.problems.values()) else "ok"), None
+            status, error = (RunStatus.PROBLEMS if sum(self.problems.values()) else RunStatus.OK), None
         with session_scope(self.engine) as session:
             runs.finish_run(session, self.run_id, status, stats, error)
         logger.info("crawl run {} finished: {}", self.run_id, status)
