@@ -70,14 +70,16 @@ def _problem_count(report: CrawlReport) -> str:
 
 
 def exit_reason(report: CrawlReport) -> str | None:
-    if report.status == "ok":
+    from szwatch.store.models import RunStatus  # here, not at the top: `szwatch --help` loads no SQLModel
+
+    if report.status == RunStatus.OK:
         return None
-    if report.status == "problems":
+    if report.status == RunStatus.PROBLEMS:
         kinds = f" of {len(report.groups)} kinds" if len(report.groups) > 1 else ""
         return f"crawl finished with {len(report.problems)} problem(s){kinds}"
-    if report.status == "unreachable":
+    if report.status == RunStatus.UNREACHABLE:
         return f"site unreachable: {report.error or 'no response'}"
-    if report.status == "interrupted":
+    if report.status == RunStatus.INTERRUPTED:
         return f"crawl {report.error or 'interrupted'}; what landed is stored, the next crawl goes on from there"
     return f"crawl failed: {report.error or report.status}"
 
@@ -214,6 +216,8 @@ def delivery_dict(delivery: AlertDelivery) -> dict[str, Any]:
 
 
 def alerts_table(rows: list[tuple[Alert, list[AlertDelivery]]]) -> str:
+    from szwatch.store.models import DeliveryStatus  # here, not at the top: `szwatch --help` loads no SQLModel
+
     lines = []
     for alert, deliveries in rows:
         states = ", ".join(
@@ -224,7 +228,11 @@ def alerts_table(rows: list[tuple[Alert, list[AlertDelivery]]]) -> str:
         lines.append(f"#{alert.id:<5} {alert.rule:<15} {watch}{tags}  "
                      f"{alert.issue_date or ''} {alert.title or ''}  [{states or 'no route'}]")  # fmt: skip
         lines.append(f"       {alert.snippet.splitlines()[0] if alert.snippet else ''}")
-        failed = [d for d in deliveries if d.status == "failed" or (d.last_error and d.status == "pending")]
+        failed = [
+            d
+            for d in deliveries
+            if d.status == DeliveryStatus.FAILED or (d.last_error and d.status == DeliveryStatus.PENDING)
+        ]
         lines.extend(f"       {d.channel}: {d.last_error}" for d in failed if d.last_error)
     return "\n".join(lines)
 

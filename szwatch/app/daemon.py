@@ -117,7 +117,7 @@ class Daemon:
         today = local_today(self.clock())
         first = today - timedelta(days=self.config.catch_up_days)
         with Session(self.engine) as session:
-            last = session.exec(select(Issue.issue_date).where(Issue.status == IssueStatus.COMPLETE)
+            last = session.exec(select(col(Issue.issue_date)).where(Issue.status == IssueStatus.COMPLETE)
                                 .order_by(col(Issue.issue_date).desc())).first()  # fmt: skip
         start = max(first, last + timedelta(days=1)) if last else first
         days = tuple(start + timedelta(days=i) for i in range((today - start).days + 1))
@@ -225,7 +225,7 @@ class Daemon:
 
     def _newest_stored(self) -> date | None:
         with Session(self.engine) as session:
-            return session.exec(select(Issue.issue_date).where(Issue.status != IssueStatus.NO_ISSUE)
+            return session.exec(select(col(Issue.issue_date)).where(Issue.status != IssueStatus.NO_ISSUE)
                                 .order_by(col(Issue.issue_date).desc())).first()  # fmt: skip
 
     def _status(self, day: date) -> str | None:
@@ -235,6 +235,6 @@ class Daemon:
     def _incomplete_days(self, today: date) -> tuple[date, ...]:
         since = today - timedelta(days=self.config.catch_up_days)
         with Session(self.engine) as session:
-            rows = session.exec(select(Issue.issue_date).where(Issue.status == IssueStatus.INCOMPLETE,
-                                                               Issue.issue_date >= since)).all()  # fmt: skip
+            rows = session.exec(select(col(Issue.issue_date)).where(Issue.status == IssueStatus.INCOMPLETE,
+                                                                    Issue.issue_date >= since)).all()  # fmt: skip
         return tuple(sorted(rows))

@@ -17,7 +17,7 @@ from szwatch.app.settings import DaemonSettings
 from szwatch.common.clock import SHANGHAI, local_iso
 from szwatch.store import alerts as store_alerts
 from szwatch.store import leases
-from szwatch.store.models import CrawlRun, Issue, IssueStatus, Problem, utcnow
+from szwatch.store.models import CrawlRun, DeliveryStatus, Issue, IssueStatus, Problem, RunStatus, utcnow
 
 LEASE = "daemon"
 LAYOUT_KINDS = ("layout", "no_articles", "no_title", "no_body", "entry")
@@ -47,7 +47,7 @@ def assess(engine: Engine, config: DaemonSettings, now: datetime | None = None, 
         complete = session.exec(select(Issue).where(Issue.status == IssueStatus.COMPLETE)
                                 .order_by(col(Issue.issue_date).desc())).first()  # fmt: skip
         deliveries = store_alerts.counts_by_status(session)
-        layout_runs = _layout_streak(session, [r for r in runs if r.status != "running"])
+        layout_runs = _layout_streak(session, [r for r in runs if r.status != RunStatus.RUNNING])
         today = session.exec(select(Issue).where(Issue.issue_date == now.astimezone(SHANGHAI).date())).first()
     lease = leases.current(engine, LEASE)
     health = Health(
@@ -75,16 +75,18 @@ def _judge(health: Health, config: DaemonSettings, runs: list[CrawlRun], today: 
     late = local.weekday() in config.publishing_days and local.time() >= _clock(config.no_issue_by)
     if late and (today is None or today.status != IssueStatus.COMPLETE):
         health.conditions["no_issue_today"] = f"no complete issue for {local.date()} by {config.no_issue_by}"
-    if health.deliveries.get("failed"):
-        health.conditions["failed_deliveries"] = f"{health.deliveries['failed']} deliveries failed for good"
+    if health.deliveries.get(DeliveryStatus.FAILED):
+        health.conditions["failed_deliveries"] = (
+            f"{health.deliveries[DeliveryStatus.FAILED]} deliveries failed for good"
+        )
 
 
 def _unreachable_since(runs: list[CrawlRun]) -> datetime | None:
     since = None
     for run in runs:  # newest first
-        if run.status == "running":
+        if run.status == RunStatus.RUNNING:
             continue
-        if run.status != "unreachable":
+        if run.status != RunStatus.UNREACHABLE:
             break
         since = run.started_at
     return since

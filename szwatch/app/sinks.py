@@ -50,6 +50,7 @@ class WebhookReceiver:
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host  # an AF_INET server's host is always str
         return f"http://{host}:{port}/hook"
 
     def answer(self, *statuses: int) -> None:
@@ -101,7 +102,7 @@ class _Collect:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
-        self.sink.messages.append((list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+        self.sink.messages.append((list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
 
 
@@ -223,6 +224,7 @@ class ChatReceiver:
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host  # an AF_INET server's host is always str
         return f"http://{host}:{port}" + self.service.path.format(token=self.token)
 
     def fail_next(self, code: int, message: str = "system busy", times: int = 1) -> None:

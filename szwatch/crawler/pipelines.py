@@ -9,6 +9,7 @@ reason) before any issue may be called complete.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,7 +26,7 @@ from szwatch.crawler.ledger import Ledger
 from szwatch.store import articles, runs
 from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import make_engine, session_scope
-from szwatch.store.models import IssueStatus
+from szwatch.store.models import IssueStatus, RunStatus
 
 BATCH = 100  # articles per transaction; a crash loses at most these, and the issue stays incomplete
 
@@ -64,9 +65,10 @@ class StorePipeline:
         return self.crawler.spider.ledger  # type: ignore[union-attr]
 
     def process_item(self, item: Any) -> Any:
-        handler = {
+        handlers: dict[type, Callable[[Any], None]] = {
             IssueItem: self._issue, PageItem: self._page, ArticleItem: self._article, ProblemItem: self._problem
-        }[type(item)]  # fmt: skip
+        }  # fmt: skip
+        handler = handlers[type(item)]
         try:
             handler(item)
         except Exception as exc:
@@ -169,7 +171,9 @@ class StorePipeline:
             self.ledger.failed(day, url, "exception")
         elif day is not None and subject == "page":
             self.ledger.page_failed(day, kwargs["code"])
-        self._problem(ProblemItem("exception", url, f"processing raised {describe(failure.value)}", day, subject))
+        # A Failure always wraps an exception; Twisted types ``value`` as optional all the same.
+        detail = describe(failure.value) if failure.value is not None else failure.getErrorMessage()
+        self._problem(ProblemItem("exception", url, f"processing raised {detail}", day, subject))
 
     def close_spider(self) -> None:
         self._flush()
@@ -184,12 +188,14 @@ class StorePipeline:
         not_fetched = self._account(ledger, stopped)
         statuses = self._finish_issues(ledger)
         stats = self._stats(ledger, statuses, not_fetched)
+        status: RunStatus
+        error: str | None
         if stopped:
-            status, error = runs.INTERRUPTED, f"interrupted: {ledger.stop_reason}"
+            status, error = RunStatus.INTERRUPTED, f"interrupted: {ledger.stop_reason}"
         elif ledger.unreachable:
-            status, error = "unreachable", ledger.entry_failed
+            status, error = RunStatus.UNREACHABLE, ledger.entry_failed
         else:
-            status, error = ("problems" if sum(self.problems.values()) else "ok"), None
+            status, error = (RunStatus.PROBLEMS if sum(self.problems.values()) else RunStatus.OK), None
         with session_scope(self.engine) as session:
             runs.finish_run(session, self.run_id, status, stats, error)
         logger.info("crawl run {} finished: {}", self.run_id, status)

@@ -37,11 +37,11 @@ def check_entry(
     """One GET of the entry page (conditional when ``previous`` has validators); never raises for site trouble."""
     source = load_profile(profile)
     urls = SiteUrls.for_profile(source, base_url)
-    headers: dict[str, str | bytes] = {"User-Agent": str(source.crawl["user_agent"]).encode("utf-8")}  # as Scrapy
+    headers: dict[bytes, bytes] = {b"User-Agent": str(source.crawl["user_agent"]).encode("utf-8")}  # as Scrapy
     if previous and previous.etag:
-        headers["If-None-Match"] = previous.etag
+        headers[b"If-None-Match"] = previous.etag.encode("ascii")  # how httpx encodes a str header
     if previous and previous.last_modified:
-        headers["If-Modified-Since"] = previous.last_modified
+        headers[b"If-Modified-Since"] = previous.last_modified.encode("ascii")
     try:
         with httpx.Client(follow_redirects=True, timeout=timeout or float(source.crawl["timeout"])) as client:
             response = client.get(urls.entry(), headers=headers)

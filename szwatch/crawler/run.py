@@ -28,6 +28,7 @@ from szwatch.common.clock import local_iso
 from szwatch.crawler.profile import load_profile
 from szwatch.store import runs
 from szwatch.store.db import session_scope
+from szwatch.store.models import RunStatus
 from szwatch.store.runs import ProblemGroup
 
 WORKER_DB_ENV = "SZWATCH_WORKER_DB"
@@ -91,7 +92,9 @@ class CrawlReport:
     @property
     def exit_code(self) -> int:
         """0 all good, 1 finished with problems, 2 site unreachable or the crawl could not run or end."""
-        return {"ok": 0, "problems": 1}.get(self.status, 2)
+        if self.status == RunStatus.OK:
+            return 0
+        return 1 if self.status == RunStatus.PROBLEMS else 2
 
 
 def date_range(start: date, end: date) -> tuple[date, ...]:
@@ -118,7 +121,7 @@ def crawl(request: CrawlRequest, engine: Engine, stop: threading.Event | None = 
     if ended:
         status, reason = ended
         with session_scope(engine) as session:
-            if status == runs.INTERRUPTED:
+            if status == RunStatus.INTERRUPTED:
                 runs.interrupt_run(session, run_id, f"interrupted: {reason}")
             else:
                 runs.fail_run(session, run_id, reason)
@@ -167,7 +170,7 @@ def _what(run: Any) -> str:
 
 def _run_worker(
     run_id: int, request: CrawlRequest, db_url: str, stop: threading.Event | None
-) -> tuple[str, str] | None:
+) -> tuple[RunStatus, str] | None:
     """Run the child to its end; ``(status, reason)`` when it did not end by itself and well."""
     command = [sys.executable, "-m", "szwatch.crawler.worker", str(run_id), request.to_json()]
     env = {**os.environ, WORKER_DB_ENV: db_url}  # not on the command line, where ps shows passwords
@@ -183,14 +186,14 @@ def _run_worker(
                 return None
             if code < 0:
                 name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
-                return runs.INTERRUPTED, f"the crawler process was killed ({name})"
-            return "failed", f"crawler process exited with code {code}"
+                return RunStatus.INTERRUPTED, f"the crawler process was killed ({name})"
+            return RunStatus.FAILED, f"crawler process exited with code {code}"
         if stop is not None and stop.is_set():
             _end(child)
-            return runs.INTERRUPTED, "szwatch was shutting down"
+            return RunStatus.INTERRUPTED, "szwatch was shutting down"
         if deadline is not None and time.monotonic() > deadline:
             _end(child)
-            return runs.INTERRUPTED, f"the crawl exceeded its time limit of {request.time_limit:.0f}s"
+            return RunStatus.INTERRUPTED, f"the crawl exceeded its time limit of {request.time_limit:.0f}s"
 
 
 def _end(child: subprocess.Popen[bytes]) -> None:

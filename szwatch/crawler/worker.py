@@ -116,7 +116,7 @@ def _stop_orphan(process: CrawlerProcess, crawler: Crawler) -> None:
     spider = crawler.spider
     if isinstance(spider, PaperSpider):
         spider.ledger.stop_reason = "the szwatch process that started it was killed"
-    reactor.callFromThread(process.stop)  # type: ignore[attr-defined]
+    reactor.callFromThread(process.stop)
 
 
 if __name__ == "__main__":

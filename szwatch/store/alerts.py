@@ -11,6 +11,8 @@ from szwatch.store.models import (
     Alert,
     AlertDelivery,
     Article,
+    DeliveryMode,
+    DeliveryStatus,
     DetectRun,
     Issue,
     Observation,
@@ -63,7 +65,7 @@ def known_keys(session: Session, keys: Sequence[str]) -> set[str]:
 def prior_observation(session: Session, obs: Observation) -> tuple[Observation, date, str | None] | None:
     """The latest figure for the same indicator, period and scope from another, earlier-or-same-day story."""
     stmt = (
-        select(Observation, Issue.issue_date, Article.title)
+        select(Observation, col(Issue.issue_date), col(Article.title))
         .join(Article, col(Article.id) == Observation.article_id)
         .join(Issue, col(Issue.id) == Article.issue_id)
         .where(
@@ -125,11 +127,17 @@ def due_deliveries(session: Session, now: datetime, limit: int = 200) -> list[Al
     """Pending deliveries whose time has come: up to ``limit`` instant ones, every row of each digest whose
     detection run has finished (a digest goes out whole, as one message), and every row of each daily digest
     whose hour has come (its ``next_attempt_at``; a daemon that was down then finds them due when it is back)."""
-    due = (AlertDelivery.status == "pending", AlertDelivery.next_attempt_at <= now)
-    instant = select(AlertDelivery).where(*due, AlertDelivery.mode == "instant").order_by(col(AlertDelivery.id))
+    due = (AlertDelivery.status == DeliveryStatus.PENDING, AlertDelivery.next_attempt_at <= now)
+    instant = (
+        select(AlertDelivery).where(*due, AlertDelivery.mode == DeliveryMode.INSTANT).order_by(col(AlertDelivery.id))
+    )
     finished = select(DetectRun.id).where(col(DetectRun.finished_at).is_not(None))
-    digest = select(AlertDelivery).where(*due, AlertDelivery.mode == "digest", col(AlertDelivery.batch).in_(finished))
-    daily = select(AlertDelivery).where(*due, AlertDelivery.mode == "daily").order_by(col(AlertDelivery.batch))
+    digest = select(AlertDelivery).where(
+        *due, AlertDelivery.mode == DeliveryMode.DIGEST, col(AlertDelivery.batch).in_(finished)
+    )
+    daily = (
+        select(AlertDelivery).where(*due, AlertDelivery.mode == DeliveryMode.DAILY).order_by(col(AlertDelivery.batch))
+    )
     return [*session.exec(instant.limit(limit)).all(), *session.exec(digest).all(), *session.exec(daily).all()]
 
 
@@ -147,10 +155,10 @@ def counts_by_status(session: Session) -> dict[str, int]:
 def retry_alert(session: Session, alert_id: int) -> int:
     """Put an alert's failed deliveries back in the queue, now; returns how many."""
     rows = session.exec(
-        select(AlertDelivery).where(AlertDelivery.alert_id == alert_id, AlertDelivery.status == "failed")
+        select(AlertDelivery).where(AlertDelivery.alert_id == alert_id, AlertDelivery.status == DeliveryStatus.FAILED)
     ).all()
     for row in rows:
-        row.status, row.attempts, row.next_attempt_at = "pending", 0, utcnow()
+        row.status, row.attempts, row.next_attempt_at = DeliveryStatus.PENDING, 0, utcnow()
         session.add(row)
     return len(rows)
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, delete, select
 
 from szwatch.store import search
 from szwatch.store.models import Article, ArticleVersion, Issue, Page, Picture, utcnow
+from szwatch.store.sql import select_wide
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,9 @@ def set_issue_status(session: Session, issue_date: date, status: str, url: str, 
 
 def issue_statuses(session: Session, dates: Iterable[date], source: str = "szrb") -> dict[date, str]:
     rows = session.exec(
-        select(Issue.issue_date, Issue.status).where(Issue.source == source, col(Issue.issue_date).in_(list(dates)))
+        select(col(Issue.issue_date), col(Issue.status)).where(
+            Issue.source == source, col(Issue.issue_date).in_(list(dates))
+        )
     ).all()
     return {d: s for d, s in rows}
 
@@ -145,7 +148,8 @@ def save_articles(session: Session, batch: Sequence[tuple[int, int, ArticleRecor
         )
         ids.update({url: id_ for url, id_ in inserted})
     new = [SimpleNamespace(id=ids[row["url"]], **row) for row, _ in fresh.values()]
-    search.add(session, search.docs_for(session, [article for article, _ in changed] + new))
+    indexed: list[Article | SimpleNamespace] = [article for article, _ in changed]
+    search.add(session, search.docs_for(session, [*indexed, *new]))
     _insert_pictures(session, ids, [record for _, record in changed] + [record for _, record in fresh.values()])
     return outcomes
 
@@ -252,7 +256,7 @@ EXPORT_FIELDS = [
 def article_rows(session: Session) -> Iterator[dict[str, object]]:
     """Every stored article with its issue and page, oldest issue first: what ``export articles`` writes."""
     stmt = (
-        select(Article, Issue.issue_date, Issue.issue_no, Page.code, Page.name)
+        select_wide(Article, col(Issue.issue_date), col(Issue.issue_no), col(Page.code), col(Page.name))
         .join(Issue, col(Issue.id) == Article.issue_id)
         .join(Page, col(Page.id) == Article.page_id)
         .order_by(col(Issue.issue_date), col(Page.seq), col(Article.id))

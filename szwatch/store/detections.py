@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
 from szwatch.store.models import Article, Detection, Issue, Mention, Observation, Page
+from szwatch.store.sql import select_wide
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def story_digests(session: Session) -> dict[str, str]:
     """
     key = func.coalesce(Article.story_url, Article.url)
     stmt = (
-        select(key, Article.content_hash, Issue.issue_date, Page.seq, Article.id)
+        select_wide(key, col(Article.content_hash), col(Issue.issue_date), col(Page.seq), col(Article.id))
         .join(Issue, col(Issue.id) == Article.issue_id)
         .join(Page, col(Page.id) == Article.page_id)
         .order_by(col(Issue.issue_date), col(Page.seq), col(Article.id))
@@ -70,7 +71,7 @@ def load_stories(session: Session, urls: Sequence[str]) -> Iterator[Story]:
     """The stories with these URLs, parts in reading order (first part, then by page)."""
     key = func.coalesce(Article.story_url, Article.url)
     stmt = (
-        select(Article, Issue.issue_date, Page.code, Page.seq, key)
+        select_wide(Article, col(Issue.issue_date), col(Page.code), col(Page.seq), key)
         .join(Issue, col(Issue.id) == Article.issue_id)
         .join(Page, col(Page.id) == Article.page_id)
         .where(key.in_(list(urls)))
@@ -121,7 +122,7 @@ def _observation_key(o: Observation) -> tuple[object, ...]:
 
 
 def _replace(session: Session, model: type, story_url: str, new: list, key: object) -> Replaced:
-    old = list(session.exec(select(model).where(model.story_url == story_url)).all())  # type: ignore[attr-defined]
+    old: list[Any] = list(session.exec(select(model).where(model.story_url == story_url)).all())  # type: ignore[attr-defined]
     old_keys = {key(row): row for row in old}  # type: ignore[operator]
     new_keys = {key(row): row for row in new}  # type: ignore[operator]
     gone = [row.id for k, row in old_keys.items() if k not in new_keys]

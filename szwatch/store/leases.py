@@ -21,7 +21,7 @@ def acquire(engine: Engine, name: str, holder: str, ttl: timedelta, now: datetim
     """Take or renew the lease; None when someone else holds it and it has not expired."""
     now = now or utcnow()
     with Session(engine) as session:
-        taken = session.exec(  # type: ignore[call-overload]
+        taken = session.exec(
             update(Lease)
             .where(col(Lease.name) == name, or_(col(Lease.holder) == holder, col(Lease.expires_at) < now))
             .values(holder=holder, expires_at=now + ttl)

@@ -8,6 +8,7 @@ of this site. Times are timezone-aware UTC; the CLI shows them in Asia/Shanghai.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
@@ -18,12 +19,41 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class IssueStatus:
-    """Why strings and not an enum: the values are shown to users and read by SQL as they are."""
+# The states below are StrEnums: each member *is* its string, so columns stay plain text (shown to users,
+# read by SQL and JSON as they are, no migration) while code names them instead of repeating literals.
 
+
+class IssueStatus(StrEnum):
     COMPLETE = "complete"
     INCOMPLETE = "incomplete"
     NO_ISSUE = "no_issue"
+
+
+class RunStatus(StrEnum):
+    """How a crawl run stands or ended (``crawl_runs.status``)."""
+
+    RUNNING = "running"
+    OK = "ok"
+    PROBLEMS = "problems"  # finished, with problems recorded
+    UNREACHABLE = "unreachable"  # the site's entry could not be fetched at all
+    INTERRUPTED = "interrupted"  # stopped early, or its worker died
+    FAILED = "failed"  # the crawler process itself failed
+
+
+class DeliveryStatus(StrEnum):
+    """Where an alert stands for one channel (``deliveries.status``)."""
+
+    PENDING = "pending"  # not sent yet, or to be retried
+    SENT = "sent"
+    FAILED = "failed"  # given up; ``alerts --status failed`` shows it, ``alerts --resend`` retries it
+
+
+class DeliveryMode(StrEnum):
+    """When a delivery goes out (``deliveries.mode``); routes in the alert settings choose it."""
+
+    INSTANT = "instant"
+    DIGEST = "digest"  # one message per detection run and channel
+    DAILY = "daily"  # one message per day and channel, at the route's ``at`` (Asia/Shanghai)
 
 
 class Issue(SQLModel, table=True):
@@ -126,7 +156,7 @@ class CrawlRun(SQLModel, table=True):
     mode: str = Field(max_length=16)
     base_url: str = Field(max_length=512)
     request: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
-    status: str = Field(default="running", max_length=16)
+    status: str = Field(default=RunStatus.RUNNING, max_length=16)
     stats: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     error: str | None = Field(default=None, sa_column=Column(Text))
     # Who is doing the run and when it last said so: a run whose worker is gone is closed as interrupted
@@ -285,9 +315,9 @@ class AlertDelivery(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     alert_id: int = Field(foreign_key="alerts.id", index=True)
     channel: str = Field(max_length=64)
-    mode: str = Field(default="instant", max_length=16)
+    mode: str = Field(default=DeliveryMode.INSTANT, max_length=16)
     batch: int | None = Field(default=None, index=True)
-    status: str = Field(default="pending", max_length=16, index=True)
+    status: str = Field(default=DeliveryStatus.PENDING, max_length=16, index=True)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow)
     last_error: str | None = Field(default=None, sa_column=Column(Text))

@@ -27,6 +27,7 @@ from szwatch.store.models import (
     Problem,
     ProjectFact,
 )
+from szwatch.store.sql import select_wide
 
 
 def _iso(day: date | None) -> str | None:
@@ -55,12 +56,12 @@ def issue_days(session: Session, first: date, last: date, source: str = "szrb") 
         .order_by(col(Issue.issue_date))
     ).all()
     ids = [i.id for i in issues]
-    pages = dict(
+    pages: dict[int | None, int] = dict(
         session.exec(
             select(Page.issue_id, func.count()).where(col(Page.issue_id).in_(ids)).group_by(col(Page.issue_id))
         ).all()
     )
-    counts = dict(
+    counts: dict[int | None, int] = dict(
         session.exec(
             select(Article.issue_id, func.count()).where(col(Article.issue_id).in_(ids)).group_by(col(Article.issue_id))
         ).all()
@@ -162,7 +163,7 @@ class ArticleView:
 
 def article_view(session: Session, article_id: int) -> ArticleView | None:
     row = session.exec(
-        select(Article, Issue.issue_date, Issue.issue_no, Page.code, Page.name)
+        select_wide(Article, col(Issue.issue_date), col(Issue.issue_no), col(Page.code), col(Page.name))
         .join(Issue, col(Issue.id) == Article.issue_id)
         .join(Page, col(Page.id) == Article.page_id)
         .where(Article.id == article_id)
@@ -253,7 +254,7 @@ def mentions(session: Session, watch_id: str, limit: int = 100, offset: int = 0)
     """A project's mentions, newest issue first: date, title, snippet, how it matched, source."""
     total = session.exec(select(func.count()).select_from(Mention).where(Mention.watch_id == watch_id)).one()
     rows = session.exec(
-        select(Mention, Article.title, Article.url, Issue.issue_date, Page.code)
+        select_wide(Mention, col(Article.title), col(Article.url), col(Issue.issue_date), col(Page.code))
         .join(Article, col(Article.id) == Mention.article_id)
         .join(Issue, col(Issue.id) == Article.issue_id)
         .join(Page, col(Page.id) == Article.page_id)
@@ -272,7 +273,7 @@ def mentions(session: Session, watch_id: str, limit: int = 100, offset: int = 0)
 def mentions_by_month(session: Session, watch_id: str) -> list[tuple[str, int]]:
     """How many stories mentioned a project, month by month (for its timeline)."""
     rows = session.exec(
-        select(Issue.issue_date, Mention.story_url)
+        select(col(Issue.issue_date), col(Mention.story_url))
         .join(Article, col(Article.id) == Mention.article_id)
         .join(Issue, col(Issue.id) == Article.issue_id)
         .where(Mention.watch_id == watch_id)
@@ -302,7 +303,7 @@ def _sources_by_url(session: Session, urls: set[str]) -> dict[str, dict[str, Any
     if not urls:
         return {}
     rows = session.exec(
-        select(Article.id, Article.url, Issue.issue_date, Page.code, Article.title)
+        select_wide(col(Article.id), col(Article.url), col(Issue.issue_date), col(Page.code), col(Article.title))
         .join(Issue, col(Issue.id) == Article.issue_id)
         .join(Page, col(Page.id) == Article.page_id)
         .where(col(Article.url).in_(list(urls)))
@@ -314,7 +315,7 @@ def observations(session: Session, indicator_id: str) -> list[dict[str, Any]]:
     """An indicator's figures in period order, each report with its source; a figure that differs from an
     earlier report of the same period and scope is marked ``revised`` with the value it replaced."""
     rows = session.exec(
-        select(Observation, Article.title, Article.url, Issue.issue_date, Page.code)
+        select_wide(Observation, col(Article.title), col(Article.url), col(Issue.issue_date), col(Page.code))
         .join(Article, col(Article.id) == Observation.article_id)
         .join(Issue, col(Issue.id) == Article.issue_id)
         .join(Page, col(Page.id) == Article.page_id)

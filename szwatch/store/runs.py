@@ -18,9 +18,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from szwatch.store.db import RUNS_LOCK, lock
-from szwatch.store.models import CrawlRun, Problem, utcnow
+from szwatch.store.models import CrawlRun, Problem, RunStatus, utcnow
 
-RUNNING, INTERRUPTED = "running", "interrupted"
 HEARTBEAT_EVERY = timedelta(seconds=5)
 # A worker on another host (one PostgreSQL, two machines) is judged by its heartbeat alone; on this host
 # by its pid, and by a much older heartbeat in case the pid now belongs to some other process.
@@ -90,12 +89,14 @@ def attach_worker(session: Session, run_id: int, pid: int, host: str) -> None:
 
 def beat(session: Session, run_id: int) -> None:
     run = session.get(CrawlRun, run_id)
-    if run is not None and run.status == RUNNING:
+    if run is not None and run.status == RunStatus.RUNNING:
         run.heartbeat_at = utcnow()
         session.add(run)
 
 
-def finish_run(session: Session, run_id: int, status: str, stats: dict[str, Any], error: str | None = None) -> None:
+def finish_run(
+    session: Session, run_id: int, status: RunStatus, stats: dict[str, Any], error: str | None = None
+) -> None:
     run = session.get(CrawlRun, run_id)
     if run is None:
         return
@@ -106,16 +107,16 @@ def finish_run(session: Session, run_id: int, status: str, stats: dict[str, Any]
 def fail_run(session: Session, run_id: int, error: str) -> None:
     """Mark a run failed unless it already finished: the worker's own verdict wins over its parent's."""
     run = session.get(CrawlRun, run_id)
-    if run is not None and run.status == RUNNING:
-        finish_run(session, run_id, "failed", run.stats, error)
+    if run is not None and run.status == RunStatus.RUNNING:
+        finish_run(session, run_id, RunStatus.FAILED, run.stats, error)
 
 
 def interrupt_run(session: Session, run_id: int, reason: str) -> None:
     """Close a run that was stopped or lost its worker. A run the worker already closed as interrupted
     gets the caller's reason, which knows why (a time limit, a shutdown, a killed process)."""
     run = session.get(CrawlRun, run_id)
-    if run is not None and run.status in (RUNNING, INTERRUPTED):
-        finish_run(session, run_id, INTERRUPTED, run.stats, reason)
+    if run is not None and run.status in (RunStatus.RUNNING, RunStatus.INTERRUPTED):
+        finish_run(session, run_id, RunStatus.INTERRUPTED, run.stats, reason)
 
 
 def add_problem(
@@ -152,7 +153,9 @@ def last_runs(session: Session, limit: int = 10) -> list[CrawlRun]:
 
 
 def running_runs(session: Session) -> list[CrawlRun]:
-    return list(session.exec(select(CrawlRun).where(CrawlRun.status == RUNNING).order_by(col(CrawlRun.id))).all())
+    return list(
+        session.exec(select(CrawlRun).where(CrawlRun.status == RunStatus.RUNNING).order_by(col(CrawlRun.id))).all()
+    )
 
 
 def worker_gone(run: CrawlRun, now: datetime | None = None, host: str | None = None) -> str | None:
@@ -180,7 +183,7 @@ def close_dead_runs(session: Session, now: datetime | None = None, because: str 
         reason = worker_gone(run, now)
         if reason:
             error = f"{because} ({reason})" if because else f"interrupted: {reason}"
-            finish_run(session, run.id or 0, INTERRUPTED, run.stats, error)
+            finish_run(session, run.id or 0, RunStatus.INTERRUPTED, run.stats, error)
             closed.append(run)
     return closed
 

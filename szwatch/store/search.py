@@ -121,7 +121,7 @@ def docs_for(session: Session, articles: Sequence[_Indexable]) -> list[Doc]:
         return []
     issue_ids = {a.issue_id for a in articles}
     page_ids = {a.page_id for a in articles}
-    dates = dict(session.exec(select(Issue.id, Issue.issue_date).where(col(Issue.id).in_(issue_ids))).all())
+    dates = dict(session.exec(select(col(Issue.id), col(Issue.issue_date)).where(col(Issue.id).in_(issue_ids))).all())
     codes = dict(session.exec(select(Page.id, Page.code).where(col(Page.id).in_(page_ids))).all())
     return [
         Doc(a.id or 0, dates[a.issue_id], codes.get(a.page_id, ""), _title_of(a.kicker, a.title, a.subtitle), a.text)
@@ -437,7 +437,7 @@ def _hits(session: Session, ids: list[int], terms: list[str]) -> list[Hit]:
     if not ids:
         return []
     stmt = (
-        select(Article, Issue.issue_date, Page.code, Page.name)
+        select(Article, col(Issue.issue_date), col(Page.code), col(Page.name))
         .join(Issue, col(Issue.id) == Article.issue_id)
         .join(Page, col(Page.id) == Article.page_id)
         .where(col(Article.id).in_(ids))

@@ -75,7 +75,7 @@ def create_app(ctx: WebContext, token: str | None = None, allowed_hosts: list[st
     if allowed_hosts:
         middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts))
     handlers = {HTTPException: _http_error, 405: _not_allowed}
-    app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)  # type: ignore[arg-type]
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
     app.state.ctx = ctx
     return app
 
@@ -164,4 +164,4 @@ async def _not_allowed(request: Request, exc: Exception) -> Response:
 
 
 def context(request: Request) -> WebContext:
-    return request.app.state.ctx  # type: ignore[no-any-return]
+    return request.app.state.ctx

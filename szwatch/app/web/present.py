@@ -23,10 +23,11 @@ from szwatch.monitor.alerts import messages
 from szwatch.monitor.detection.watchlist import Watch
 from szwatch.store import alerts as store_alerts
 from szwatch.store import queries
+from szwatch.store.models import DeliveryStatus
 from szwatch.store.search import SearchError, SearchQuery, SearchResult, find
 
 MAX_LIMIT = 100
-DELIVERY_STATES = ("pending", "sent", "failed")
+DELIVERY_STATES = tuple(DeliveryStatus)
 
 
 def bad_request(detail: str) -> HTTPException:

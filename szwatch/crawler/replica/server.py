@@ -48,6 +48,7 @@ class ReplicaServer:
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host  # an AF_INET server's host is always str
         return f"http://{host}:{port}"
 
     def start(self) -> ReplicaServer:
@@ -100,6 +101,7 @@ class ReplicaServer:
 def _handler_for(site: ReplicaServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        _validators: tuple[str, str] | None = None  # (ETag, Last-Modified) of the body being answered
 
         def do_GET(self) -> None:
             path = urlsplit(self.path).path
@@ -130,8 +132,10 @@ def _handler_for(site: ReplicaServer) -> type[BaseHTTPRequestHandler]:
             if self.headers.get("If-None-Match"):
                 return self.headers["If-None-Match"] == self._validators[0]
             since = self.headers.get("If-Modified-Since")
+            if not since:
+                return False
             try:
-                return bool(since) and int(self._mtime(path)) <= parsedate_to_datetime(since).timestamp()
+                return int(self._mtime(path)) <= parsedate_to_datetime(since).timestamp()
             except (TypeError, ValueError):
                 return False
 

@@ -285,22 +285,24 @@ class PaperSpider(scrapy.Spider):
     def entry_failed(self, failure: Failure) -> Iterator[ProblemItem]:
         self.ledger.entry_failed = _reason(failure)
         self._count_failure(failure)
-        yield ProblemItem("entry", failure.request.url, _reason(failure), subject="entry")
+        yield ProblemItem("entry", _request_of(failure).url, _reason(failure), subject="entry")
 
     @guarded("page")
     def page_failed(self, failure: Failure) -> Iterator[ProblemItem]:
-        day, code = failure.request.cb_kwargs["day"], failure.request.cb_kwargs["code"]
+        kwargs = _request_of(failure).cb_kwargs
+        day, code = kwargs["day"], kwargs["code"]
         self._count_failure(failure)
         if code == self.urls.first_page and _status(failure) == 404:
             logger.info("no paper on {} (404)", day)
             self.ledger.issues[day].no_issue = True
             return
         self.ledger.page_failed(day, code)
-        yield ProblemItem("fetch_failed", failure.request.url, _reason(failure), day, "page")
+        yield ProblemItem("fetch_failed", _request_of(failure).url, _reason(failure), day, "page")
 
     @guarded("article")
     def article_failed(self, failure: Failure) -> Iterator[ProblemItem]:
-        day, listed = failure.request.cb_kwargs["day"], failure.request.cb_kwargs["listed"]
+        kwargs = _request_of(failure).cb_kwargs
+        day, listed = kwargs["day"], kwargs["listed"]
         self._count_failure(failure)
         self.ledger.failed(day, listed, "fetch_failed")
         yield ProblemItem("fetch_failed", listed, _reason(failure), day, "article")
@@ -309,7 +311,7 @@ class PaperSpider(scrapy.Spider):
         self, subject: str, callback: str, answer: Response | Failure, kwargs: dict[str, Any], exc: Exception
     ) -> Iterator[ProblemItem]:
         """What ``guarded`` does with an exception: mark what it was about as failed, and say so."""
-        request = answer.request
+        request = _request_of(answer)
         kwargs = kwargs or dict(request.cb_kwargs)
         url = kwargs.get("listed") or request.url
         day: date | None = kwargs.get("day")
@@ -332,7 +334,7 @@ class PaperSpider(scrapy.Spider):
     # -- decoding ------------------------------------------------------------------------------------------
 
     def _decode(self, response: Response) -> str:
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1") or None
         decoded = decode_body(response.body, content_type, self.profile.charset["fallbacks"])
         response.meta["szwatch_charset_note"] = decoded.note
         return decoded.text
@@ -345,8 +347,18 @@ class PaperSpider(scrapy.Spider):
             yield ProblemItem("charset", url or response.url, note, day, subject)
 
 
+def _request_of(answer: Response | Failure) -> scrapy.Request:
+    """The request a callback or errback answers. Scrapy sets it on the ``Failure`` it hands an errback too,
+    as an attribute Twisted's class does not declare."""
+    request: scrapy.Request | None = getattr(answer, "request", None)
+    if request is None:
+        raise TypeError(f"{answer!r} carries no request")
+    return request
+
+
 def _status(failure: Failure) -> int | None:
-    return failure.value.response.status if failure.check(HttpError) else None
+    error = failure.value
+    return error.response.status if isinstance(error, HttpError) else None
 
 
 def _reason(failure: Failure) -> str:

@@ -22,7 +22,7 @@ from szwatch.monitor.alerts.channels.base import DEFER, FAILED, SENT, SendResult
 from szwatch.monitor.alerts.settings import AlertSettings, ChannelConfig, Mode
 from szwatch.store import alerts as store_alerts
 from szwatch.store.db import session_scope
-from szwatch.store.models import Alert, AlertDelivery, utcnow
+from szwatch.store.models import Alert, AlertDelivery, DeliveryStatus, utcnow
 
 
 @dataclass
@@ -104,9 +104,9 @@ def _record(engine: Engine, settings: AlertSettings, message: _Message, result: 
                 continue
             row.attempts += 1
             if result.outcome == SENT:
-                row.status, row.sent_at = "sent", moment
+                row.status, row.sent_at = DeliveryStatus.SENT, moment
             elif result.outcome == FAILED or row.attempts >= policy.max_attempts:
-                row.status = "failed"
+                row.status = DeliveryStatus.FAILED
             else:
                 delay = min(policy.backoff_seconds * 2 ** (row.attempts - 1), policy.backoff_max_seconds)
                 row.next_attempt_at = moment + timedelta(seconds=max(delay, result.retry_after))

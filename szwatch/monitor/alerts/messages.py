@@ -15,14 +15,15 @@ from html import escape
 from typing import Any
 
 from szwatch.common.clock import SHANGHAI, local_iso
+from szwatch.monitor.alerts.settings import Rule
 from szwatch.store.models import Alert
 
 SCHEMA = "szwatch.alert/v1"
 RULE_LABEL = {
-    "new_mention": "新提及 new mention",
-    "new_figure": "新数据 new figure",
-    "revised_figure": "数据修订 revised figure",
-    "project_update": "项目进展 project update",
+    Rule.NEW_MENTION: "新提及 new mention",
+    Rule.NEW_FIGURE: "新数据 new figure",
+    Rule.REVISED_FIGURE: "数据修订 revised figure",
+    Rule.PROJECT_UPDATE: "项目进展 project update",
     "crawl_problems": "抓取问题 crawl problems",
     "site_unreachable": "网站无法访问 site unreachable",
     "health": "运行异常 health",

@@ -12,7 +12,7 @@ from szwatch.monitor.alerts.settings import AlertSettings as Settings
 from szwatch.store import alerts as store_alerts
 from szwatch.store import runs
 from szwatch.store.db import session_scope
-from szwatch.store.models import Alert
+from szwatch.store.models import Alert, RunStatus
 
 MAX_LISTED = 10
 
@@ -21,13 +21,13 @@ def crawl_run_alert(engine: Engine, settings: Settings, run_id: int) -> Alert | 
     """One alert for a crawl run that did not end well (once per run), delivered to ``operator.channel``."""
     with session_scope(engine) as session:
         run = runs.get_run(session, run_id)
-        if run is None or run.status == "ok":
+        if run is None or run.status == RunStatus.OK:
             return None
         key = f"operator|crawl|{run_id}"
         if store_alerts.known_keys(session, [key]):
             return None
         problems = runs.problems_of(session, run_id)
-        rule = "site_unreachable" if run.status == "unreachable" else "crawl_problems"
+        rule = "site_unreachable" if run.status == RunStatus.UNREACHABLE else "crawl_problems"
         lines = [f"{p.kind} {p.url} {p.detail}" for p in problems[:MAX_LISTED]]
         if len(problems) > MAX_LISTED:
             lines.append(f"… and {len(problems) - MAX_LISTED} more")

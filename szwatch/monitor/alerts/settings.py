@@ -13,6 +13,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+from szwatch.store.models import DeliveryMode
+
 
 class Rule(StrEnum):
     """What an alert says; users route on these names."""
@@ -23,10 +25,7 @@ class Rule(StrEnum):
     PROJECT_UPDATE = "project_update"
 
 
-class Mode(StrEnum):
-    INSTANT = "instant"
-    DIGEST = "digest"  # one message per detection run and channel
-    DAILY = "daily"  # one message per day and channel, at the route's ``at`` (Asia/Shanghai)
+Mode = DeliveryMode  # the store keeps it in ``deliveries.mode``
 
 
 RULES: tuple[str, ...] = tuple(Rule)

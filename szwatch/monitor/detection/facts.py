@@ -238,7 +238,7 @@ def _clause_facts(sentence: str, clause: str, regions: list[tuple[list[Name], in
     for total, done, at in _progress(sentence, regions[0][1], regions[-1][2]):
         if 0 < done <= total:
             found[_owner(regions, at)].setdefault("progress", f"{done}/{total}")
-    facts = []
+    facts: list[Fact] = []
     for i, (group, start, end) in enumerate(regions):
         fields = found[i] if len(group) == 1 else {}
         each = _respective(sentence, group, start, end)

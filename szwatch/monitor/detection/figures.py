@@ -258,8 +258,8 @@ class _Reader:
         places = [_leading_county(part) for part in ENUM_SPLIT.split(tail)]
         if len(places) > 1 and all(places) and len(in_clause) == 1:
             return _Subject(list(in_clause), "places", places=[p for p in places if p])
-        lists = [self._members(tail, start, in_clause, sentence, splitter) for splitter in (ENUM_SPLIT_ALL, ENUM_SPLIT)]
-        lists = [m for m in lists if m is not None]
+        tried = [self._members(tail, start, in_clause, sentence, splitter) for splitter in (ENUM_SPLIT_ALL, ENUM_SPLIT)]
+        lists = [m for m in tried if m is not None]
         if not lists:
             return _Subject(list(in_clause), "clause")
         members, rule = lists[0]
@@ -298,7 +298,12 @@ def _once(hits: list[Hit], clause: str) -> list[Hit]:
     if "分别" in clause:
         return hits
     seen: set[str] = set()
-    return [h for h in hits if not (h.watch_id in seen or seen.add(h.watch_id))]
+    once: list[Hit] = []
+    for hit in hits:
+        if hit.watch_id not in seen:
+            seen.add(hit.watch_id)
+            once.append(hit)
+    return once
 
 
 def _measure_of(words: str, subject: _Subject) -> bool:

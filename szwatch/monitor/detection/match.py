@@ -85,7 +85,8 @@ class Hit:
 
 
 def split_sentences(text: str) -> list[Sentence]:
-    sentences, start = [], 0
+    sentences: list[Sentence] = []
+    start = 0
     for stop in SENTENCE_END.finditer(text):
         end = stop.end() if stop.group(0)[0] != "\n" else stop.start()
         if text[start:end].strip():

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from szwatch.monitor.alerts.settings import Rule
 from szwatch.monitor.detection.facts import mention_facts, stage_rank, story_facts
 from szwatch.store import alerts as store_alerts
 from szwatch.store.detections import Story
@@ -46,7 +47,7 @@ def _mention_alerts(story: Story, mentions: list[Mention], run_id: int | None) -
             continue
         seen.add(mention.watch_id)
         key = f"new_mention|{mention.watch_id}|{story.url}"
-        yield _base(story, "new_mention", key, mention.watch_id, run_id,
+        yield _base(story, Rule.NEW_MENTION, key, mention.watch_id, run_id,
                     snippet=snippet(mention.snippet, mention.surface, width=60),
                     figures=[{"surface": mention.surface, "match_kind": mention.kind}])  # fmt: skip
 
@@ -61,7 +62,7 @@ def _figure_alerts(
         figure = _figure(obs)
         prior = store_alerts.prior_observation(session, obs)
         if prior is None:
-            yield _base(story, "new_figure", f"new_figure|{scope_key}", obs.indicator_id, run_id,
+            yield _base(story, Rule.NEW_FIGURE, f"new_figure|{scope_key}", obs.indicator_id, run_id,
                         snippet=snippet(obs.snippet, obs.surface, width=60), figures=[figure])  # fmt: skip
             continue
         before, before_date, before_title = prior
@@ -75,7 +76,7 @@ def _figure_alerts(
                 "previous": {"issue_date": before_date.isoformat(), "title": before_title, "url": before.story_url},
             }
             text = snippet(obs.snippet, obs.surface, width=60)
-            yield _base(story, "revised_figure", key, obs.indicator_id, run_id, snippet=text, figures=[figure],
+            yield _base(story, Rule.REVISED_FIGURE, key, obs.indicator_id, run_id, snippet=text, figures=[figure],
                         change=change)  # fmt: skip
 
 
@@ -99,7 +100,7 @@ def _project_updates(session: Session, story: Story, mentions: list[Mention], ru
                          "snippet": earlier.snippet},
         }  # fmt: skip
         key = f"project_update|{fact.watch_id}|{field}|{value}"
-        yield _base(story, "project_update", key, fact.watch_id, run_id, snippet=evidence, change=change)
+        yield _base(story, Rule.PROJECT_UPDATE, key, fact.watch_id, run_id, snippet=evidence, change=change)
 
 
 def _figure(obs: Observation) -> dict[str, Any]:
