@@ -14,8 +14,8 @@ from szwatch.crawler.replica.server import ReplicaServer
 from szwatch.monitor.detection.detect import detect
 from szwatch.monitor.detection.watchlist import load_watchlist
 from szwatch.store.db import open_store, read_only_engine
-from tests.conftest import PG_URL, _reset_postgres, crawl_site
 from tests.app.web.conftest import WebServer
+from tests.conftest import PG_URL, _reset_postgres, crawl_site
 
 
 def test_read_only_engine_refuses_every_write(db_url: str):

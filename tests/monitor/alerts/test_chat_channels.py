@@ -18,8 +18,8 @@ from szwatch.app.sinks import ChatReceiver
 from szwatch.monitor.alerts.channels import chat
 from szwatch.monitor.alerts.deliver import deliver_due
 from szwatch.monitor.detection.detect import detect
-from tests.monitor.alerts.test_alerts import NAMES, WATCHLIST, add, baseline, deliveries, later
 from tests.app.test_cli import szwatch
+from tests.monitor.alerts.test_alerts import NAMES, WATCHLIST, add, baseline, deliveries, later
 
 SECRET = "SEC0123456789abcdef"
 KINDS = ["wecom", "dingtalk", "feishu", "feishu-card"]

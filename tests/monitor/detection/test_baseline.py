@@ -15,9 +15,9 @@ from szwatch.monitor.alerts.deliver import deliver_due
 from szwatch.monitor.detection.detect import detect
 from szwatch.monitor.detection.watchlist import load_watchlist
 from szwatch.store.models import Alert, WatchBaseline
+from tests.app.test_cli import szwatch
 from tests.conftest import crawl_site
 from tests.monitor.alerts.test_alerts import WATCHLIST, add, hook_settings
-from tests.app.test_cli import szwatch
 
 TWO_PROJECTS = """
 [[project]]
