@@ -240,13 +240,6 @@ def _continuation_of(head: Article, pages: dict[int | None, str], articles: list
     return candidates[0] if len(candidates) == 1 else None
 
 
-def story_parts(session: Session, article: Article) -> list[Article]:
-    """Every part of the story this article belongs to, first part first."""
-    key = article.story_url or article.url
-    parts = session.exec(select(Article).where(Article.story_url == key)).all()
-    return sorted(parts, key=lambda a: (a.url != key, a.id or 0))
-
-
 EXPORT_FIELDS = [
     "url", "issue_date", "issue_no", "page", "page_name", "kicker", "title", "subtitle", "byline", "text",
     "continued_to", "continued_from", "story_url", "first_seen_at", "updated_at",
