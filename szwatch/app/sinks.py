@@ -78,20 +78,29 @@ class WebhookReceiver:
         return received
 
 
-def _webhook_handler(sink: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            received = sink._take({k.lower(): v for k, v in self.headers.items()}, body)
-            answer = b'{"ok": true}' if received.status < 300 else b'{"error": "try later"}'
-            self.send_response(received.status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
+class _JsonPostHandler(BaseHTTPRequestHandler):
+    """What both receivers share: read a POST's body and headers, answer JSON, log nothing."""
 
-        def log_message(self, format: str, *args: object) -> None:
-            return
+    def _request(self) -> tuple[dict[str, str], bytes]:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        return {k.lower(): v for k, v in self.headers.items()}, body
+
+    def _answer(self, status: int, answer: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+def _webhook_handler(sink: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
+    class Handler(_JsonPostHandler):
+        def do_POST(self) -> None:
+            received = sink._take(*self._request())
+            self._answer(received.status, b'{"ok": true}' if received.status < 300 else b'{"error": "try later"}')
 
     return Handler
 
@@ -294,19 +303,10 @@ class ChatReceiver:
 
 
 def _chat_handler(sink: ChatReceiver) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(_JsonPostHandler):
         def do_POST(self) -> None:
             parts = urlsplit(self.path)
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            status, answer = sink._take(parts.path, dict(parse_qsl(parts.query)), headers, body)
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        def log_message(self, format: str, *args: object) -> None:
-            return
+            headers, body = self._request()
+            self._answer(*sink._take(parts.path, dict(parse_qsl(parts.query)), headers, body))
 
     return Handler
