@@ -4,8 +4,10 @@ Builds a synthetic archive of about ten years of the paper (120,000 full-length 
 from the replica's corpus: paragraphs of several articles shuffled, figures varied, invented names sprinkled
 in so that rare terms exist) on SQLite and, when a PostgreSQL URL is given (``--pg`` or ``SZWATCH_TEST_PG``),
 on PostgreSQL; then measures p50/p95 latency of the first page of results for 1-, 2-, 3- and 5-character
-queries, frequent and rare: through the library (``store.search.find``) and through the web API
-(``GET /api/search`` of ``szwatch web`` served by uvicorn on localhost). Goal: p95 <= 50 ms.
+queries, frequent and rare: through the library (``store.search.find``), through the web API
+(``GET /api/search`` of ``szwatch web`` served by uvicorn on localhost), and as a user types it: the whole
+``szwatch search`` command, start-up included (a new process each time). Goal: p95 <= 50 ms for the library and
+the API; the command's start-up goal is 0.4 s (``bench/startup.py``).
 
 Articles go in through the store's real write path (``save_articles``, which keeps the index in step) in
 batches of 1,000; issues and pages are bulk-inserted. A built archive is reused when the database already
@@ -183,6 +185,18 @@ def api_call(client: httpx.Client) -> Callable[[str], int]:
     return call
 
 
+def command_call(db_url: str) -> Callable[[str], int]:
+    """The whole ``szwatch search`` command in a new process; returns how many results it printed."""
+    env = {**os.environ, "SZWATCH_DB": db_url}
+
+    def call(q: str) -> int:
+        done = subprocess.run([sys.executable, "-m", "szwatch", "--quiet", "search", q, "--json"], env=env,
+                              capture_output=True, text=True, check=True)  # fmt: skip
+        return len(done.stdout.splitlines())
+
+    return call
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -227,13 +241,15 @@ def bench_database(label: str, db_url: str, count: int, rounds: int, rebuild: bo
     try:
         with httpx.Client(base_url=url, timeout=30) as client:
             print(f"\n{label}: first page (20 results, newest first) of {count:,} articles; ms")
-            print(f"{'query':<22} {'library p50':>11} {'p95':>7} {'API p50':>9} {'p95':>7}   matches (largest)")
+            print(f"{'query':<22} {'library p50':>11} {'p95':>7} {'API p50':>9} {'p95':>7} {'command p50':>11} "
+                  f"{'p95':>7}   matches (largest)")  # fmt: skip
             for length in (1, 2, 3, 5):
                 for kind, queries in (("frequent", FREQUENT[length]), ("rare", rare[length])):
                     lib = measure(library_call(engine), queries, rounds)
                     api = measure(api_call(client), queries, rounds)
-                    print(f"{length} char(s), {kind:<9} {lib[0]:>11.1f} {lib[1]:>7.1f} {api[0]:>9.1f} {api[1]:>7.1f}   "
-                          f"{api[2]:,}  ({' '.join(queries)})")  # fmt: skip
+                    cmd = measure(command_call(db_url), queries, max(2, rounds // 5))
+                    print(f"{length} char(s), {kind:<9} {lib[0]:>11.1f} {lib[1]:>7.1f} {api[0]:>9.1f} {api[1]:>7.1f} "
+                          f"{cmd[0]:>11.1f} {cmd[1]:>7.1f}   {api[2]:,}  ({' '.join(queries)})")  # fmt: skip
             two = ["朔州 项目", "平鲁区 煤", "发展 鑫"]
             lib = measure(library_call(engine), two, rounds)
             api = measure(api_call(client), two, rounds)

@@ -174,11 +174,12 @@ def search_command(text: str, limit: int, db_url: str | None, as_json: bool) -> 
 
     Example: szwatch search 多晶硅
     """
-    from szwatch.store.db import session_scope
+    from szwatch.store.db import plain_reader
     from szwatch.store.search import search as search_articles
 
-    with session_scope(_store(db_url)) as session:
-        hits = search_articles(session, text, limit)
+    # Plain SQL, not a session: on the embedded store neither SQLAlchemy nor the ORM is imported (start-up).
+    with plain_reader(db_url) as conn:
+        hits = search_articles(conn, text, limit)
     if as_json:
         for hit in hits:
             click.echo(json.dumps(render.hit_dict(hit), ensure_ascii=False))

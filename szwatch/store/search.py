@@ -16,6 +16,10 @@ SQLite: one contentless FTS5 table (``search_fts``). Contentless means no second
 is that a row is removed by giving the values it was indexed with, which ``remove`` recomputes from the
 article before it changes. PostgreSQL: a table of ``tsvector`` rows (``search_docs``) with a GIN index; the
 tsvector is built here, lexeme by lexeme, so the database's locale and text parser play no part.
+
+The index is read and written with plain SQL (``store.plain``), never through the ORM: ``szwatch search`` on the
+embedded store then reads it through sqlite3 without importing SQLAlchemy or defining the table classes, which
+were nearly all of its start-up.
 """
 
 from __future__ import annotations
@@ -26,14 +30,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import text as sql
-from sqlalchemy.engine import Connection
-from sqlmodel import Session, col, select
-
-from szwatch.store.models import Article, Issue, Page
+from szwatch.store.plain import Plain, in_list, plain_of
 from szwatch.store.text import normalize
+
+if TYPE_CHECKING:
+    from szwatch.store.plain import Db
 
 SQLITE_CHARS = "search_chars"
 SQLITE_PAIRS = "search_pairs"
@@ -115,14 +118,16 @@ def pairs(parts: Sequence[str]) -> str:
     return " ".join(a + b for run in parts for a, b in itertools.pairwise(run))
 
 
-def docs_for(session: Session, articles: Sequence[_Indexable]) -> list[Doc]:
+def docs_for(db: Db, articles: Sequence[_Indexable]) -> list[Doc]:
     """Index documents of articles as they are now (their issue dates and page codes looked up once)."""
     if not articles:
         return []
-    issue_ids = {a.issue_id for a in articles}
-    page_ids = {a.page_id for a in articles}
-    dates = dict(session.exec(select(col(Issue.id), col(Issue.issue_date)).where(col(Issue.id).in_(issue_ids))).all())
-    codes = dict(session.exec(select(Page.id, Page.code).where(col(Page.id).in_(page_ids))).all())
+    conn = plain_of(db)
+    params: dict[str, Any] = {}
+    issues = in_list("issue", sorted({a.issue_id for a in articles}), params)
+    pages = in_list("page", sorted({a.page_id for a in articles}), params)
+    dates = {r[0]: _as_date(r[1]) for r in conn.run(f"SELECT id, issue_date FROM issues WHERE id IN {issues}", params)}
+    codes = {r[0]: r[1] for r in conn.run(f"SELECT id, code FROM pages WHERE id IN {pages}", params)}
     return [
         Doc(a.id or 0, dates[a.issue_id], codes.get(a.page_id, ""), _title_of(a.kicker, a.title, a.subtitle), a.text)
         for a in articles
@@ -133,24 +138,24 @@ def _title_of(kicker: str | None, title: str, subtitle: str | None) -> str:
     return "\n".join(part for part in (kicker, title, subtitle) if part)
 
 
-def add(session: Session, docs: Sequence[Doc]) -> None:
+def add(db: Db, docs: Sequence[Doc]) -> None:
     """Index articles just written (new ones, or changed ones after ``remove``) in the caller's transaction."""
     if docs:
-        _write(session.connection(), docs)
+        _write(plain_of(db), docs)
 
 
-def remove(session: Session, articles: Sequence[_Indexable]) -> None:
+def remove(db: Db, articles: Sequence[_Indexable]) -> None:
     """Take articles out of the index; call it before changing their text (SQLite needs the old values)."""
     if not articles:
         return
-    conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        _sqlite_rows(conn, docs_for(session, articles), "'delete', ")
-    elif conn.dialect.name == "postgresql":
-        conn.execute(sql(f"DELETE FROM {PG_TABLE} WHERE article_id = ANY(:ids)"), {"ids": [a.id for a in articles]})
+    conn = plain_of(db)
+    if conn.dialect == "sqlite":
+        _sqlite_rows(conn, docs_for(conn, articles), "'delete', ")
+    elif conn.dialect == "postgresql":
+        conn.run(f"DELETE FROM {PG_TABLE} WHERE article_id = ANY(:ids)", {"ids": [a.id for a in articles]})
 
 
-def _sqlite_rows(conn: Connection, docs: Sequence[Doc], command: str = "") -> None:
+def _sqlite_rows(conn: Plain, docs: Sequence[Doc], command: str = "") -> None:
     """Insert rows into both tables, or (``command="'delete', "``) take them out again."""
     chars_rows, pairs_rows = [], []
     for doc in docs:
@@ -158,24 +163,22 @@ def _sqlite_rows(conn: Connection, docs: Sequence[Doc], command: str = "") -> No
         chars_rows.append({"key": doc.key, "chars": f"{chars(title)} {chars(body)} {page}"})
         pairs_rows.append({"key": doc.key, "title": pairs(title), "body": pairs(body), "meta": page})
     first, pick = (f"{SQLITE_CHARS}, ", f"{SQLITE_PAIRS}, ") if command else ("", "")
-    conn.execute(sql(f"INSERT INTO {SQLITE_CHARS}({first}rowid, chars) VALUES ({command}:key, :chars)"), chars_rows)
-    conn.execute(
-        sql(f"INSERT INTO {SQLITE_PAIRS}({pick}rowid, title, body, meta) VALUES ({command}:key, :title, :body, :meta)"),
+    conn.run(f"INSERT INTO {SQLITE_CHARS}({first}rowid, chars) VALUES ({command}:key, :chars)", chars_rows)
+    conn.run(
+        f"INSERT INTO {SQLITE_PAIRS}({pick}rowid, title, body, meta) VALUES ({command}:key, :title, :body, :meta)",
         pairs_rows,
     )
 
 
-def _write(conn: Connection, docs: Sequence[Doc]) -> None:
-    if conn.dialect.name == "sqlite":
+def _write(conn: Plain, docs: Sequence[Doc]) -> None:
+    if conn.dialect == "sqlite":
         _sqlite_rows(conn, docs)
-    elif conn.dialect.name == "postgresql":
+    elif conn.dialect == "postgresql":
         rows = [{"key": d.key, "id": d.article_id, "page": d.page, "grams": pg_tsvector(d)} for d in docs]
-        conn.execute(
-            sql(
-                f"INSERT INTO {PG_TABLE} (key, article_id, page, grams)"
-                " VALUES (:key, :id, :page, CAST(:grams AS tsvector)) ON CONFLICT (article_id)"
-                " DO UPDATE SET key = excluded.key, page = excluded.page, grams = excluded.grams"
-            ),
+        conn.run(
+            f"INSERT INTO {PG_TABLE} (key, article_id, page, grams)"
+            " VALUES (:key, :id, :page, CAST(:grams AS tsvector)) ON CONFLICT (article_id)"
+            " DO UPDATE SET key = excluded.key, page = excluded.page, grams = excluded.grams",
             rows,
         )
 
@@ -208,25 +211,24 @@ def _place(offset: int, title_end: int) -> str:
     return f"{offset % _PG_MAX_POSITION + 1}{'A' if offset < title_end else ''}"
 
 
-def rebuild(conn: Connection, batch: int = 2000) -> int:
+def rebuild(db: Db, batch: int = 2000) -> int:
     """Index every stored article from scratch (the migration's backfill); returns how many."""
-    if conn.dialect.name == "sqlite":
+    conn = plain_of(db)
+    if conn.dialect == "sqlite":
         for table in SQLITE_TABLES:
-            conn.execute(sql(f"INSERT INTO {table}({table}) VALUES ('delete-all')"))
-    elif conn.dialect.name == "postgresql":
-        conn.execute(sql(f"DELETE FROM {PG_TABLE}"))
+            conn.run(f"INSERT INTO {table}({table}) VALUES ('delete-all')")
+    elif conn.dialect == "postgresql":
+        conn.run(f"DELETE FROM {PG_TABLE}")
     else:
         return 0
     done, last = 0, 0
     while True:
-        rows = conn.execute(
-            sql(
-                "SELECT a.id, i.issue_date, p.code, a.kicker, a.title, a.subtitle, a.text FROM articles a"
-                " JOIN issues i ON i.id = a.issue_id JOIN pages p ON p.id = a.page_id"
-                " WHERE a.id > :last ORDER BY a.id LIMIT :n"
-            ),
+        rows = conn.run(
+            "SELECT a.id, i.issue_date, p.code, a.kicker, a.title, a.subtitle, a.text FROM articles a"
+            " JOIN issues i ON i.id = a.issue_id JOIN pages p ON p.id = a.page_id"
+            " WHERE a.id > :last ORDER BY a.id LIMIT :n",
             {"last": last, "n": batch},
-        ).all()
+        )
         if not rows:
             return done
         docs = [Doc(r[0], _as_date(r[1]), r[2], _title_of(r[3], r[4], r[5]), r[6]) for r in rows]
@@ -281,15 +283,15 @@ def terms_of(text: str) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
-def search(session: Session, query: str, limit: int = 20) -> list[Hit]:
+def search(db: Db, query: str, limit: int = 20) -> list[Hit]:
     """The newest ``limit`` articles containing every term of ``query`` (what ``szwatch search`` shows)."""
     try:
-        return find(session, SearchQuery(query, limit=limit)).hits
+        return find(db, SearchQuery(query, limit=limit)).hits
     except SearchError:
         return []
 
 
-def find(session: Session, query: SearchQuery) -> SearchResult:
+def find(db: Db, query: SearchQuery) -> SearchResult:
     """One page of results and the total count, newest first or by relevance."""
     terms = terms_of(query.text)
     if query.order not in ORDERS:
@@ -298,20 +300,20 @@ def find(session: Session, query: SearchQuery) -> SearchResult:
         raise SearchError(f"at most {MAX_TERMS} terms")
     if not terms or not all(runs(t) for t in terms):
         raise SearchError("nothing to search for: give letters, digits or Chinese characters")
-    conn = session.connection()
+    conn = plain_of(db)
     lo = search_key(query.start, _ID_MASK) if query.start else None
     hi = search_key(query.end, 0) if query.end else None
     exact = [t for t in terms if "".join(runs(t)) != t]  # punctuation inside: the index gives a superset
-    if conn.dialect.name == "postgresql":
+    if conn.dialect == "postgresql":
         total, keys, total_exact = _pg_keys(conn, terms, exact, lo, hi, query)
     else:
         (total, keys), total_exact = _sqlite_keys(conn, terms, exact, lo, hi, query), True
-    hits = _hits(session, [article_id_of(k) for k in keys], terms)
+    hits = _hits(conn, [article_id_of(k) for k in keys], terms)
     return SearchResult(total, hits, terms, total_exact)
 
 
 def _sqlite_keys(
-    conn: Connection, terms: list[str], exact: list[str], lo: int | None, hi: int | None, query: SearchQuery
+    conn: Plain, terms: list[str], exact: list[str], lo: int | None, hi: int | None, query: SearchQuery
 ) -> tuple[int, list[int]]:
     """Pairs answer every run of two or more characters (as a phrase); single characters the rest."""
     singles = [r for t in terms for r in runs(t) if len(r) == 1]
@@ -345,13 +347,12 @@ def _sqlite_keys(
             where.append(f"(lower(a.title) LIKE :x{i} ESCAPE '\\' OR lower(a.text) LIKE :x{i} ESCAPE '\\')")
             params[f"x{i}"] = _like(term)
     condition = " AND ".join(where)
-    total = conn.execute(sql(f"SELECT count(*) FROM {source} WHERE {condition}"), params).scalar_one()
+    total = conn.run(f"SELECT count(*) FROM {source} WHERE {condition}", params)[0][0]
     # A single character carries no relevance signal worth its cost: those queries stay newest first.
     by_rank = query.order == "relevance" and table == SQLITE_PAIRS
     order = f"{table}.rank, {table}.rowid DESC" if by_rank else f"{table}.rowid DESC"
-    rows = conn.execute(
-        sql(f"SELECT {table}.rowid FROM {source} WHERE {condition} ORDER BY {order} LIMIT :limit OFFSET :offset"),
-        params,
+    rows = conn.run(
+        f"SELECT {table}.rowid FROM {source} WHERE {condition} ORDER BY {order} LIMIT :limit OFFSET :offset", params
     )
     return total, [r[0] for r in rows]
 
@@ -377,14 +378,14 @@ PG_RANKED = 2000
 
 
 def _pg_keys(
-    conn: Connection, terms: list[str], exact: list[str], lo: int | None, hi: int | None, query: SearchQuery
+    conn: Plain, terms: list[str], exact: list[str], lo: int | None, hi: int | None, query: SearchQuery
 ) -> tuple[int, list[int], bool]:
     """Counting goes through the GIN index (a sequential scan would unpack every article's tsvector: seconds).
     GIN answers characters and pairs exactly, but a phrase of pairs needs each candidate's positions, i.e. its
     tsvector read back: the total of a phrase found in more than ``PG_EXACT_PHRASE_LIMIT`` candidates is
     given as the count of articles holding all its pairs, an upper bound (``total_exact`` False). The page
     itself is always exact: newest first, it walks the key index back and checks the rows it meets."""
-    conn.execute(sql("SET LOCAL enable_seqscan = off"))
+    conn.run("SET LOCAL enable_seqscan = off")
     params: dict[str, Any] = {"q": _tsquery(terms), "limit": query.limit, "offset": query.offset}
     where = ["d.grams @@ CAST(:q AS tsquery)"]
     if lo is not None:
@@ -407,19 +408,19 @@ def _pg_keys(
     if any(len(r) > 2 for t in terms for r in runs(t)):
         loose = condition.replace("CAST(:q AS tsquery)", "CAST(:pairs AS tsquery)", 1)
         params["pairs"] = _tsquery(terms, phrases=False)
-        total = conn.execute(sql(f"SELECT count(*) FROM {source} WHERE {loose}"), params).scalar_one()
+        total = conn.run(f"SELECT count(*) FROM {source} WHERE {loose}", params)[0][0]
         if total <= PG_EXACT_PHRASE_LIMIT:
-            total = conn.execute(sql(f"SELECT count(*) FROM {source} WHERE {condition}"), params).scalar_one()
+            total = conn.run(f"SELECT count(*) FROM {source} WHERE {condition}", params)[0][0]
         else:
             total_exact = False
     else:
-        total = conn.execute(sql(f"SELECT count(*) FROM {source} WHERE {condition}"), params).scalar_one()
+        total = conn.run(f"SELECT count(*) FROM {source} WHERE {condition}", params)[0][0]
     # The page: walking the key index back and checking each row costs about (offset + limit) * rows / matches
     # tsvectors read; collecting every match through GIN and sorting costs about `matches`. The planner cannot
     # tell (its estimate for a rare character is a guess), but the count just taken can: choose here.
-    rows = conn.execute(sql(f"SELECT reltuples FROM pg_class WHERE relname = '{PG_TABLE}'")).scalar_one() or 1
+    rows = conn.run(f"SELECT reltuples FROM pg_class WHERE relname = '{PG_TABLE}'")[0][0] or 1
     walk = (query.offset + query.limit) * max(rows, 1) / max(total, 1)
-    conn.execute(sql("SET LOCAL enable_bitmapscan = off" if walk < total else "SET LOCAL enable_indexscan = off"))
+    conn.run("SET LOCAL enable_bitmapscan = off" if walk < total else "SET LOCAL enable_indexscan = off")
     if query.order == "newest":
         statement = f"SELECT d.key FROM {source} WHERE {condition} ORDER BY d.key DESC LIMIT :limit OFFSET :offset"
     else:  # ranking reads every candidate's tsvector: the newest PG_RANKED matches are ranked
@@ -428,33 +429,29 @@ def _pg_keys(
             f" LIMIT {PG_RANKED}) s ORDER BY ts_rank(s.grams, CAST(:q AS tsquery)) DESC, s.key DESC"
             " LIMIT :limit OFFSET :offset"
         )
-    keys = [r[0] for r in conn.execute(sql(statement), params)]
-    conn.execute(sql("RESET enable_seqscan; RESET enable_bitmapscan; RESET enable_indexscan"))
+    keys = [r[0] for r in conn.run(statement, params)]
+    conn.run("RESET enable_seqscan; RESET enable_bitmapscan; RESET enable_indexscan")
     return total, keys, total_exact
 
 
-def _hits(session: Session, ids: list[int], terms: list[str]) -> list[Hit]:
+def _hits(conn: Plain, ids: list[int], terms: list[str]) -> list[Hit]:
     if not ids:
         return []
-    stmt = (
-        select(Article, col(Issue.issue_date), col(Page.code), col(Page.name))
-        .join(Issue, col(Issue.id) == Article.issue_id)
-        .join(Page, col(Page.id) == Article.page_id)
-        .where(col(Article.id).in_(ids))
+    params: dict[str, Any] = {}
+    statement = (
+        "SELECT a.id, a.kicker, a.title, a.subtitle, a.text, a.url, i.issue_date, p.code, p.name FROM articles a"
+        " JOIN issues i ON i.id = a.issue_id JOIN pages p ON p.id = a.page_id"
+        f" WHERE a.id IN {in_list('id', ids, params)}"
     )
-    found = {a.id: (a, d, code, name) for a, d, code, name in session.exec(stmt).all()}
+    found = {row[0]: row for row in conn.run(statement, params)}
     hits = []
     for article_id in ids:
         if article_id not in found:
             continue
-        article, issue_date, code, name = found[article_id]
-        body = (
-            article.text
-            if any(t in article.text.lower() for t in terms)
-            else _title_of(article.kicker, article.title, article.subtitle)
-        )
+        _, kicker, title, subtitle, body_text, url, issue_date, code, name = found[article_id]
+        body = body_text if any(t in body_text.lower() for t in terms) else _title_of(kicker, title, subtitle)
         plain, marked = excerpt(body, terms)
-        hits.append(Hit(issue_date, code, name, article.title, article.url, marked, article_id, plain))
+        hits.append(Hit(_as_date(issue_date), code, name, title, url, marked, article_id, plain))
     return hits
 
 

@@ -9,11 +9,15 @@ import os
 import re
 import subprocess
 import sys
+from datetime import date
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from szwatch.crawler.replica.server import ReplicaServer
+from szwatch.store import articles
+from szwatch.store.articles import ArticleRecord
+from szwatch.store.db import open_store, session_scope
 
 DAY = "2024-05-07"
 
@@ -48,6 +52,29 @@ def test_bad_database_url_is_one_line(tmp_path):
     result = szwatch("search", "煤", db_url="nonsense://")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith("szwatch: error: cannot open database")
+
+
+def test_search_reads_the_embedded_store_without_loading_sqlalchemy(tmp_path):
+    """What keeps ``szwatch search`` quick to start (README, Start-up): an embedded store at the newest
+    migration is read with the standard library's sqlite3; SQLAlchemy and the ORM models stay unloaded."""
+    url = f"sqlite:///{tmp_path / 'szwatch.db'}"
+    engine = open_store(url)
+    with session_scope(engine) as session:
+        issue = articles.upsert_issue(session, date(2024, 5, 6), "http://x/20240506/")
+        page = articles.upsert_page(session, issue, "A1", "http://x/20240506/vA1", "要闻", 0, [])
+        record = ArticleRecord(url="http://x/20240506/A1-1.shtml", number="1", title="东立多晶硅项目投产",
+                               paragraphs=["平鲁区东立多晶硅项目今日投产。"], raw_paragraphs=[])  # fmt: skip
+        articles.save_article(session, issue.id or 0, page.id or 0, record)
+    engine.dispose()
+    code = (
+        "import sys\nfrom szwatch.app.cli import main\nsys.argv = ['szwatch', 'search', '多晶硅']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted({'sqlalchemy', 'sqlmodel', 'alembic', 'scrapy'} & set(sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "SZWATCH_DB": url})  # fmt: skip
+    assert "东立多晶硅项目投产" in result.stdout, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_unreachable_site_exits_2_with_reason(tmp_path):

@@ -1,8 +1,12 @@
 """The character-level search index: queries of any length, filters, order, paging, and an index that stays
-in step with the write path (new, changed and repeated articles) and with the migration's backfill."""
+in step with the write path (new, changed and repeated articles) and with the migration's backfill.
+
+Every query here is asked twice, through a session (what the web view holds) and through ``plain_reader``
+(what ``szwatch search`` uses: stdlib sqlite3 on the embedded store), and both must answer the same."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 
 import pytest
@@ -14,8 +18,9 @@ from sqlmodel import Session
 
 from szwatch.store import articles, search
 from szwatch.store.articles import ArticleRecord
-from szwatch.store.db import MIGRATIONS, make_engine, session_scope
-from szwatch.store.search import SearchError, SearchQuery, find
+from szwatch.store.db import MIGRATIONS, make_engine, plain_reader, session_scope
+from szwatch.store.plain import SqlitePlain
+from szwatch.store.search import SearchError, SearchQuery, SearchResult, find
 
 ARTICLES = [
     # (date, page, number, title, text)
@@ -37,14 +42,25 @@ def store(engine: Engine, rows: list[tuple[date, str, str, str, str]]) -> None:
             articles.save_article(session, issue.id or 0, page.id or 0, record)
 
 
-def titles(engine: Engine, q: str, **options: object) -> list[str]:
+def url_of(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def result(engine: Engine, q: str, **options: object) -> SearchResult:
+    query = SearchQuery(q, **options)  # type: ignore[arg-type]
     with Session(engine) as session:
-        return [h.title for h in find(session, SearchQuery(q, **options)).hits]  # type: ignore[arg-type]
+        through_session = find(session, query)
+    with plain_reader(url_of(engine)) as conn:
+        assert find(conn, query) == through_session
+    return through_session
+
+
+def titles(engine: Engine, q: str, **options: object) -> list[str]:
+    return [h.title for h in result(engine, q, **options).hits]
 
 
 def total(engine: Engine, q: str, **options: object) -> int:
-    with Session(engine) as session:
-        return find(session, SearchQuery(q, **options)).total  # type: ignore[arg-type]
+    return result(engine, q, **options).total
 
 
 @pytest.fixture
@@ -104,8 +120,7 @@ def test_relevance_puts_the_title_hit_first(archive: Engine):
 
 
 def test_snippet_marks_every_term(archive: Engine):
-    with Session(archive) as session:
-        [hit] = find(session, SearchQuery("光伏 风电")).hits
+    [hit] = result(archive, "光伏 风电").hits
     assert "【光伏】" in hit.snippet and "【风电】" in hit.snippet
     assert "【" not in hit.excerpt and "光伏装机容量" in hit.excerpt
 
@@ -157,14 +172,7 @@ def test_migration_indexes_the_articles_already_stored(db_url: str):
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0004")
-    with engine.begin() as conn:
-        conn.execute(text("INSERT INTO issues (id, source, issue_date, url, status, first_seen_at, updated_at) VALUES "
-                          "(1, 'szrb', '2024-05-07', 'http://x/', 'complete', '2024-05-07', '2024-05-07')"))  # fmt: skip
-        conn.execute(text("INSERT INTO pages (id, issue_id, code, url, seq, fetched_at) VALUES "
-                          "(1, 1, 'A1', 'http://x/vA1', 0, '2024-05-07')"))  # fmt: skip
-        conn.execute(text("INSERT INTO articles (id, url, issue_id, page_id, number, title, text, raw_text, content_hash,"
-                          " truncation_suspect, first_seen_at, updated_at) VALUES (7, 'http://x/1', 1, 1, '1',"
-                          " '硅芯园区', '多晶硅项目投产。', '多晶硅项目投产。', 'h', false, '2024-05-07', '2024-05-07')"))  # fmt: skip
+    insert_one_article(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
@@ -175,3 +183,46 @@ def test_migration_indexes_the_articles_already_stored(db_url: str):
         command.upgrade(cfg, "head")
     assert titles(engine, "园区") == ["硅芯园区"]
     engine.dispose()
+
+
+def insert_one_article(engine: Engine) -> None:
+    """An article as an older szwatch wrote it (plain SQL: today's write path expects today's schema)."""
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO issues (id, source, issue_date, url, status, first_seen_at, updated_at) VALUES "
+                          "(1, 'szrb', '2024-05-07', 'http://x/', 'complete', '2024-05-07', '2024-05-07')"))  # fmt: skip
+        conn.execute(text("INSERT INTO pages (id, issue_id, code, url, seq, fetched_at) VALUES "
+                          "(1, 1, 'A1', 'http://x/vA1', 0, '2024-05-07')"))  # fmt: skip
+        conn.execute(text("INSERT INTO articles (id, url, issue_id, page_id, number, title, text, raw_text, content_hash,"
+                          " truncation_suspect, first_seen_at, updated_at) VALUES (7, 'http://x/1', 1, 1, '1',"
+                          " '硅芯园区', '多晶硅项目投产。', '多晶硅项目投产。', 'h', false, '2024-05-07', '2024-05-07')"))  # fmt: skip
+
+
+def test_a_store_behind_the_newest_migration_is_upgraded_before_the_quick_read(db_url: str):
+    """``szwatch search`` on a store an older szwatch wrote: the reader migrates it (index backfill included)."""
+    engine = make_engine(db_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0006")
+    insert_one_article(engine)
+    with plain_reader(db_url) as conn:
+        assert [h.title for h in search.search(conn, "多晶硅")] == ["硅芯园区"]
+    with plain_reader(db_url) as conn:  # now at the head: the embedded store is read through sqlite3
+        assert isinstance(conn, SqlitePlain) == db_url.startswith("sqlite")
+    engine.dispose()
+
+
+def test_a_new_store_file_is_created_and_finds_nothing(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new' / 'szwatch.db'}"
+    with plain_reader(url) as conn:
+        assert search.search(conn, "硅") == []
+    assert (tmp_path / "new" / "szwatch.db").is_file()
+
+
+def test_the_quick_reader_cannot_change_the_store(archive: Engine, db_url: str):
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the sqlite3 reader is for the embedded store")
+    with plain_reader(db_url) as conn, pytest.raises(sqlite3.OperationalError, match="readonly"):
+        conn.run("DELETE FROM articles")
+    assert total(archive, "平朔") == 2

@@ -1,0 +1,93 @@
+"""Plain SQL text with ``:named`` parameters, on a SQLAlchemy connection or on the standard library's sqlite3.
+
+Why two kinds: ``szwatch search`` must start in a fraction of a second, and importing SQLAlchemy alone takes
+about 0.2 s of it. The search index is read with SQL text, which both kinds of connection speak; this is the
+small surface they share (run a statement, get rows back). The embedded SQLite store, when its schema is
+already at the newest migration, is then read through sqlite3 directly (``db.plain_reader``); every other
+case, and every writer, goes through SQLAlchemy as before. Nothing here imports SQLAlchemy at module level.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlmodel import Session
+
+Params = Mapping[str, Any] | Sequence[Mapping[str, Any]]
+
+
+class Plain:
+    """A connection that runs SQL text; a list of parameter sets runs the statement once for each."""
+
+    @property
+    def dialect(self) -> str:
+        raise NotImplementedError
+
+    def run(self, statement: str, params: Params | None = None) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+
+class AlchemyPlain(Plain):
+    """A SQLAlchemy connection (of a session, or bare): the statement joins the caller's transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    @property
+    def dialect(self) -> str:
+        return self.conn.dialect.name
+
+    def run(self, statement: str, params: Params | None = None) -> list[tuple[Any, ...]]:
+        from sqlalchemy import text
+
+        result = self.conn.execute(text(statement), params if params is not None else {})
+        return [tuple(row) for row in result] if result.returns_rows else []
+
+
+class SqlitePlain(Plain):
+    """A stdlib sqlite3 connection; used only to read (``query_only``), so there is no transaction to manage."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    @property
+    def dialect(self) -> str:
+        return "sqlite"
+
+    def run(self, statement: str, params: Params | None = None) -> list[tuple[Any, ...]]:
+        if params is not None and not isinstance(params, Mapping):
+            self.conn.executemany(statement, params)
+            return []
+        return self.conn.execute(statement, params or {}).fetchall()
+
+
+def plain_of(db: Db) -> Plain:
+    """A ``Plain`` for any of the things callers hold. A session is flushed first: plain SQL must see what the
+    ORM has pending, as an ORM query would."""
+    if isinstance(db, Plain):
+        return db
+    from sqlalchemy.engine import Connection  # only here: the sqlite3 reader never needs SQLAlchemy
+
+    if isinstance(db, Connection):
+        return AlchemyPlain(db)
+    db.flush()
+    return AlchemyPlain(db.connection())
+
+
+def in_list(name: str, values: Iterable[Any], params: dict[str, Any]) -> str:
+    """``(:name0, :name1, …)`` with the values put in ``params``: an IN list both kinds of connection accept."""
+    keys = []
+    for i, value in enumerate(values):
+        params[f"{name}{i}"] = value
+        keys.append(f":{name}{i}")
+    return "(" + ", ".join(keys) + ")" if keys else "(NULL)"
+
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    Db: TypeAlias = Plain | Connection | Session  # what callers of the search index hold
