@@ -49,7 +49,8 @@ class AlchemyPlain(Plain):
 
 
 class SqlitePlain(Plain):
-    """A stdlib sqlite3 connection; used only to read (``query_only``), so there is no transaction to manage."""
+    """A stdlib sqlite3 connection, opened by ``db.plain_reader`` to read only (``query_only``, one snapshot
+    until it is closed)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
