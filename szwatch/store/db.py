@@ -103,20 +103,21 @@ def migrate(engine: Engine) -> None:
     Two commands started at once on a new database must not both create the tables ("table … already
     exists"): the upgrade runs under an exclusive lock, and whoever gets it second finds the schema done.
     """
-    if (head := head_revision()) and current_revision(engine) == head:
-        return
-    from alembic import command  # imported here: the crawler's child process never migrates
-    from alembic.config import Config
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DatabaseError  # OperationalError is one; so is "file is not a database"
 
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
     try:
+        if (head := head_revision()) and current_revision(engine) == head:
+            return
+        from alembic import command  # imported here: the crawler's child process never migrates
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
         with engine.begin() as conn:
             lock(conn, SCHEMA_LOCK)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
-    except OperationalError as exc:
+    except DatabaseError as exc:
         raise DatabaseUnavailableError(str(engine.url), str(exc.orig).splitlines()[0]) from exc
 
 

@@ -54,6 +54,16 @@ def test_bad_database_url_is_one_line(tmp_path):
     assert result.stderr.strip().splitlines()[-1].startswith("szwatch: error: cannot open database")
 
 
+def test_a_file_that_is_not_a_database_is_one_line(tmp_path):
+    (tmp_path / "notes.db").write_text("not a database\n", encoding="utf-8")
+    result = szwatch("search", "煤", db_url=f"sqlite:///{tmp_path / 'notes.db'}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"szwatch: error: cannot open database sqlite:///{tmp_path / 'notes.db'}: file is not a database"
+    ]
+    assert (tmp_path / "notes.db").read_text(encoding="utf-8") == "not a database\n"  # left as it was
+
+
 def test_search_reads_the_embedded_store_without_loading_sqlalchemy(tmp_path):
     """What keeps ``szwatch search`` quick to start (README, Start-up): an embedded store at the newest
     migration is read with the standard library's sqlite3; SQLAlchemy and the ORM models stay unloaded."""

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from szwatch.store import articles, search
 from szwatch.store.articles import ArticleRecord
-from szwatch.store.db import MIGRATIONS, make_engine, plain_reader, session_scope
+from szwatch.store.db import MIGRATIONS, make_engine, open_store, plain_reader, session_scope
 from szwatch.store.plain import SqlitePlain
 from szwatch.store.search import SearchError, SearchQuery, SearchResult, find
 
@@ -220,9 +220,12 @@ def test_a_new_store_file_is_created_and_finds_nothing(tmp_path):
     assert (tmp_path / "new" / "szwatch.db").is_file()
 
 
-def test_the_quick_reader_cannot_change_the_store(archive: Engine, db_url: str):
-    if not db_url.startswith("sqlite"):
-        pytest.skip("the sqlite3 reader is for the embedded store")
-    with plain_reader(db_url) as conn, pytest.raises(sqlite3.OperationalError, match="readonly"):
+def test_the_quick_reader_cannot_change_the_store(tmp_path):
+    url = f"sqlite:///{tmp_path / 'szwatch.db'}"
+    engine = open_store(url)
+    store(engine, ARTICLES)
+    with plain_reader(url) as conn, pytest.raises(sqlite3.OperationalError, match="readonly"):
+        assert isinstance(conn, SqlitePlain)
         conn.run("DELETE FROM articles")
-    assert total(archive, "平朔") == 2
+    assert total(engine, "平朔") == 2
+    engine.dispose()
