@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,9 @@ from szwatch.app.sinks import MailCatcher, WebhookReceiver
 from szwatch.crawler.replica.build import Manifest, build_replica
 from szwatch.crawler.replica.server import ReplicaServer
 from szwatch.crawler.run import CrawlReport, CrawlRequest, crawl
-from szwatch.store.db import open_store
+from szwatch.store import articles
+from szwatch.store.articles import ArticleRecord
+from szwatch.store.db import open_store, session_scope
 
 PG_URL = os.environ.get("SZWATCH_TEST_PG")
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
@@ -67,6 +70,19 @@ def _reset_postgres(url: str) -> None:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     admin.dispose()
+
+
+def store_story(engine: Engine, day: date, number: int, title: str, paragraphs: list[str]) -> None:
+    """One story on page A1 of the day's issue, through the store's write path (issue and page made as needed)."""
+    base = f"http://szb.example/shtml/szrb/{day:%Y%m%d}/"
+    with session_scope(engine) as session:
+        issue = articles.upsert_issue(session, day, base + "vA1.shtml")
+        page = articles.get_page(session, issue, "A1") or articles.upsert_page(
+            session, issue, "A1", base + "vA1.shtml", "要闻", 0, []
+        )
+        record = ArticleRecord(url=f"{base}{number}.shtml", number=str(number), title=title, paragraphs=paragraphs,
+                               raw_paragraphs=paragraphs)  # fmt: skip
+        articles.save_article(session, issue.id or 0, page.id or 0, record)
 
 
 def crawl_site(engine: Engine, site: ReplicaServer, **options: object) -> CrawlReport:

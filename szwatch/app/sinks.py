@@ -21,7 +21,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
 from aiosmtpd.controller import Controller
@@ -38,20 +38,40 @@ class Received:
         return json.loads(self.body)
 
 
-class WebhookReceiver:
+class _HttpSink:
+    """A threaded HTTP server on a free local port, serving while the ``with`` block runs."""
+
+    def __init__(self, host: str, handler: type[BaseHTTPRequestHandler], name: str) -> None:
+        self._httpd = ThreadingHTTPServer((host, 0), handler)
+        self._httpd.daemon_threads = True
+        self._name = name
+
+    @property
+    def origin(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host  # an AF_INET server's host is always str
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> Self:
+        threading.Thread(target=self._httpd.serve_forever, name=self._name, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+class WebhookReceiver(_HttpSink):
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.requests: list[Received] = []
         self.answers: deque[int] = deque()
         self.on_request: Callable[[Received], None] | None = None
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer((host, 0), _webhook_handler(self))
-        self._httpd.daemon_threads = True
+        super().__init__(host, _webhook_handler(self), "webhook-receiver")
 
     @property
     def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        host = host.decode() if isinstance(host, bytes) else host  # an AF_INET server's host is always str
-        return f"http://{host}:{port}/hook"
+        return f"{self.origin}/hook"
 
     def answer(self, *statuses: int) -> None:
         """Answer the next requests with these statuses, then 200 again."""
@@ -59,14 +79,6 @@ class WebhookReceiver:
 
     def accepted(self) -> list[Received]:
         return [r for r in self.requests if 200 <= r.status < 300]
-
-    def __enter__(self) -> WebhookReceiver:
-        threading.Thread(target=self._httpd.serve_forever, name="webhook-receiver", daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
 
     def _take(self, headers: dict[str, str], body: bytes) -> Received:
         with self._lock:
@@ -212,7 +224,7 @@ class ChatRequest:
         return ""
 
 
-class ChatReceiver:
+class ChatReceiver(_HttpSink):
     """A local robot that behaves like 企业微信's, 钉钉's or 飞书's: checks the key and the signature, keeps the
     size and the rate limit (20 messages a minute), and answers HTTP 200 with an error code when it refuses,
     as they do. ``fail_next(code)`` makes it refuse the next messages with a code of the service's choosing;
@@ -227,28 +239,17 @@ class ChatReceiver:
         self.http_answers: deque[int] = deque()
         self._window: deque[float] = deque()
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer((host, 0), _chat_handler(self))
-        self._httpd.daemon_threads = True
+        super().__init__(host, _chat_handler(self), f"{kind}-receiver")
 
     @property
     def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        host = host.decode() if isinstance(host, bytes) else host  # an AF_INET server's host is always str
-        return f"http://{host}:{port}" + self.service.path.format(token=self.token)
+        return self.origin + self.service.path.format(token=self.token)
 
     def fail_next(self, code: int, message: str = "system busy", times: int = 1) -> None:
         self.forced.extend([(code, message)] * times)
 
     def accepted(self) -> list[ChatRequest]:
         return [r for r in self.requests if r.code == 0]
-
-    def __enter__(self) -> ChatReceiver:
-        threading.Thread(target=self._httpd.serve_forever, name=f"{self.kind}-receiver", daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
 
     def judge(self, path: str, query: dict[str, str], body: bytes) -> tuple[int, str]:
         """The service's verdict on one request: (0, "ok") or its error code and message."""

@@ -15,9 +15,8 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from szwatch.crawler.replica.server import ReplicaServer
-from szwatch.store import articles
-from szwatch.store.articles import ArticleRecord
-from szwatch.store.db import open_store, session_scope
+from szwatch.store.db import open_store
+from tests.conftest import store_story
 
 DAY = "2024-05-07"
 
@@ -69,12 +68,7 @@ def test_search_reads_the_embedded_store_without_loading_sqlalchemy(tmp_path):
     migration is read with the standard library's sqlite3; SQLAlchemy and the ORM models stay unloaded."""
     url = f"sqlite:///{tmp_path / 'szwatch.db'}"
     engine = open_store(url)
-    with session_scope(engine) as session:
-        issue = articles.upsert_issue(session, date(2024, 5, 6), "http://x/20240506/")
-        page = articles.upsert_page(session, issue, "A1", "http://x/20240506/vA1", "要闻", 0, [])
-        record = ArticleRecord(url="http://x/20240506/A1-1.shtml", number="1", title="东立多晶硅项目投产",
-                               paragraphs=["平鲁区东立多晶硅项目今日投产。"], raw_paragraphs=[])  # fmt: skip
-        articles.save_article(session, issue.id or 0, page.id or 0, record)
+    store_story(engine, date(2024, 5, 6), 1, "东立多晶硅项目投产", ["平鲁区东立多晶硅项目今日投产。"])
     engine.dispose()
     code = (
         "import sys\nfrom szwatch.app.cli import main\nsys.argv = ['szwatch', 'search', '多晶硅']\n"

@@ -166,13 +166,7 @@ def assert_index_matches_a_rebuild(engine: Engine, queries: list[str]) -> None:
 
 def test_migration_indexes_the_articles_already_stored(db_url: str):
     """A store at the revision before the index gets it filled on upgrade, and can go back down."""
-    engine = make_engine(db_url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0004")
-    insert_one_article(engine)
+    engine, cfg = older_store(db_url, "0004")
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
@@ -185,8 +179,15 @@ def test_migration_indexes_the_articles_already_stored(db_url: str):
     engine.dispose()
 
 
-def insert_one_article(engine: Engine) -> None:
-    """An article as an older szwatch wrote it (plain SQL: today's write path expects today's schema)."""
+def older_store(db_url: str, revision: str) -> tuple[Engine, Config]:
+    """A store as an older szwatch left it: the schema at ``revision`` and one article, written with plain SQL
+    (today's write path expects today's schema). Returns the engine and the Alembic config to move it on."""
+    engine = make_engine(db_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO issues (id, source, issue_date, url, status, first_seen_at, updated_at) VALUES "
                           "(1, 'szrb', '2024-05-07', 'http://x/', 'complete', '2024-05-07', '2024-05-07')"))  # fmt: skip
@@ -195,17 +196,12 @@ def insert_one_article(engine: Engine) -> None:
         conn.execute(text("INSERT INTO articles (id, url, issue_id, page_id, number, title, text, raw_text, content_hash,"
                           " truncation_suspect, first_seen_at, updated_at) VALUES (7, 'http://x/1', 1, 1, '1',"
                           " '硅芯园区', '多晶硅项目投产。', '多晶硅项目投产。', 'h', false, '2024-05-07', '2024-05-07')"))  # fmt: skip
+    return engine, cfg
 
 
 def test_a_store_behind_the_newest_migration_is_upgraded_before_the_quick_read(db_url: str):
     """``szwatch search`` on a store an older szwatch wrote: the reader migrates it (index backfill included)."""
-    engine = make_engine(db_url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0006")
-    insert_one_article(engine)
+    engine, _ = older_store(db_url, "0006")
     with plain_reader(db_url) as conn:
         assert [h.title for h in search.search(conn, "多晶硅")] == ["硅芯园区"]
     with plain_reader(db_url) as conn:  # now at the head: the embedded store is read through sqlite3

@@ -24,31 +24,17 @@ from szwatch.monitor.alerts.channels.webhook import WebhookChannel
 from szwatch.monitor.alerts.deliver import deliver_due
 from szwatch.monitor.detection.detect import detect
 from szwatch.monitor.detection.watchlist import load_watchlist
-from szwatch.store import articles
-from szwatch.store.articles import ArticleRecord
-from szwatch.store.db import session_scope
 from szwatch.store.models import Alert, AlertDelivery, utcnow
+from tests.conftest import store_story
 
 WATCHLIST = load_watchlist()
 NAMES = {w.id: w.name for w in WATCHLIST.watches}
 SECRET = "s3cret"
 
 
-def add(engine: Engine, day: date, number: int, title: str, paragraphs: list[str]) -> None:
-    base = f"http://szb.example/shtml/szrb/{day:%Y%m%d}/"
-    with session_scope(engine) as session:
-        issue = articles.upsert_issue(session, day, base + "vA1.shtml")
-        page = articles.get_page(session, issue, "A1") or articles.upsert_page(
-            session, issue, "A1", base + "vA1.shtml", "要闻", 0, []
-        )
-        record = ArticleRecord(url=f"{base}{number}.shtml", number=str(number), title=title, paragraphs=paragraphs,
-                               raw_paragraphs=paragraphs)  # fmt: skip
-        articles.save_article(session, issue.id or 0, page.id or 0, record)
-
-
 def baseline(engine: Engine) -> None:
     """A first crawl and detection: every watch's baseline (silent), so the stories added next are news."""
-    add(engine, date(2024, 5, 6), 99, "其他", ["市区天气晴好。"])
+    store_story(engine, date(2024, 5, 6), 99, "其他", ["市区天气晴好。"])
     report = detect(engine, WATCHLIST)
     assert report.alerts == 0 and len(report.baselined) == len(WATCHLIST.watches)
 
@@ -80,7 +66,7 @@ def later(seconds: float):  # the only thing mocked: the clock the worker reads
 
 def test_alert_is_delivered_once_signed_and_versioned(engine: Engine, webhook: WebhookReceiver):
     baseline(engine)
-    add(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
+    store_story(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
     settings = hook_settings(webhook)
     detect(engine, WATCHLIST, routes=settings.routes)
 
@@ -105,7 +91,7 @@ def test_alert_is_delivered_once_signed_and_versioned(engine: Engine, webhook: W
 
 def test_server_error_is_retried_with_backoff_then_sent_once(engine: Engine, webhook: WebhookReceiver):
     baseline(engine)
-    add(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
+    store_story(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
     settings = hook_settings(webhook)
     detect(engine, WATCHLIST, routes=settings.routes)
     webhook.answer(500)
@@ -124,7 +110,7 @@ def test_server_error_is_retried_with_backoff_then_sent_once(engine: Engine, web
 
 def test_client_error_fails_visibly_and_is_not_retried(engine: Engine, webhook: WebhookReceiver):
     baseline(engine)
-    add(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
+    store_story(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
     settings = hook_settings(webhook)
     detect(engine, WATCHLIST, routes=settings.routes)
     webhook.answer(400)
@@ -140,7 +126,7 @@ def test_client_error_fails_visibly_and_is_not_retried(engine: Engine, webhook: 
 
 def test_smtp_down_then_up(engine: Engine, mail: MailCatcher):
     baseline(engine)
-    add(engine, date(2024, 5, 7), 1, "铁路<script>", ["集大原高铁朔州段联调联试，<b>标签</b>照原样显示。"])
+    store_story(engine, date(2024, 5, 7), 1, "铁路<script>", ["集大原高铁朔州段联调联试，<b>标签</b>照原样显示。"])
     settings = mail_settings(mail)
     detect(engine, WATCHLIST, routes=settings.routes)
     mail.stop()
@@ -162,7 +148,7 @@ def test_smtp_down_then_up(engine: Engine, mail: MailCatcher):
 
 def test_one_failing_channel_does_not_hold_up_another(engine: Engine, webhook: WebhookReceiver, mail: MailCatcher):
     baseline(engine)
-    add(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
+    store_story(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
     hook, email = hook_settings(webhook), mail_settings(mail)
     settings = Settings(channels=hook.channels + email.channels, routes=hook.routes + email.routes)
     detect(engine, WATCHLIST, routes=settings.routes)
@@ -176,8 +162,8 @@ def test_one_failing_channel_does_not_hold_up_another(engine: Engine, webhook: W
 
 def test_digest_is_one_message_grouped_by_watch(engine: Engine, webhook: WebhookReceiver):
     baseline(engine)
-    add(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。", "集大原高铁联调联试。"])
-    add(engine, date(2024, 5, 7), 2, "经济", ["今年一季度，全市地区生产总值完成298.6亿元，同比增长5.4%。"])
+    store_story(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。", "集大原高铁联调联试。"])
+    store_story(engine, date(2024, 5, 7), 2, "经济", ["今年一季度，全市地区生产总值完成298.6亿元，同比增长5.4%。"])
     settings = hook_settings(webhook, mode="digest")
     detect(engine, WATCHLIST, routes=settings.routes)
 
@@ -192,12 +178,14 @@ def test_digest_is_one_message_grouped_by_watch(engine: Engine, webhook: Webhook
 
 def test_recrawl_and_rescan_raise_no_second_alert(engine: Engine, webhook: WebhookReceiver):
     baseline(engine)
-    add(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
+    store_story(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
     settings = hook_settings(webhook)
     detect(engine, WATCHLIST, routes=settings.routes)
     deliver_due(engine, settings, NAMES)
 
-    add(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设，进展顺利。"])  # text changed on a re-crawl
+    store_story(
+        engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设，进展顺利。"]
+    )  # text changed on a re-crawl
     changed = detect(engine, WATCHLIST, routes=settings.routes)
     rescan = detect(engine, WATCHLIST, rescan=True, routes=settings.routes)
     deliver_due(engine, settings, NAMES, now=later(3600))
@@ -208,7 +196,7 @@ def test_recrawl_and_rescan_raise_no_second_alert(engine: Engine, webhook: Webho
 
 
 def test_revised_figure_and_stage_change_show_before_and_after(engine: Engine, webhook: WebhookReceiver):
-    add(
+    store_story(
         engine,
         date(2024, 3, 6),
         1,
@@ -216,7 +204,7 @@ def test_revised_figure_and_stage_change_show_before_and_after(engine: Engine, w
         ["2023年，全市地区生产总值达到1265.3亿元，比上年增长5.2%。", "东立多晶硅项目开工建设。"],
     )
     detect(engine, WATCHLIST)
-    add(
+    store_story(
         engine,
         date(2024, 5, 7),
         2,
@@ -239,7 +227,7 @@ def test_revised_figure_and_stage_change_show_before_and_after(engine: Engine, w
 
 def test_killed_between_send_and_commit_resends_with_same_key(engine: Engine, webhook: WebhookReceiver, tmp_path: Path):
     baseline(engine)
-    add(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
+    store_story(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
     config = tmp_path / "settings.toml"
     config.write_text(f'[[channel]]\ntype = "webhook"\nname = "hook"\nurl = "{webhook.url}"\ntimeout = 1\n'
                       '[[route]]\nchannel = "hook"\n', encoding="utf-8")  # fmt: skip
@@ -265,7 +253,7 @@ def test_alerts_command_shows_failed_and_retry_requeues(engine: Engine, webhook:
     from tests.app.test_cli import szwatch
 
     baseline(engine)
-    add(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
+    store_story(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
     settings = hook_settings(webhook)
     detect(engine, WATCHLIST, routes=settings.routes)
     webhook.answer(404)

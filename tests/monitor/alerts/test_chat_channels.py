@@ -19,7 +19,8 @@ from szwatch.monitor.alerts.channels import chat
 from szwatch.monitor.alerts.deliver import deliver_due
 from szwatch.monitor.detection.detect import detect
 from tests.app.test_cli import szwatch
-from tests.monitor.alerts.test_alerts import NAMES, WATCHLIST, add, baseline, deliveries, later
+from tests.conftest import store_story
+from tests.monitor.alerts.test_alerts import NAMES, WATCHLIST, baseline, deliveries, later
 
 SECRET = "SEC0123456789abcdef"
 KINDS = ["wecom", "dingtalk", "feishu", "feishu-card"]
@@ -67,7 +68,9 @@ def chat_settings(tmp_path: Path, variant: str, receiver: ChatReceiver, mode: st
 
 def stories(engine: Engine, count: int, start: int = 1) -> None:
     for n in range(start, start + count):
-        add(engine, date(2024, 5, 7), n, f"第{n}条", [f"第{n}次报道：东立多晶硅项目开工建设，<b>进展</b>[顺利](x)。"])
+        store_story(
+            engine, date(2024, 5, 7), n, f"第{n}条", [f"第{n}次报道：东立多晶硅项目开工建设，<b>进展</b>[顺利](x)。"]
+        )
 
 
 def test_alert_arrives_signed_readable_and_keyed(engine: Engine, robot: tuple[str, ChatReceiver], tmp_path: Path):
@@ -171,7 +174,7 @@ def test_a_long_digest_is_split_in_order_within_wecoms_4096_bytes(engine: Engine
         settings = chat_settings(tmp_path, "wecom", receiver, mode="digest")
         baseline(engine)
         stories(engine, 40)
-        add(engine, date(2024, 5, 7), 900, "铁路", ["集大原高铁联调联试。"])
+        store_story(engine, date(2024, 5, 7), 900, "铁路", ["集大原高铁联调联试。"])
         detect(engine, WATCHLIST, routes=settings.routes)
 
         report = deliver_due(engine, settings, NAMES)

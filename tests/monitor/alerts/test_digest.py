@@ -15,7 +15,8 @@ from szwatch.monitor.alerts.channels.webhook import WebhookChannel
 from szwatch.monitor.alerts.channels.wecom import WecomChannel
 from szwatch.monitor.alerts.deliver import deliver_due
 from szwatch.monitor.detection.detect import detect
-from tests.monitor.alerts.test_alerts import NAMES, WATCHLIST, add, baseline, deliveries
+from tests.conftest import store_story
+from tests.monitor.alerts.test_alerts import NAMES, WATCHLIST, baseline, deliveries
 
 
 def at(day: date, hhmm: str) -> datetime:
@@ -34,10 +35,10 @@ DAY = date(2024, 5, 7)
 def test_one_message_a_day_at_its_hour_grouped_by_watch(engine: Engine, webhook: WebhookReceiver):
     settings = daily(webhook)
     baseline(engine)
-    add(engine, DAY, 1, "项目", ["东立多晶硅项目开工建设。", "集大原高铁联调联试。"])
-    add(engine, DAY, 2, "经济", ["今年一季度，全市地区生产总值完成298.6亿元，同比增长5.4%。"])
+    store_story(engine, DAY, 1, "项目", ["东立多晶硅项目开工建设。", "集大原高铁联调联试。"])
+    store_story(engine, DAY, 2, "经济", ["今年一季度，全市地区生产总值完成298.6亿元，同比增长5.4%。"])
     detect(engine, WATCHLIST, routes=settings.routes, clock=lambda: at(DAY, "07:10"))
-    add(engine, DAY, 3, "午后", ["东立多晶硅项目建成投产。"])
+    store_story(engine, DAY, 3, "午后", ["东立多晶硅项目建成投产。"])
     detect(engine, WATCHLIST, routes=settings.routes, clock=lambda: at(DAY, "09:00"))  # after 08:30: tomorrow's
 
     early = deliver_due(engine, settings, NAMES, now=lambda: at(DAY, "08:29"))
@@ -59,9 +60,9 @@ def test_a_daemon_down_at_that_minute_sends_each_days_digest_when_back(
 ):
     settings = daily(webhook)
     baseline(engine)
-    add(engine, DAY, 1, "第一天", ["东立多晶硅项目开工建设。"])
+    store_story(engine, DAY, 1, "第一天", ["东立多晶硅项目开工建设。"])
     detect(engine, WATCHLIST, routes=settings.routes, clock=lambda: at(DAY, "07:00"))
-    add(engine, DAY + timedelta(days=1), 2, "第二天", ["集大原高铁联调联试。"])
+    store_story(engine, DAY + timedelta(days=1), 2, "第二天", ["集大原高铁联调联试。"])
     detect(engine, WATCHLIST, routes=settings.routes, clock=lambda: at(DAY + timedelta(days=1), "07:00"))
 
     back = at(DAY + timedelta(days=1), "10:15")  # down at both 08:30s; a new daemon process comes back
@@ -77,7 +78,7 @@ def test_daily_digest_in_a_chat_group_has_a_heading_per_watch(engine: Engine):
         settings = Settings(channels=(WecomChannel(name="wx", url=robot.url, timeout=2),),
                             routes=(Route(channel="wx", mode="daily", at="08:30"),))  # fmt: skip
         baseline(engine)
-        add(engine, DAY, 1, "项目", ["东立多晶硅项目开工建设。", "集大原高铁联调联试。"])
+        store_story(engine, DAY, 1, "项目", ["东立多晶硅项目开工建设。", "集大原高铁联调联试。"])
         detect(engine, WATCHLIST, routes=settings.routes, clock=lambda: at(DAY, "06:40"))
         deliver_due(engine, settings, NAMES, now=lambda: at(DAY, "08:30"))
 

@@ -16,8 +16,8 @@ from szwatch.monitor.detection.detect import detect
 from szwatch.monitor.detection.watchlist import load_watchlist
 from szwatch.store.models import Alert, WatchBaseline
 from tests.app.test_cli import szwatch
-from tests.conftest import crawl_site
-from tests.monitor.alerts.test_alerts import WATCHLIST, add, hook_settings
+from tests.conftest import crawl_site, store_story
+from tests.monitor.alerts.test_alerts import WATCHLIST, hook_settings
 
 TWO_PROJECTS = """
 [[project]]
@@ -75,12 +75,12 @@ def test_a_watch_added_later_gets_its_own_silent_baseline(engine: Engine, tmp_pa
     small, large = tmp_path / "small.toml", tmp_path / "large.toml"
     small.write_text(TWO_PROJECTS, encoding="utf-8")
     large.write_text(RENAMED, encoding="utf-8")
-    add(engine, date(2024, 5, 6), 1, "旧闻", ["东立多晶硅项目开工建设。", "集大原高铁加快建设。"])
+    store_story(engine, date(2024, 5, 6), 1, "旧闻", ["东立多晶硅项目开工建设。", "集大原高铁加快建设。"])
     detect(engine, load_watchlist(small))  # baseline of dongli only
-    add(engine, date(2024, 5, 7), 2, "新闻", ["东立多晶硅项目建成投产。", "集大原高铁联调联试。"])
+    store_story(engine, date(2024, 5, 7), 2, "新闻", ["东立多晶硅项目建成投产。", "集大原高铁联调联试。"])
 
     added = detect(engine, load_watchlist(large), rescan=True)
-    add(engine, date(2024, 5, 8), 3, "又一条", ["集大原高铁开通运营。"])
+    store_story(engine, date(2024, 5, 8), 3, "又一条", ["集大原高铁开通运营。"])
     later = detect(engine, load_watchlist(large))
 
     assert added.baselined == ["jidayuan-hsr"]
@@ -95,10 +95,10 @@ def test_a_watch_added_later_gets_its_own_silent_baseline(engine: Engine, tmp_pa
 
 
 def test_backfill_of_old_issues_never_alerts_unless_asked(engine: Engine):
-    add(engine, date(2024, 5, 9), 1, "今日", ["市区天气晴好。"])
+    store_story(engine, date(2024, 5, 9), 1, "今日", ["市区天气晴好。"])
     detect(engine, WATCHLIST)  # baseline
-    add(engine, date(2024, 3, 1), 2, "三月旧闻", ["东立多晶硅项目开工建设。"])  # a backfill, stored after it
-    add(engine, date(2024, 5, 3), 3, "上周", ["集大原高铁联调联试。"])  # six days older: still news
+    store_story(engine, date(2024, 3, 1), 2, "三月旧闻", ["东立多晶硅项目开工建设。"])  # a backfill, stored after it
+    store_story(engine, date(2024, 5, 3), 3, "上周", ["集大原高铁联调联试。"])  # six days older: still news
 
     report = detect(engine, WATCHLIST, max_age_days=7)
 
@@ -110,8 +110,8 @@ def test_backfill_of_old_issues_never_alerts_unless_asked(engine: Engine):
 
 def test_alert_existing_opts_in_on_a_new_database(engine: Engine, tmp_path: Path):
     db_url = engine.url.render_as_string(hide_password=False)
-    add(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
-    add(engine, date(2024, 1, 7), 2, "旧闻", ["集大原高铁联调联试。"])
+    store_story(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
+    store_story(engine, date(2024, 1, 7), 2, "旧闻", ["集大原高铁联调联试。"])
 
     result = szwatch("detect", "--alert-existing", db_url=db_url)
 
@@ -127,9 +127,9 @@ def test_alerts_keep_the_watch_name_and_tags_they_were_raised_with(
     small, large = tmp_path / "small.toml", tmp_path / "large.toml"
     small.write_text(TWO_PROJECTS, encoding="utf-8")
     large.write_text(RENAMED, encoding="utf-8")
-    add(engine, date(2024, 5, 6), 1, "旧闻", ["市区天气晴好。"])
+    store_story(engine, date(2024, 5, 6), 1, "旧闻", ["市区天气晴好。"])
     detect(engine, load_watchlist(small))
-    add(engine, date(2024, 5, 7), 2, "新闻", ["东立多晶硅项目开工建设。"])
+    store_story(engine, date(2024, 5, 7), 2, "新闻", ["东立多晶硅项目开工建设。"])
     settings = hook_settings(webhook)
     detect(engine, load_watchlist(small), routes=settings.routes)
 
@@ -151,7 +151,7 @@ def test_upgrading_a_database_that_had_detections_raises_nothing(engine: Engine)
 
     from szwatch.store.db import MIGRATIONS
 
-    add(engine, date(2024, 5, 6), 1, "旧闻", ["东立多晶硅项目开工建设。"])
+    store_story(engine, date(2024, 5, 6), 1, "旧闻", ["东立多晶硅项目开工建设。"])
     detect(engine, WATCHLIST, alert_existing=True)  # as the old rules did: the first detection alerted
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -161,7 +161,7 @@ def test_upgrading_a_database_that_had_detections_raises_nothing(engine: Engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
-    add(engine, date(2024, 5, 7), 2, "新闻", ["东立多晶硅项目建成投产。"])
+    store_story(engine, date(2024, 5, 7), 2, "新闻", ["东立多晶硅项目建成投产。"])
     report = detect(engine, WATCHLIST)
 
     with Session(engine) as session:

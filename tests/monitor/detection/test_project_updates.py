@@ -9,24 +9,10 @@ from sqlmodel import Session, select
 
 from szwatch.monitor.detection.detect import detect
 from szwatch.monitor.detection.watchlist import load_watchlist
-from szwatch.store import articles
-from szwatch.store.articles import ArticleRecord
-from szwatch.store.db import session_scope
 from szwatch.store.models import Alert, ProjectFact
+from tests.conftest import store_story
 
 WATCHLIST = load_watchlist()
-
-
-def add(engine: Engine, day: date, number: int, title: str, paragraphs: list[str]) -> None:
-    base = f"http://szb.example/shtml/szrb/{day:%Y%m%d}/"
-    with session_scope(engine) as session:
-        issue = articles.upsert_issue(session, day, base + "vA1.shtml")
-        page = articles.get_page(session, issue, "A1") or articles.upsert_page(
-            session, issue, "A1", base + "vA1.shtml", "要闻", 0, []
-        )
-        record = ArticleRecord(url=f"{base}{number}.shtml", number=str(number), title=title, paragraphs=paragraphs,
-                               raw_paragraphs=paragraphs)  # fmt: skip
-        articles.save_article(session, issue.id or 0, page.id or 0, record)
 
 
 def updates(engine: Engine) -> list[Alert]:
@@ -35,7 +21,7 @@ def updates(engine: Engine) -> list[Alert]:
 
 
 def test_closer_to_and_after_completion_are_no_new_stage(engine: Engine):
-    add(
+    store_story(
         engine,
         date(2024, 3, 1),
         1,
@@ -43,7 +29,7 @@ def test_closer_to_and_after_completion_are_no_new_stage(engine: Engine):
         ["集大原高铁怀仁东站站房施工现场机器轰鸣。", "东立多晶硅项目开工建设。"],
     )
     detect(engine, WATCHLIST)
-    add(engine, date(2024, 5, 7), 2, "联调联试", [
+    store_story(engine, date(2024, 5, 7), 2, "联调联试", [
         "集大原高铁全线进入联调联试阶段，距离开通运营又近了一步。",
         "据测算，东立多晶硅项目全部建成后，年产值将超过400亿元。",
     ])  # fmt: skip
@@ -52,7 +38,7 @@ def test_closer_to_and_after_completion_are_no_new_stage(engine: Engine):
 
 
 def test_each_project_keeps_its_own_investment_and_the_clause_is_the_evidence(engine: Engine):
-    add(
+    store_story(
         engine,
         date(2024, 1, 5),
         1,
@@ -60,7 +46,7 @@ def test_each_project_keeps_its_own_investment_and_the_clause_is_the_evidence(en
         ["宝武太钢低碳铬合金项目总投资40亿元。", "长庚金晶高纯硅材料项目签约落户我市。"],
     )
     detect(engine, WATCHLIST)
-    add(engine, date(2024, 4, 2), 2, "两大项目同步推进", [
+    store_story(engine, date(2024, 4, 2), 2, "两大项目同步推进", [
         "总投资52亿元的宝武太钢低碳铬合金项目完成可研批复，投资1.35亿美元的长庚金晶高纯硅材料项目已于3月初开工。"
     ])  # fmt: skip
     detect(engine, WATCHLIST)
