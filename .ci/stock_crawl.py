@@ -13,8 +13,8 @@ import tempfile
 from pathlib import Path
 
 import szwatch
-from szwatch.crawler.replica.build import build_replica
-from szwatch.crawler.replica.server import ReplicaServer
+from szwatch.replica.build import build_replica
+from szwatch.replica.server import ReplicaServer
 
 
 def main() -> int:

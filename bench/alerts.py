@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from szwatch.app.settings import Route, Settings
-from szwatch.app.sinks import WebhookReceiver
+from szwatch.replica.sinks import WebhookReceiver
 from szwatch.common.logs import configure_logging
 from szwatch.monitor.alerts.channels.webhook import WebhookChannel
 from szwatch.monitor.alerts.deliver import deliver_due, run_worker

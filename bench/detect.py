@@ -18,7 +18,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from szwatch.crawler.replica.build import load_corpus
+from szwatch.replica.build import load_corpus
 from szwatch.monitor.detection.evaluate import Score, evaluate, load_cases
 from szwatch.monitor.detection.facts import hit_facts
 from szwatch.monitor.detection.figures import extract

@@ -28,12 +28,12 @@ from pathlib import Path
 
 from szwatch.app.daemon import Daemon
 from szwatch.app.settings import DaemonSettings, Route, Settings
-from szwatch.app.sinks import ChatReceiver
+from szwatch.replica.sinks import ChatReceiver
 from szwatch.common.clock import SHANGHAI
 from szwatch.common.logs import configure_logging
-from szwatch.crawler.replica import templates
-from szwatch.crawler.replica.build import ReplicaSpec, build_replica
-from szwatch.crawler.replica.server import ReplicaServer
+from szwatch.replica import templates
+from szwatch.replica.build import ReplicaSpec, build_replica
+from szwatch.replica.server import ReplicaServer
 from szwatch.crawler.run import CrawlRequest, crawl
 from szwatch.monitor.alerts.channels.wecom import WecomChannel
 from szwatch.monitor.detection.detect import detect

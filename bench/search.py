@@ -36,7 +36,7 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from szwatch.crawler.replica.build import load_corpus
+from szwatch.replica.build import load_corpus
 from szwatch.store import articles as store_articles
 from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import open_store, session_scope

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-from szwatch.app.sinks import MailCatcher, WebhookReceiver
-from szwatch.crawler.replica.build import Manifest, build_replica
-from szwatch.crawler.replica.server import ReplicaServer
 from szwatch.crawler.run import CrawlReport, CrawlRequest, crawl
+from szwatch.replica.build import Manifest, build_replica
+from szwatch.replica.server import ReplicaServer
+from szwatch.replica.sinks import MailCatcher, WebhookReceiver
 from szwatch.store import articles
 from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import open_store, session_scope

@@ -46,7 +46,7 @@ def test_dockerfile_install_and_start_commands_work_here(tmp_path: Path):
                    check=True, capture_output=True, timeout=300)  # fmt: skip
     installed = target / "szwatch"
     for data in ("config/sources/szrb.toml", "config/watchlist.example.toml", "store/migrations/env.py",
-                 "crawler/replica/corpus/a.toml", "app/web/templates/base.html", "app/web/static/szwatch.js",
+                 "replica/corpus/a.toml", "app/web/templates/base.html", "app/web/static/szwatch.js",
                  "app/web/static/vendor/echarts/echarts.min.js", "app/web/static/vendor/echarts/LICENSE"):  # fmt: skip
         assert (installed / data).is_file(), data
 

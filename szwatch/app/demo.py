@@ -18,9 +18,6 @@ from sqlalchemy.engine import Engine
 
 from szwatch.app import cli_text as render
 from szwatch.app.settings import Route, Settings
-from szwatch.app.sinks import ChatReceiver, MailCatcher, WebhookReceiver
-from szwatch.crawler.replica.build import build_replica
-from szwatch.crawler.replica.server import ReplicaServer
 from szwatch.crawler.run import CrawlRequest, crawl, date_range
 from szwatch.monitor.alerts.channels.email import EmailChannel
 from szwatch.monitor.alerts.channels.webhook import WebhookChannel
@@ -28,6 +25,9 @@ from szwatch.monitor.alerts.channels.wecom import WecomChannel
 from szwatch.monitor.alerts.deliver import DeliveryReport, deliver_due
 from szwatch.monitor.detection.detect import detect
 from szwatch.monitor.detection.watchlist import load_watchlist
+from szwatch.replica.build import build_replica
+from szwatch.replica.server import ReplicaServer
+from szwatch.replica.sinks import ChatReceiver, MailCatcher, WebhookReceiver
 from szwatch.store import detections
 from szwatch.store.db import open_store, session_scope
 from szwatch.store.search import search

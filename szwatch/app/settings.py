@@ -14,14 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from szwatch.monitor.alerts.settings import (
-    AlertSettings,
-    DeliveryPolicy,
-    Route,
-    SettingsError,
-    SettingsReader,
-    parse_alert_settings,
-)
+from szwatch.common.config import read_toml
+from szwatch.monitor.alerts.channels.base import SettingsError, SettingsReader
+from szwatch.monitor.alerts.settings import AlertSettings, DeliveryPolicy, Route, parse_alert_settings
 
 __all__ = ["DaemonSettings", "DeliveryPolicy", "Route", "Settings", "SettingsError", "load_settings", "masked"]
 
@@ -67,15 +62,7 @@ def load_settings(path: Path | str | None = None, env: dict[str, str] | None = N
     env = dict(os.environ if env is None else env)
     chosen = Path(path) if path else Path(env["SZWATCH_CONFIG"]) if env.get("SZWATCH_CONFIG") else None
     chosen = chosen or next((p for p in DEFAULT_PATHS if p.is_file()), None)
-    text = ""
-    try:
-        text = chosen.read_text(encoding="utf-8") if chosen else ""
-        data = tomllib.loads(text)
-    except OSError as exc:
-        raise SettingsError(chosen, "(file)", exc.strerror or str(exc)) from exc
-    except tomllib.TOMLDecodeError as exc:
-        at = re.search(r"at line (\d+)", str(exc))
-        raise SettingsError(chosen, "(syntax)", str(exc), int(at.group(1)) if at else None) from exc
+    text, data = read_toml(chosen, SettingsError) if chosen else ("", {})
     return parse_settings(_with_env_overrides(data, env), env, chosen, text)
 
 

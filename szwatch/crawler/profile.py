@@ -7,10 +7,11 @@ file, the key and its line, instead of surfacing as an empty page halfway throug
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from szwatch.common.config import ConfigError, key_line, read_toml
 
 DEFAULT_PROFILE = Path(__file__).resolve().parent.parent / "config" / "sources" / "szrb.toml"
 
@@ -66,12 +67,8 @@ DEFAULTS: dict[tuple[str, str], Any] = {
 }
 
 
-class ProfileError(ValueError):
+class ProfileError(ConfigError):
     """A source profile that cannot be used; the message names the file, the key and its line."""
-
-    def __init__(self, path: Path, key: str, problem: str, line: int | None = None) -> None:
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {key}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -102,14 +99,7 @@ class SourceProfile:
 
 def load_profile(path: Path | str | None = None) -> SourceProfile:
     path = Path(path) if path else DEFAULT_PROFILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProfileError(path, "(file)", exc.strerror or str(exc)) from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(path, "(syntax)", str(exc), getattr(exc, "lineno", None)) from exc
+    text, data = read_toml(path, ProfileError)
     for (section, key), value in DEFAULTS.items():
         if isinstance(data.get(section), dict):
             data[section].setdefault(key, value)
@@ -125,19 +115,19 @@ def load_profile(path: Path | str | None = None) -> SourceProfile:
 def _check(path: Path, text: str, data: dict[str, Any]) -> None:
     for section in data:
         if section not in SCHEMA:
-            raise ProfileError(path, section, f"unknown section (known: {', '.join(SCHEMA)})", _line_of(text, section))
+            raise ProfileError(path, section, f"unknown section (known: {', '.join(SCHEMA)})", key_line(text, section))
     for section, keys in SCHEMA.items():
         table = data.get(section)
         if not isinstance(table, dict):
             raise ProfileError(path, section, "missing section")
         for key in table:
             if key not in keys:
-                raise ProfileError(path, f"{section}.{key}", "unknown key", _line_of(text, key))
+                raise ProfileError(path, f"{section}.{key}", "unknown key", key_line(text, key))
         for key, kind in keys.items():
             if key not in table:
                 raise ProfileError(path, f"{section}.{key}", "missing key")
             if not _fits(table[key], kind):
-                raise ProfileError(path, f"{section}.{key}", f"expected {kind}", _line_of(text, key))
+                raise ProfileError(path, f"{section}.{key}", f"expected {kind}", key_line(text, key))
 
 
 def _fits(value: Any, kind: str) -> bool:
@@ -158,12 +148,4 @@ def _compile(path: Path, text: str, section: str, key: str, value: str) -> re.Pa
     try:
         return re.compile(value)
     except re.error as exc:
-        raise ProfileError(path, f"{section}.{key}", f"bad regular expression: {exc}", _line_of(text, key)) from exc
-
-
-def _line_of(text: str, key: str) -> int | None:
-    pattern = re.compile(rf"^\s*\[?{re.escape(key)}\]?\s*(=|$)")
-    for number, line in enumerate(text.splitlines(), start=1):
-        if pattern.match(line):
-            return number
-    return None
+        raise ProfileError(path, f"{section}.{key}", f"bad regular expression: {exc}", key_line(text, key)) from exc

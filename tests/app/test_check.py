@@ -13,15 +13,15 @@ from sqlmodel import Session, func, select
 
 from szwatch.app.daemon import Daemon
 from szwatch.app.settings import DaemonSettings, Route, Settings
-from szwatch.app.sinks import WebhookReceiver
 from szwatch.common.clock import SHANGHAI
 from szwatch.crawler.probe import check_entry
-from szwatch.crawler.replica import templates
-from szwatch.crawler.replica.build import ReplicaSpec, build_replica
-from szwatch.crawler.replica.server import ReplicaServer
 from szwatch.monitor.alerts.channels.webhook import WebhookChannel
 from szwatch.monitor.alerts.deliver import deliver_due
 from szwatch.monitor.detection.detect import detect
+from szwatch.replica import templates
+from szwatch.replica.build import ReplicaSpec, build_replica
+from szwatch.replica.server import ReplicaServer
+from szwatch.replica.sinks import WebhookReceiver
 from szwatch.store.models import Alert, CrawlRun, Issue
 from tests.conftest import crawl_site
 from tests.monitor.alerts.test_alerts import NAMES, WATCHLIST

@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 from sqlalchemy.engine import Engine
 
-from szwatch.crawler.replica.server import ReplicaServer
+from szwatch.replica.server import ReplicaServer
 from szwatch.store.db import open_store
 from tests.conftest import store_story
 

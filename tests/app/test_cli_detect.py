@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, func, select
 
-from szwatch.crawler.replica.server import ReplicaServer
+from szwatch.replica.server import ReplicaServer
 from szwatch.store.db import open_store
 from szwatch.store.models import Mention
 from tests.app.test_cli import szwatch

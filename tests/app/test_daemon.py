@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from szwatch.app.sinks import WebhookReceiver
-from szwatch.crawler.replica.build import Manifest, ReplicaSpec, build_replica
-from szwatch.crawler.replica.server import ReplicaServer
 from szwatch.crawler.run import CrawlRequest, crawl
 from szwatch.monitor.detection.detect import detect
 from szwatch.monitor.detection.watchlist import load_watchlist
+from szwatch.replica.build import Manifest, ReplicaSpec, build_replica
+from szwatch.replica.server import ReplicaServer
+from szwatch.replica.sinks import WebhookReceiver
 from szwatch.store.db import open_store
 from szwatch.store.models import Alert, AlertDelivery, Article, CrawlRun, Issue
 

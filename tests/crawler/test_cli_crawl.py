@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from szwatch.crawler.profile import DEFAULT_PROFILE
-from szwatch.crawler.replica.server import ReplicaServer
+from szwatch.replica.server import ReplicaServer
 from szwatch.store.db import open_store
 from szwatch.store.models import Article, CrawlRun, Issue, Problem
 from szwatch.store.runs import pid_alive

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from szwatch.crawler.replica.build import Manifest
-from szwatch.crawler.replica.server import ReplicaServer
 from szwatch.crawler.run import date_range
+from szwatch.replica.build import Manifest
+from szwatch.replica.server import ReplicaServer
 from szwatch.store.models import Article, ArticleVersion, Issue, Page, Picture, Problem
 from szwatch.store.search import search
 from tests.conftest import crawl_site

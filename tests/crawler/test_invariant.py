@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from szwatch.crawler.profile import DEFAULT_PROFILE
-from szwatch.crawler.replica.server import ReplicaServer
+from szwatch.replica.server import ReplicaServer
 from szwatch.store.models import Article, Issue, Page, Problem
 from tests.conftest import crawl_site
 

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from szwatch.crawler.replica.build import Manifest
-from szwatch.crawler.replica.server import ReplicaServer
+from szwatch.replica.build import Manifest
+from szwatch.replica.server import ReplicaServer
 from szwatch.store.models import Article, Issue
 from tests.conftest import crawl_site
 

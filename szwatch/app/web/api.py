@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from szwatch.app.web import present
-from szwatch.app.web.app import context
+from szwatch.app.web.context import context
 from szwatch.store import queries
 
 

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import hmac
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from loguru import logger
-from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -31,8 +29,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from szwatch.app.settings import DaemonSettings
-from szwatch.monitor.detection.watchlist import Watchlist
+from szwatch.app.web import api, pages
+from szwatch.app.web.context import WebContext
 
 HERE = Path(__file__).parent
 COOKIE = "szwatch_token"
@@ -50,18 +48,7 @@ SECURITY_HEADERS = {
 LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
 
 
-@dataclass(frozen=True)
-class WebContext:
-    """What every handler needs: the read-only engine, the watchlist (names, kinds) and daemon settings."""
-
-    engine: Engine
-    watchlist: Watchlist
-    daemon: DaemonSettings
-
-
 def create_app(ctx: WebContext, token: str | None = None, allowed_hosts: list[str] | None = None) -> Starlette:
-    from szwatch.app.web import api, pages  # the routes' modules import this one
-
     templates = Jinja2Templates(env=_environment())
     routes = [
         Route("/healthz", api.healthz),
@@ -161,7 +148,3 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _not_allowed(request: Request, exc: Exception) -> Response:
     return PlainTextResponse("read-only: only GET and HEAD", status_code=405, headers={"Allow": "GET, HEAD"})
-
-
-def context(request: Request) -> WebContext:
-    return request.app.state.ctx

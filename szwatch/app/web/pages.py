@@ -16,7 +16,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from szwatch.app.web import present
-from szwatch.app.web.app import context
+from szwatch.app.web.context import context
 from szwatch.store import queries
 from szwatch.store.search import spans
 

@@ -17,7 +17,7 @@ from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 
 from szwatch.app.health import assess
-from szwatch.app.web.app import WebContext
+from szwatch.app.web.context import WebContext
 from szwatch.common.clock import local_iso
 from szwatch.monitor.alerts import messages
 from szwatch.monitor.detection.watchlist import Watch

@@ -9,7 +9,8 @@ import uvicorn
 from loguru import logger
 
 from szwatch.app.settings import DaemonSettings
-from szwatch.app.web.app import LOOPBACK_HOSTS, WebContext, create_app
+from szwatch.app.web.app import LOOPBACK_HOSTS, create_app
+from szwatch.app.web.context import WebContext
 from szwatch.monitor.detection.watchlist import Watchlist
 from szwatch.store.db import open_store, read_only_engine
 

@@ -18,8 +18,8 @@ from loguru import logger
 from sqlalchemy.engine import Engine
 
 from szwatch.monitor.alerts import channels
-from szwatch.monitor.alerts.channels.base import DEFER, FAILED, SENT, SendResult
-from szwatch.monitor.alerts.settings import AlertSettings, ChannelConfig, Mode
+from szwatch.monitor.alerts.channels.base import DEFER, FAILED, SENT, ChannelConfig, SendResult
+from szwatch.monitor.alerts.settings import AlertSettings, Mode
 from szwatch.store import alerts as store_alerts
 from szwatch.store.db import session_scope
 from szwatch.store.models import Alert, AlertDelivery, DeliveryStatus, utcnow

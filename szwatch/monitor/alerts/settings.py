@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from szwatch.monitor.alerts import channels as kinds
+from szwatch.monitor.alerts.channels.base import ChannelConfig, SettingsReader
 from szwatch.store.models import DeliveryMode
 
 
@@ -29,23 +30,6 @@ Mode = DeliveryMode  # the store keeps it in ``deliveries.mode``
 
 
 RULES: tuple[str, ...] = tuple(Rule)
-
-
-class SettingsError(ValueError):
-    def __init__(self, path: Path | None, key: str, problem: str, line: int | None = None) -> None:
-        where = f"{path}:{line}" if path and line else str(path or "<settings>")
-        super().__init__(f"{where}: {key}: {problem}")
-
-
-class ChannelConfig(Protocol):
-    """What every channel kind's settings have; the rest of its fields are its own."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def timeout(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -98,8 +82,6 @@ class AlertSettings:
 
 def parse_alert_settings(reader: SettingsReader, data: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
     """The alerting sections of ``data`` as keyword arguments of :class:`AlertSettings` (or a subclass)."""
-    from szwatch.monitor.alerts import channels as kinds
-
     parsed = tuple(kinds.parse(reader, raw, env) for raw in data.get("channel", []))
     names = [c.name for c in parsed]
     for name in names:
@@ -137,56 +119,3 @@ def _route(reader: SettingsReader, raw: dict[str, Any], channels: set[str]) -> R
     if not isinstance(at, str) or not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", at):
         raise reader.error("route.at", "a time like 08:30 (Asia/Shanghai)")
     return Route(channel, tuple(raw.get("tags", ())), tuple(raw.get("watches", ())), rules, Mode(mode), at)
-
-
-@dataclass(frozen=True)
-class SettingsReader:
-    """Reads tables of one settings file and names the file, key and line of whatever is wrong."""
-
-    path: Path | None
-    source: str
-
-    def error(self, key: str, problem: str) -> SettingsError:
-        leaf = key.rsplit(".", 1)[-1]
-        line = next((n for n, row in enumerate(self.source.splitlines(), 1) if re.match(rf"\s*{leaf}\s*=", row)), None)
-        return SettingsError(self.path, key, problem, line)
-
-    def only(self, table: Any, allowed: set[str], section: str) -> None:
-        if not isinstance(table, dict):
-            raise self.error(section or "(top)", "must be a table")
-        for key in table:
-            if key not in allowed:
-                raise self.error(f"{section}.{key}".lstrip("."), f"unknown key (allowed: {', '.join(sorted(allowed))})")
-
-    def text(self, table: dict[str, Any], key: str, section: str) -> str:
-        value = table.get(key)
-        if not isinstance(value, str) or not value:
-            raise self.error(f"{section}.{key}", "missing or not text")
-        return value
-
-    def signed_number(self, table: dict[str, Any], key: str, section: str) -> Any:
-        value = table.get(key)
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            raise self.error(f"{section}.{key}", "must be a number")
-        return value
-
-    def number(self, table: dict[str, Any], key: str, section: str) -> Any:
-        value = table.get(key)
-        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-            raise self.error(f"{section}.{key}", "missing or not a non-negative number")
-        return value
-
-    def secret(self, raw: dict[str, Any], key: str, env: dict[str, str]) -> str | None:
-        """Secrets never live in the file: the channel names the environment variable that holds one."""
-        variable = raw.get(key)
-        if variable is None:
-            return None
-        if variable not in env:
-            raise self.error(f"channel.{key}", f"environment variable {variable} is not set")
-        return env[variable]
-
-    def url(self, raw: dict[str, Any], name: str) -> str:
-        url = self.text(raw, "url", "channel")
-        if not url.startswith(("http://", "https://")):
-            raise self.error("channel.url", f"{name}: an http(s) URL")
-        return url

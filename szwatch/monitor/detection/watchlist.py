@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from szwatch.common.config import ConfigError, key_line, read_toml
 from szwatch.store.text import normalize
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "watchlist.example.toml"
@@ -32,10 +32,8 @@ KEYS = {
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
-class WatchlistError(ValueError):
-    def __init__(self, path: Path, problem: str, line: int | None = None, key: str | None = None) -> None:
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {key + ': ' if key else ''}{problem}")
+class WatchlistError(ConfigError):
+    """A watchlist that cannot be used: ``file:line: key: problem``."""
 
 
 @dataclass(frozen=True)
@@ -73,15 +71,7 @@ class Watchlist:
 
 def load_watchlist(path: Path | str | None = None) -> Watchlist:
     path = Path(path) if path else EXAMPLE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise WatchlistError(path, exc.strerror or str(exc)) from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        at = re.search(r"at line (\d+)", str(exc))
-        raise WatchlistError(path, f"not valid TOML: {exc}", int(at.group(1)) if at else None) from exc
+    text, data = read_toml(path, WatchlistError)
     return parse_watchlist(path, text, data)
 
 
@@ -89,21 +79,21 @@ def parse_watchlist(path: Path, text: str, data: dict[str, Any]) -> Watchlist:
     blocks = _block_lines(text)
     for key in data:
         if key not in KINDS:
-            raise WatchlistError(path, "unknown table (use [[project]] or [[indicator]])", _line(text, key), key)
+            raise WatchlistError(path, key, "unknown table (use [[project]] or [[indicator]])", key_line(text, key))
     watches: list[Watch] = []
     for kind in KINDS:
         tables = data.get(kind, [])
         if not isinstance(tables, list):
-            raise WatchlistError(path, "must be an array of tables [[…]]", _line(text, kind), kind)
+            raise WatchlistError(path, kind, "must be an array of tables [[…]]", key_line(text, kind))
         for number, table in enumerate(tables):
             where = blocks.get(kind, [])[number] if number < len(blocks.get(kind, [])) else (1, None)
             watches.append(_watch(path, text, kind, table, where))
     seen: dict[str, int | None] = {}
     for watch, (kind, number) in zip(watches, _positions(data), strict=True):
         start, end = blocks[kind][number] if number < len(blocks.get(kind, [])) else (1, None)
-        line = _line(text, "id", start, end)
+        line = key_line(text, "id", start, end)
         if watch.id in seen:
-            raise WatchlistError(path, f"duplicate id {watch.id!r} (first at line {seen[watch.id]})", line, "id")
+            raise WatchlistError(path, "id", f"duplicate id {watch.id!r} (first at line {seen[watch.id]})", line)
         seen[watch.id] = line
     return Watchlist(path, tuple(watches), hashlib.sha256(text.encode("utf-8")).hexdigest()[:16])
 
@@ -115,29 +105,29 @@ def _positions(data: dict[str, Any]) -> list[tuple[str, int]]:
 def _watch(path: Path, text: str, kind: str, table: Any, where: tuple[int, int | None]) -> Watch:
     start, end = where
     if not isinstance(table, dict):
-        raise WatchlistError(path, f"each [[{kind}]] must be a table", start)
+        raise WatchlistError(path, None, f"each [[{kind}]] must be a table", start)
     for key in table:
         if key not in KEYS[kind]:
             allowed = ", ".join(sorted(KEYS[kind]))
             raise WatchlistError(
-                path, f"unknown key in [[{kind}]] (allowed: {allowed})", _line(text, key, start, end), key
+                path, key, f"unknown key in [[{kind}]] (allowed: {allowed})", key_line(text, key, start, end)
             )
 
     def line(key: str) -> int:
-        return _line(text, key, start, end) or start
+        return key_line(text, key, start, end) or start
 
     watch_id = table.get("id")
     if not isinstance(watch_id, str) or not _ID.match(watch_id):
-        raise WatchlistError(path, "id must be lowercase letters, digits, - or _", line("id"), "id")
+        raise WatchlistError(path, "id", "id must be lowercase letters, digits, - or _", line("id"))
     name = normalize(table.get("name", "")) if isinstance(table.get("name", ""), str) else ""
     if not name:
-        raise WatchlistError(path, f"{watch_id}: name is missing or empty", line("name"), "name")
+        raise WatchlistError(path, "name", f"{watch_id}: name is missing or empty", line("name"))
     keywords = table.get("keywords", [])
     if not isinstance(keywords, list) or not all(isinstance(g, list) for g in keywords):
-        raise WatchlistError(path, f"{watch_id}: keywords must be a list of lists", line("keywords"), "keywords")
+        raise WatchlistError(path, "keywords", f"{watch_id}: keywords must be a list of lists", line("keywords"))
     groups = tuple(tuple(normalize(t) for t in group if isinstance(t, str) and normalize(t)) for group in keywords)
     if any(not group for group in groups):
-        raise WatchlistError(path, f"{watch_id}: a keyword group has no terms", line("keywords"), "keywords")
+        raise WatchlistError(path, "keywords", f"{watch_id}: a keyword group has no terms", line("keywords"))
     return Watch(
         id=watch_id, kind=kind, name=name, aliases=_strings(path, table, "aliases", watch_id, line),
         keywords=groups, exclude=_strings(path, table, "exclude", watch_id, line),
@@ -148,7 +138,7 @@ def _watch(path: Path, text: str, kind: str, table: Any, where: tuple[int, int |
 def _strings(path: Path, table: dict[str, Any], key: str, watch_id: str, line: Any) -> tuple[str, ...]:
     value = table.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) and normalize(v) for v in value):
-        raise WatchlistError(path, f"{watch_id}: {key} must be a list of non-empty strings", line(key), key)
+        raise WatchlistError(path, key, f"{watch_id}: {key} must be a list of non-empty strings", line(key))
     return tuple(normalize(v) for v in value)
 
 
@@ -161,11 +151,3 @@ def _block_lines(text: str) -> dict[str, list[tuple[int, int | None]]]:
         end = headers[i + 1][0] if i + 1 < len(headers) else None
         blocks.setdefault(kind, []).append((number, end))
     return blocks
-
-
-def _line(text: str, key: str, start: int = 1, end: int | None = None) -> int | None:
-    pattern = re.compile(rf"^\s*(\[\[)?{re.escape(key)}(\]\])?\s*(=|$)")
-    for number, content in enumerate(text.splitlines(), 1):
-        if number >= start and (end is None or number < end) and pattern.match(content):
-            return number
-    return None

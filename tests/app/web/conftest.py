@@ -21,11 +21,11 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from szwatch.crawler.replica.build import Manifest
-from szwatch.crawler.replica.server import ReplicaServer
 from szwatch.crawler.run import date_range
 from szwatch.monitor.detection.detect import detect
 from szwatch.monitor.detection.watchlist import load_watchlist
+from szwatch.replica.build import Manifest
+from szwatch.replica.server import ReplicaServer
 from szwatch.store import articles
 from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import open_store, session_scope

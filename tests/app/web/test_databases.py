@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from szwatch.crawler.replica.server import ReplicaServer
 from szwatch.monitor.detection.detect import detect
 from szwatch.monitor.detection.watchlist import load_watchlist
+from szwatch.replica.server import ReplicaServer
 from szwatch.store.db import open_store, read_only_engine
 from tests.app.web.conftest import WebServer
 from tests.conftest import PG_URL, _reset_postgres, crawl_site

@@ -18,12 +18,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from szwatch.app.settings import Route, Settings
-from szwatch.app.sinks import MailCatcher, WebhookReceiver
 from szwatch.monitor.alerts.channels.email import EmailChannel
 from szwatch.monitor.alerts.channels.webhook import WebhookChannel
 from szwatch.monitor.alerts.deliver import deliver_due
 from szwatch.monitor.detection.detect import detect
 from szwatch.monitor.detection.watchlist import load_watchlist
+from szwatch.replica.sinks import MailCatcher, WebhookReceiver
 from szwatch.store.models import Alert, AlertDelivery, utcnow
 from tests.conftest import store_story
 

@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from szwatch.app.settings import Settings, load_settings
-from szwatch.app.sinks import ChatReceiver
 from szwatch.monitor.alerts.channels import chat
 from szwatch.monitor.alerts.deliver import deliver_due
 from szwatch.monitor.detection.detect import detect
+from szwatch.replica.sinks import ChatReceiver
 from tests.app.test_cli import szwatch
 from tests.conftest import store_story
 from tests.monitor.alerts.test_alerts import NAMES, WATCHLIST, baseline, deliveries, later
@@ -262,7 +262,7 @@ def test_chat_settings_are_checked_and_robot_urls_masked(tmp_path: Path):
 
 def test_apprise_delivers_through_its_json_target_and_refusals_are_retried(engine: Engine, tmp_path: Path):
     pytest.importorskip("apprise")
-    from szwatch.app.sinks import WebhookReceiver
+    from szwatch.replica.sinks import WebhookReceiver
 
     with WebhookReceiver() as hook:
         target = hook.url.replace("http://", "json://")

@@ -9,12 +9,12 @@ from sqlalchemy.engine import Engine
 
 from szwatch.app.daemon import Daemon
 from szwatch.app.settings import Route, Settings
-from szwatch.app.sinks import ChatReceiver, WebhookReceiver
 from szwatch.common.clock import SHANGHAI
 from szwatch.monitor.alerts.channels.webhook import WebhookChannel
 from szwatch.monitor.alerts.channels.wecom import WecomChannel
 from szwatch.monitor.alerts.deliver import deliver_due
 from szwatch.monitor.detection.detect import detect
+from szwatch.replica.sinks import ChatReceiver, WebhookReceiver
 from tests.conftest import store_story
 from tests.monitor.alerts.test_alerts import NAMES, WATCHLIST, baseline, deliveries
 

@@ -9,11 +9,11 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from szwatch.app.sinks import WebhookReceiver
-from szwatch.crawler.replica.server import ReplicaServer
 from szwatch.monitor.alerts.deliver import deliver_due
 from szwatch.monitor.detection.detect import detect
 from szwatch.monitor.detection.watchlist import load_watchlist
+from szwatch.replica.server import ReplicaServer
+from szwatch.replica.sinks import WebhookReceiver
 from szwatch.store.models import Alert, WatchBaseline
 from tests.app.test_cli import szwatch
 from tests.conftest import crawl_site, store_story

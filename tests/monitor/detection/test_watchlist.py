@@ -53,7 +53,10 @@ def test_good_file_loads_normalised(tmp_path: Path):
             GOOD.replace('[["中煤", "平朔"], ["烯烃"]]', '[["中煤"], []]'),
             r"watchlist.toml:6: keywords: olefin: a keyword",
         ),
-        (GOOD.replace('name = "地区生产总值"', 'name = "地区生产总值'), r"watchlist.toml:10: not valid TOML"),
+        (
+            GOOD.replace('name = "地区生产总值"', 'name = "地区生产总值'),
+            r"watchlist.toml:10: \(syntax\): not valid TOML",
+        ),
         (GOOD + "\n[[projekt]]\nid = 'x'\n", r"projekt: unknown table"),
     ],
     ids=["unknown-key", "duplicate-id", "empty-name", "empty-group", "toml-syntax", "unknown-table"],

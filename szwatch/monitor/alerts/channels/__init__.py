@@ -11,7 +11,7 @@ import importlib
 from types import ModuleType
 from typing import Any
 
-from szwatch.monitor.alerts.settings import ChannelConfig, SettingsReader
+from szwatch.monitor.alerts.channels.base import ChannelConfig, SettingsReader
 
 KINDS: dict[str, str] = {
     "email": "szwatch.monitor.alerts.channels.email",

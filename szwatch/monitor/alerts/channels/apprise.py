@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from szwatch.monitor.alerts import messages
-from szwatch.monitor.alerts.channels.base import FAILED, RETRY, SENT, SendResult
-from szwatch.monitor.alerts.settings import SettingsReader
+from szwatch.monitor.alerts.channels.base import FAILED, RETRY, SENT, SendResult, SettingsReader
 from szwatch.store.models import Alert
 
 MAX_BYTES = 4000  # what the smallest common targets take in one message; longer digests go in parts

@@ -24,8 +24,7 @@ from typing import Any
 
 import httpx
 
-from szwatch.monitor.alerts.channels.base import DEFER, FAILED, RETRY, SENT, SendResult
-from szwatch.monitor.alerts.settings import SettingsReader
+from szwatch.monitor.alerts.channels.base import DEFER, FAILED, RETRY, SENT, SendResult, SettingsReader
 
 USER_AGENT = "szwatch-chat/1"
 WINDOW = 60.0

@@ -20,8 +20,7 @@ from urllib.parse import quote_plus
 
 from szwatch.monitor.alerts import messages
 from szwatch.monitor.alerts.channels import chat
-from szwatch.monitor.alerts.channels.base import SendResult
-from szwatch.monitor.alerts.settings import SettingsReader
+from szwatch.monitor.alerts.channels.base import SendResult, SettingsReader
 from szwatch.store.models import Alert
 
 DEFAULT_HOST = "https://oapi.dingtalk.com/robot/send?access_token="

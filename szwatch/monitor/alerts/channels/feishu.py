@@ -19,8 +19,7 @@ from typing import Any
 
 from szwatch.monitor.alerts import messages
 from szwatch.monitor.alerts.channels import chat
-from szwatch.monitor.alerts.channels.base import SendResult
-from szwatch.monitor.alerts.settings import SettingsReader
+from szwatch.monitor.alerts.channels.base import SendResult, SettingsReader
 from szwatch.store.models import Alert
 
 DEFAULT_HOST = "https://open.feishu.cn/open-apis/bot/v2/hook/"

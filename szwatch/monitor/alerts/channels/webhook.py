@@ -14,8 +14,7 @@ from typing import Any
 import httpx
 
 from szwatch.monitor.alerts import messages
-from szwatch.monitor.alerts.channels.base import FAILED, RETRY, SENT, SendResult
-from szwatch.monitor.alerts.settings import SettingsReader
+from szwatch.monitor.alerts.channels.base import FAILED, RETRY, SENT, SendResult, SettingsReader
 from szwatch.store.models import Alert
 
 USER_AGENT = "szwatch-webhook/1"

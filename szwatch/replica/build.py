@@ -17,8 +17,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from szwatch.crawler.replica import templates
-from szwatch.crawler.replica.templates import ArticleDoc, PageDoc
+from szwatch.replica import templates
+from szwatch.replica.templates import ArticleDoc, PageDoc
 
 CORPUS = Path(__file__).with_name("corpus")
 PAGE_NAMES = {"A1": "要闻", "A2": "综合", "A3": "县区", "A4": "社会·文化"}
