@@ -17,8 +17,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, delete, select
 
 from szwatch.store import search
-from szwatch.store.models import Article, ArticleVersion, Issue, Page, Picture, utcnow
-from szwatch.store.sql import select_wide
+from szwatch.store.models import Article, ArticleVersion, Issue, Page, Picture, select_wide, utcnow
 
 
 @dataclass(frozen=True)

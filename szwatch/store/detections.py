@@ -16,8 +16,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
-from szwatch.store.models import Article, Detection, Issue, Mention, Observation, Page
-from szwatch.store.sql import select_wide
+from szwatch.store.models import Article, Detection, Issue, Mention, Observation, Page, select_wide
 
 
 @dataclass(frozen=True)

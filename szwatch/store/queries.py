@@ -26,8 +26,8 @@ from szwatch.store.models import (
     Picture,
     Problem,
     ProjectFact,
+    select_wide,
 )
-from szwatch.store.sql import select_wide
 
 
 def _iso(day: date | None) -> str | None:

@@ -32,21 +32,21 @@ Every observation says which rules produced it (``rule``), so a wrong one can be
 from __future__ import annotations
 
 import re
-from calendar import monthrange
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
-from szwatch.common.numerals import DIGITS, cn_integer, number
+from szwatch.common.numerals import number
 from szwatch.monitor.detection import grammar as g
 from szwatch.monitor.detection import places as pl
 from szwatch.monitor.detection.match import Hit, Sentence, split_sentences
+from szwatch.monitor.detection.periods import Period, find_period
 
 if TYPE_CHECKING:
     from szwatch.monitor.detection.match import Matcher
 
 COUNTIES = g.COUNTIES
-OTHER = "<other area>"
+OTHER = pl.OTHER
 CN_ORDINAL = "一二三四五六七八九十"
 
 _BEFORE = "".join(f"(?<!{re.escape(w)})" for w in g.NOT_LEVEL_BEFORE)
@@ -75,16 +75,6 @@ RANK = re.compile(
 TARGET = re.compile(g.alternation(g.TARGET_WORDS))
 NOT_TARGET = re.compile(g.alternation(g.NOT_TARGETS))
 CLAUSE_END = re.compile(r"[，,；;：:]")
-# A rank verb of two characters or more stands between a subject and its rank (增速排名全市第一) like a filler.
-FILLER = re.compile(rf"{g.alternation((*g.FILLERS, *(v for v in g.RANK_VERBS if len(v) > 1)))}|按[^，]{{0,8}}计算|\s")
-PLACE = re.compile(g.alternation(g.PLACES))
-# The city as a subject; not in a comparison (高于朔州市平均水平) or a rank (居朔州市第二).
-CITY = re.compile(  # the lookahead first: the lookbehinds are tried only where the city's name starts
-    rf"(?=(?:{g.alternation(g.CITY)}))(?<!{')(?<!'.join(g.BEFORE_AREA_NOT_SUBJECT)})(?:{g.alternation(g.CITY)})"
-    rf"(?!{g.alternation(g.COUNTIES)}|平均|第)"
-)
-# 全市 as the subject of a clause, not in 高于全市…, 居全市第一, 占全市的
-SUBJECT_CITY = re.compile(rf"(?<!{')(?<!'.join(g.BEFORE_AREA_NOT_SUBJECT)})全市(?!第|首位|平均|前列|的)")
 ZONE = re.compile(g.alternation(g.OTHER_ZONES))
 HAN = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 ENUM_SPLIT = re.compile(r"、")
@@ -92,29 +82,6 @@ ENUM_SPLIT_ALL = re.compile(r"、|和|及|与")
 TRAILING_FILLER = re.compile(rf"(?:{g.alternation(g.FILLERS)}|\s)+$")
 MEASURE_END = re.compile(rf"(?:{g.alternation(g.MEASURES)})$")
 NAMED_MEASURE = re.compile(rf"[\u4e00-\u9fff]{{2,}}?(?:{g.alternation(g.MEASURES)})")
-
-# 比去年, 较去年同期, 与去年全年相比: a comparison with last year, not the period of the figure
-_NOT_BEFORE_YEAR = ")(?<!".join(g.COMPARED_WITH)
-COMPARED = re.compile(rf"(?:{g.alternation(g.COMPARED_WITH)})(?:{g.alternation(g.RELATIVE_YEARS)})?$")
-_MONTH = rf"\d{{1,2}}|[{g.CN_MONTH}]{{1,2}}"
-PERIOD_PART = (
-    r"(?P<quarter>[一二三四1-4])季度|第(?P<quarter2>[一二三四])季度|(?P<half>上|下)半年|前三季度(?P<q3>)|全年(?P<full>)"
-    rf"|(?P<m1>{_MONTH})月?\s*[{g.RANGE_MARKS}]\s*(?P<m2>{_MONTH})月(?:份)?(?!\d{{0,2}}日)"
-    r"|前(?P<firstn>\d{1,2}|[一二两三四五六七八九十]{1,2})个月"
-    r"|(?:截至|截止|到)?(?P<monthend>\d{1,2})月(?:末|底)|(?P<month>\d{1,2})月(?:份|当月|单月)"
-)
-PERIOD = re.compile(
-    r"(?=[\d今本去前上下全一二三四五六七八九十第截到])"  # where a period can start: skips the rest of the text fast
-    rf"(?:(?P<year>\d{{4}})年|(?<!{_NOT_BEFORE_YEAR})(?P<rel>{g.alternation(g.RELATIVE_YEARS)})(?!同期))?"
-    rf"(?:(?<=[年今去前本度])(?:年?底|年?末)|{PERIOD_PART})?"
-)
-
-
-@dataclass(frozen=True)
-class Period:
-    text: str
-    start: date
-    end: date
 
 
 @dataclass(frozen=True)
@@ -183,7 +150,7 @@ def extract(text: str, hits: list[Hit], issue_date: date, matcher: Matcher | Non
         sentence_hits = sorted(by_sentence.get(sentence.index, []), key=lambda h: h.start)
         if sentence_hits or (matcher is not None and reader.may_name(sentence.text)):
             found.extend(reader.sentence(sentence, sentence_hits, context))
-        context.county = _county(sentence.text, context.county, context.others)
+        context.county = pl.story_county(sentence.text, context.county, context.others)
     return found
 
 
@@ -210,7 +177,7 @@ class _Reader:
 
     def sentence(self, sentence: Sentence, hits: list[Hit], context: _Context) -> list[Observation]:
         first_at = hits[0].start - sentence.start if hits else len(sentence.text)
-        scope = _scope(sentence.text[:first_at], context.county, context.others)
+        scope = pl.scope(sentence.text[:first_at], context.county, context.others)
         subject: _Subject | None = None
         topic, place = "", ""  # place: named as subject in an earlier clause (山阴县紧随其后，达6.5亿斤)
         made: list[Observation] = []
@@ -221,7 +188,7 @@ class _Reader:
             first = _first_figure(text)
             head = text if first is None else text[:first]
             in_clause = _once([h for h in hits if start <= h.start < end], text)
-            words = _words(head)
+            words = pl.subject_words(head)
             place = _place(head, context.county, first is not None, context.others) or place
             named = self._named(head, start, in_clause, sentence) if in_clause or "、" in head else None
             if named is not None and named.watched:
@@ -284,7 +251,7 @@ class _Reader:
             if inside:
                 members.append(inside[-1])
             elif head and i < len(spans) - 1 and not MEASURE_END.search(part) and 0 < len(part) <= 8:
-                composed = self.compose(_words(part) + head.group(0), s, len(part), sentence)
+                composed = self.compose(pl.subject_words(part) + head.group(0), s, len(part), sentence)
                 members.append(composed)
                 rule = "shared-head" if composed else rule
             else:
@@ -333,12 +300,6 @@ def _leading_county(part: str) -> str | None:
     return next((c for c in g.COUNTIES if part.startswith(c)), None)
 
 
-def _words(head: str) -> str:
-    """What names the subject: the head without period, place and filler words."""
-    words = PLACE.sub("", PERIOD.sub("", head))
-    return FILLER.sub("", words)
-
-
 def _topic(words: str) -> str:
     """粮食播种面积 → 粮食: the topic a following elliptical measure (总产量) belongs to."""
     for surface in words.split():
@@ -352,15 +313,15 @@ def _place(head: str, county: str | None, has_figure: bool, others: tuple[str, .
 
     Another area counts only before a figure: a clause with no figure may compare with one (快于全省平均水平).
     """
-    if _other_subject(head, others):
+    if pl.other_area_subject(head, others):
         return OTHER
     counties = [(head.rfind(c), c) for c in g.COUNTIES if c in head]
     if counties:
         return max(counties)[1]
     if ZONE.search(head) or (has_figure and any(area in head for area in g.OTHER_AREAS)):
         return OTHER
-    if SUBJECT_CITY.search(head):
-        return _scope(head, county, others)
+    if pl.SUBJECT_CITY.search(head):
+        return pl.scope(head, county, others)
     return ""
 
 
@@ -503,111 +464,3 @@ def _rank(clause: str) -> str:
 def _percent(text: str) -> float:
     text = text.replace("%", "").strip()
     return number(text.removeprefix("百分之"))
-
-
-def find_period(text: str, issue_date: date) -> Period | None:
-    for match in PERIOD.finditer(text):
-        if not match.group(0) or COMPARED.search(text, max(0, match.start() - 4), match.start()):  # 较去年全年…
-            continue
-        if (period := _resolve(match, issue_date)) is not None:
-            return period
-    return None
-
-
-def _resolve(match: re.Match[str], issue_date: date) -> Period | None:
-    explicit = match["year"] is not None or match["rel"] is not None
-    year = int(match["year"]) if match["year"] else issue_date.year
-    year -= g.RELATIVE_YEARS.get(match["rel"] or "", 0)
-    months = _months(match)
-    if months is None:
-        if not explicit:
-            return None
-        months = (1, 12)
-    first, last = months
-    if not 1 <= first <= last <= 12:
-        return None
-    if not explicit and date(year, last, 1) > issue_date:  # 四季度 in a January paper is last year's
-        year -= 1
-    return Period(match.group(0), date(year, first, 1), date(year, last, monthrange(year, last)[1]))
-
-
-def _months(match: re.Match[str]) -> tuple[int, int] | None:
-    quarter = match["quarter"] or match["quarter2"]
-    if quarter:
-        q = int(quarter) if quarter.isdigit() else DIGITS[quarter]
-        return 3 * q - 2, 3 * q
-    if match["half"]:
-        return (1, 6) if match["half"] == "上" else (7, 12)
-    if match["q3"] is not None:
-        return 1, 9
-    if match["full"] is not None:
-        return 1, 12
-    if match["m1"]:
-        return cn_integer(match["m1"]), cn_integer(match["m2"])
-    if match["firstn"]:
-        return 1, cn_integer(match["firstn"])
-    if match["monthend"]:  # 截至6月底: the year so far
-        return 1, int(match["monthend"])
-    if match["month"]:
-        return int(match["month"]), int(match["month"])
-    return None
-
-
-def _scope(before_hit: str, county: str | None, others: tuple[str, ...] | None = None) -> str:
-    """The county named as subject, else the story's county when the sentence points back at it, else 全市.
-
-    In a story about 怀仁市 (a county-level city) "全市" means 怀仁, as "全县"/"全区" mean the county or district;
-    but 朔州市 or 我市 named as subject means the city, whatever county earlier sentences spoke of.
-    """
-    if _other_subject(before_hit, others):
-        return OTHER
-    named = [(before_hit.rfind(c), c) for c in g.COUNTIES if c in before_hit]
-    named.extend((m.start(), "全市") for m in CITY.finditer(before_hit))
-    if named:
-        return max(named)[1]
-    if county == OTHER:  # a story of another place: only a place of the city named again brings it back
-        return "全市" if pl.OURS.search(before_hit) else OTHER
-    if county and any(word in before_hit for word in _own_words(county)):
-        return county
-    if "全市" in before_hit:
-        return "全市"
-    return county or "全市"
-
-
-def _other_subject(text: str, others: tuple[str, ...] | None = None) -> bool:
-    """Is the last place of ``text`` another place (临猗县, 太原市), named as the subject of its clause?
-
-    Only a place at the head of its clause is a subject (临猗县固定资产投资…, 据临猗县统计局数据, 近年来，大同市
-    在…); one further in is where something went or was done (推介会走进太原, 位列运城市第一), not whose figures
-    follow.
-    """
-    if others is not None and not any(name in text for name in others):
-        return False  # the story's other places (``others``, when known) are not in this text
-    found = pl.locating(text, pl.places(text))
-    if not found or found[-1].ours:
-        return False
-    place = found[-1]
-    start = max((m.end() for m in CLAUSE_END.finditer(text, 0, place.start)), default=0)
-    prefix = text[start : place.start]
-    for other in reversed(found[:-1]):  # 运城市临猗县: a place before it in the clause narrows it down
-        if other.start >= start:
-            prefix = prefix[: other.start - start] + prefix[other.end - start :]
-    return _words(prefix) in g.SUBJECT_LEADS
-
-
-def _own_words(county: str) -> tuple[str, ...]:
-    return ("该市", "该县", "该区", "全市" if county.endswith("市") else "全县" if county.endswith("县") else "全区")
-
-
-def _county(text: str, current: str | None, others: tuple[str, ...] | None = None) -> str | None:
-    if _other_subject(text, others):
-        return OTHER
-    named = [(text.rfind(c), c) for c in g.COUNTIES if c in text]
-    named.extend((m.start(), "") for m in CITY.finditer(text))
-    if named:
-        return max(named)[1] or None
-    if current == OTHER:
-        return None if pl.OURS.search(text) else OTHER
-    if current and SUBJECT_CITY.search(text) and not current.endswith("市") and "朔州" not in text:
-        return None
-    return current

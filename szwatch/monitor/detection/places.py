@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import ahocorasick_rs
 
 from szwatch.monitor.detection import grammar as g
+from szwatch.monitor.detection.periods import PERIOD
 
 # Named places in one automaton (a regex alternation of a hundred names costs more than the rest of a
 # sentence's reading); the suffix that may follow a name (内蒙古自治区, 乌海市) is read after it.
@@ -140,3 +141,90 @@ def other_subject(text: str) -> Place | None:
 def _compared(text: str, place: Place) -> bool:
     before = text[max(0, place.start - 2) : place.start]
     return before.endswith(g.BEFORE_AREA_NOT_SUBJECT) or before.endswith(("位列", "高于", "低于", "居", "列"))
+
+
+# Whose figures a clause states: the city, one of its counties or another area (``OTHER``).
+OTHER = "<other area>"
+_CLAUSE_END = re.compile(r"[，,；;：:]")
+# The city as a subject; not in a comparison (高于朔州市平均水平) or a rank (居朔州市第二).
+CITY = re.compile(  # the lookahead first: the lookbehinds are tried only where the city's name starts
+    rf"(?=(?:{g.alternation(g.CITY)}))(?<!{')(?<!'.join(g.BEFORE_AREA_NOT_SUBJECT)})(?:{g.alternation(g.CITY)})"
+    rf"(?!{g.alternation(g.COUNTIES)}|平均|第)"
+)
+
+
+# 全市 as the subject of a clause, not in 高于全市…, 居全市第一, 占全市的
+SUBJECT_CITY = re.compile(rf"(?<!{')(?<!'.join(g.BEFORE_AREA_NOT_SUBJECT)})全市(?!第|首位|平均|前列|的)")
+
+
+PLACE = re.compile(g.alternation(g.PLACES))
+
+
+# A rank verb of two characters or more stands between a subject and its rank (增速排名全市第一) like a filler.
+FILLER = re.compile(rf"{g.alternation((*g.FILLERS, *(v for v in g.RANK_VERBS if len(v) > 1)))}|按[^，]{{0,8}}计算|\s")
+
+
+def subject_words(head: str) -> str:
+    """What names the subject: the head without period, place and filler words."""
+    words = PLACE.sub("", PERIOD.sub("", head))
+    return FILLER.sub("", words)
+
+
+def scope(before_hit: str, county: str | None, others: tuple[str, ...] | None = None) -> str:
+    """The county named as subject, else the story's county when the sentence points back at it, else 全市.
+
+    In a story about 怀仁市 (a county-level city) "全市" means 怀仁, as "全县"/"全区" mean the county or district;
+    but 朔州市 or 我市 named as subject means the city, whatever county earlier sentences spoke of.
+    """
+    if other_area_subject(before_hit, others):
+        return OTHER
+    named = [(before_hit.rfind(c), c) for c in g.COUNTIES if c in before_hit]
+    named.extend((m.start(), "全市") for m in CITY.finditer(before_hit))
+    if named:
+        return max(named)[1]
+    if county == OTHER:  # a story of another place: only a place of the city named again brings it back
+        return "全市" if OURS.search(before_hit) else OTHER
+    if county and any(word in before_hit for word in _own_words(county)):
+        return county
+    if "全市" in before_hit:
+        return "全市"
+    return county or "全市"
+
+
+def other_area_subject(text: str, others: tuple[str, ...] | None = None) -> bool:
+    """Is the last place of ``text`` another place (临猗县, 太原市), named as the subject of its clause?
+
+    Only a place at the head of its clause is a subject (临猗县固定资产投资…, 据临猗县统计局数据, 近年来，大同市
+    在…); one further in is where something went or was done (推介会走进太原, 位列运城市第一), not whose figures
+    follow.
+    """
+    if others is not None and not any(name in text for name in others):
+        return False  # the story's other places (``others``, when known) are not in this text
+    found = locating(text, places(text))
+    if not found or found[-1].ours:
+        return False
+    place = found[-1]
+    start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, place.start)), default=0)
+    prefix = text[start : place.start]
+    for other in reversed(found[:-1]):  # 运城市临猗县: a place before it in the clause narrows it down
+        if other.start >= start:
+            prefix = prefix[: other.start - start] + prefix[other.end - start :]
+    return subject_words(prefix) in g.SUBJECT_LEADS
+
+
+def _own_words(county: str) -> tuple[str, ...]:
+    return ("该市", "该县", "该区", "全市" if county.endswith("市") else "全县" if county.endswith("县") else "全区")
+
+
+def story_county(text: str, current: str | None, others: tuple[str, ...] | None = None) -> str | None:
+    if other_area_subject(text, others):
+        return OTHER
+    named = [(text.rfind(c), c) for c in g.COUNTIES if c in text]
+    named.extend((m.start(), "") for m in CITY.finditer(text))
+    if named:
+        return max(named)[1] or None
+    if current == OTHER:
+        return None if OURS.search(text) else OTHER
+    if current and SUBJECT_CITY.search(text) and not current.endswith("市") and "朔州" not in text:
+        return None
+    return current

@@ -1,0 +1,92 @@
+"""Periods: the span of time a figure covers, as the text names it and resolved against the paper's date.
+
+一季度, 上半年, 前三季度, 1—11月, 前11个月, 截至6月底, 全年, 去年 …: each becomes a ``Period`` with its first
+and last day, so figures of different spans are never compared as if they were the same (a quarter is not
+the year). A span named without a year belongs to the latest such span that has ended by the issue date
+(四季度 in a January paper is last year's).
+"""
+
+from __future__ import annotations
+
+import re
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date
+
+from szwatch.common.numerals import DIGITS, cn_integer
+from szwatch.monitor.detection import grammar as g
+
+# 比去年, 较去年同期, 与去年全年相比: a comparison with last year, not the period of the figure
+_NOT_BEFORE_YEAR = ")(?<!".join(g.COMPARED_WITH)
+
+COMPARED = re.compile(rf"(?:{g.alternation(g.COMPARED_WITH)})(?:{g.alternation(g.RELATIVE_YEARS)})?$")
+
+_MONTH = rf"\d{{1,2}}|[{g.CN_MONTH}]{{1,2}}"
+
+PERIOD_PART = (
+    r"(?P<quarter>[一二三四1-4])季度|第(?P<quarter2>[一二三四])季度|(?P<half>上|下)半年|前三季度(?P<q3>)|全年(?P<full>)"
+    rf"|(?P<m1>{_MONTH})月?\s*[{g.RANGE_MARKS}]\s*(?P<m2>{_MONTH})月(?:份)?(?!\d{{0,2}}日)"
+    r"|前(?P<firstn>\d{1,2}|[一二两三四五六七八九十]{1,2})个月"
+    r"|(?:截至|截止|到)?(?P<monthend>\d{1,2})月(?:末|底)|(?P<month>\d{1,2})月(?:份|当月|单月)"
+)
+
+PERIOD = re.compile(
+    r"(?=[\d今本去前上下全一二三四五六七八九十第截到])"  # where a period can start: skips the rest of the text fast
+    rf"(?:(?P<year>\d{{4}})年|(?<!{_NOT_BEFORE_YEAR})(?P<rel>{g.alternation(g.RELATIVE_YEARS)})(?!同期))?"
+    rf"(?:(?<=[年今去前本度])(?:年?底|年?末)|{PERIOD_PART})?"
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    text: str
+    start: date
+    end: date
+
+
+def find_period(text: str, issue_date: date) -> Period | None:
+    for match in PERIOD.finditer(text):
+        if not match.group(0) or COMPARED.search(text, max(0, match.start() - 4), match.start()):  # 较去年全年…
+            continue
+        if (period := _resolve(match, issue_date)) is not None:
+            return period
+    return None
+
+
+def _resolve(match: re.Match[str], issue_date: date) -> Period | None:
+    explicit = match["year"] is not None or match["rel"] is not None
+    year = int(match["year"]) if match["year"] else issue_date.year
+    year -= g.RELATIVE_YEARS.get(match["rel"] or "", 0)
+    months = _months(match)
+    if months is None:
+        if not explicit:
+            return None
+        months = (1, 12)
+    first, last = months
+    if not 1 <= first <= last <= 12:
+        return None
+    if not explicit and date(year, last, 1) > issue_date:  # 四季度 in a January paper is last year's
+        year -= 1
+    return Period(match.group(0), date(year, first, 1), date(year, last, monthrange(year, last)[1]))
+
+
+def _months(match: re.Match[str]) -> tuple[int, int] | None:
+    quarter = match["quarter"] or match["quarter2"]
+    if quarter:
+        q = int(quarter) if quarter.isdigit() else DIGITS[quarter]
+        return 3 * q - 2, 3 * q
+    if match["half"]:
+        return (1, 6) if match["half"] == "上" else (7, 12)
+    if match["q3"] is not None:
+        return 1, 9
+    if match["full"] is not None:
+        return 1, 12
+    if match["m1"]:
+        return cn_integer(match["m1"]), cn_integer(match["m2"])
+    if match["firstn"]:
+        return 1, cn_integer(match["firstn"])
+    if match["monthend"]:  # 截至6月底: the year so far
+        return 1, int(match["monthend"])
+    if match["month"]:
+        return int(match["month"]), int(match["month"])
+    return None

@@ -1,0 +1,245 @@
+"""Reading the search index: a query's terms, the keys of matching articles (newest first or by relevance),
+and hits with their excerpts.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from szwatch.store.plain import Plain, in_list, plain_of
+from szwatch.store.text import normalize
+
+if TYPE_CHECKING:
+    from szwatch.store.plain import Db
+from szwatch.store.search.excerpt import excerpt
+from szwatch.store.search.index import (
+    ID_MASK,
+    MAX_TERMS,
+    ORDERS,
+    PG_TABLE,
+    SQLITE_CHARS,
+    SQLITE_PAIRS,
+    article_id_of,
+    as_date,
+    page_token,
+    pairs,
+    runs,
+    search_key,
+    title_of,
+)
+
+
+class SearchError(ValueError):
+    """A query the index cannot answer (nothing searchable in it, too many terms, a bad order)."""
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str
+    start: date | None = None
+    end: date | None = None
+    page: str | None = None
+    limit: int = 20
+    offset: int = 0
+    order: str = "newest"
+
+
+@dataclass(frozen=True)
+class Hit:
+    issue_date: date
+    page: str
+    page_name: str | None
+    title: str
+    url: str
+    snippet: str  # the excerpt with every hit marked 【like this】
+    article_id: int = 0
+    excerpt: str = field(default="", compare=False)  # the same excerpt unmarked (the web marks it itself)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    terms: list[str]  # the terms as matched (normal form, lower-cased): what to highlight
+    total_exact: bool = True  # False: ``total`` is an upper bound (see _pg_keys)
+
+
+def terms_of(text: str) -> list[str]:
+    terms = [t for t in (normalize(part).lower() for part in text.split()) if t]
+    return list(dict.fromkeys(terms))
+
+
+def search(db: Db, query: str, limit: int = 20) -> list[Hit]:
+    """The newest ``limit`` articles containing every term of ``query`` (what ``szwatch search`` shows)."""
+    try:
+        return find(db, SearchQuery(query, limit=limit)).hits
+    except SearchError:
+        return []
+
+
+def find(db: Db, query: SearchQuery) -> SearchResult:
+    """One page of results and the total count, newest first or by relevance."""
+    terms = terms_of(query.text)
+    if query.order not in ORDERS:
+        raise SearchError(f"order must be one of {', '.join(ORDERS)}")
+    if len(terms) > MAX_TERMS:
+        raise SearchError(f"at most {MAX_TERMS} terms")
+    if not terms or not all(runs(t) for t in terms):
+        raise SearchError("nothing to search for: give letters, digits or Chinese characters")
+    conn = plain_of(db)
+    lo = search_key(query.start, ID_MASK) if query.start else None
+    hi = search_key(query.end, 0) if query.end else None
+    exact = [t for t in terms if "".join(runs(t)) != t]  # punctuation inside: the index gives a superset
+    if conn.dialect == "postgresql":
+        total, keys, total_exact = _pg_keys(conn, terms, exact, lo, hi, query)
+    else:
+        (total, keys), total_exact = _sqlite_keys(conn, terms, exact, lo, hi, query), True
+    hits = _hits(conn, [article_id_of(k) for k in keys], terms)
+    return SearchResult(total, hits, terms, total_exact)
+
+
+def _sqlite_keys(
+    conn: Plain, terms: list[str], exact: list[str], lo: int | None, hi: int | None, query: SearchQuery
+) -> tuple[int, list[int]]:
+    """Pairs answer every run of two or more characters (as a phrase); single characters the rest."""
+    singles = [r for t in terms for r in runs(t) if len(r) == 1]
+    longer = [r for t in terms for r in runs(t) if len(r) > 1]
+    page = [f'"{page_token(query.page)}"'] if query.page else []
+    params: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
+    if longer:
+        table = SQLITE_PAIRS
+        params["match"] = " AND ".join(
+            [f'{{title body}} : "{pairs([r])}"' for r in longer] + [f"meta : {p}" for p in page]
+        )
+    else:
+        table = SQLITE_CHARS
+        params["match"] = " AND ".join([f'"{r}"' for r in singles] + page)
+    where = [f"{table} MATCH :match"]
+    if longer and singles:
+        # The unary + keeps SQLite from handing the IN list to FTS5 as row ids to seek one by one, which runs the
+        # phrase query once per row (minutes for a frequent character); the list is built once instead.
+        where.append(f"+{table}.rowid IN (SELECT rowid FROM {SQLITE_CHARS} WHERE {SQLITE_CHARS} MATCH :chars)")
+        params["chars"] = " AND ".join(f'"{r}"' for r in singles)
+    if lo is not None:
+        where.append(f"{table}.rowid >= :lo")
+        params["lo"] = lo
+    if hi is not None:
+        where.append(f"{table}.rowid <= :hi")
+        params["hi"] = hi
+    source = table
+    if exact:
+        source += f" JOIN articles a ON a.id = {ID_MASK} - ({table}.rowid & {ID_MASK})"
+        for i, term in enumerate(exact):
+            where.append(f"(lower(a.title) LIKE :x{i} ESCAPE '\\' OR lower(a.text) LIKE :x{i} ESCAPE '\\')")
+            params[f"x{i}"] = _like(term)
+    condition = " AND ".join(where)
+    total = conn.run(f"SELECT count(*) FROM {source} WHERE {condition}", params)[0][0]
+    # A single character carries no relevance signal worth its cost: those queries stay newest first.
+    by_rank = query.order == "relevance" and table == SQLITE_PAIRS
+    order = f"{table}.rank, {table}.rowid DESC" if by_rank else f"{table}.rowid DESC"
+    rows = conn.run(
+        f"SELECT {table}.rowid FROM {source} WHERE {condition} ORDER BY {order} LIMIT :limit OFFSET :offset", params
+    )
+    return total, [r[0] for r in rows]
+
+
+def _like(term: str) -> str:
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _tsquery(terms: Iterable[str], phrases: bool = True) -> str:
+    parts = []
+    for term in terms:
+        for run in runs(term):
+            if len(run) <= 2:
+                parts.append(f"'{run}'")
+            else:
+                joint = " <-> " if phrases else " & "
+                parts.append("(" + joint.join(f"'{a}{b}'" for a, b in itertools.pairwise(run)) + ")")
+    return " & ".join(parts)
+
+
+PG_EXACT_PHRASE_LIMIT = 2000
+PG_RANKED = 2000
+
+
+def _pg_keys(
+    conn: Plain, terms: list[str], exact: list[str], lo: int | None, hi: int | None, query: SearchQuery
+) -> tuple[int, list[int], bool]:
+    """Counting goes through the GIN index (a sequential scan would unpack every article's tsvector: seconds).
+    GIN answers characters and pairs exactly, but a phrase of pairs needs each candidate's positions, i.e. its
+    tsvector read back: the total of a phrase found in more than ``PG_EXACT_PHRASE_LIMIT`` candidates is
+    given as the count of articles holding all its pairs, an upper bound (``total_exact`` False). The page
+    itself is always exact: newest first, it walks the key index back and checks the rows it meets."""
+    conn.run("SET LOCAL enable_seqscan = off")
+    params: dict[str, Any] = {"q": _tsquery(terms), "limit": query.limit, "offset": query.offset}
+    where = ["d.grams @@ CAST(:q AS tsquery)"]
+    if lo is not None:
+        where.append("d.key >= :lo")
+        params["lo"] = lo
+    if hi is not None:
+        where.append("d.key <= :hi")
+        params["hi"] = hi
+    if query.page:
+        where.append("d.page = :page")
+        params["page"] = query.page
+    source = f"{PG_TABLE} d"
+    if exact:
+        source += " JOIN articles a ON a.id = d.article_id"
+        for i, term in enumerate(exact):
+            where.append(f"(a.title ILIKE :x{i} OR a.text ILIKE :x{i})")
+            params[f"x{i}"] = _like(term)
+    condition = " AND ".join(where)
+    total_exact = True
+    if any(len(r) > 2 for t in terms for r in runs(t)):
+        loose = condition.replace("CAST(:q AS tsquery)", "CAST(:pairs AS tsquery)", 1)
+        params["pairs"] = _tsquery(terms, phrases=False)
+        total = conn.run(f"SELECT count(*) FROM {source} WHERE {loose}", params)[0][0]
+        if total <= PG_EXACT_PHRASE_LIMIT:
+            total = conn.run(f"SELECT count(*) FROM {source} WHERE {condition}", params)[0][0]
+        else:
+            total_exact = False
+    else:
+        total = conn.run(f"SELECT count(*) FROM {source} WHERE {condition}", params)[0][0]
+    # The page: walking the key index back and checking each row costs about (offset + limit) * rows / matches
+    # tsvectors read; collecting every match through GIN and sorting costs about `matches`. The planner cannot
+    # tell (its estimate for a rare character is a guess), but the count just taken can: choose here.
+    rows = conn.run(f"SELECT reltuples FROM pg_class WHERE relname = '{PG_TABLE}'")[0][0] or 1
+    walk = (query.offset + query.limit) * max(rows, 1) / max(total, 1)
+    conn.run("SET LOCAL enable_bitmapscan = off" if walk < total else "SET LOCAL enable_indexscan = off")
+    if query.order == "newest":
+        statement = f"SELECT d.key FROM {source} WHERE {condition} ORDER BY d.key DESC LIMIT :limit OFFSET :offset"
+    else:  # ranking reads every candidate's tsvector: the newest PG_RANKED matches are ranked
+        statement = (
+            f"SELECT s.key FROM (SELECT d.key, d.grams FROM {source} WHERE {condition} ORDER BY d.key DESC"
+            f" LIMIT {PG_RANKED}) s ORDER BY ts_rank(s.grams, CAST(:q AS tsquery)) DESC, s.key DESC"
+            " LIMIT :limit OFFSET :offset"
+        )
+    keys = [r[0] for r in conn.run(statement, params)]
+    conn.run("RESET enable_seqscan; RESET enable_bitmapscan; RESET enable_indexscan")
+    return total, keys, total_exact
+
+
+def _hits(conn: Plain, ids: list[int], terms: list[str]) -> list[Hit]:
+    if not ids:
+        return []
+    params: dict[str, Any] = {}
+    statement = (
+        "SELECT a.id, a.kicker, a.title, a.subtitle, a.text, a.url, i.issue_date, p.code, p.name FROM articles a"
+        " JOIN issues i ON i.id = a.issue_id JOIN pages p ON p.id = a.page_id"
+        f" WHERE a.id IN {in_list('id', ids, params)}"
+    )
+    found = {row[0]: row for row in conn.run(statement, params)}
+    hits = []
+    for article_id in ids:
+        if article_id not in found:
+            continue
+        _, kicker, title, subtitle, body_text, url, issue_date, code, name = found[article_id]
+        body = body_text if any(t in body_text.lower() for t in terms) else title_of(kicker, title, subtitle)
+        plain, marked = excerpt(body, terms)
+        hits.append(Hit(as_date(issue_date), code, name, title, url, marked, article_id, plain))
+    return hits
