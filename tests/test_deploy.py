@@ -31,8 +31,8 @@ def test_compose_has_database_daemon_and_mail_catcher():
     assert daemon["depends_on"]["db"]["condition"] == "service_healthy"
     assert daemon["restart"] in ("unless-stopped", "always", "on-failure")
     assert daemon["environment"]["SZWATCH_DB"].startswith("postgresql+psycopg://")
-    assert any(v.startswith("./deploy:/app/config") for v in daemon["volumes"])
-    assert (ROOT / "deploy" / "settings.toml").is_file()
+    assert any(v.startswith("./config:/app/config") for v in daemon["volumes"])
+    assert (ROOT / "config" / "settings.toml").is_file()
     assert "8025:8025" in mail["ports"]
 
 
@@ -50,7 +50,7 @@ def test_dockerfile_install_and_start_commands_work_here(tmp_path: Path):
                  "app/web/static/vendor/echarts/echarts.min.js", "app/web/static/vendor/echarts/LICENSE"):  # fmt: skip
         assert (installed / data).is_file(), data
 
-    config = ROOT / "deploy" / "settings.toml"
+    config = ROOT / "config" / "settings.toml"
     env = {**os.environ, "PYTHONPATH": str(target), "SZWATCH_DB": f"sqlite:///{tmp_path / 'd.db'}",
            "SZWATCH_DAEMON__LOG_FILE": str(tmp_path / "logs" / "szwatch.log"),
            "SZWATCH_DAEMON__BASE_URL": "http://127.0.0.1:9", "SZWATCH_DAEMON__CATCH_UP_DAYS": "0"}  # fmt: skip

@@ -1,0 +1,129 @@
+"""The ``szwatch`` group, its shared options and the entry point that turns user errors into one line.
+
+The command modules beside this one register themselves on ``cli``; ``main`` is the console script.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from szwatch.monitor.detection.watchlist import Watchlist
+
+# Commands import what they use inside their bodies: `szwatch --help` and the read commands must not pay for
+# Scrapy, Twisted, trafilatura, aiosmtpd or APScheduler (bench/startup.py measures it).
+# Errors a user can fix, shown as one line (exit 2) instead of a traceback; looked up by module and name, so
+# checking them imports nothing (a module that raised one is loaded already).
+USER_ERRORS = (
+    ("szwatch.crawler.run", "CrawlUsageError"),
+    ("szwatch.common.config", "ConfigError"),  # settings, watchlist and profile files
+    ("szwatch.store.errors", "StoreError"),
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def db_option(func: F) -> F:
+    return click.option(
+        "--db", "db_url", envvar="SZWATCH_DB", metavar="URL",
+        help="Database URL (sqlite:///file.db or postgresql+psycopg://…); default sqlite:///szwatch.db.",
+    )(func)  # fmt: skip
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(func)
+
+
+def config_option(func: F) -> F:
+    return click.option(
+        "--config", "config_path", envvar="SZWATCH_CONFIG", type=click.Path(dir_okay=False),
+        help="Settings TOML (default: config/settings.toml or settings.toml if present).",
+    )(func)  # fmt: skip
+
+
+def watchlist_option(func: F) -> F:
+    return click.option(
+        "--watchlist", "watchlist_path", envvar="SZWATCH_WATCHLIST", type=click.Path(dir_okay=False),
+        help="Watchlist TOML (default: ./watchlist.toml if present, else the bundled example).",
+    )(func)  # fmt: skip
+
+
+def read_watchlist(path: str | None) -> Watchlist:
+    from szwatch.monitor.detection.watchlist import load_watchlist
+
+    if path is None and Path("watchlist.toml").is_file():
+        path = "watchlist.toml"
+    return load_watchlist(path)
+
+
+class Day(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).replace("/", "-")) if len(str(value)) != 8 else _compact(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date like 2024-05-07", param, ctx)
+
+
+def _compact(value: str) -> date:
+    return date(int(value[:4]), int(value[4:6]), int(value[6:]))
+
+
+@click.group()
+@click.option("--log-json", is_flag=True, help="Log one JSON object per line (for machines).")
+@click.option("-q", "--quiet", is_flag=True, help="Log warnings only.")
+@click.option("--db", "db_url", metavar="URL", help="Database URL for every command (same as SZWATCH_DB).")
+@click.version_option(package_name="szwatch")
+def cli(log_json: bool, quiet: bool, db_url: str | None) -> None:
+    """szwatch: reads 朔州日报 (Shuozhou Daily) for news of projects and indicators you track."""
+    from szwatch.common.logs import configure_logging
+
+    configure_logging("WARNING" if quiet else "INFO", json_lines=log_json)
+    if db_url:  # before or after the command name, --db means the same
+        os.environ["SZWATCH_DB"] = db_url
+
+
+def open_db(db_url: str | None) -> Engine:
+    from szwatch.store.db import open_store
+
+    return open_store(db_url)
+
+
+def main() -> None:
+    """Entry point: one-line errors instead of tracebacks for the failures a user can fix."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("szwatch: aborted", err=True)
+        sys.exit(130)
+    except click.UsageError as exc:
+        click.echo(f"szwatch: error: {exc.format_message()}", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.echo(f"szwatch: error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        if not _user_error(exc):
+            raise
+        click.echo(f"szwatch: error: {exc}", err=True)
+        sys.exit(2)
+
+
+def _user_error(exc: Exception) -> bool:
+    for module, name in USER_ERRORS:
+        loaded = sys.modules.get(module)
+        if loaded is not None and isinstance(exc, getattr(loaded, name)):
+            return True
+    return False

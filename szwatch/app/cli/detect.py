@@ -1,0 +1,92 @@
+"""``szwatch detect`` and ``szwatch watch``: run the watchlist over stored stories, list and try watches."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from szwatch.app import cli_text as render
+from szwatch.app.cli.base import cli, config_option, db_option, json_option, open_db, read_watchlist, watchlist_option
+
+
+@cli.command("detect")
+@watchlist_option
+@click.option("--rescan", is_flag=True, help="Re-evaluate every stored story (after the watchlist changed).")
+@click.option(
+    "--alert-existing",
+    is_flag=True,
+    help="Alert on stories already stored and on old issues too (no baseline, no [alerts] max_age_days).",
+)
+@db_option
+@config_option
+@json_option
+def detect_command(
+    watchlist_path: str | None, rescan: bool, alert_existing: bool, db_url: str | None, config_path: str | None,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """Match new stories against the watchlist; store mentions, figures, and alerts with their deliveries.
+
+    A watch's first detection is its baseline: findings are stored, alerts are raised only for stories stored
+    after it. Example: szwatch detect --watchlist my-watchlist.toml
+    """
+    from szwatch.app.settings import load_settings
+    from szwatch.monitor.detection.detect import detect
+
+    watchlist = read_watchlist(watchlist_path)
+    settings = load_settings(config_path)
+    report = detect(open_db(db_url), watchlist, rescan=rescan, routes=settings.routes,
+                    max_age_days=settings.alerts.max_age_days, alert_existing=alert_existing)  # fmt: skip
+    if as_json:
+        click.echo(json.dumps({**asdict(report), "findings": report.findings}, ensure_ascii=False))
+    else:
+        click.echo(render.detect_summary(report))
+    note = render.no_channel_note(report.alerts, len(settings.channels), len(settings.routes))
+    if note:
+        click.echo(note, err=True)
+
+
+@cli.group("watch")
+def watch_group() -> None:
+    """Inspect the watchlist and try watches on the archive."""
+
+
+@watch_group.command("list")
+@watchlist_option
+def watch_list(watchlist_path: str | None) -> None:
+    """Every watch with its kind, name, aliases and tags.
+
+    Example: szwatch watch list
+    """
+    click.echo(render.watch_table(read_watchlist(watchlist_path)))
+
+
+@watch_group.command("test")
+@click.argument("watch_id", required=False)
+@click.option("--name", help="Try a project name that is not in the watchlist yet.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@watchlist_option
+@db_option
+def watch_test(
+    watch_id: str | None, name: str | None, limit: int, watchlist_path: str | None, db_url: str | None
+) -> None:
+    """Show what a watch would match in the archive, before you save it (nothing is stored).
+
+    Example: szwatch watch test --name 东立多晶硅项目
+    """
+    from szwatch.monitor.detection.detect import preview_watch
+    from szwatch.monitor.detection.watchlist import Watchlist, parse_watchlist
+
+    watchlist = read_watchlist(watchlist_path)
+    if name:
+        draft = parse_watchlist(Path("<--name>"), "", {"project": [{"id": "draft", "name": name}]})
+    elif watch_id and (watch := watchlist.get(watch_id)):
+        draft = Watchlist(watchlist.path, (watch,), watchlist.digest)
+    else:
+        raise click.UsageError(
+            f"no watch {watch_id!r} in {watchlist.path}" if watch_id else "give a watch ID or --name"
+        )
+    hits = preview_watch(open_db(db_url), draft, limit)
+    click.echo(render.preview(hits) if hits else "no story in the archive matches")

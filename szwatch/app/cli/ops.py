@@ -1,0 +1,144 @@
+"""Running szwatch: the daemon (``run``), ``status``, ``config``, the web view (``web``) and ``demo``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from szwatch.app import cli_text as render
+from szwatch.app.cli.base import cli, config_option, db_option, json_option, open_db, read_watchlist, watchlist_option
+
+
+@cli.command("run")
+@watchlist_option
+@db_option
+@config_option
+@click.option("--log-file", help="Rotating log file (default: [daemon] log_file).")
+def run_command(watchlist_path: str | None, db_url: str | None, config_path: str | None, log_file: str | None) -> None:
+    """Run the daemon: scheduled crawls, detection, delivery and health checks, until SIGTERM/SIGINT.
+
+    Example: szwatch run --config config/settings.toml
+    """
+    from szwatch.app.daemon import Daemon, DaemonAlreadyRunningError
+    from szwatch.app.settings import load_settings
+    from szwatch.common.logs import add_file_log
+
+    settings = load_settings(config_path)
+    add_file_log(log_file or settings.daemon.log_file)
+    watchlist = read_watchlist(watchlist_path or settings.daemon.watchlist or None)
+    try:
+        Daemon(open_db(db_url), settings, watchlist).run()
+    except DaemonAlreadyRunningError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@cli.command("status")
+@db_option
+@config_option
+@json_option
+def status_command(db_url: str | None, config_path: str | None, as_json: bool) -> None:
+    """Last crawl, newest issue, deliveries, the daemon's next runs, health; exit 1 when unhealthy.
+
+    Example: szwatch status --json
+    """
+    from szwatch.app.health import assess
+    from szwatch.app.settings import load_settings
+    from szwatch.common.clock import local_iso
+    from szwatch.store import runs
+    from szwatch.store.db import session_scope
+
+    settings = load_settings(config_path)
+    engine = open_db(db_url)
+    with session_scope(engine) as session:  # a crawl whose worker was killed is closed here, not left "running"
+        closed, running = runs.close_dead_runs(session), runs.running_runs(session)
+        last = runs.last_runs(session, 1)
+        groups = runs.problem_groups(session, last[0].id or 0) if last else []
+    health = assess(engine, settings.daemon)
+    if as_json:
+        data = asdict(health)
+        data["checked_at"], data["healthy"] = health.checked_at.isoformat(), health.healthy
+        data["interrupted_runs"] = [{"id": r.id, "error": r.error} for r in closed]
+        data["running_runs"] = [{"id": r.id, "pid": r.worker_pid, "host": r.worker_host,
+                                 "heartbeat_at": local_iso(r.heartbeat_at)} for r in running]  # fmt: skip
+        data["last_crawl_problems"] = [asdict(g) for g in groups]
+        click.echo(json.dumps(data, ensure_ascii=False, default=str))
+    else:
+        click.echo("\n".join(filter(None, [render.status_text(health), render.crawls_text(closed, running, groups)])))
+    sys.exit(0 if health.healthy else 1)
+
+
+@cli.group("config")
+def config_group() -> None:
+    """Inspect the settings."""
+
+
+@config_group.command("show")
+@config_option
+def config_show(config_path: str | None) -> None:
+    """The effective settings (file + SZWATCH_* environment), secrets masked.
+
+    Example: szwatch config show
+    """
+    from szwatch.app.settings import load_settings, masked
+
+    click.echo(json.dumps(masked(load_settings(config_path)), ensure_ascii=False, indent=2))
+
+
+@cli.command("web")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; another than loopback exposes the archive (use --token).")  # fmt: skip
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@click.option("--token", envvar="SZWATCH_WEB_TOKEN", metavar="T",
+              help="Require it on every request (Authorization: Bearer T, or ?token=T in a browser).")  # fmt: skip
+@watchlist_option
+@db_option
+@config_option
+def web_command(
+    host: str, port: int, token: str | None, watchlist_path: str | None, db_url: str | None, config_path: str | None
+) -> None:
+    """Serve a read-only web view: issues, articles, search, watches with charts, alerts, status, JSON API.
+
+    Example: szwatch web --port 8080
+    """
+    from szwatch.app.settings import load_settings
+    from szwatch.app.web.server import AddressError, serve  # the web stack loads only for this command
+
+    settings = load_settings(config_path)
+    watchlist = read_watchlist(watchlist_path or settings.daemon.watchlist or None)
+    try:
+        serve(db_url, watchlist, settings.daemon, host=host, port=port, token=token or None)
+    except AddressError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@cli.command("demo")
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("szwatch-demo"),
+              show_default=True, help="Where the replica and the demo database go (replaced each run).")  # fmt: skip
+@click.option("--web", "then_web", is_flag=True, help="Then serve the web view of the demo database on port 8080.")
+def demo_command(workdir: Path, then_web: bool) -> None:
+    """Serve the bundled replica of the paper on localhost, crawl it into a fresh database, summarise.
+
+    Example: szwatch demo --web
+    """
+    from szwatch.app.demo import WEB_URL, demo_db_url, run_demo
+
+    code = run_demo(workdir, click.echo)
+    if not then_web:
+        sys.exit(code)
+    import threading
+    import webbrowser
+
+    from szwatch.app.settings import load_settings
+    from szwatch.app.web.server import AddressError, serve
+    from szwatch.monitor.detection.watchlist import load_watchlist
+
+    click.echo(f"serving the web view at {WEB_URL} (Ctrl-C stops it)")
+    threading.Timer(1.5, webbrowser.open, args=(WEB_URL + "watches/gdp",)).start()
+    try:
+        serve(demo_db_url(workdir), load_watchlist(), load_settings(None).daemon, port=8080)
+    except AddressError as exc:
+        raise click.ClickException(str(exc)) from exc

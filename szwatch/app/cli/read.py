@@ -1,0 +1,137 @@
+"""Read commands: ``search``, ``mentions``, ``indicators`` and ``export``; they only read the store."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from szwatch.app import cli_text as render
+from szwatch.app.cli.base import F, cli, db_option, json_option, open_db
+from szwatch.app.export import FORMATS
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+
+@cli.command("search")
+@click.argument("text")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@db_option
+@json_option
+def search_command(text: str, limit: int, db_url: str | None, as_json: bool) -> None:
+    """Full-text search of stored articles (Chinese works; one-character queries too).
+
+    Example: szwatch search 多晶硅
+    """
+    from szwatch.store.db import plain_reader
+    from szwatch.store.search import search as search_articles
+
+    # Plain SQL, not a session: on the embedded store neither SQLAlchemy nor the ORM is imported (start-up).
+    with plain_reader(db_url) as conn:
+        hits = search_articles(conn, text, limit)
+    if as_json:
+        for hit in hits:
+            click.echo(json.dumps(render.hit_dict(hit), ensure_ascii=False))
+        return
+    click.echo(render.hits_table(hits) if hits else f"no article mentions {text!r}")
+
+
+@cli.command("mentions")
+@click.argument("watch_id", required=False)
+@db_option
+@json_option
+def mentions_command(watch_id: str | None, db_url: str | None, as_json: bool) -> None:
+    """Stored mentions of tracked projects, oldest first.
+
+    Example: szwatch mentions zhongmei-olefin
+    """
+    from szwatch.store import detections
+    from szwatch.store.db import session_scope
+
+    with session_scope(open_db(db_url)) as session:
+        rows = list(detections.mention_rows(session, watch_id))
+    if as_json:
+        click.echo("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
+    else:
+        click.echo(render.mentions_table(rows) if rows else "no mentions stored (run szwatch detect)")
+
+
+@cli.command("indicators")
+@click.argument("indicator_id", required=False)
+@db_option
+@json_option
+def indicators_command(indicator_id: str | None, db_url: str | None, as_json: bool) -> None:
+    """The time series of tracked indicators: period, value, growth, scope and source.
+
+    Example: szwatch indicators gdp
+    """
+    from szwatch.store import detections
+    from szwatch.store.db import session_scope
+
+    with session_scope(open_db(db_url)) as session:
+        rows = list(detections.observation_rows(session, indicator_id))
+    if as_json:
+        click.echo("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
+    else:
+        click.echo(render.indicators_table(rows) if rows else "no figures stored (run szwatch detect)")
+
+
+@cli.group("export")
+def export_group() -> None:
+    """Write stored data as JSON Lines or CSV."""
+
+
+def export_options(func: F) -> F:
+    func = db_option(func)
+    func = click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
+                        help="File (default stdout).")(func)  # fmt: skip
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)(func)
+
+
+def _export(db_url: str | None, rows: Callable[[Session], Iterable[dict[str, object]]], fields: list[str], fmt: str,
+            output: Any, noun: str) -> None:  # fmt: skip
+    from szwatch.app.export import write_rows
+    from szwatch.store.db import session_scope
+
+    with session_scope(open_db(db_url)) as session:
+        count = write_rows(rows(session), fields, fmt, output)
+    click.echo(f"exported {count} {noun}", err=True)
+
+
+@export_group.command("articles")
+@export_options
+def export_articles(fmt: str, output: Any, db_url: str | None) -> None:
+    """Every stored article with its issue and page.
+
+    Example: szwatch export articles --format csv -o articles.csv
+    """
+    from szwatch.store import articles
+
+    _export(db_url, articles.article_rows, articles.EXPORT_FIELDS, fmt, output, "articles")
+
+
+@export_group.command("mentions")
+@export_options
+def export_mentions(fmt: str, output: Any, db_url: str | None) -> None:
+    """Every stored mention of a tracked project.
+
+    Example: szwatch export mentions --format csv -o mentions.csv
+    """
+    from szwatch.store import detections
+
+    _export(db_url, detections.mention_rows, detections.MENTION_FIELDS, fmt, output, "mentions")
+
+
+@export_group.command("indicators")
+@export_options
+def export_indicators(fmt: str, output: Any, db_url: str | None) -> None:
+    """Every stored indicator figure (the time series).
+
+    Example: szwatch export indicators --format csv -o indicators.csv
+    """
+    from szwatch.store import detections
+
+    _export(db_url, detections.observation_rows, detections.INDICATOR_FIELDS, fmt, output, "indicator figures")
