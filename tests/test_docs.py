@@ -96,7 +96,8 @@ def layout_entries() -> list[tuple[Path, str]]:
     """(folder, name) for every file or folder the Layout tree of docs/architecture.md names, folder from the
     indentation."""
     block = ARCHITECTURE.split("## Layout", 1)[1].split("```", 2)[1]
-    entries, stack = [], []  # stack: (indent, folder)
+    entries: list[tuple[Path, str]] = []
+    stack: list[tuple[int, str]] = []  # (indent, folder)
     for line in block.splitlines():
         if not line.strip():
             continue
