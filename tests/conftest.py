@@ -20,6 +20,24 @@ from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import open_store, session_scope
 
 PG_URL = os.environ.get("SZWATCH_TEST_PG")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_operator_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests run from the repository's root, where config/settings.toml (the operator's file) is on the default
+    search path: every test, and every szwatch process a test starts, reads an empty settings file instead unless
+    it names its own."""
+    empty = tmp_path_factory.mktemp("settings") / "settings.toml"
+    empty.write_text("", encoding="utf-8")
+    before = os.environ.get("SZWATCH_CONFIG")
+    os.environ["SZWATCH_CONFIG"] = str(empty)
+    yield
+    if before is None:
+        os.environ.pop("SZWATCH_CONFIG", None)
+    else:
+        os.environ["SZWATCH_CONFIG"] = before
+
+
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 
 

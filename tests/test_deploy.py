@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -50,7 +51,8 @@ def test_dockerfile_install_and_start_commands_work_here(tmp_path: Path):
                  "app/web/static/vendor/echarts/echarts.min.js", "app/web/static/vendor/echarts/LICENSE"):  # fmt: skip
         assert (installed / data).is_file(), data
 
-    config = ROOT / "config" / "settings.toml"
+    shutil.copytree(ROOT / "config", tmp_path / "config")  # what compose mounts at /app/config, the image's WORKDIR
+    config = tmp_path / "config" / "settings.toml"
     env = {**os.environ, "PYTHONPATH": str(target), "SZWATCH_DB": f"sqlite:///{tmp_path / 'd.db'}",
            "SZWATCH_DAEMON__LOG_FILE": str(tmp_path / "logs" / "szwatch.log"),
            "SZWATCH_DAEMON__BASE_URL": "http://127.0.0.1:9", "SZWATCH_DAEMON__CATCH_UP_DAYS": "0"}  # fmt: skip
