@@ -69,7 +69,7 @@ def test_article_shows_everything_stored_about_it(client: httpx.Client, archive:
     for paragraph in head["paragraphs"]:
         assert f"<p>{paragraph}</p>" in html
     with_pictures = next(
-        a for a in (client.get(f"/api/articles/{i}").json() for i in range(1, 60)) if a.get("pictures")
+        a for a in (client.get(f"/api/articles/{i}").json() for i in range(1, 2000)) if a.get("pictures")
     )
     assert any("摄" in (p["caption"] or "") for p in with_pictures["pictures"])
     assert client.get("/articles/999999").status_code == 404
