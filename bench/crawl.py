@@ -19,10 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from record import recorded  # bench/record.py: the dated record of this run
+
 from szwatch.common.logs import configure_logging
+from szwatch.crawler.run import CrawlRequest, crawl, date_range
 from szwatch.replica.build import ReplicaSpec, build_replica
 from szwatch.replica.server import ReplicaServer
-from szwatch.crawler.run import CrawlRequest, crawl, date_range
 from szwatch.store.db import open_store
 
 HERE = Path(__file__).resolve().parent
@@ -87,4 +89,5 @@ def run_bare(base_url: str, concurrency: int) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("crawl"):
+        main()

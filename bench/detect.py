@@ -18,13 +18,15 @@ import time
 from datetime import date
 from pathlib import Path
 
-from szwatch.replica.build import load_corpus
+from record import recorded  # bench/record.py: the dated record of this run
+
 from szwatch.monitor.detection.evaluate import Score, evaluate, load_cases
 from szwatch.monitor.detection.facts import hit_facts
 from szwatch.monitor.detection.figures import extract
 from szwatch.monitor.detection.findings import story_text
 from szwatch.monitor.detection.match import Matcher
 from szwatch.monitor.detection.watchlist import Watch, Watchlist, load_watchlist
+from szwatch.replica.build import load_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = {
@@ -118,6 +120,7 @@ def speed() -> None:
 
 
 if __name__ == "__main__":
-    quality(verbose="-v" in sys.argv)
-    if "--quality" not in sys.argv:
-        speed()
+    with recorded("detect"):
+        quality(verbose="-v" in sys.argv)
+        if "--quality" not in sys.argv:
+            speed()

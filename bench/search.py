@@ -32,6 +32,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
+from record import recorded  # bench/record.py: the dated record of this run
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -353,4 +354,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("search"):
+        main()

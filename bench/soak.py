@@ -18,16 +18,17 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from record import recorded  # bench/record.py: the dated record of this run
 from sqlmodel import Session, select
 
 from szwatch.app.daemon import Daemon
 from szwatch.app.settings import DaemonSettings, DeliveryPolicy, Route, Settings
-from szwatch.replica.sinks import WebhookReceiver
 from szwatch.common.logs import configure_logging
-from szwatch.replica.build import ReplicaSpec, build_replica
-from szwatch.replica.server import ReplicaServer
 from szwatch.monitor.alerts.channels.webhook import WebhookChannel
 from szwatch.monitor.detection.watchlist import load_watchlist
+from szwatch.replica.build import ReplicaSpec, build_replica
+from szwatch.replica.server import ReplicaServer
+from szwatch.replica.sinks import WebhookReceiver
 from szwatch.store.db import open_store
 from szwatch.store.models import Alert, AlertDelivery
 
@@ -164,4 +165,5 @@ def report(engine, hook: WebhookReceiver, appeared: dict[date, float], rss_start
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("soak"):
+        main()

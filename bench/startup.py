@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from record import recorded  # bench/record.py: the dated record of this run
+
 COMMANDS = (["--help"], ["search", "硅"], ["mentions"], ["indicators"], ["alerts"], ["status"])
 
 
@@ -61,4 +63,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("startup"):
+        main()
