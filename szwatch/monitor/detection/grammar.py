@@ -132,9 +132,9 @@ PLACE_FALSE_FRIENDS = ("大同小异", "长治久安", "四季长春", "复合�
                        "日本报", "日本市")  # fmt: skip
 # A place after one of these is a destination, an origin or a partner, not where a project is: 发往日本,
 # 朔州至太原, 来自北京的客商, 与大同市签约.
-NOT_LOCATING_BEFORE = ("发往", "销往", "运往", "远销", "出口", "来自", "至", "到", "往", "赴", "去", "与", "和", "同",
-                       "比", "较", "向", "从", "对", "联通", "连接", "达", "途经", "北起", "南起", "引进", "进口",
-                       "采用")  # fmt: skip
+NOT_LOCATING_BEFORE = ("—", "–", "发往", "销往", "运往", "远销", "出口", "来自", "至", "到", "往", "赴", "去", "与",
+                       "和", "同", "比", "较", "向", "从", "对", "联通", "连接", "达", "途经", "北起", "南起", "引进",
+                       "进口", "采用")  # fmt: skip
 # Words that say where something happens: 其在乌海的基地, 位于太原的工厂.
 LOCATIVE_BEFORE = ("在", "位于", "地处", "落户", "落地", "落户于", "建于")
 # …and so is every later place of the same list: 远销韩国、日本和东南亚, 朔州与大同、忻州、太原.
@@ -193,19 +193,36 @@ INVESTMENT_QUALIFIERS = ("约", "超过", "超", "达到", "达", "逾", "近", 
 # The stages a project passes through, in order; later stages rank higher. Synonyms map to one stage.
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("签约", ("签约", "签订投资协议", "签订协议", "签署投资协议", "落户")),
-    ("开工", ("开工", "破土动工", "动工", "奠基", "开建", "开复工")),
+    ("开工", ("开工", "破土动工", "动工", "奠基", "开建", "开复工", "全线建设正式启动", "建设正式启动", "全面开工")),
     ("在建", ("在建", "加快建设", "施工", "主体完工", "主体工程完工", "主体建设", "设备安装", "安装", "封顶", "复工",
-              "建设现场", "调试", "建设正酣", "火热建设", "紧张建设", "建设中", "吊装", "联调联试", "装修", "铺轨",
+              "建设现场", "调试", "建设正酣", "火热建设", "紧张建设", "建设中", "吊装", "装修", "铺轨",
               "贯通", "建设进度", "建设提速", "建设跑出", "建设全面提速", "建设加速", "加速建设", "不停工", "收尾",
               "冲刺阶段", "建设如火如荼", "建设热火朝天", "加紧建设", "抓紧建设", "正在建设")),
     ("投产", ("投产", "竣工", "完工", "通车", "通航", "建成", "开通运营", "开通", "达产", "满产", "满负荷", "并网",
-              "投运", "投入运营", "投入使用", "运营首月", "试产", "试生产", "产品下线")),
+              "投运", "投入运营", "投入使用", "运营首月", "试产", "试生产", "产品下线", "安全稳定运行",
+              "安全高效运行", "满载运行", "外送电量")),
 )  # fmt: skip
 # 主体已全部完工: finishing the shell of a building is a stage of construction, not the end of it (so is
 # finishing some of the parts counted: 12个单体工程已完工9个).
 SHELL_ONLY = ("主体",)
+# …and so is finishing a part of a project: 互通桥建筑已建成, 站房已完工, 隧道贯通 (the part named after the project).
+PARTS = ("互通", "桥", "隧道", "站房", "航站楼", "标段", "路基", "单体", "车站")
 # A stage word inside one of these is not a stage: 企业开工率, 城市建成区.
-STAGE_FALSE_FRIENDS = ("开工率", "建成区", "施工图", "施工许可", "开工手续", "施工单位", "开工条件", "调试阶段前")
+# 施工难度大, 承建施工的 describe the work, not where it stands; 竣工验收, 联调联试, 试运行, 试飞/校飞 are checks before
+# opening, which the labelled real reporting gives no stage.
+STAGE_FALSE_FRIENDS = ("开工率", "建成区", "施工图", "施工许可", "开工手续", "施工单位", "开工条件", "调试阶段前",
+                       "施工难度", "施工技术", "施工企业", "施工方", "承建施工", "承建", "竣工验收", "联调联试",
+                       "试运行", "试飞", "校飞", "建设单位")  # fmt: skip
+# 开工暨基础施工首基试点仪式: a ceremony is the start (开工), whatever other work its name mentions.
+CEREMONIES = ("仪式", "典礼", "动员会", "动员大会")
+# A stage word right after one of these is a slogan (当年建设、当年投产) or a share of a total (建成率).
+SLOGAN_BEFORE = ("当年", "当月", "即开工", "就投产")
+# A stage word followed by one of these is a noun phrase that says what the stage does or when, not that it
+# happened: 开工建设对…具有积极作用, 开通运营初期.
+NOMINAL_AFTER = ("对", "初期")
+# 线路…经由大西高铁与太原市贯通: a line described as joining another place, not construction.
+ROUTE_BEFORE = ("与", "经由", "同")
+ROUTE_WORDS = ("贯通", "连通", "相连")
 # A stage counts only when the text says it happened: not planned, expected, conditional or "closer to".
 NOT_HAPPENED_BEFORE = (
     "将", "计划", "预计", "力争", "争取", "确保", "拟", "有望", "即将", "准备", "筹备", "早日", "尽快", "年内",
@@ -264,6 +281,10 @@ NAME_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("高速铁路", "高铁"),
     ("职业技术学院", "职业学院", "职院"),
 )
+# A line is named by the first character of each place it joins: 集宁经大同至原平高铁 and 集(集宁)大(大同)原(原平)高铁
+# are 集大原高铁, 朔(城)神(池)高速 is 朔神高速. Places are joined by these; the glosses stand in brackets.
+ROUTE_JOINS = ("经", "至", "—", "–")
+LINE_KINDS = ("高速铁路", "高铁", "铁路", "高速公路", "高速", "客运专线", "城际铁路")
 # Lines are also called by their name and 线: 集大原高铁 → 集大原线.
 LINE_TYPES = ("高速铁路", "高铁", "铁路", "高速公路", "公路")
 LINE_SHORT = "线"

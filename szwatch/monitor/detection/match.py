@@ -57,6 +57,15 @@ DESCRIBED = re.compile(
 DESCRIBED_SHARE = 3  # bigrams of the name (or an alias) the description must share
 _SYNONYM = {variant: row[0] for row in g.NAME_SYNONYMS for variant in row[1:]}
 SYNONYM = re.compile(g.alternation(list(_SYNONYM))) if _SYNONYM else None
+_KINDS = g.alternation(g.LINE_KINDS)
+# 集宁经大同至原平高铁 (two-character places; the first may be a longer official name's start) and
+# 集(集宁)大(大同)原(原平)高铁: a line named by its places, read as the initials and the kind of line.
+ROUTE = re.compile(
+    rf"(?P<places>[\u4e00-\u9fff]{{2}}(?:(?:{g.alternation(g.ROUTE_JOINS)})[\u4e00-\u9fff]{{2}}){{1,3}})(?P<kind>{_KINDS})"
+)
+GLOSSED = re.compile(rf"(?P<places>(?:[\u4e00-\u9fff][(（][\u4e00-\u9fff]{{1,3}}[)）]){{2,4}})(?P<kind>{_KINDS})")
+GLOSS = re.compile(r"[(（][\u4e00-\u9fff]{1,3}[)）]")
+ROUTE_JOIN = re.compile(g.alternation(g.ROUTE_JOINS))
 COMPANY_SUFFIX = re.compile(rf"(?:{g.alternation(g.COMPANY_SUFFIXES)})?")
 # After the company: nothing, or a list of other companies, then 等 (4个, 一批, 重点 …) 项目; or its own 项目.
 COMPANY_REFERENCE = re.compile(
@@ -140,6 +149,12 @@ class Matcher:
             for index in owners
         }
         self.described = {index: _description_bigrams(self.watches[index]) for index in self.cores}
+        # names and aliases of lines, for a line named by its places (``_routes``)
+        self.lines = {
+            form: index
+            for index, watch in enumerate(self.watches) if watch.kind == "project"
+            for form in (watch.name, *watch.aliases) if form.endswith(g.LINE_KINDS)
+        }  # fmt: skip
         self.patterns = list(roles)
         self.roles = [roles[p] for p in self.patterns]
         self.automaton = ahocorasick_rs.AhoCorasick(self.patterns) if self.patterns else None
@@ -164,6 +179,8 @@ class Matcher:
         named: set[str] = set()
         for at, sentence in enumerate(sentences):
             here = self._sentence_hits(text, sentence, found[at], every_indicator) if at in found else []
+            if self.lines and (routes := self._routes(text, sentence, here)):
+                here = sorted([*here, *routes], key=lambda h: (h.start, KIND_RANK[h.kind]))
             if (
                 named
                 and HEAD_NOUN.search(sentence.text)
@@ -172,6 +189,19 @@ class Matcher:
                 here = sorted([*here, described], key=lambda h: (h.start, KIND_RANK[h.kind]))
             hits.extend(here)
             named.update(h.watch_id for h in here)
+        return hits
+
+    def _routes(self, text: str, sentence: Sentence, here: list[Hit]) -> list[Hit]:
+        """集宁经大同至原平高铁, 集(集宁)大(大同)原(原平)高铁, 朔(城)神(池)高速: a watched line named by the places it
+        joins (``grammar.ROUTE_JOINS``), as their first characters and its kind, for a sentence not naming it."""
+        present = {h.watch_id for h in here}
+        hits = []
+        for pattern, initials in ((ROUTE, _route_initials), (GLOSSED, _gloss_initials)):
+            for match in pattern.finditer(text, sentence.start, sentence.end):
+                index = self.lines.get(initials(match["places"]) + match["kind"])
+                if index is not None and (watch_id := self.watches[index].id) not in present:
+                    present.add(watch_id)
+                    hits.append(Hit(watch_id, "variant", match[0], match.start(), match.end(), sentence))
         return hits
 
     def _described(self, text: str, sentence: Sentence, here: list[Hit], named: set[str]) -> Hit | None:
@@ -334,6 +364,14 @@ def _elsewhere(text: str, sentence: Sentence, hit: Hit) -> bool:
     stop = PLACE_CLAUSE_END.search(text, hit.end, sentence.end)
     right = stop.start() if stop else sentence.end
     return elsewhere(text[left:right], hit.start - left, hit.end - left)
+
+
+def _route_initials(places: str) -> str:
+    return "".join(place[0] for place in ROUTE_JOIN.split(places))
+
+
+def _gloss_initials(places: str) -> str:
+    return GLOSS.sub("", places)
 
 
 def _keywords_in(watch: Watch, sentence: str, description: str) -> bool:

@@ -176,3 +176,33 @@ def test_respective_investments_of_a_list_go_in_order_or_not_at_all():
 )
 def test_progress_counted_in_any_unit_or_listed(text: str, progress: str):
     assert [v for _, f, v in facts(text) if f == "progress"] == [progress]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # checks before opening are no stage
+        ("集大原高铁全线进入联调联试阶段。", None),
+        ("集大原高铁已完成竣工验收。", None),
+        # the work described, not where it stands
+        ("集大原高铁穿越山区，施工难度大。", None),
+        ("中铁六局承建施工的集大原高铁二标段长35.9公里。", None),
+        # a noun phrase, a slogan, a route
+        ("集大原高铁开工建设对完善山西铁路网具有积极作用。", None),
+        ("集大原高铁开通运营初期，每日开行列车20对。", None),
+        ("东立多晶硅项目实现当年建设、当年投产。", None),
+        ("集大原高铁北起乌兰察布，经由大西高铁与太原市贯通。", None),
+        # a part of the project built is construction of the project
+        ("在集大原高铁应县南互通桥施工现场，记者看到互通桥已建成。", "在建"),
+        # a ceremony of a start is the start, whatever work its name mentions
+        ("集大原高铁开工暨基础施工首基试点仪式在朔州举行。", "开工"),
+        ("宣布集大原高铁全线建设正式启动。", "开工"),
+    ],
+)
+def test_stage_words_that_say_no_stage_of_the_project(text: str, expected: str | None):
+    stages = [value for _, field, value in facts(text) if field == "stage"]
+    assert stages == ([expected] if expected else [])
+
+
+def test_a_total_built_in_a_clause_naming_no_project_is_not_the_stage_of_the_one_before():
+    assert facts("推动东立多晶硅项目开工，已建成运营光伏装机851万千瓦。") == []

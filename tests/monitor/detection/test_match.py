@@ -189,3 +189,21 @@ def test_a_demonstrative_description_may_share_the_keywords_but_not_point_at_a_c
     assert [(h.watch_id, h.kind) for h in hits] == [("baowu-chrome", "name"), ("baowu-chrome", "described")]
     hits = MATCHER.find(named + "太钢集团表示，该集团在新疆的铬铁冶炼基地也已投产。")
     assert [h.kind for h in hits] == ["name"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "国家发改委批复同意新建集宁经大同至原平铁路。",
+        "集宁至大同至原平高速铁路北起乌兰察布站。",
+        "集(集宁)大(大同)原(原平)高铁是呼南通道的一部分。",
+    ],
+)
+def test_a_line_named_by_the_places_it_joins_is_the_watched_line(text: str):
+    assert [(h.watch_id, h.kind) for h in MATCHER.find(text)] == [("jidayuan-hsr", "variant")]
+
+
+def test_places_joined_by_a_dash_are_a_route_not_where_the_project_is():
+    watches = [Watch("uhv", "project", "晋北—江苏±800千伏特高压直流输电工程")]
+    hits = Matcher(watches).find("晋北—江苏南京±800千伏特高压直流输电工程在朔州市平鲁区开工建设。")
+    assert [h.watch_id for h in hits] == ["uhv"]
