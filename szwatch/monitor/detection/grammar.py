@@ -50,7 +50,7 @@ UNITS = (
 )  # fmt: skip
 # 增加3.2万吨 is an absolute change, not the level.
 NOT_LEVEL_BEFORE = ("增加", "减少", "新增", "增长", "下降", "多", "少", "净增")
-NOT_LEVEL_AFTER = ("以上", "左右", "以内", "多", "月", "百分点", "级")
+NOT_LEVEL_AFTER = ("以上", "左右", "以内", "多", "月", "百分点", "级", "大关")  # 突破1400亿元大关: a threshold
 
 # --------------------------------------------------------------------------------------------------------
 # Comparisons with another area (relative figures) and ranks
@@ -81,8 +81,11 @@ CN_MONTH = "一二三四五六七八九十"
 # Places: the counties of the city, the city itself, words that point back at the story's county
 # --------------------------------------------------------------------------------------------------------
 
-COUNTIES = ("朔城区", "平鲁区", "怀仁市", "山阴县", "应县", "右玉县")
+COUNTIES = ("朔城区", "平鲁区", "怀仁市", "山阴县", "应县", "右玉县", "怀仁县")  # 怀仁县 until 2018
 CITY = ("朔州市", "朔州全市")  # an explicit city subject: it wins over the county of earlier sentences
+# The city's short name right before an indicator is its subject (2022年朔州GDP), even in a story that spoke of
+# a county before; elsewhere 朔州 is too often part of a name (朔州经济开发区) to be read as the subject.
+CITY_RIGHT_BEFORE = ("朔州", "朔州市", "朔州全市")
 OWN_WORDS = ("该市", "该县", "该区", "全市", "全县", "全区")
 PLACES = (*COUNTIES, *CITY, *OWN_WORDS, "朔州", "全省", "全国", "山西省", "山西")
 OTHER_AREAS = ("全省", "全国", "山西省", "山西")
@@ -175,6 +178,9 @@ MEASURES = (
     "销售额", "总额", "出栏", "存栏", "播种面积", "种植面积", "面积", "单产", "产能", "用电量", "发电量", "货运量",
     "客运量", "进出口", "出口", "进口", "增速",
 )  # fmt: skip
+# An output written as verb + object names the indicator of its noun: 全年生产原煤2.33亿吨 is 原煤产量 (an
+# indicator named X + the measure is also found as the verb + X).
+OUTPUT_VERBS: dict[str, tuple[str, ...]] = {"产量": ("生产",)}
 # A measure that only names a share of a topic is not carried as an elliptical subject of its own.
 ELLIPTICAL = ("总产量", "产量", "总产", "总产值", "产值", "单产", "出栏", "存栏", "出栏量", "存栏量")
 

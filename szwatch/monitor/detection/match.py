@@ -127,6 +127,8 @@ class Matcher:
             for alias in watch.aliases:
                 for form in _forms(alias):
                     roles[form].append(_Role(index, "alias"))
+            for form in _output_forms(watch):
+                roles[form].append(_Role(index, "alias"))
             for form in _line_forms(watch):
                 roles[form].append(_Role(index, "form"))
             for phrase in watch.exclude:
@@ -382,6 +384,19 @@ def _keywords_in(watch: Watch, sentence: str, description: str) -> bool:
         and all(any(t in sentence for t in group) for group in groups)
         and any(t in description for group in groups for t in group)
     )
+
+
+def _output_forms(watch: Watch) -> list[str]:
+    """生产原煤 for 原煤产量: an indicator's output as verb + object (``grammar.OUTPUT_VERBS``)."""
+    if watch.kind != "indicator":
+        return []
+    forms: list[str] = []
+    for name in (watch.name, *watch.aliases):
+        for measure, verbs in g.OUTPUT_VERBS.items():
+            stem = name.removesuffix(measure)
+            if stem != name and len(stem) >= 2:
+                forms.extend(verb + stem for verb in verbs)
+    return sorted(set(forms))
 
 
 def _line_forms(watch: Watch) -> list[str]:
