@@ -74,6 +74,8 @@ RANK_VERBS = ("位居", "位列", "居于", "居", "排名", "排", "列", "名�
 RELATIVE_YEARS: dict[str, int] = {"今年": 0, "本年": 0, "去年": 1, "上年度": 1, "前年": 2}
 # A year after one of these is what a figure is compared with (比去年, 较去年同期), not its period.
 COMPARED_WITH = ("比", "较", "与", "同", "于")
+# The figure of the same span a year before, stated as a figure of its own: 去年同期为12.3亿元.
+SAME_PERIOD_LAST_YEAR = ("去年同期", "上年同期")
 RANGE_MARKS = "—–\\-~至到"
 CN_MONTH = "一二三四五六七八九十"
 
