@@ -277,7 +277,9 @@ LISTED_PROGRESS = re.compile(
 LIST_SPLIT = re.compile(r"[、和与及]")
 
 # Generic words in project names: not part of what identifies the project.
-PROJECT_GENERIC = ("项目", "朔州", "山西", "集团", "及配套", "有限公司", "一期", "二期", "工程")
+# Kinds of plant are generic too: 平朔安太堡露天煤矿 shares 露天煤矿 with 平朔安家岭露天煤矿 and is another mine.
+PROJECT_GENERIC = ("项目", "朔州", "山西", "集团", "及配套", "有限公司", "一期", "二期", "工程", "露天煤矿", "露天矿",
+                   "煤矿")  # fmt: skip
 NAME_PLACES = ("朔州市", "朔州", "山西省", "山西")
 # Nouns a phrase naming a project ends with: its own 项目, or the plant a description names.
 PROJECT_HEADS = ("项目", "工程", "生产基地", "产业基地", "基地", "工厂", "车间", "生产线", "产业园")
@@ -293,6 +295,11 @@ NAME_SYNONYMS: tuple[tuple[str, ...], ...] = (
 # are 集大原高铁, 朔(城)神(池)高速 is 朔神高速. Places are joined by these; the glosses stand in brackets.
 ROUTE_JOINS = ("经", "至", "—", "–")
 LINE_KINDS = ("高速铁路", "高铁", "铁路", "高速公路", "高速", "客运专线", "城际铁路")
+# Qualifiers a name is also written without: 煤基烯烃项目 for 煤基烯烃一体化项目.
+OPTIONAL_IN_NAMES = ("一体化",)
+# Specifications inside a name (±800千伏, 2×100万千瓦, 20万吨) are qualifiers the paper adds or drops: a variant's
+# core is compared without them.
+NAME_SPEC = r"[±]?\d+(?:\.\d+)?(?:[×xX]\d+(?:\.\d+)?)?(?:千伏|万千瓦|千瓦|兆瓦|MW|GW|万吨|吨)?"
 # Lines are also called by their name and 线: 集大原高铁 → 集大原线.
 LINE_TYPES = ("高速铁路", "高铁", "铁路", "高速公路", "公路")
 LINE_SHORT = "线"

@@ -49,7 +49,7 @@ SUFFIX_REACH = 8  # how far after the last naming word a phrase's own 项目 may
 # What a phrase naming a project ends with: its own 项目, or the plant it describes (…铬系合金生产基地).
 HEAD_NOUN = re.compile(rf"{g.alternation(g.PROJECT_HEADS)}")
 KIND_RANK = {"name": 0, "alias": 1, "variant": 2, "company": 3, "keywords": 4, "described": 5}
-ROLE_KIND = {"name": "name", "alias": "alias", "form": "variant"}
+ROLE_KIND = {"name": "name", "alias": "alias", "form": "variant", "local": "variant"}
 # 这一总投资287亿元的煤制烯烃项目: a project described again, in a story that has named it
 DESCRIBED = re.compile(
     rf"(?:{g.alternation(g.DEMONSTRATIVES)})([^，,。；;！？!?\n]{{2,24}}?)(?:{g.alternation(g.PROJECT_HEADS)})"
@@ -65,6 +65,7 @@ ROUTE = re.compile(
 )
 GLOSSED = re.compile(rf"(?P<places>(?:[\u4e00-\u9fff][(（][\u4e00-\u9fff]{{1,3}}[)）]){{2,4}})(?P<kind>{_KINDS})")
 GLOSS = re.compile(r"[(（][\u4e00-\u9fff]{1,3}[)）]")
+SPEC = re.compile(g.NAME_SPEC)
 ROUTE_JOIN = re.compile(g.alternation(g.ROUTE_JOINS))
 COMPANY_SUFFIX = re.compile(rf"(?:{g.alternation(g.COMPANY_SUFFIXES)})?")
 # After the company: nothing, or a list of other companies, then 等 (4个, 一批, 重点 …) 项目; or its own 项目.
@@ -109,8 +110,8 @@ def split_sentences(text: str) -> list[Sentence]:
 @dataclass(frozen=True)
 class _Role:
     watch: int
-    role: str  # name | alias | kw | exclude | anchor
-    group: int = 0
+    role: str  # name | alias | form | local | kw | exclude | anchor
+    group: int | str = 0  # a keyword group; for ``local``, the county that must be named in the story
 
 
 class Matcher:
@@ -127,6 +128,10 @@ class Matcher:
             for alias in watch.aliases:
                 for form in _forms(alias):
                     roles[form].append(_Role(index, "alias"))
+            for form in _shorter_forms(watch):
+                roles[form].append(_Role(index, "form"))
+            for form, county in _local_forms(watch):
+                roles[form].append(_Role(index, "local", county))
             for form in _output_forms(watch):
                 roles[form].append(_Role(index, "alias"))
             for form in _line_forms(watch):
@@ -267,6 +272,7 @@ class Matcher:
         spans = [
             (ROLE_KIND[r.role], s, e) for r, s, e in items
             if r.role in ROLE_KIND and not any(xs <= s and e <= xe for xs, xe in excluded)
+            and (r.role != "local" or str(r.group) in text)
         ]  # fmt: skip
         if not spans:
             return None
@@ -386,6 +392,36 @@ def _keywords_in(watch: Watch, sentence: str, description: str) -> bool:
     )
 
 
+def _shorter_forms(watch: Watch) -> list[str]:
+    """煤基烯烃项目 for 煤基烯烃一体化项目: a project's name or alias without a qualifier
+    (``grammar.OPTIONAL_IN_NAMES``), when what remains still says what the project is (4 characters or more)."""
+    if watch.kind != "project":
+        return []
+    forms = []
+    for name in (watch.name, *watch.aliases):
+        for word in g.OPTIONAL_IN_NAMES:
+            shorter = name.replace(word, "")
+            if shorter != name and len(shorter.removesuffix("项目")) >= 4:
+                forms.extend(_forms(shorter))
+    return sorted(set(forms))
+
+
+def _local_forms(watch: Watch) -> list[tuple[str, str]]:
+    """城市会客厅项目 for 右玉县城市会客厅项目 in a story that names 右玉: a county's project without the county, with
+    the county's short name the story must name."""
+    if watch.kind != "project":
+        return []
+    forms = []
+    for name in (watch.name, *watch.aliases):
+        for county in g.COUNTIES:
+            short = county[:-1] if len(county) == 3 else county
+            for prefix in (county, short):
+                rest = name.removeprefix(prefix)
+                if rest != name and len(rest.removesuffix("项目")) >= 5:
+                    forms.append((rest, short))
+    return sorted(set(forms))
+
+
 def _output_forms(watch: Watch) -> list[str]:
     """生产原煤 for 原煤产量: an indicator's output as verb + object (``grammar.OUTPUT_VERBS``)."""
     if watch.kind != "indicator":
@@ -435,7 +471,7 @@ def _variant_parts(name: str) -> tuple[str, set[str]] | None:
     rest = name
     for place in PLACES:
         rest = rest.removeprefix(place)
-    anchor, core = rest[:2], canonical(rest[2:])[0]
+    anchor, core = rest[:2], canonical(SPEC.sub("", rest[2:]))[0]
     for word in GENERIC:
         core = core.replace(word, "")
     bigrams = {core[i : i + 2] for i in range(len(core) - 1)}

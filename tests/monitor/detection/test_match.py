@@ -207,3 +207,24 @@ def test_places_joined_by_a_dash_are_a_route_not_where_the_project_is():
     watches = [Watch("uhv", "project", "晋北—江苏±800千伏特高压直流输电工程")]
     hits = Matcher(watches).find("晋北—江苏南京±800千伏特高压直流输电工程在朔州市平鲁区开工建设。")
     assert [h.watch_id for h in hits] == ["uhv"]
+
+
+def test_a_name_without_its_qualifier_a_county_or_its_specifications_is_a_variant():
+    watches = [
+        Watch("olefin", "project", "中煤平朔煤基烯烃一体化项目", aliases=("煤基烯烃一体化项目",)),
+        Watch("parlor", "project", "右玉县城市会客厅项目"),
+        Watch("uhv", "project", "晋北—江苏±800千伏特高压直流输电工程"),
+    ]
+    matcher = Matcher(watches)
+    assert [h.watch_id for h in matcher.find("市煤基烯烃项目专班召开会议。")] == ["olefin"]
+    assert [h.watch_id for h in matcher.find("右玉县文旅项目建设正酣。\n城市会客厅项目施工现场一片繁忙。")] == [
+        "parlor"
+    ]
+    assert matcher.find("城市会客厅项目施工现场一片繁忙。") == []  # no 右玉 in the story: any city's parlour
+    assert [h.watch_id for h in matcher.find("晋北—江苏特高压工程江苏段开工。")] == ["uhv"]
+
+
+def test_a_mine_sharing_only_the_kind_of_plant_is_another_mine():
+    matcher = Matcher([Watch("anjialing", "project", "平朔安家岭露天煤矿")])
+    assert matcher.find("平朔安太堡露天煤矿是我国规模最大的煤炭生产基地之一。") == []
+    assert [h.surface for h in matcher.find("2006年建成投产的平朔安家岭项目首创露井联采模式。")] == ["平朔安家岭项目"]
