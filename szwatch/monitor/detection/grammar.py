@@ -204,7 +204,8 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("开工", ("开工", "破土动工", "动工", "奠基", "开建", "开复工", "全线建设正式启动", "建设正式启动", "全面开工")),
     ("在建", ("在建", "加快建设", "施工", "主体完工", "主体工程完工", "主体建设", "设备安装", "安装", "封顶", "复工",
               "建设现场", "调试", "建设正酣", "火热建设", "紧张建设", "建设中", "吊装", "装修", "铺轨",
-              "贯通", "建设进度", "建设提速", "建设跑出", "建设全面提速", "建设加速", "加速建设", "不停工", "收尾",
+              "开挖", "铺筑", "加速推进", "贯通", "建设进度", "建设提速", "建设跑出", "建设全面提速", "建设加速",
+              "加速建设", "不停工", "收尾",
               "冲刺阶段", "建设如火如荼", "建设热火朝天", "加紧建设", "抓紧建设", "正在建设")),
     ("投产", ("投产", "竣工", "完工", "通车", "通航", "建成", "开通运营", "开通", "达产", "满产", "满负荷", "并网",
               "投运", "投入运营", "投入使用", "运营首月", "试产", "试生产", "产品下线", "安全稳定运行",
@@ -212,15 +213,15 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )  # fmt: skip
 # 主体已全部完工: finishing the shell of a building is a stage of construction, not the end of it (so is
 # finishing some of the parts counted: 12个单体工程已完工9个).
-SHELL_ONLY = ("主体",)
+SHELL_ONLY = ("主体", "基本")  # 主体已全部完工, 已基本完工: not the whole done
 # …and so is finishing a part of a project: 互通桥建筑已建成, 站房已完工, 隧道贯通 (the part named after the project).
 PARTS = ("互通", "桥", "隧道", "站房", "航站楼", "标段", "路基", "单体", "车站")
 # A stage word inside one of these is not a stage: 企业开工率, 城市建成区.
 # 施工难度大, 承建施工的 describe the work, not where it stands; 竣工验收, 联调联试, 试运行, 试飞/校飞 are checks before
 # opening, which the labelled real reporting gives no stage.
 STAGE_FALSE_FRIENDS = ("开工率", "建成区", "施工图", "施工许可", "开工手续", "施工单位", "开工条件", "调试阶段前",
-                       "施工难度", "施工技术", "施工企业", "施工方", "承建施工", "承建", "竣工验收", "联调联试",
-                       "试运行", "试飞", "校飞", "建设单位")  # fmt: skip
+                       "施工难度", "施工安全", "施工风险", "施工技术", "施工企业", "施工方", "承建施工", "承建",
+                       "竣工验收", "联调联试", "试运行", "试飞", "校飞", "建设单位")  # fmt: skip
 # 开工暨基础施工首基试点仪式: a ceremony is the start (开工), whatever other work its name mentions.
 CEREMONIES = ("仪式", "典礼", "动员会", "动员大会")
 # A stage word right after one of these is a slogan (当年建设、当年投产) or a share of a total (建成率).

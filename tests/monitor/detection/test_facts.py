@@ -186,6 +186,7 @@ def test_progress_counted_in_any_unit_or_listed(text: str, progress: str):
         ("集大原高铁已完成竣工验收。", None),
         # the work described, not where it stands
         ("集大原高铁穿越山区，施工难度大。", None),
+        ("集大原高铁恒山隧道地质复杂，施工安全风险极高。", None),
         ("中铁六局承建施工的集大原高铁二标段长35.9公里。", None),
         # a noun phrase, a slogan, a route
         ("集大原高铁开工建设对完善山西铁路网具有积极作用。", None),
@@ -197,6 +198,10 @@ def test_progress_counted_in_any_unit_or_listed(text: str, progress: str):
         # a ceremony of a start is the start, whatever work its name mentions
         ("集大原高铁开工暨基础施工首基试点仪式在朔州举行。", "开工"),
         ("宣布集大原高铁全线建设正式启动。", "开工"),
+        # construction words of lines and tunnels; a work mostly done is still under construction
+        ("集大原高铁恒山隧道斜井全部开挖完成。", "在建"),
+        ("集大原高铁1A合同段进行路面铺筑作业。", "在建"),
+        ("集大原高铁应县西站站房已基本完工。", "在建"),
     ],
 )
 def test_stage_words_that_say_no_stage_of_the_project(text: str, expected: str | None):
