@@ -33,9 +33,9 @@ from szwatch.monitor.detection.places import only_elsewhere
 CLAUSE_END = re.compile(r"[，,；;：:。！？!?]")
 INVESTMENT = re.compile(
     rf"(?P<lead>{g.alternation(g.INVESTMENT_LEADS)}|投资)(?:额)?(?:{g.alternation(g.INVESTMENT_QUALIFIERS)})?\s*"
-    rf"(?P<num>\d+(?:\.\d+)?|[{g.CN_NUM}]+)\s*(?P<unit>{g.alternation(g.INVESTMENT_UNITS)})"
+    rf"(?P<num>\d+(?:\.\d+)?|[{g.CN_NUM}]+)\s*(?:多|余)?(?P<unit>{g.alternation(g.INVESTMENT_UNITS)})"
     rf"(?!\s*(?:{g.alternation(g.APPROXIMATE)}))"
-)
+)  # 290多亿元: the amount stated
 _AMOUNT = rf"(?:\d+(?:\.\d+)?|[{g.CN_NUM}]+)\s*(?:{g.alternation(g.INVESTMENT_UNITS)})"
 # A和B计划总投资分别为200亿元和15亿元: one amount per project of the list, in order.
 RESPECTIVE = re.compile(
@@ -65,7 +65,7 @@ NEGATION = re.compile(rf"(?:{g.alternation(g.NEGATIONS)})$")
 OTHER_PROJECT = re.compile(r"([\u4e00-\u9fffA-Za-z0-9]*)(?:项目|工程)")
 GENERIC_STEM = re.compile(
     r"(?:^|该|此|本|这|那|这些|重大|重点|个|批|等|大|各|些|配套|子|主体|一期|二期|三期|相关|上述|在建|新建|续建|新开工"
-    r"|以上|产业|亿元|好|的|类|多|新|全部|所有|全市|全县|全区|我市|园区)$"
+    r"|以上|产业|亿元|好|的|类|多|新|全部|所有|全市|全县|全区|我市|园区|土建|装修|室外|附属)$"
 )
 SITE = ("现场", "工地")
 GROUP_GLUE = re.compile(r"^(?:项目)?(?:[一二三四]期)?(?:项目)?[、和及与\s]*$")
@@ -333,7 +333,11 @@ def _stage(region: str, names: list[tuple[int, int]] | None = None, carried: boo
         before, after = region[: match.start()], region[match.end() :]
         if _not_happened(before, after, match.group(0)) or (carried and TOTAL_AFTER.match(after)):
             continue
-        if (of := ATTRIBUTIVE.match(after)) and names is not None:
+        if (
+            (of := ATTRIBUTIVE.match(after))
+            and names is not None
+            and not after[of.end() :].startswith(g.NOT_ATTRIBUTIVE_AFTER)
+        ):
             head = match.end() + of.end()
             if not any(at >= head and region[head:at] in g.ATTRIBUTIVE_LINKS for at, _ in names):
                 continue

@@ -190,8 +190,10 @@ ELLIPTICAL = ("总产量", "产量", "总产", "总产值", "产值", "单产", 
 # Projects: facts (investment, stage, progress) and name variants
 # --------------------------------------------------------------------------------------------------------
 
-INVESTMENT_LEADS = ("计划总投资", "预计总投资", "估算总投资", "总投资额", "总投资", "投资总额", "计划投资", "拟投资",
-                    "项目投资", "协议投资", "签约投资")  # fmt: skip
+# An approved budget is the investment too: 初步设计批复325亿元, 总概算….
+INVESTMENT_LEADS = ("初步设计批复", "概算总投资", "投资概算", "总概算", "计划总投资", "预计总投资", "估算总投资",
+                    "总投资额", "总投资", "投资总额", "计划投资", "拟投资", "项目投资", "协议投资",
+                    "签约投资")  # fmt: skip
 # 完成投资9.6亿元 is what was spent this year, not what the project costs.
 INVESTMENT_NOT_AFTER = ("完成", "累计", "年度", "今年", "当年", "本年", "已", "占", "新增", "带动")
 INVESTMENT_UNITS = ("亿美元", "万美元", "亿元", "万元")
@@ -200,16 +202,17 @@ INVESTMENT_SCALE = {"万元": "亿元", "万美元": "亿美元"}
 INVESTMENT_QUALIFIERS = ("约", "超过", "超", "达到", "达", "逾", "近", "为", "高达", "约为")
 # The stages a project passes through, in order; later stages rank higher. Synonyms map to one stage.
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("签约", ("签约", "签订投资协议", "签订协议", "签署投资协议", "落户")),
+    ("签约", ("签约", "签订投资协议", "签订协议", "签署投资协议", "落户", "合作协议签署", "协议签署", "签署合作协议",
+              "签订合作协议")),
     ("开工", ("开工", "破土动工", "动工", "奠基", "开建", "开复工", "全线建设正式启动", "建设正式启动", "全面开工")),
     ("在建", ("在建", "加快建设", "施工", "主体完工", "主体工程完工", "主体建设", "设备安装", "安装", "封顶", "复工",
               "建设现场", "调试", "建设正酣", "火热建设", "紧张建设", "建设中", "吊装", "装修", "铺轨",
               "开挖", "铺筑", "加速推进", "贯通", "建设进度", "建设提速", "建设跑出", "建设全面提速", "建设加速",
-              "加速建设", "不停工", "收尾",
+              "加速建设", "不停工", "收尾", "尾声",
               "冲刺阶段", "建设如火如荼", "建设热火朝天", "加紧建设", "抓紧建设", "正在建设")),
     ("投产", ("投产", "竣工", "完工", "通车", "通航", "建成", "开通运营", "开通", "达产", "满产", "满负荷", "并网",
               "投运", "投入运营", "投入使用", "运营首月", "试产", "试生产", "产品下线", "安全稳定运行",
-              "安全高效运行", "满载运行", "外送电量")),
+              "安全高效运行", "满载运行", "外送电量", "开行", "正在运转")),
 )  # fmt: skip
 # 主体已全部完工: finishing the shell of a building is a stage of construction, not the end of it (so is
 # finishing some of the parts counted: 12个单体工程已完工9个).
@@ -248,6 +251,9 @@ DURATION_AFTER = ("将近", "将满", "将有")
 # project itself (已建成的集大原高铁), not another one heading a list.
 ATTRIBUTIVE = "的"
 ATTRIBUTIVE_REACH = 3  # characters between the stage word and its 的: 建成投产的, 开工建设的
+# …but 投产的同时 says it has happened (and 经集大原高铁开行的列车 that the line runs): 的 before one of these
+# ends no attributive phrase.
+NOT_ATTRIBUTIVE_AFTER = ("同时", "列车")
 # …or after a link: 同日开工的还有东立…项目, 今年投产的有…
 ATTRIBUTIVE_LINKS = ("", "还有", "有", "包括", "是", "为", "就是", "主要有", "主要是")
 # …or shortly after it: 距离开通运营又近了一步, 投产在即.

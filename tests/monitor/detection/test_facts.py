@@ -202,11 +202,22 @@ def test_progress_counted_in_any_unit_or_listed(text: str, progress: str):
         ("集大原高铁恒山隧道斜井全部开挖完成。", "在建"),
         ("集大原高铁1A合同段进行路面铺筑作业。", "在建"),
         ("集大原高铁应县西站站房已基本完工。", "在建"),
+        ("集大原高铁项目负责人介绍说，主体工程已全部完成，金融中心建设已经进入尾声。", "在建"),
+        # signing written as an agreement signed; operating written as trains run or machines turning
+        ("集大原高铁建设合作协议签署仪式在太原举行。", "签约"),
+        ("一季度运行图调整后，经集大原高铁开行的列车增加到124趟。", "投产"),
+        ("在集大原高铁投产的同时，积极推进配套项目建设。", "投产"),
     ],
 )
 def test_stage_words_that_say_no_stage_of_the_project(text: str, expected: str | None):
     stages = [value for _, field, value in facts(text) if field == "stage"]
     assert stages == ([expected] if expected else [])
+
+
+def test_an_approximate_amount_is_the_amount_stated():
+    assert facts("总投资达290多亿元的中煤平朔煤基烯烃一体化项目已上报国家发改委。") == [
+        ("zhongmei-olefin", "investment", "290亿元")
+    ]
 
 
 def test_a_total_built_in_a_clause_naming_no_project_is_not_the_stage_of_the_one_before():
