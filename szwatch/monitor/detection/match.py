@@ -64,6 +64,7 @@ ROUTE = re.compile(
     rf"(?P<places>[\u4e00-\u9fff]{{2}}(?:(?:{g.alternation(g.ROUTE_JOINS)})[\u4e00-\u9fff]{{2}}){{1,3}})(?P<kind>{_KINDS})"
 )
 GLOSSED = re.compile(rf"(?P<places>(?:[\u4e00-\u9fff][(（][\u4e00-\u9fff]{{1,3}}[)）]){{2,4}})(?P<kind>{_KINDS})")
+LINE_KIND = re.compile(_KINDS)
 GLOSS = re.compile(r"[(（][\u4e00-\u9fff]{1,3}[)）]")
 SPEC = re.compile(g.NAME_SPEC)
 ROUTE_JOIN = re.compile(g.alternation(g.ROUTE_JOINS))
@@ -184,9 +185,10 @@ class Matcher:
                     found[at].append((role, start, end))
         hits: list[Hit] = []
         named: set[str] = set()
+        lines = bool(self.lines) and LINE_KIND.search(text) is not None  # most stories name no kind of line
         for at, sentence in enumerate(sentences):
             here = self._sentence_hits(text, sentence, found[at], every_indicator) if at in found else []
-            if self.lines and (routes := self._routes(text, sentence, here)):
+            if lines and (routes := self._routes(text, sentence, here)):
                 here = sorted([*here, *routes], key=lambda h: (h.start, KIND_RANK[h.kind]))
             if (
                 named
