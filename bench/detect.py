@@ -85,6 +85,8 @@ class Tally:
 
 
 def score_line(score: Score) -> str:
+    if not (score.true_pos or score.false_pos or score.false_neg):
+        return "none labelled, none found"
     return (f"P {score.precision:.3f} R {score.recall:.3f} F1 {score.f1:.3f} "
             f"({score.true_pos} right, {score.false_pos} wrong, {score.false_neg} missed)")  # fmt: skip
 
