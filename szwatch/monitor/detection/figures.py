@@ -141,7 +141,7 @@ def extract(text: str, hits: list[Hit], issue_date: date, matcher: Matcher | Non
     (交通、水利投资) or a topic and its elliptical measure (粮食…，总产量…). Without it only whole names count.
     """
     by_sentence: dict[int, list[Hit]] = {}
-    for hit in hits:
+    for hit in _longest_names(hits):
         if not text.startswith("项目", hit.end):  # 民间投资项目达到286个 counts projects
             by_sentence.setdefault(hit.sentence.index, []).append(hit)
     context, found = _Context(others=pl.other_names(text), issue=issue_date), []
@@ -154,6 +154,16 @@ def extract(text: str, hits: list[Hit], issue_date: date, matcher: Matcher | Non
             found.extend(reader.sentence(sentence, sentence_hits, context))
         context.county = pl.story_county(sentence.text, context.county, context.others)
     return _distinct(found)
+
+
+def _longest_names(hits: list[Hit]) -> list[Hit]:
+    """规模以上工业增加值 is that watch's, not also the one named 工业增加值: a name inside another watch's longer
+    name in the same place is no name of its own (the longest watched name wins)."""
+    return [
+        hit for hit in hits
+        if not any(o.watch_id != hit.watch_id and o.start <= hit.start and hit.end <= o.end
+                   and o.end - o.start > hit.end - hit.start for o in hits)
+    ]  # fmt: skip
 
 
 def _distinct(found: list[Observation]) -> list[Observation]:
@@ -344,7 +354,9 @@ def _attach(made: list[Observation], subject: _Subject, clause: _Clause) -> list
     text = clause.text
     growth_matches, value_matches = list(GROWTH.finditer(text)), list(VALUE.finditer(text))
     growths = [g for m in growth_matches for g in _growths(m)]
-    values = [(number(m["num"]), m["unit"]) for m in value_matches]
+    relative_spans = [(m.start(), m.end()) for m in RELATIVE.finditer(text)]
+    value_matches = [m for m in value_matches if not any(s <= m.start() < e for s, e in relative_spans)]
+    values = [(number(m["num"]), m["unit"]) for m in value_matches]  # 高于全国、全省2.1个和0.6个百分点: points
     spans = _own_periods(clause, sorted([*growth_matches, *value_matches], key=lambda m: m.start()))
     if spans:  # 一季度增长5.1%、上半年增长6.3%; 由2020年的1100.5亿元增加至2024年的1328.5亿元: a period per figure
         return _by_period(made, subject, clause, spans)

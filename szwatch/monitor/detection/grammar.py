@@ -172,7 +172,8 @@ FILLERS = (
 )  # fmt: skip
 # A clause whose subject is one of these measures the subject carried from before: 总投资 of the projects just
 # counted, 总产量 of the crop just named.
-ATTRIBUTES = ("计划总投资", "预计总投资", "总投资", "投资总额", "协议投资", "签约金额", "合同金额")
+ATTRIBUTES = ("计划总投资", "预计总投资", "总投资", "投资总额", "协议投资", "签约金额", "合同金额", "协议投资额",
+              "签约投资额", "计划总投资额", "总投资额")  # fmt: skip
 # Measure words: the head of an indicator name (distributed over an enumeration: 交通、水利投资) and the
 # elliptical subject of a clause (…种植面积12.5万亩，总产量86.3万吨 — the 总产量 of the crop).
 MEASURES = (

@@ -71,8 +71,9 @@ ROUTE_JOIN = re.compile(g.alternation(g.ROUTE_JOINS))
 COMPANY_SUFFIX = re.compile(rf"(?:{g.alternation(g.COMPANY_SUFFIXES)})?")
 # After the company: nothing, or a list of other companies, then 等 (4个, 一批, 重点 …) 项目; or its own 项目.
 COMPANY_REFERENCE = re.compile(
-    r"(?:、[^，。；、！？\n]{1,12}?)*等[^，。；、！？\n]{0,8}?(?:项目|工程)|(?P<own>[^，。；、！？\n]{0,6}?)项目"
-)
+    r"(?:、[^，。；、！？\n]{1,12}?)*(?:等|为代表的)[^，。；、！？\n]{0,8}?(?:项目|工程)"
+    r"|(?P<own>[^，。；、！？\n]{0,6}?)项目"
+)  # 以山西晋能、华朔新材为代表的12个项目: each company of the list stands for its project
 
 
 @dataclass(frozen=True)

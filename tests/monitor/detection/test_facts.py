@@ -222,3 +222,10 @@ def test_an_approximate_amount_is_the_amount_stated():
 
 def test_a_total_built_in_a_clause_naming_no_project_is_not_the_stage_of_the_one_before():
     assert facts("推动东立多晶硅项目开工，已建成运营光伏装机851万千瓦。") == []
+
+
+def test_companies_standing_for_their_projects_in_a_list_share_its_stage():
+    assert facts("以宝武太钢、东立为代表的12个项目集中开工。") == [
+        ("baowu-chrome", "stage", "开工"),
+        ("dongli-polysilicon", "stage", "开工"),
+    ]

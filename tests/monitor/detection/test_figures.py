@@ -309,3 +309,30 @@ def test_an_output_written_as_verb_and_object_is_the_indicator():
     hits = Matcher(watches).find(story)
     found = [(o.indicator_id, o.value, o.unit, o.growth_pct) for o in extract(story, hits, date(2024, 2, 27))]
     assert found == [("coal-output", 2.33, "亿吨", 7.2)]
+
+
+def test_the_longest_watched_name_wins():
+    watches = Watchlist(Path("<test>"), (*WATCHLIST.watches, Watch("iva-short", "indicator", "工业增加值")), "test")
+    story = story_text(None, None, None, ["1-10月，全市规模以上工业增加值增长7.9%。"])
+    hits = [
+        h for h in Matcher(watches).find(story, every_indicator=True) if h.watch_id in ("industrial-va", "iva-short")
+    ]
+    assert [o.indicator_id for o in extract(story, hits, date(2024, 11, 5))] == ["industrial-va"]
+
+
+def test_paired_comparisons_give_two_relative_figures_and_no_stray_level():
+    assert figures("全市地区生产总值增长5.2%，增速分别高于全国、全省2.1个和0.6个百分点。") == [
+        ("gdp", None, "", 5.2, "", "全市", "", False),
+        ("gdp", None, "", 2.1, "", "全市", "", True),
+        ("gdp", None, "", 0.6, "", "全市", "", True),
+    ]
+
+
+def test_a_count_and_an_amount_of_a_watch_about_signed_projects_are_both_its_figures():
+    watches = Watchlist(Path("<test>"), (Watch("signed", "indicator", "签约招商项目"),), "test")
+    story = story_text(None, None, None, ["前5个月全市签约招商项目63个，协议投资额158亿元。"])
+    found = extract(story, Matcher(watches).find(story, every_indicator=True), date(2024, 6, 10), Matcher(watches))
+    assert [(o.value, o.unit, o.period_start, o.period_end, o.rule) for o in found] == [
+        (63.0, "个", date(2024, 1, 1), date(2024, 5, 31), "clause"),
+        (158.0, "亿元", date(2024, 1, 1), date(2024, 5, 31), "attribute"),
+    ]
