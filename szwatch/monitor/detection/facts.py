@@ -68,6 +68,7 @@ GENERIC_STEM = re.compile(
     r"|以上|产业|亿元|好|的|类|多|新|全部|所有|全市|全县|全区|我市|园区|土建|装修|室外|附属)$"
 )
 SITE = ("现场", "工地")
+VENUE = re.compile(rf"^(?P<event>[^在，。；]*?)在(?P<venue>[^，。；]+?)(?:{g.alternation(g.VENUE_VERBS)})")
 GROUP_GLUE = re.compile(r"^(?:项目)?(?:[一二三四]期)?(?:项目)?[、和及与\s]*$")
 
 
@@ -258,7 +259,24 @@ def _clause_facts(
             own = {**fields, **each[n]} if each else fields
             own = {**own, "stage": stage} if stage and (not site or n == len(group) - 1) else own
             facts.extend(Fact(name.watch_id, f, v, clause, sentence, index, name.surface) for f, v in own.items())
-    return facts
+    return _venue(sentence, clause, regions, facts, index)
+
+
+def _venue(
+    sentence: str, clause: str, regions: list[tuple[list[Name], int, int]], facts: list[Fact], index: int
+) -> list[Fact]:
+    """开工仪式在A园区B项目现场举行: the event's stage is B's (the last project named at the venue), not A's."""
+    clause_start = regions[0][1]
+    match = VENUE.match(sentence, clause_start, regions[-1][2])
+    if match is None:
+        return facts
+    at_venue = [n for group, _, _ in regions for n in group if match.start("venue") <= n.start < match.end("venue")]
+    stage, _ = _stage(match["event"])
+    if not at_venue or stage is None:
+        return facts
+    last = at_venue[-1]
+    kept = [f for f in facts if not (f.field == "stage" and f.watch_id in {n.watch_id for n in at_venue})]
+    return [*kept, Fact(last.watch_id, "stage", stage, clause, sentence, index, last.surface)]
 
 
 def _progress(sentence: str, start: int, end: int) -> list[tuple[int, int, int]]:

@@ -356,7 +356,7 @@ def _attach(made: list[Observation], subject: _Subject, clause: _Clause) -> list
     growths = [g for m in growth_matches for g in _growths(m)]
     relative_spans = [(m.start(), m.end()) for m in RELATIVE.finditer(text)]
     value_matches = [m for m in value_matches if not any(s <= m.start() < e for s, e in relative_spans)]
-    values = [(number(m["num"]), m["unit"]) for m in value_matches]  # 高于全国、全省2.1个和0.6个百分点: points
+    values = [_value(m) for m in value_matches]  # 高于全国、全省2.1个和0.6个百分点: points
     spans = _own_periods(clause, sorted([*growth_matches, *value_matches], key=lambda m: m.start()))
     if spans:  # 一季度增长5.1%、上半年增长6.3%; 由2020年的1100.5亿元增加至2024年的1328.5亿元: a period per figure
         return _by_period(made, subject, clause, spans)
@@ -374,6 +374,11 @@ def _attach(made: list[Observation], subject: _Subject, clause: _Clause) -> list
         for points in relatives:
             made.append(_new(hit, None, points, clause, "", f"{subject.rule}+relative", relative=True))
     return made
+
+
+def _value(match: re.Match[str]) -> tuple[float, str]:
+    """A level in the unit a chart compares: 350亿度 is 350亿千瓦时 (``grammar.UNIT_SYNONYMS``)."""
+    return number(match["num"]), g.UNIT_SYNONYMS.get(match["unit"], match["unit"])
 
 
 def _own_periods(clause: _Clause, figures: list[re.Match[str]]) -> list[tuple[Period, str]]:
@@ -404,7 +409,7 @@ def _by_period(
     for period, part in spans:
         own = replace(clause, text=part, period=period)
         growths = [g for m in GROWTH.finditer(part) for g in _growths(m)]
-        values = [(number(m["num"]), m["unit"]) for m in VALUE.finditer(part)]
+        values = [_value(m) for m in VALUE.finditer(part)]
         for hit in subject.watched:
             for value, growth in _pairs(values, growths):
                 made.append(_new(hit, value, growth, own, _rank(part), f"{subject.rule}+periods"))

@@ -44,10 +44,13 @@ APPROXIMATE = ("以上", "左右", "以内", "上下", "多")
 # --------------------------------------------------------------------------------------------------------
 
 UNITS = (
-    "亿美元", "万美元", "亿元", "万元", "亿千瓦时", "万千瓦时", "万千瓦", "千瓦", "万吨标准煤", "亿吨", "万吨", "吨",
+    "亿度", "万度", "亿美元", "万美元", "亿元", "万元", "亿千瓦时", "万千瓦时", "万千瓦", "千瓦", "万吨标准煤", "亿吨",
+    "万吨", "吨",
     "亿斤", "万斤", "斤", "万公斤", "万亩", "亩", "万公顷", "公顷", "亿立方米", "万立方米", "万平方米", "平方米",
     "万人次", "万人", "万户", "万辆", "万头", "万只", "万标箱", "元", "个", "户", "家", "人", "项", "辆",
 )  # fmt: skip
+# Units written another way, stored as the first's unit so that figures compare: 度 is 千瓦时.
+UNIT_SYNONYMS = {"亿度": "亿千瓦时", "万度": "万千瓦时"}
 # 增加3.2万吨 is an absolute change, not the level.
 NOT_LEVEL_BEFORE = ("增加", "减少", "新增", "增长", "下降", "多", "少", "净增")
 NOT_LEVEL_AFTER = ("以上", "左右", "以内", "多", "月", "百分点", "级", "大关")  # 突破1400亿元大关: a threshold
@@ -228,6 +231,9 @@ STAGE_FALSE_FRIENDS = ("开工率", "建成区", "施工图", "施工许可", "�
                        "竣工验收", "联调联试", "试运行", "试飞", "校飞", "建设单位")  # fmt: skip
 # 开工暨基础施工首基试点仪式: a ceremony is the start (开工), whatever other work its name mentions.
 CEREMONIES = ("仪式", "典礼", "动员会", "动员大会")
+# 开工仪式在低碳硅芯产业园区东立多晶硅项目现场举行: the event (before 在) is the stage of the project at the venue
+# (the last one named there); the park it stands in did not start.
+VENUE_VERBS = ("举行", "举办", "召开")
 # A stage word right after one of these is a slogan (当年建设、当年投产) or a share of a total (建成率).
 SLOGAN_BEFORE = ("当年", "当月", "即开工", "就投产")
 # A stage word followed by one of these is a noun phrase that says what the stage does or when, not that it

@@ -229,3 +229,10 @@ def test_companies_standing_for_their_projects_in_a_list_share_its_stage():
         ("baowu-chrome", "stage", "开工"),
         ("dongli-polysilicon", "stage", "开工"),
     ]
+
+
+def test_the_venue_of_a_ceremony_did_not_start_the_project_there_did():
+    watches = Watchlist(Path("<test>"), (*WATCHLIST.watches, Watch("park", "project", "低碳硅芯产业园")), "test")
+    text = story_text(None, None, None, ["开工仪式在低碳硅芯产业园东立多晶硅项目现场举行。"])
+    found = find(text, Matcher(watches), watches, date(2024, 5, 7))
+    assert sorted((f.watch_id, f.field, f.value) for f in found.facts) == [("dongli-polysilicon", "stage", "开工")]

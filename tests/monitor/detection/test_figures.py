@@ -336,3 +336,10 @@ def test_a_count_and_an_amount_of_a_watch_about_signed_projects_are_both_its_fig
         (63.0, "个", date(2024, 1, 1), date(2024, 5, 31), "clause"),
         (158.0, "亿元", date(2024, 1, 1), date(2024, 5, 31), "attribute"),
     ]
+
+
+def test_kilowatt_hours_written_as_du_are_kilowatt_hours():
+    watches = Watchlist(Path("<test>"), (Watch("power", "indicator", "发电量"),), "test")
+    story = story_text(None, None, None, ["全年发电量350亿度，增长3.2%。"])
+    found = extract(story, Matcher(watches).find(story, every_indicator=True), date(2024, 2, 1))
+    assert [(o.value, o.unit, o.growth_pct) for o in found] == [(350.0, "亿千瓦时", 3.2)]
