@@ -187,6 +187,10 @@ MEASURES = (
 # An output written as verb + object names the indicator of its noun: 全年生产原煤2.33亿吨 is 原煤产量 (an
 # indicator named X + the measure is also found as the verb + X).
 OUTPUT_VERBS: dict[str, tuple[str, ...]] = {"产量": ("生产",)}
+# …and an indicator X量 written as the verb X right before an amount in its own unit: 累计发电350亿度 is 发电量
+# (not 发电装机120万千瓦, a capacity).
+_KWH = r"\d+(?:\.\d+)?\s*(?:亿|万)?(?:千瓦时|度)"
+OUTPUT_AMOUNTS: dict[str, str] = {"发电量": _KWH, "用电量": _KWH}
 # A measure that only names a share of a topic is not carried as an elliptical subject of its own.
 ELLIPTICAL = ("总产量", "产量", "总产", "总产值", "产值", "单产", "出栏", "存栏", "出栏量", "存栏量")
 

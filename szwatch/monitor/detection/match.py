@@ -49,7 +49,8 @@ SUFFIX_REACH = 8  # how far after the last naming word a phrase's own 项目 may
 # What a phrase naming a project ends with: its own 项目, or the plant it describes (…铬系合金生产基地).
 HEAD_NOUN = re.compile(rf"{g.alternation(g.PROJECT_HEADS)}")
 KIND_RANK = {"name": 0, "alias": 1, "variant": 2, "company": 3, "keywords": 4, "described": 5}
-ROLE_KIND = {"name": "name", "alias": "alias", "form": "variant", "local": "variant"}
+ROLE_KIND = {"name": "name", "alias": "alias", "form": "variant", "local": "variant", "amount": "alias"}
+AMOUNT_AFTER = {word: re.compile(pattern) for word, pattern in g.OUTPUT_AMOUNTS.items()}
 # 这一总投资287亿元的煤制烯烃项目: a project described again, in a story that has named it
 DESCRIBED = re.compile(
     rf"(?:{g.alternation(g.DEMONSTRATIVES)})([^，,。；;！？!?\n]{{2,24}}?)(?:{g.alternation(g.PROJECT_HEADS)})"
@@ -136,6 +137,8 @@ class Matcher:
                 roles[form].append(_Role(index, "local", county))
             for form in _output_forms(watch):
                 roles[form].append(_Role(index, "alias"))
+            for form, amount in _amount_forms(watch):
+                roles[form].append(_Role(index, "amount", amount))
             for form in _line_forms(watch):
                 roles[form].append(_Role(index, "form"))
             for phrase in watch.exclude:
@@ -275,7 +278,7 @@ class Matcher:
         spans = [
             (ROLE_KIND[r.role], s, e) for r, s, e in items
             if r.role in ROLE_KIND and not any(xs <= s and e <= xe for xs, xe in excluded)
-            and (r.role != "local" or str(r.group) in text)
+            and (r.role != "local" or str(r.group) in text) and (r.role != "amount" or _amount_next(r, text, e))
         ]  # fmt: skip
         if not spans:
             return None
@@ -289,8 +292,9 @@ class Matcher:
         """Each place the sentence names the watch: longest wording first, no two overlapping."""
         excluded = [(s, e) for r, s, e in items if r.role == "exclude"]
         spans = sorted(
-            ((r.role, s, e) for r, s, e in items
-             if r.role in ("name", "alias") and not any(xs <= s and e <= xe for xs, xe in excluded)),
+            ((ROLE_KIND[r.role], s, e) for r, s, e in items
+             if (r.role in ("name", "alias") or (r.role == "amount" and _amount_next(r, text, e)))
+             and not any(xs <= s and e <= xe for xs, xe in excluded)),
             key=lambda x: (-(x[2] - x[1]), KIND_RANK[x[0]], x[1]),
         )  # fmt: skip
         chosen: list[tuple[str, int, int]] = []
@@ -423,6 +427,17 @@ def _local_forms(watch: Watch) -> list[tuple[str, str]]:
                 if rest != name and len(rest.removesuffix("项目")) >= 5:
                     forms.append((rest, short))
     return sorted(set(forms))
+
+
+def _amount_forms(watch: Watch) -> list[tuple[str, str]]:
+    """发电 for 发电量, to be followed by an amount in its unit (``grammar.OUTPUT_AMOUNTS``)."""
+    if watch.kind != "indicator":
+        return []
+    return [(name.removesuffix("量"), name) for name in (watch.name, *watch.aliases) if name in g.OUTPUT_AMOUNTS]
+
+
+def _amount_next(role: _Role, text: str, end: int) -> bool:
+    return AMOUNT_AFTER[str(role.group)].match(text, end) is not None
 
 
 def _output_forms(watch: Watch) -> list[str]:

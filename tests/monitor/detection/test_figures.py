@@ -343,3 +343,11 @@ def test_kilowatt_hours_written_as_du_are_kilowatt_hours():
     story = story_text(None, None, None, ["全年发电量350亿度，增长3.2%。"])
     found = extract(story, Matcher(watches).find(story, every_indicator=True), date(2024, 2, 1))
     assert [(o.value, o.unit, o.growth_pct) for o in found] == [(350.0, "亿千瓦时", 3.2)]
+
+
+def test_an_output_written_as_the_verb_before_an_amount_in_its_unit_is_the_indicator():
+    watches = Watchlist(Path("<test>"), (Watch("power", "indicator", "发电量"),), "test")
+    matcher = Matcher(watches)
+    story = story_text(None, None, None, ["全市累计发电350亿度，增长3.2%。", "新增光伏发电装机120万千瓦。"])
+    found = extract(story, matcher.find(story, every_indicator=True), date(2024, 2, 1), matcher)
+    assert [(o.indicator_id, o.value, o.unit, o.growth_pct) for o in found] == [("power", 350.0, "亿千瓦时", 3.2)]
