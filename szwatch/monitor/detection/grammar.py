@@ -313,6 +313,8 @@ NAME_SYNONYMS: tuple[tuple[str, ...], ...] = (
 # are 集大原高铁, 朔(城)神(池)高速 is 朔神高速. Places are joined by these; the glosses stand in brackets.
 ROUTE_JOINS = ("经", "至", "—", "–")
 LINE_KINDS = ("高速铁路", "高铁", "铁路", "高速公路", "高速", "客运专线", "城际铁路")
+# Qualifiers written inside a place's project name: 应县通用机场 for a watch named 应县机场.
+NAME_QUALIFIERS = ("通用", "民用", "支线", "国际", "综合")
 # Qualifiers a name is also written without: 煤基烯烃项目 for 煤基烯烃一体化项目.
 OPTIONAL_IN_NAMES = ("一体化",)
 # Specifications inside a name (±800千伏, 2×100万千瓦, 20万吨) are qualifiers the paper adds or drops: a variant's

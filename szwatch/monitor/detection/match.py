@@ -133,6 +133,8 @@ class Matcher:
                     roles[form].append(_Role(index, "alias"))
             for form in _shorter_forms(watch):
                 roles[form].append(_Role(index, "form"))
+            for form in _qualified_forms(watch):
+                roles[form].append(_Role(index, "form"))
             for form, county in _local_forms(watch):
                 roles[form].append(_Role(index, "local", county))
             for form in _output_forms(watch):
@@ -426,6 +428,21 @@ def _local_forms(watch: Watch) -> list[tuple[str, str]]:
                 rest = name.removeprefix(prefix)
                 if rest != name and len(rest.removesuffix("项目")) >= 5:
                     forms.append((rest, short))
+    return sorted(set(forms))
+
+
+def _qualified_forms(watch: Watch) -> list[str]:
+    """应县通用机场 for 应县机场: a qualifier (``grammar.NAME_QUALIFIERS``) between a county and the rest of a
+    project's name."""
+    if watch.kind != "project":
+        return []
+    forms: list[str] = []
+    for name in (watch.name, *watch.aliases):
+        for county in g.COUNTIES:
+            for prefix in {county, county[:-1] if len(county) == 3 else county}:
+                rest = name.removeprefix(prefix)
+                if rest != name and len(rest) >= 2 and not rest.startswith(g.NAME_QUALIFIERS):
+                    forms.extend(prefix + word + rest for word in g.NAME_QUALIFIERS)
     return sorted(set(forms))
 
 

@@ -228,3 +228,10 @@ def test_a_mine_sharing_only_the_kind_of_plant_is_another_mine():
     matcher = Matcher([Watch("anjialing", "project", "平朔安家岭露天煤矿")])
     assert matcher.find("平朔安太堡露天煤矿是我国规模最大的煤炭生产基地之一。") == []
     assert [h.surface for h in matcher.find("2006年建成投产的平朔安家岭项目首创露井联采模式。")] == ["平朔安家岭项目"]
+
+
+def test_a_qualifier_inside_a_countys_project_name_is_a_variant():
+    matcher = Matcher([Watch("yingxian-airport", "project", "应县机场")])
+    assert [(h.watch_id, h.kind, h.surface) for h in matcher.find("新建应县通用机场项目获批。")] == [
+        ("yingxian-airport", "variant", "应县通用机场项目")
+    ]
