@@ -73,6 +73,9 @@ def test_exports_have_the_documented_fields(crawled: str):
         "relative",
         "snippet",
     } <= set(indicators[0])
+    spans = [(row["period_start"], row["period_end"]) for row in indicators if row["period_start"]]
+    assert spans and all(start <= end for start, end in spans)  # ISO days: a quarter is not the year
+    assert any(start.endswith("-01-01") and end.endswith("-03-31") for start, end in spans)
 
 
 def test_watch_list_and_watch_test(crawled: str):

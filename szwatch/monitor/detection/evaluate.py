@@ -135,12 +135,15 @@ def evaluate_case(case: dict[str, Any], matcher: Matcher, watchlist: Watchlist) 
     disagreements = []
     periods = scopes = 0
     for obs, label in pairs:
-        period_ok = obs.period_start == _day(label.get("period_start"))
+        period_ok = obs.period_start == _day(label.get("period_start")) and (
+            "period_end" not in label or obs.period_end == _day(label["period_end"])
+        )
         scope_ok = obs.scope == label.get("scope", "全市")
         periods, scopes = periods + period_ok, scopes + scope_ok
         if not (period_ok and scope_ok):
-            disagreements.append(f"{case['id']}: {obs.indicator_id} period {obs.period_start} / scope {obs.scope}, "
-                                 f"labelled {label.get('period_start')} / {label.get('scope', '全市')}")  # fmt: skip
+            disagreements.append(f"{case['id']}: {obs.indicator_id} period {obs.period_start}..{obs.period_end} "
+                                 f"/ scope {obs.scope}, labelled {label.get('period_start')}.."
+                                 f"{label.get('period_end')} / {label.get('scope', '全市')}")  # fmt: skip
     no_alias_labels = [lab for lab in case.get("mention", []) if lab.get("kind") not in NAMED_KINDS]
     no_alias_found = sum(1 for _, lab in paired if lab.get("kind") not in NAMED_KINDS)
     surfaces = sum(1 for hit, lab in paired if hit.surface == normalize(lab["surface"]))

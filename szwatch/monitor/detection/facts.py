@@ -33,9 +33,9 @@ from szwatch.monitor.detection.places import only_elsewhere
 CLAUSE_END = re.compile(r"[，,；;：:。！？!?]")
 INVESTMENT = re.compile(
     rf"(?P<lead>{g.alternation(g.INVESTMENT_LEADS)}|投资)(?:额)?(?:{g.alternation(g.INVESTMENT_QUALIFIERS)})?\s*"
-    rf"(?P<num>\d+(?:\.\d+)?|[{g.CN_NUM}]+)\s*(?P<unit>{g.alternation(g.INVESTMENT_UNITS)})"
+    rf"(?P<num>\d+(?:\.\d+)?|[{g.CN_NUM}]+)\s*(?:多|余)?(?P<unit>{g.alternation(g.INVESTMENT_UNITS)})"
     rf"(?!\s*(?:{g.alternation(g.APPROXIMATE)}))"
-)
+)  # 290多亿元: the amount stated
 _AMOUNT = rf"(?:\d+(?:\.\d+)?|[{g.CN_NUM}]+)\s*(?:{g.alternation(g.INVESTMENT_UNITS)})"
 # A和B计划总投资分别为200亿元和15亿元: one amount per project of the list, in order.
 RESPECTIVE = re.compile(
@@ -52,15 +52,23 @@ NOT_AFTER = re.compile(
     rf"|^[\u4e00-\u9fff]{{1,2}}?(?:{g.alternation(g.NOT_HAPPENED_LATER)})"
 )
 NEAR_AFTER = re.compile(g.alternation(g.NOT_HAPPENED_NEAR))
+SLOGAN = re.compile(rf"(?:{g.alternation(g.SLOGAN_BEFORE)})$")
+NOMINAL = re.compile(rf"^(?:建设|运营)?(?:{g.alternation(g.NOMINAL_AFTER)})")
+ROUTE = re.compile(rf"(?:{g.alternation(g.ROUTE_BEFORE)})[^，。；]{{1,12}}$")
+PART = re.compile(g.alternation(g.PARTS))
+CEREMONY = re.compile(rf"^[^，。；、]{{0,12}}?(?:{g.alternation(g.CEREMONIES)})")
+# 已建成运营煤电装机1116.5万千瓦 in a clause naming no project: a total of the city's plants, not a stage.
+TOTAL_AFTER = re.compile(r"^[^，。；\d]{0,8}\d")
 HAPPENED = re.compile(g.alternation(g.HAPPENED))
 ATTRIBUTIVE = re.compile(rf"[\u4e00-\u9fff]{{0,{g.ATTRIBUTIVE_REACH}}}?{g.ATTRIBUTIVE}")
 NEGATION = re.compile(rf"(?:{g.alternation(g.NEGATIONS)})$")
 OTHER_PROJECT = re.compile(r"([\u4e00-\u9fffA-Za-z0-9]*)(?:项目|工程)")
 GENERIC_STEM = re.compile(
     r"(?:^|该|此|本|这|那|这些|重大|重点|个|批|等|大|各|些|配套|子|主体|一期|二期|三期|相关|上述|在建|新建|续建|新开工"
-    r"|以上|产业|亿元|好|的|类|多|新|全部|所有|全市|全县|全区|我市|园区)$"
+    r"|以上|产业|亿元|好|的|类|多|新|全部|所有|全市|全县|全区|我市|园区|土建|装修|室外|附属)$"
 )
 SITE = ("现场", "工地")
+VENUE = re.compile(rf"^(?P<event>[^在，。；]*?)在(?P<venue>[^，。；]+?)(?:{g.alternation(g.VENUE_VERBS)})")
 GROUP_GLUE = re.compile(r"^(?:项目)?(?:[一二三四]期)?(?:项目)?[、和及与\s]*$")
 
 
@@ -113,6 +121,8 @@ def sentence_facts(sentence: str, names: list[Name], index: int = 0) -> list[Fac
             continue
         elif governing:
             regions = [(governing, start, end)]
+            facts.extend(_clause_facts(sentence, clause, regions, index, carried=True))
+            continue
         else:
             continue
         facts.extend(_clause_facts(sentence, clause, regions, index))
@@ -225,7 +235,9 @@ def _names_other_project(clause: str) -> bool:
     return False
 
 
-def _clause_facts(sentence: str, clause: str, regions: list[tuple[list[Name], int, int]], index: int) -> list[Fact]:
+def _clause_facts(
+    sentence: str, clause: str, regions: list[tuple[list[Name], int, int]], index: int, carried: bool = False
+) -> list[Fact]:
     """Stage per region; investment and progress to the region they sit in (an attributive investment,
     投资38亿元的B项目, to the project it qualifies), and only when that region has one project."""
     found: dict[int, dict[str, str]] = defaultdict(dict)
@@ -242,12 +254,29 @@ def _clause_facts(sentence: str, clause: str, regions: list[tuple[list[Name], in
     for i, (group, start, end) in enumerate(regions):
         fields = found[i] if len(group) == 1 else {}
         each = _respective(sentence, group, start, end)
-        stage, site = _stage(sentence[start:end], [name.start - start for name in group])
+        stage, site = _stage(sentence[start:end], [(n.start - start, n.end - start) for n in group], carried)
         for n, name in enumerate(group):
             own = {**fields, **each[n]} if each else fields
             own = {**own, "stage": stage} if stage and (not site or n == len(group) - 1) else own
             facts.extend(Fact(name.watch_id, f, v, clause, sentence, index, name.surface) for f, v in own.items())
-    return facts
+    return _venue(sentence, clause, regions, facts, index)
+
+
+def _venue(
+    sentence: str, clause: str, regions: list[tuple[list[Name], int, int]], facts: list[Fact], index: int
+) -> list[Fact]:
+    """开工仪式在A园区B项目现场举行: the event's stage is B's (the last project named at the venue), not A's."""
+    clause_start = regions[0][1]
+    match = VENUE.match(sentence, clause_start, regions[-1][2])
+    if match is None:
+        return facts
+    at_venue = [n for group, _, _ in regions for n in group if match.start("venue") <= n.start < match.end("venue")]
+    stage, _ = _stage(match["event"])
+    if not at_venue or stage is None:
+        return facts
+    last = at_venue[-1]
+    kept = [f for f in facts if not (f.field == "stage" and f.watch_id in {n.watch_id for n in at_venue})]
+    return [*kept, Fact(last.watch_id, "stage", stage, clause, sentence, index, last.surface)]
 
 
 def _progress(sentence: str, start: int, end: int) -> list[tuple[int, int, int]]:
@@ -302,32 +331,53 @@ def _investment(sentence: str, match: re.Match[str], region_start: int) -> str |
     return _amount(match["num"], match["unit"])
 
 
-def _stage(region: str, names_at: list[int] | None = None) -> tuple[str | None, bool]:
+def _stage(region: str, names: list[tuple[int, int]] | None = None, carried: bool = False) -> tuple[str | None, bool]:
     """The furthest stage the region says has happened, and whether it only qualifies a site (A和B施工现场:
     the site is B's, so the stage is not spread over the list).
 
-    A stage word in an attributive phrase (已建成的…) counts only when the project's name (at ``names_at``)
-    follows the 的: 此前已建成的大张高铁、大西高铁与集大原高铁 says nothing of the last line of the list.
+    A stage word in an attributive phrase (已建成的…) counts only when the project's name (at ``names``)
+    follows the 的: 此前已建成的大张高铁、大西高铁与集大原高铁 says nothing of the last line of the list. A part
+    named between the project and 建成 (…工程应县南互通桥…已建成) is built, not the project: construction. In a
+    clause that names no project (``carried``), a stage followed by a number is a total of many (已建成运营煤电
+    装机1116.5万千瓦), not the stage of the project before.
     """
     best, site = -1, False
     false = [(m.start(), m.end()) for m in FALSE_FRIEND.finditer(region)]
     counted = [(m.start(), m.end()) for m in g.PROGRESS.finditer(region)]  # 12个单体工程已完工9个: part of it
+    last_name = max((end for _, end in names or []), default=0)
     for match in STAGE_WORD.finditer(region):
         if any(s <= match.start() < e for s, e in false):
             continue
         before, after = region[: match.start()], region[match.end() :]
-        if NEGATION.search(before) or NOT_AFTER.match(after) or NEAR_AFTER.search(after[:10]):
+        if _not_happened(before, after, match.group(0)) or (carried and TOTAL_AFTER.match(after)):
             continue
-        if NOT_BEFORE.search(before) and not HAPPENED.search(before[-8:]):
-            continue
-        if (of := ATTRIBUTIVE.match(after)) and names_at is not None:
+        if (
+            (of := ATTRIBUTIVE.match(after))
+            and names is not None
+            and not after[of.end() :].startswith(g.NOT_ATTRIBUTIVE_AFTER)
+        ):
             head = match.end() + of.end()
-            if not any(at >= head and region[head:at] in g.ATTRIBUTIVE_LINKS for at in names_at):
+            if not any(at >= head and region[head:at] in g.ATTRIBUTIVE_LINKS for at, _ in names):
                 continue
         rank = stage_rank(STAGE_OF[match.group(0)])
         partly = any(s <= match.start() < e for s, e in counted)
-        if rank == stage_rank("投产") and (partly or any(w in before[-8:] for w in g.SHELL_ONLY)):
+        part = PART.search(region, last_name, match.start()) if match.start() > last_name else None
+        if rank == stage_rank("投产") and (partly or part or any(w in before[-8:] for w in g.SHELL_ONLY)):
             rank = stage_rank("在建")
+        if rank == stage_rank("在建") and CEREMONY.match(after):
+            continue  # 开工暨基础施工首基试点仪式: the ceremony of a start
         if rank > best:
             best, site = rank, after.startswith(SITE)
     return (g.STAGES[best][0] if best >= 0 else None), site
+
+
+def _not_happened(before: str, after: str, word: str) -> bool:
+    """Negated, planned, conditional, a slogan (当年建设、当年投产), a noun phrase (开工建设对…, 开通运营初期) or a
+    route described (与太原市贯通): no stage that happened (``grammar``)."""
+    if NEGATION.search(before) or NOT_AFTER.match(after) or NEAR_AFTER.search(after[:10]):
+        return True
+    if SLOGAN.search(before) or NOMINAL.match(after):
+        return True
+    if word in g.ROUTE_WORDS and ROUTE.search(before):
+        return True
+    return bool(NOT_BEFORE.search(before) and not HAPPENED.search(before[-8:]))

@@ -105,6 +105,7 @@ class Observation:
 @dataclass
 class _Context:
     period: Period | None = None
+    issue: date | None = None
     county: str | None = None
     others: tuple[str, ...] | None = None  # the other places the story names: a sentence naming none is ours
 
@@ -130,6 +131,7 @@ class _Clause:
     scope: str
     period: Period | None
     sentence: Sentence
+    issue: date | None = None
 
 
 def extract(text: str, hits: list[Hit], issue_date: date, matcher: Matcher | None = None) -> list[Observation]:
@@ -139,10 +141,10 @@ def extract(text: str, hits: list[Hit], issue_date: date, matcher: Matcher | Non
     (交通、水利投资) or a topic and its elliptical measure (粮食…，总产量…). Without it only whole names count.
     """
     by_sentence: dict[int, list[Hit]] = {}
-    for hit in hits:
+    for hit in _longest_names(hits):
         if not text.startswith("项目", hit.end):  # 民间投资项目达到286个 counts projects
             by_sentence.setdefault(hit.sentence.index, []).append(hit)
-    context, found = _Context(others=pl.other_names(text)), []
+    context, found = _Context(others=pl.other_names(text), issue=issue_date), []
     reader = _Reader(matcher)
     for sentence in split_sentences(text):
         period = find_period(sentence.text, issue_date)
@@ -151,7 +153,30 @@ def extract(text: str, hits: list[Hit], issue_date: date, matcher: Matcher | Non
         if sentence_hits or (matcher is not None and reader.may_name(sentence.text)):
             found.extend(reader.sentence(sentence, sentence_hits, context))
         context.county = pl.story_county(sentence.text, context.county, context.others)
-    return found
+    return _distinct(found)
+
+
+def _longest_names(hits: list[Hit]) -> list[Hit]:
+    """规模以上工业增加值 is that watch's, not also the one named 工业增加值: a name inside another watch's longer
+    name in the same place is no name of its own (the longest watched name wins)."""
+    return [
+        hit for hit in hits
+        if not any(o.watch_id != hit.watch_id and o.start <= hit.start and hit.end <= o.end
+                   and o.end - o.start > hit.end - hit.start for o in hits)
+    ]  # fmt: skip
+
+
+def _distinct(found: list[Observation]) -> list[Observation]:
+    """A figure printed twice in a story (a summary repeated in the body) is one observation: the first."""
+    seen: set[tuple] = set()
+    kept = []
+    for obs in found:
+        key = (obs.indicator_id, obs.value, obs.unit, obs.growth_pct, obs.period_start, obs.period_end, obs.scope,
+               obs.relative)  # fmt: skip
+        if key not in seen:
+            seen.add(key)
+            kept.append(obs)
+    return kept
 
 
 class _Reader:
@@ -215,7 +240,7 @@ class _Reader:
             clause_scope = place or scope
             if clause_scope == OTHER:
                 continue
-            clause = _Clause(start, text, clause_scope, context.period, sentence)
+            clause = _Clause(start, text, clause_scope, context.period, sentence, context.issue)
             made = _attach(made, subject, clause)
         return made
 
@@ -327,8 +352,14 @@ def _place(head: str, county: str | None, has_figure: bool, others: tuple[str, .
 
 def _attach(made: list[Observation], subject: _Subject, clause: _Clause) -> list[Observation]:
     text = clause.text
-    growths = [g for m in GROWTH.finditer(text) for g in _growths(m)]
-    values = [(number(m["num"]), m["unit"]) for m in VALUE.finditer(text)]
+    growth_matches, value_matches = list(GROWTH.finditer(text)), list(VALUE.finditer(text))
+    growths = [g for m in growth_matches for g in _growths(m)]
+    relative_spans = [(m.start(), m.end()) for m in RELATIVE.finditer(text)]
+    value_matches = [m for m in value_matches if not any(s <= m.start() < e for s, e in relative_spans)]
+    values = [_value(m) for m in value_matches]  # 高于全国、全省2.1个和0.6个百分点: points
+    spans = _own_periods(clause, sorted([*growth_matches, *value_matches], key=lambda m: m.start()))
+    if spans:  # 一季度增长5.1%、上半年增长6.3%; 由2020年的1100.5亿元增加至2024年的1328.5亿元: a period per figure
+        return _by_period(made, subject, clause, spans)
     relatives = [r for m in RELATIVE.finditer(text) for r in _relatives(m)]
     rank = _rank(text)
     if subject.places and "分别" in text:
@@ -342,6 +373,46 @@ def _attach(made: list[Observation], subject: _Subject, clause: _Clause) -> list
             made = _rank_last(made, hit, rank)
         for points in relatives:
             made.append(_new(hit, None, points, clause, "", f"{subject.rule}+relative", relative=True))
+    return made
+
+
+def _value(match: re.Match[str]) -> tuple[float, str]:
+    """A level in the unit a chart compares: 350亿度 is 350亿千瓦时 (``grammar.UNIT_SYNONYMS``)."""
+    return number(match["num"]), g.UNIT_SYNONYMS.get(match["unit"], match["unit"])
+
+
+def _own_periods(clause: _Clause, figures: list[re.Match[str]]) -> list[tuple[Period, str]]:
+    """The parts of a clause that name a period of their own before their figure, when there are two or more
+    with different periods: (period, the part's text). Otherwise nothing: the clause's period holds."""
+    if len(figures) < 2 or clause.issue is None:
+        return []
+    parts, start = [], 0
+    for match in figures:
+        lead = clause.text[start : match.start()]
+        period = find_period(lead, clause.issue)
+        if period is not None:
+            parts.append((period, match.start()))
+        elif not parts:
+            return []
+        start = match.end()
+    if len({(p.start, p.end) for p, _ in parts}) < 2:
+        return []
+    bounds = [at for _, at in parts[1:]] + [len(clause.text)]
+    cut = [clause.text[: bounds[0]], *(clause.text[parts[i][1] : bounds[i]] for i in range(1, len(parts)))]
+    return [(period, part) for (period, _), part in zip(parts, cut, strict=True)]
+
+
+def _by_period(
+    made: list[Observation], subject: _Subject, clause: _Clause, spans: list[tuple[Period, str]]
+) -> list[Observation]:
+    """Each part of a clause read with its own period (rule ``periods``)."""
+    for period, part in spans:
+        own = replace(clause, text=part, period=period)
+        growths = [g for m in GROWTH.finditer(part) for g in _growths(m)]
+        values = [_value(m) for m in VALUE.finditer(part)]
+        for hit in subject.watched:
+            for value, growth in _pairs(values, growths):
+                made.append(_new(hit, value, growth, own, _rank(part), f"{subject.rule}+periods"))
     return made
 
 

@@ -44,13 +44,16 @@ APPROXIMATE = ("以上", "左右", "以内", "上下", "多")
 # --------------------------------------------------------------------------------------------------------
 
 UNITS = (
-    "亿美元", "万美元", "亿元", "万元", "亿千瓦时", "万千瓦时", "万千瓦", "千瓦", "万吨标准煤", "亿吨", "万吨", "吨",
+    "亿度", "万度", "亿美元", "万美元", "亿元", "万元", "亿千瓦时", "万千瓦时", "万千瓦", "千瓦", "万吨标准煤", "亿吨",
+    "万吨", "吨",
     "亿斤", "万斤", "斤", "万公斤", "万亩", "亩", "万公顷", "公顷", "亿立方米", "万立方米", "万平方米", "平方米",
     "万人次", "万人", "万户", "万辆", "万头", "万只", "万标箱", "元", "个", "户", "家", "人", "项", "辆",
 )  # fmt: skip
+# Units written another way, stored as the first's unit so that figures compare: 度 is 千瓦时.
+UNIT_SYNONYMS = {"亿度": "亿千瓦时", "万度": "万千瓦时"}
 # 增加3.2万吨 is an absolute change, not the level.
 NOT_LEVEL_BEFORE = ("增加", "减少", "新增", "增长", "下降", "多", "少", "净增")
-NOT_LEVEL_AFTER = ("以上", "左右", "以内", "多", "月", "百分点", "级")
+NOT_LEVEL_AFTER = ("以上", "左右", "以内", "多", "月", "百分点", "级", "大关")  # 突破1400亿元大关: a threshold
 
 # --------------------------------------------------------------------------------------------------------
 # Comparisons with another area (relative figures) and ranks
@@ -74,6 +77,8 @@ RANK_VERBS = ("位居", "位列", "居于", "居", "排名", "排", "列", "名�
 RELATIVE_YEARS: dict[str, int] = {"今年": 0, "本年": 0, "去年": 1, "上年度": 1, "前年": 2}
 # A year after one of these is what a figure is compared with (比去年, 较去年同期), not its period.
 COMPARED_WITH = ("比", "较", "与", "同", "于")
+# The figure of the same span a year before, stated as a figure of its own: 去年同期为12.3亿元.
+SAME_PERIOD_LAST_YEAR = ("去年同期", "上年同期")
 RANGE_MARKS = "—–\\-~至到"
 CN_MONTH = "一二三四五六七八九十"
 
@@ -81,8 +86,11 @@ CN_MONTH = "一二三四五六七八九十"
 # Places: the counties of the city, the city itself, words that point back at the story's county
 # --------------------------------------------------------------------------------------------------------
 
-COUNTIES = ("朔城区", "平鲁区", "怀仁市", "山阴县", "应县", "右玉县")
+COUNTIES = ("朔城区", "平鲁区", "怀仁市", "山阴县", "应县", "右玉县", "怀仁县")  # 怀仁县 until 2018
 CITY = ("朔州市", "朔州全市")  # an explicit city subject: it wins over the county of earlier sentences
+# The city's short name right before an indicator is its subject (2022年朔州GDP), even in a story that spoke of
+# a county before; elsewhere 朔州 is too often part of a name (朔州经济开发区) to be read as the subject.
+CITY_RIGHT_BEFORE = ("朔州", "朔州市", "朔州全市")
 OWN_WORDS = ("该市", "该县", "该区", "全市", "全县", "全区")
 PLACES = (*COUNTIES, *CITY, *OWN_WORDS, "朔州", "全省", "全国", "山西省", "山西")
 OTHER_AREAS = ("全省", "全国", "山西省", "山西")
@@ -132,9 +140,9 @@ PLACE_FALSE_FRIENDS = ("大同小异", "长治久安", "四季长春", "复合�
                        "日本报", "日本市")  # fmt: skip
 # A place after one of these is a destination, an origin or a partner, not where a project is: 发往日本,
 # 朔州至太原, 来自北京的客商, 与大同市签约.
-NOT_LOCATING_BEFORE = ("发往", "销往", "运往", "远销", "出口", "来自", "至", "到", "往", "赴", "去", "与", "和", "同",
-                       "比", "较", "向", "从", "对", "联通", "连接", "达", "途经", "北起", "南起", "引进", "进口",
-                       "采用")  # fmt: skip
+NOT_LOCATING_BEFORE = ("—", "–", "发往", "销往", "运往", "远销", "出口", "来自", "至", "到", "往", "赴", "去", "与",
+                       "和", "同", "比", "较", "向", "从", "对", "联通", "连接", "达", "途经", "北起", "南起", "引进",
+                       "进口", "采用")  # fmt: skip
 # Words that say where something happens: 其在乌海的基地, 位于太原的工厂.
 LOCATIVE_BEFORE = ("在", "位于", "地处", "落户", "落地", "落户于", "建于")
 # …and so is every later place of the same list: 远销韩国、日本和东南亚, 朔州与大同、忻州、太原.
@@ -167,7 +175,8 @@ FILLERS = (
 )  # fmt: skip
 # A clause whose subject is one of these measures the subject carried from before: 总投资 of the projects just
 # counted, 总产量 of the crop just named.
-ATTRIBUTES = ("计划总投资", "预计总投资", "总投资", "投资总额", "协议投资", "签约金额", "合同金额")
+ATTRIBUTES = ("计划总投资", "预计总投资", "总投资", "投资总额", "协议投资", "签约金额", "合同金额", "协议投资额",
+              "签约投资额", "计划总投资额", "总投资额")  # fmt: skip
 # Measure words: the head of an indicator name (distributed over an enumeration: 交通、水利投资) and the
 # elliptical subject of a clause (…种植面积12.5万亩，总产量86.3万吨 — the 总产量 of the crop).
 MEASURES = (
@@ -175,6 +184,13 @@ MEASURES = (
     "销售额", "总额", "出栏", "存栏", "播种面积", "种植面积", "面积", "单产", "产能", "用电量", "发电量", "货运量",
     "客运量", "进出口", "出口", "进口", "增速",
 )  # fmt: skip
+# An output written as verb + object names the indicator of its noun: 全年生产原煤2.33亿吨 is 原煤产量 (an
+# indicator named X + the measure is also found as the verb + X).
+OUTPUT_VERBS: dict[str, tuple[str, ...]] = {"产量": ("生产",)}
+# …and an indicator X量 written as the verb X right before an amount in its own unit: 累计发电350亿度 is 发电量
+# (not 发电装机120万千瓦, a capacity).
+_KWH = r"\d+(?:\.\d+)?\s*(?:亿|万)?(?:千瓦时|度)"
+OUTPUT_AMOUNTS: dict[str, str] = {"发电量": _KWH, "用电量": _KWH}
 # A measure that only names a share of a topic is not carried as an elliptical subject of its own.
 ELLIPTICAL = ("总产量", "产量", "总产", "总产值", "产值", "单产", "出栏", "存栏", "出栏量", "存栏量")
 
@@ -182,8 +198,10 @@ ELLIPTICAL = ("总产量", "产量", "总产", "总产值", "产值", "单产", 
 # Projects: facts (investment, stage, progress) and name variants
 # --------------------------------------------------------------------------------------------------------
 
-INVESTMENT_LEADS = ("计划总投资", "预计总投资", "估算总投资", "总投资额", "总投资", "投资总额", "计划投资", "拟投资",
-                    "项目投资", "协议投资", "签约投资")  # fmt: skip
+# An approved budget is the investment too: 初步设计批复325亿元, 总概算….
+INVESTMENT_LEADS = ("初步设计批复", "概算总投资", "投资概算", "总概算", "计划总投资", "预计总投资", "估算总投资",
+                    "总投资额", "总投资", "投资总额", "计划投资", "拟投资", "项目投资", "协议投资",
+                    "签约投资")  # fmt: skip
 # 完成投资9.6亿元 is what was spent this year, not what the project costs.
 INVESTMENT_NOT_AFTER = ("完成", "累计", "年度", "今年", "当年", "本年", "已", "占", "新增", "带动")
 INVESTMENT_UNITS = ("亿美元", "万美元", "亿元", "万元")
@@ -192,20 +210,42 @@ INVESTMENT_SCALE = {"万元": "亿元", "万美元": "亿美元"}
 INVESTMENT_QUALIFIERS = ("约", "超过", "超", "达到", "达", "逾", "近", "为", "高达", "约为")
 # The stages a project passes through, in order; later stages rank higher. Synonyms map to one stage.
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("签约", ("签约", "签订投资协议", "签订协议", "签署投资协议", "落户")),
-    ("开工", ("开工", "破土动工", "动工", "奠基", "开建", "开复工")),
+    ("签约", ("签约", "签订投资协议", "签订协议", "签署投资协议", "落户", "合作协议签署", "协议签署", "签署合作协议",
+              "签订合作协议")),
+    ("开工", ("开工", "破土动工", "动工", "奠基", "开建", "开复工", "全线建设正式启动", "建设正式启动", "全面开工")),
     ("在建", ("在建", "加快建设", "施工", "主体完工", "主体工程完工", "主体建设", "设备安装", "安装", "封顶", "复工",
-              "建设现场", "调试", "建设正酣", "火热建设", "紧张建设", "建设中", "吊装", "联调联试", "装修", "铺轨",
-              "贯通", "建设进度", "建设提速", "建设跑出", "建设全面提速", "建设加速", "加速建设", "不停工", "收尾",
+              "建设现场", "调试", "建设正酣", "火热建设", "紧张建设", "建设中", "吊装", "装修", "铺轨",
+              "开挖", "铺筑", "加速推进", "贯通", "建设进度", "建设提速", "建设跑出", "建设全面提速", "建设加速",
+              "加速建设", "不停工", "收尾", "尾声",
               "冲刺阶段", "建设如火如荼", "建设热火朝天", "加紧建设", "抓紧建设", "正在建设")),
     ("投产", ("投产", "竣工", "完工", "通车", "通航", "建成", "开通运营", "开通", "达产", "满产", "满负荷", "并网",
-              "投运", "投入运营", "投入使用", "运营首月", "试产", "试生产", "产品下线")),
+              "投运", "投入运营", "投入使用", "运营首月", "试产", "试生产", "产品下线", "安全稳定运行",
+              "安全高效运行", "满载运行", "外送电量", "开行", "正在运转")),
 )  # fmt: skip
 # 主体已全部完工: finishing the shell of a building is a stage of construction, not the end of it (so is
 # finishing some of the parts counted: 12个单体工程已完工9个).
-SHELL_ONLY = ("主体",)
+SHELL_ONLY = ("主体", "基本")  # 主体已全部完工, 已基本完工: not the whole done
+# …and so is finishing a part of a project: 互通桥建筑已建成, 站房已完工, 隧道贯通 (the part named after the project).
+PARTS = ("互通", "桥", "隧道", "站房", "航站楼", "标段", "路基", "单体", "车站")
 # A stage word inside one of these is not a stage: 企业开工率, 城市建成区.
-STAGE_FALSE_FRIENDS = ("开工率", "建成区", "施工图", "施工许可", "开工手续", "施工单位", "开工条件", "调试阶段前")
+# 施工难度大, 承建施工的 describe the work, not where it stands; 竣工验收, 联调联试, 试运行, 试飞/校飞 are checks before
+# opening, which the labelled real reporting gives no stage.
+STAGE_FALSE_FRIENDS = ("开工率", "建成区", "施工图", "施工许可", "开工手续", "施工单位", "开工条件", "调试阶段前",
+                       "施工难度", "施工安全", "施工风险", "施工技术", "施工企业", "施工方", "承建施工", "承建",
+                       "竣工验收", "联调联试", "试运行", "试飞", "校飞", "建设单位")  # fmt: skip
+# 开工暨基础施工首基试点仪式: a ceremony is the start (开工), whatever other work its name mentions.
+CEREMONIES = ("仪式", "典礼", "动员会", "动员大会")
+# 开工仪式在低碳硅芯产业园区东立多晶硅项目现场举行: the event (before 在) is the stage of the project at the venue
+# (the last one named there); the park it stands in did not start.
+VENUE_VERBS = ("举行", "举办", "召开")
+# A stage word right after one of these is a slogan (当年建设、当年投产) or a share of a total (建成率).
+SLOGAN_BEFORE = ("当年", "当月", "即开工", "就投产")
+# A stage word followed by one of these is a noun phrase that says what the stage does or when, not that it
+# happened: 开工建设对…具有积极作用, 开通运营初期.
+NOMINAL_AFTER = ("对", "初期")
+# 线路…经由大西高铁与太原市贯通: a line described as joining another place, not construction.
+ROUTE_BEFORE = ("与", "经由", "同")
+ROUTE_WORDS = ("贯通", "连通", "相连")
 # A stage counts only when the text says it happened: not planned, expected, conditional or "closer to".
 NOT_HAPPENED_BEFORE = (
     "将", "计划", "预计", "力争", "争取", "确保", "拟", "有望", "即将", "准备", "筹备", "早日", "尽快", "年内",
@@ -222,6 +262,9 @@ DURATION_AFTER = ("将近", "将满", "将有")
 # project itself (已建成的集大原高铁), not another one heading a list.
 ATTRIBUTIVE = "的"
 ATTRIBUTIVE_REACH = 3  # characters between the stage word and its 的: 建成投产的, 开工建设的
+# …but 投产的同时 says it has happened (and 经集大原高铁开行的列车 that the line runs): 的 before one of these
+# ends no attributive phrase.
+NOT_ATTRIBUTIVE_AFTER = ("同时", "列车")
 # …or after a link: 同日开工的还有东立…项目, 今年投产的有…
 ATTRIBUTIVE_LINKS = ("", "还有", "有", "包括", "是", "为", "就是", "主要有", "主要是")
 # …or shortly after it: 距离开通运营又近了一步, 投产在即.
@@ -252,7 +295,9 @@ LISTED_PROGRESS = re.compile(
 LIST_SPLIT = re.compile(r"[、和与及]")
 
 # Generic words in project names: not part of what identifies the project.
-PROJECT_GENERIC = ("项目", "朔州", "山西", "集团", "及配套", "有限公司", "一期", "二期", "工程")
+# Kinds of plant are generic too: 平朔安太堡露天煤矿 shares 露天煤矿 with 平朔安家岭露天煤矿 and is another mine.
+PROJECT_GENERIC = ("项目", "朔州", "山西", "集团", "及配套", "有限公司", "一期", "二期", "工程", "露天煤矿", "露天矿",
+                   "煤矿")  # fmt: skip
 NAME_PLACES = ("朔州市", "朔州", "山西省", "山西")
 # Nouns a phrase naming a project ends with: its own 项目, or the plant a description names.
 PROJECT_HEADS = ("项目", "工程", "生产基地", "产业基地", "基地", "工厂", "车间", "生产线", "产业园")
@@ -264,6 +309,17 @@ NAME_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("高速铁路", "高铁"),
     ("职业技术学院", "职业学院", "职院"),
 )
+# A line is named by the first character of each place it joins: 集宁经大同至原平高铁 and 集(集宁)大(大同)原(原平)高铁
+# are 集大原高铁, 朔(城)神(池)高速 is 朔神高速. Places are joined by these; the glosses stand in brackets.
+ROUTE_JOINS = ("经", "至", "—", "–")
+LINE_KINDS = ("高速铁路", "高铁", "铁路", "高速公路", "高速", "客运专线", "城际铁路")
+# Qualifiers written inside a place's project name: 应县通用机场 for a watch named 应县机场.
+NAME_QUALIFIERS = ("通用", "民用", "支线", "国际", "综合")
+# Qualifiers a name is also written without: 煤基烯烃项目 for 煤基烯烃一体化项目.
+OPTIONAL_IN_NAMES = ("一体化",)
+# Specifications inside a name (±800千伏, 2×100万千瓦, 20万吨) are qualifiers the paper adds or drops: a variant's
+# core is compared without them.
+NAME_SPEC = r"[±]?\d+(?:\.\d+)?(?:[×xX]\d+(?:\.\d+)?)?(?:千伏|万千瓦|千瓦|兆瓦|MW|GW|万吨|吨)?"
 # Lines are also called by their name and 线: 集大原高铁 → 集大原线.
 LINE_TYPES = ("高速铁路", "高铁", "铁路", "高速公路", "公路")
 LINE_SHORT = "线"

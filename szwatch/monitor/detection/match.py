@@ -49,7 +49,8 @@ SUFFIX_REACH = 8  # how far after the last naming word a phrase's own 项目 may
 # What a phrase naming a project ends with: its own 项目, or the plant it describes (…铬系合金生产基地).
 HEAD_NOUN = re.compile(rf"{g.alternation(g.PROJECT_HEADS)}")
 KIND_RANK = {"name": 0, "alias": 1, "variant": 2, "company": 3, "keywords": 4, "described": 5}
-ROLE_KIND = {"name": "name", "alias": "alias", "form": "variant"}
+ROLE_KIND = {"name": "name", "alias": "alias", "form": "variant", "local": "variant", "amount": "alias"}
+AMOUNT_AFTER = {word: re.compile(pattern) for word, pattern in g.OUTPUT_AMOUNTS.items()}
 # 这一总投资287亿元的煤制烯烃项目: a project described again, in a story that has named it
 DESCRIBED = re.compile(
     rf"(?:{g.alternation(g.DEMONSTRATIVES)})([^，,。；;！？!?\n]{{2,24}}?)(?:{g.alternation(g.PROJECT_HEADS)})"
@@ -57,11 +58,23 @@ DESCRIBED = re.compile(
 DESCRIBED_SHARE = 3  # bigrams of the name (or an alias) the description must share
 _SYNONYM = {variant: row[0] for row in g.NAME_SYNONYMS for variant in row[1:]}
 SYNONYM = re.compile(g.alternation(list(_SYNONYM))) if _SYNONYM else None
+_KINDS = g.alternation(g.LINE_KINDS)
+# 集宁经大同至原平高铁 (two-character places; the first may be a longer official name's start) and
+# 集(集宁)大(大同)原(原平)高铁: a line named by its places, read as the initials and the kind of line.
+ROUTE = re.compile(
+    rf"(?P<places>[\u4e00-\u9fff]{{2}}(?:(?:{g.alternation(g.ROUTE_JOINS)})[\u4e00-\u9fff]{{2}}){{1,3}})(?P<kind>{_KINDS})"
+)
+GLOSSED = re.compile(rf"(?P<places>(?:[\u4e00-\u9fff][(（][\u4e00-\u9fff]{{1,3}}[)）]){{2,4}})(?P<kind>{_KINDS})")
+LINE_KIND = re.compile(_KINDS)
+GLOSS = re.compile(r"[(（][\u4e00-\u9fff]{1,3}[)）]")
+SPEC = re.compile(g.NAME_SPEC)
+ROUTE_JOIN = re.compile(g.alternation(g.ROUTE_JOINS))
 COMPANY_SUFFIX = re.compile(rf"(?:{g.alternation(g.COMPANY_SUFFIXES)})?")
 # After the company: nothing, or a list of other companies, then 等 (4个, 一批, 重点 …) 项目; or its own 项目.
 COMPANY_REFERENCE = re.compile(
-    r"(?:、[^，。；、！？\n]{1,12}?)*等[^，。；、！？\n]{0,8}?(?:项目|工程)|(?P<own>[^，。；、！？\n]{0,6}?)项目"
-)
+    r"(?:、[^，。；、！？\n]{1,12}?)*(?:等|为代表的)[^，。；、！？\n]{0,8}?(?:项目|工程)"
+    r"|(?P<own>[^，。；、！？\n]{0,6}?)项目"
+)  # 以山西晋能、华朔新材为代表的12个项目: each company of the list stands for its project
 
 
 @dataclass(frozen=True)
@@ -100,8 +113,8 @@ def split_sentences(text: str) -> list[Sentence]:
 @dataclass(frozen=True)
 class _Role:
     watch: int
-    role: str  # name | alias | kw | exclude | anchor
-    group: int = 0
+    role: str  # name | alias | form | local | kw | exclude | anchor
+    group: int | str = 0  # a keyword group; for ``local``, the county that must be named in the story
 
 
 class Matcher:
@@ -118,6 +131,16 @@ class Matcher:
             for alias in watch.aliases:
                 for form in _forms(alias):
                     roles[form].append(_Role(index, "alias"))
+            for form in _shorter_forms(watch):
+                roles[form].append(_Role(index, "form"))
+            for form in _qualified_forms(watch):
+                roles[form].append(_Role(index, "form"))
+            for form, county in _local_forms(watch):
+                roles[form].append(_Role(index, "local", county))
+            for form in _output_forms(watch):
+                roles[form].append(_Role(index, "alias"))
+            for form, amount in _amount_forms(watch):
+                roles[form].append(_Role(index, "amount", amount))
             for form in _line_forms(watch):
                 roles[form].append(_Role(index, "form"))
             for phrase in watch.exclude:
@@ -140,6 +163,12 @@ class Matcher:
             for index in owners
         }
         self.described = {index: _description_bigrams(self.watches[index]) for index in self.cores}
+        # names and aliases of lines, for a line named by its places (``_routes``)
+        self.lines = {
+            form: index
+            for index, watch in enumerate(self.watches) if watch.kind == "project"
+            for form in (watch.name, *watch.aliases) if form.endswith(g.LINE_KINDS)
+        }  # fmt: skip
         self.patterns = list(roles)
         self.roles = [roles[p] for p in self.patterns]
         self.automaton = ahocorasick_rs.AhoCorasick(self.patterns) if self.patterns else None
@@ -162,8 +191,11 @@ class Matcher:
                     found[at].append((role, start, end))
         hits: list[Hit] = []
         named: set[str] = set()
+        lines = bool(self.lines) and LINE_KIND.search(text) is not None  # most stories name no kind of line
         for at, sentence in enumerate(sentences):
             here = self._sentence_hits(text, sentence, found[at], every_indicator) if at in found else []
+            if lines and (routes := self._routes(text, sentence, here)):
+                here = sorted([*here, *routes], key=lambda h: (h.start, KIND_RANK[h.kind]))
             if (
                 named
                 and HEAD_NOUN.search(sentence.text)
@@ -172,6 +204,19 @@ class Matcher:
                 here = sorted([*here, described], key=lambda h: (h.start, KIND_RANK[h.kind]))
             hits.extend(here)
             named.update(h.watch_id for h in here)
+        return hits
+
+    def _routes(self, text: str, sentence: Sentence, here: list[Hit]) -> list[Hit]:
+        """集宁经大同至原平高铁, 集(集宁)大(大同)原(原平)高铁, 朔(城)神(池)高速: a watched line named by the places it
+        joins (``grammar.ROUTE_JOINS``), as their first characters and its kind, for a sentence not naming it."""
+        present = {h.watch_id for h in here}
+        hits = []
+        for pattern, initials in ((ROUTE, _route_initials), (GLOSSED, _gloss_initials)):
+            for match in pattern.finditer(text, sentence.start, sentence.end):
+                index = self.lines.get(initials(match["places"]) + match["kind"])
+                if index is not None and (watch_id := self.watches[index].id) not in present:
+                    present.add(watch_id)
+                    hits.append(Hit(watch_id, "variant", match[0], match.start(), match.end(), sentence))
         return hits
 
     def _described(self, text: str, sentence: Sentence, here: list[Hit], named: set[str]) -> Hit | None:
@@ -235,6 +280,7 @@ class Matcher:
         spans = [
             (ROLE_KIND[r.role], s, e) for r, s, e in items
             if r.role in ROLE_KIND and not any(xs <= s and e <= xe for xs, xe in excluded)
+            and (r.role != "local" or str(r.group) in text) and (r.role != "amount" or _amount_next(r, text, e))
         ]  # fmt: skip
         if not spans:
             return None
@@ -248,8 +294,9 @@ class Matcher:
         """Each place the sentence names the watch: longest wording first, no two overlapping."""
         excluded = [(s, e) for r, s, e in items if r.role == "exclude"]
         spans = sorted(
-            ((r.role, s, e) for r, s, e in items
-             if r.role in ("name", "alias") and not any(xs <= s and e <= xe for xs, xe in excluded)),
+            ((ROLE_KIND[r.role], s, e) for r, s, e in items
+             if (r.role in ("name", "alias") or (r.role == "amount" and _amount_next(r, text, e)))
+             and not any(xs <= s and e <= xe for xs, xe in excluded)),
             key=lambda x: (-(x[2] - x[1]), KIND_RANK[x[0]], x[1]),
         )  # fmt: skip
         chosen: list[tuple[str, int, int]] = []
@@ -336,6 +383,14 @@ def _elsewhere(text: str, sentence: Sentence, hit: Hit) -> bool:
     return elsewhere(text[left:right], hit.start - left, hit.end - left)
 
 
+def _route_initials(places: str) -> str:
+    return "".join(place[0] for place in ROUTE_JOIN.split(places))
+
+
+def _gloss_initials(places: str) -> str:
+    return GLOSS.sub("", places)
+
+
 def _keywords_in(watch: Watch, sentence: str, description: str) -> bool:
     """Every keyword group of the watch in the sentence, and one of its terms in the description."""
     groups = watch.keywords
@@ -344,6 +399,75 @@ def _keywords_in(watch: Watch, sentence: str, description: str) -> bool:
         and all(any(t in sentence for t in group) for group in groups)
         and any(t in description for group in groups for t in group)
     )
+
+
+def _shorter_forms(watch: Watch) -> list[str]:
+    """煤基烯烃项目 for 煤基烯烃一体化项目: a project's name or alias without a qualifier
+    (``grammar.OPTIONAL_IN_NAMES``), when what remains still says what the project is (4 characters or more)."""
+    if watch.kind != "project":
+        return []
+    forms = []
+    for name in (watch.name, *watch.aliases):
+        for word in g.OPTIONAL_IN_NAMES:
+            shorter = name.replace(word, "")
+            if shorter != name and len(shorter.removesuffix("项目")) >= 4:
+                forms.extend(_forms(shorter))
+    return sorted(set(forms))
+
+
+def _local_forms(watch: Watch) -> list[tuple[str, str]]:
+    """城市会客厅项目 for 右玉县城市会客厅项目 in a story that names 右玉: a county's project without the county, with
+    the county's short name the story must name."""
+    if watch.kind != "project":
+        return []
+    forms = []
+    for name in (watch.name, *watch.aliases):
+        for county in g.COUNTIES:
+            short = county[:-1] if len(county) == 3 else county
+            for prefix in (county, short):
+                rest = name.removeprefix(prefix)
+                if rest != name and len(rest.removesuffix("项目")) >= 5:
+                    forms.append((rest, short))
+    return sorted(set(forms))
+
+
+def _qualified_forms(watch: Watch) -> list[str]:
+    """应县通用机场 for 应县机场: a qualifier (``grammar.NAME_QUALIFIERS``) between a county and the rest of a
+    project's name."""
+    if watch.kind != "project":
+        return []
+    forms: list[str] = []
+    for name in (watch.name, *watch.aliases):
+        for county in g.COUNTIES:
+            for prefix in {county, county[:-1] if len(county) == 3 else county}:
+                rest = name.removeprefix(prefix)
+                if rest != name and len(rest) >= 2 and not rest.startswith(g.NAME_QUALIFIERS):
+                    forms.extend(prefix + word + rest for word in g.NAME_QUALIFIERS)
+    return sorted(set(forms))
+
+
+def _amount_forms(watch: Watch) -> list[tuple[str, str]]:
+    """发电 for 发电量, to be followed by an amount in its unit (``grammar.OUTPUT_AMOUNTS``)."""
+    if watch.kind != "indicator":
+        return []
+    return [(name.removesuffix("量"), name) for name in (watch.name, *watch.aliases) if name in g.OUTPUT_AMOUNTS]
+
+
+def _amount_next(role: _Role, text: str, end: int) -> bool:
+    return AMOUNT_AFTER[str(role.group)].match(text, end) is not None
+
+
+def _output_forms(watch: Watch) -> list[str]:
+    """生产原煤 for 原煤产量: an indicator's output as verb + object (``grammar.OUTPUT_VERBS``)."""
+    if watch.kind != "indicator":
+        return []
+    forms: list[str] = []
+    for name in (watch.name, *watch.aliases):
+        for measure, verbs in g.OUTPUT_VERBS.items():
+            stem = name.removesuffix(measure)
+            if stem != name and len(stem) >= 2:
+                forms.extend(verb + stem for verb in verbs)
+    return sorted(set(forms))
 
 
 def _line_forms(watch: Watch) -> list[str]:
@@ -382,7 +506,7 @@ def _variant_parts(name: str) -> tuple[str, set[str]] | None:
     rest = name
     for place in PLACES:
         rest = rest.removeprefix(place)
-    anchor, core = rest[:2], canonical(rest[2:])[0]
+    anchor, core = rest[:2], canonical(SPEC.sub("", rest[2:]))[0]
     for word in GENERIC:
         core = core.replace(word, "")
     bigrams = {core[i : i + 2] for i in range(len(core) - 1)}

@@ -1,9 +1,11 @@
 """Periods: the span of time a figure covers, as the text names it and resolved against the paper's date.
 
-一季度, 上半年, 前三季度, 1—11月, 前11个月, 截至6月底, 全年, 去年 …: each becomes a ``Period`` with its first
-and last day, so figures of different spans are never compared as if they were the same (a quarter is not
-the year). A span named without a year belongs to the latest such span that has ended by the issue date
-(四季度 in a January paper is last year's).
+一季度, 上半年, 前三季度, 1—11月, 前11个月, 截至6月底, 全年, 去年, 今年以来, 去年同期 …: each becomes a
+``Period`` with its first and last day, so figures of different spans are never compared as if they were the
+same (a quarter is not the year). A span named without a year belongs to the latest such span that has begun
+by the issue date (四季度 in a January paper is last year's; tests/monitor/detection/test_periods.py).
+今年以来 runs from the year's first day to the paper's date, and 去年同期 (not after 比/较, where it is what
+a figure is compared with) is that span one year earlier.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ PERIOD_PART = (
 
 PERIOD = re.compile(
     r"(?=[\d今本去前上下全一二三四五六七八九十第截到])"  # where a period can start: skips the rest of the text fast
-    rf"(?:(?P<year>\d{{4}})年|(?<!{_NOT_BEFORE_YEAR})(?P<rel>{g.alternation(g.RELATIVE_YEARS)})(?!同期))?"
-    rf"(?:(?<=[年今去前本度])(?:年?底|年?末)|{PERIOD_PART})?"
+    rf"(?:(?P<same>{g.alternation(g.SAME_PERIOD_LAST_YEAR)})"
+    rf"|(?:(?P<year>\d{{4}})年|(?<!{_NOT_BEFORE_YEAR})(?P<rel>{g.alternation(g.RELATIVE_YEARS)})(?!同期))?"
+    rf"(?:(?<=[年今去前本度])(?:年?底|年?末)|(?<=[年今])以来(?P<sofar>)|{PERIOD_PART})?)"
 )
 
 
@@ -54,9 +57,13 @@ def find_period(text: str, issue_date: date) -> Period | None:
 
 
 def _resolve(match: re.Match[str], issue_date: date) -> Period | None:
+    if match["same"] is not None:  # 去年同期: the year so far, one year earlier
+        return Period(match.group(0), date(issue_date.year - 1, 1, 1), _year_earlier(issue_date))
     explicit = match["year"] is not None or match["rel"] is not None
     year = int(match["year"]) if match["year"] else issue_date.year
     year -= g.RELATIVE_YEARS.get(match["rel"] or "", 0)
+    if match["sofar"] is not None:  # 今年以来, 2023年以来: from the year's first day to the paper's
+        return Period(match.group(0), date(year, 1, 1), issue_date)
     months = _months(match)
     if months is None:
         if not explicit:
@@ -68,6 +75,10 @@ def _resolve(match: re.Match[str], issue_date: date) -> Period | None:
     if not explicit and date(year, last, 1) > issue_date:  # 四季度 in a January paper is last year's
         year -= 1
     return Period(match.group(0), date(year, first, 1), date(year, last, monthrange(year, last)[1]))
+
+
+def _year_earlier(day: date) -> date:
+    return day.replace(year=day.year - 1, day=min(day.day, monthrange(day.year - 1, day.month)[1]))
 
 
 def _months(match: re.Match[str]) -> tuple[int, int] | None:

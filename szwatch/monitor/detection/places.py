@@ -178,6 +178,8 @@ def scope(before_hit: str, county: str | None, others: tuple[str, ...] | None = 
     """
     if other_area_subject(before_hit, others):
         return OTHER
+    if before_hit.endswith(g.CITY_RIGHT_BEFORE):  # 2022年朔州GDP达…: the city's name right before the indicator
+        return "全市"
     named = [(before_hit.rfind(c), c) for c in g.COUNTIES if c in before_hit]
     named.extend((m.start(), "全市") for m in CITY.finditer(before_hit))
     if named:

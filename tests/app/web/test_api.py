@@ -141,10 +141,12 @@ def test_indicator_series_has_periods_scopes_values_and_sources(client: httpx.Cl
     scopes = {o["scope"] for o in data["observations"]}
     assert "全市" in scopes and len(scopes) >= 3
     for obs in data["observations"]:
-        assert set(obs) >= {"period", "scope", "value", "unit", "growth", "source", "revised", "period_label"}
+        assert set(obs) >= {"period", "period_start", "period_end", "scope", "value", "unit", "growth", "source",
+                            "revised", "period_label"}  # fmt: skip
         assert obs["source"]["article_id"] and obs["source"]["title"]
     year = next(o for o in data["observations"] if o["period_label"] == "2023年" and o["scope"] == "全市")
     assert year["value"] == 1285.6 and year["unit"] == "亿元" and year["growth"] == 5.1
+    assert (year["period_start"], year["period_end"]) == ("2023-01-01", "2023-12-31")  # a chart's axis
     html = client.get("/watches/gdp").text
     assert '<script type="application/json" id="chart-data">' in html and 'id="observations"' in html
     assert client.get("/api/indicators/dongli-polysilicon").status_code == 404

@@ -176,3 +176,63 @@ def test_respective_investments_of_a_list_go_in_order_or_not_at_all():
 )
 def test_progress_counted_in_any_unit_or_listed(text: str, progress: str):
     assert [v for _, f, v in facts(text) if f == "progress"] == [progress]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # checks before opening are no stage
+        ("集大原高铁全线进入联调联试阶段。", None),
+        ("集大原高铁已完成竣工验收。", None),
+        # the work described, not where it stands
+        ("集大原高铁穿越山区，施工难度大。", None),
+        ("集大原高铁恒山隧道地质复杂，施工安全风险极高。", None),
+        ("中铁六局承建施工的集大原高铁二标段长35.9公里。", None),
+        # a noun phrase, a slogan, a route
+        ("集大原高铁开工建设对完善山西铁路网具有积极作用。", None),
+        ("集大原高铁开通运营初期，每日开行列车20对。", None),
+        ("东立多晶硅项目实现当年建设、当年投产。", None),
+        ("集大原高铁北起乌兰察布，经由大西高铁与太原市贯通。", None),
+        # a part of the project built is construction of the project
+        ("在集大原高铁应县南互通桥施工现场，记者看到互通桥已建成。", "在建"),
+        # a ceremony of a start is the start, whatever work its name mentions
+        ("集大原高铁开工暨基础施工首基试点仪式在朔州举行。", "开工"),
+        ("宣布集大原高铁全线建设正式启动。", "开工"),
+        # construction words of lines and tunnels; a work mostly done is still under construction
+        ("集大原高铁恒山隧道斜井全部开挖完成。", "在建"),
+        ("集大原高铁1A合同段进行路面铺筑作业。", "在建"),
+        ("集大原高铁应县西站站房已基本完工。", "在建"),
+        ("集大原高铁项目负责人介绍说，主体工程已全部完成，金融中心建设已经进入尾声。", "在建"),
+        # signing written as an agreement signed; operating written as trains run or machines turning
+        ("集大原高铁建设合作协议签署仪式在太原举行。", "签约"),
+        ("一季度运行图调整后，经集大原高铁开行的列车增加到124趟。", "投产"),
+        ("在集大原高铁投产的同时，积极推进配套项目建设。", "投产"),
+    ],
+)
+def test_stage_words_that_say_no_stage_of_the_project(text: str, expected: str | None):
+    stages = [value for _, field, value in facts(text) if field == "stage"]
+    assert stages == ([expected] if expected else [])
+
+
+def test_an_approximate_amount_is_the_amount_stated():
+    assert facts("总投资达290多亿元的中煤平朔煤基烯烃一体化项目已上报国家发改委。") == [
+        ("zhongmei-olefin", "investment", "290亿元")
+    ]
+
+
+def test_a_total_built_in_a_clause_naming_no_project_is_not_the_stage_of_the_one_before():
+    assert facts("推动东立多晶硅项目开工，已建成运营光伏装机851万千瓦。") == []
+
+
+def test_companies_standing_for_their_projects_in_a_list_share_its_stage():
+    assert facts("以宝武太钢、东立为代表的12个项目集中开工。") == [
+        ("baowu-chrome", "stage", "开工"),
+        ("dongli-polysilicon", "stage", "开工"),
+    ]
+
+
+def test_the_venue_of_a_ceremony_did_not_start_the_project_there_did():
+    watches = Watchlist(Path("<test>"), (*WATCHLIST.watches, Watch("park", "project", "低碳硅芯产业园")), "test")
+    text = story_text(None, None, None, ["开工仪式在低碳硅芯产业园东立多晶硅项目现场举行。"])
+    found = find(text, Matcher(watches), watches, date(2024, 5, 7))
+    assert sorted((f.watch_id, f.field, f.value) for f in found.facts) == [("dongli-polysilicon", "stage", "开工")]

@@ -275,3 +275,79 @@ def extract_story(text: str):
     story = story_text(None, None, None, text.split("\n"))
     hits = [h for h in MATCHER.find(story) if WATCHLIST.get(h.watch_id).kind == "indicator"]  # type: ignore[union-attr]
     return extract(story, hits, date(2024, 11, 26))
+
+
+def test_several_periods_in_one_clause_give_one_observation_each_with_its_own_span():
+    story = story_text(None, None, None, ["规上工业增加值一季度增长5.1%、上半年增长6.3%、前三季度增长6.8%。"])
+    hits = [h for h in MATCHER.find(story) if h.watch_id == "industrial-va"]
+    found = [(o.growth_pct, o.period_start, o.period_end, o.rule) for o in extract(story, hits, date(2024, 11, 5))]
+    assert found == [
+        (5.1, date(2024, 1, 1), date(2024, 3, 31), "clause+periods"),
+        (6.3, date(2024, 1, 1), date(2024, 6, 30), "clause+periods"),
+        (6.8, date(2024, 1, 1), date(2024, 9, 30), "clause+periods"),
+    ]
+
+
+def test_a_year_before_each_level_dates_it():
+    found = figures("全市地区生产总值由2020年的1100.5亿元增加至2024年的1328.5亿元。", date(2025, 3, 1))
+    assert [(value, period) for _, value, _, _, period, *_ in found] == [(1100.5, "2020年"), (1328.5, "2024年")]
+
+
+def test_a_threshold_passed_is_no_level_and_a_figure_printed_twice_is_one():
+    text = "2021年全市GDP完成1420.6亿元。\n全市2021年GDP突破1400亿元大关，达到1420.6亿元。"
+    assert [value for _, value, *_ in figures(text, date(2022, 2, 1))] == [1420.6]
+
+
+def test_the_city_named_right_before_the_indicator_is_the_scope_after_a_county():
+    text = "怀仁市是县级市。\n2022年朔州GDP达1536.2亿元。"
+    assert [scope for *_, scope, _, _ in figures(text, date(2023, 2, 1))] == ["全市"]
+
+
+def test_an_output_written_as_verb_and_object_is_the_indicator():
+    watches = Watchlist(Path("<test>"), (Watch("coal-output", "indicator", "原煤产量"),), "test")
+    story = story_text(None, None, None, ["全年生产原煤2.33亿吨，增长7.2%。"])
+    hits = Matcher(watches).find(story)
+    found = [(o.indicator_id, o.value, o.unit, o.growth_pct) for o in extract(story, hits, date(2024, 2, 27))]
+    assert found == [("coal-output", 2.33, "亿吨", 7.2)]
+
+
+def test_the_longest_watched_name_wins():
+    watches = Watchlist(Path("<test>"), (*WATCHLIST.watches, Watch("iva-short", "indicator", "工业增加值")), "test")
+    story = story_text(None, None, None, ["1-10月，全市规模以上工业增加值增长7.9%。"])
+    hits = [
+        h for h in Matcher(watches).find(story, every_indicator=True) if h.watch_id in ("industrial-va", "iva-short")
+    ]
+    assert [o.indicator_id for o in extract(story, hits, date(2024, 11, 5))] == ["industrial-va"]
+
+
+def test_paired_comparisons_give_two_relative_figures_and_no_stray_level():
+    assert figures("全市地区生产总值增长5.2%，增速分别高于全国、全省2.1个和0.6个百分点。") == [
+        ("gdp", None, "", 5.2, "", "全市", "", False),
+        ("gdp", None, "", 2.1, "", "全市", "", True),
+        ("gdp", None, "", 0.6, "", "全市", "", True),
+    ]
+
+
+def test_a_count_and_an_amount_of_a_watch_about_signed_projects_are_both_its_figures():
+    watches = Watchlist(Path("<test>"), (Watch("signed", "indicator", "签约招商项目"),), "test")
+    story = story_text(None, None, None, ["前5个月全市签约招商项目63个，协议投资额158亿元。"])
+    found = extract(story, Matcher(watches).find(story, every_indicator=True), date(2024, 6, 10), Matcher(watches))
+    assert [(o.value, o.unit, o.period_start, o.period_end, o.rule) for o in found] == [
+        (63.0, "个", date(2024, 1, 1), date(2024, 5, 31), "clause"),
+        (158.0, "亿元", date(2024, 1, 1), date(2024, 5, 31), "attribute"),
+    ]
+
+
+def test_kilowatt_hours_written_as_du_are_kilowatt_hours():
+    watches = Watchlist(Path("<test>"), (Watch("power", "indicator", "发电量"),), "test")
+    story = story_text(None, None, None, ["全年发电量350亿度，增长3.2%。"])
+    found = extract(story, Matcher(watches).find(story, every_indicator=True), date(2024, 2, 1))
+    assert [(o.value, o.unit, o.growth_pct) for o in found] == [(350.0, "亿千瓦时", 3.2)]
+
+
+def test_an_output_written_as_the_verb_before_an_amount_in_its_unit_is_the_indicator():
+    watches = Watchlist(Path("<test>"), (Watch("power", "indicator", "发电量"),), "test")
+    matcher = Matcher(watches)
+    story = story_text(None, None, None, ["全市累计发电350亿度，增长3.2%。", "新增光伏发电装机120万千瓦。"])
+    found = extract(story, matcher.find(story, every_indicator=True), date(2024, 2, 1), matcher)
+    assert [(o.indicator_id, o.value, o.unit, o.growth_pct) for o in found] == [("power", 350.0, "亿千瓦时", 3.2)]

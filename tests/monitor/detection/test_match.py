@@ -189,3 +189,49 @@ def test_a_demonstrative_description_may_share_the_keywords_but_not_point_at_a_c
     assert [(h.watch_id, h.kind) for h in hits] == [("baowu-chrome", "name"), ("baowu-chrome", "described")]
     hits = MATCHER.find(named + "太钢集团表示，该集团在新疆的铬铁冶炼基地也已投产。")
     assert [h.kind for h in hits] == ["name"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "国家发改委批复同意新建集宁经大同至原平铁路。",
+        "集宁至大同至原平高速铁路北起乌兰察布站。",
+        "集(集宁)大(大同)原(原平)高铁是呼南通道的一部分。",
+    ],
+)
+def test_a_line_named_by_the_places_it_joins_is_the_watched_line(text: str):
+    assert [(h.watch_id, h.kind) for h in MATCHER.find(text)] == [("jidayuan-hsr", "variant")]
+
+
+def test_places_joined_by_a_dash_are_a_route_not_where_the_project_is():
+    watches = [Watch("uhv", "project", "晋北—江苏±800千伏特高压直流输电工程")]
+    hits = Matcher(watches).find("晋北—江苏南京±800千伏特高压直流输电工程在朔州市平鲁区开工建设。")
+    assert [h.watch_id for h in hits] == ["uhv"]
+
+
+def test_a_name_without_its_qualifier_a_county_or_its_specifications_is_a_variant():
+    watches = [
+        Watch("olefin", "project", "中煤平朔煤基烯烃一体化项目", aliases=("煤基烯烃一体化项目",)),
+        Watch("parlor", "project", "右玉县城市会客厅项目"),
+        Watch("uhv", "project", "晋北—江苏±800千伏特高压直流输电工程"),
+    ]
+    matcher = Matcher(watches)
+    assert [h.watch_id for h in matcher.find("市煤基烯烃项目专班召开会议。")] == ["olefin"]
+    assert [h.watch_id for h in matcher.find("右玉县文旅项目建设正酣。\n城市会客厅项目施工现场一片繁忙。")] == [
+        "parlor"
+    ]
+    assert matcher.find("城市会客厅项目施工现场一片繁忙。") == []  # no 右玉 in the story: any city's parlour
+    assert [h.watch_id for h in matcher.find("晋北—江苏特高压工程江苏段开工。")] == ["uhv"]
+
+
+def test_a_mine_sharing_only_the_kind_of_plant_is_another_mine():
+    matcher = Matcher([Watch("anjialing", "project", "平朔安家岭露天煤矿")])
+    assert matcher.find("平朔安太堡露天煤矿是我国规模最大的煤炭生产基地之一。") == []
+    assert [h.surface for h in matcher.find("2006年建成投产的平朔安家岭项目首创露井联采模式。")] == ["平朔安家岭项目"]
+
+
+def test_a_qualifier_inside_a_countys_project_name_is_a_variant():
+    matcher = Matcher([Watch("yingxian-airport", "project", "应县机场")])
+    assert [(h.watch_id, h.kind, h.surface) for h in matcher.find("新建应县通用机场项目获批。")] == [
+        ("yingxian-airport", "variant", "应县通用机场项目")
+    ]
