@@ -43,11 +43,6 @@ KNOWN_MISSES = {
     "ho-baowu-keywords-and-alias-signing": "项目落地朔州 means signed (签约); 落地 alone is not read as a stage "
     "(推动/结合…项目落地 is mostly a plan)",
     "ho-changgeng-variant-export": "项目生产的首批产品装车发往日本 implies production (投产) without a stage word",
-    # The real reporting (tests/data/real, labelled blind) gives 联调联试 and 竣工验收 no stage: they are checks
-    # before a line opens. These stories, written with the code, labelled them 在建 / 投产; the real labels win.
-    "hsr-alias-in-title": "进入联调联试阶段 is no stage in the real reporting's labels (labelled 在建 here)",
-    "i10-two-projects-one-sentence": "进入联调联试阶段 is no stage in the real reporting's labels (labelled 在建 here)",
-    "sany-alias": "通过竣工验收 is no stage in the real reporting's labels (labelled 投产 here)",
     # Real reporting: what no general rule reads yet.
     "real-a-002-2017-coal-third-nationally": "县(市)名单: 平鲁区以9294.91万吨的年产量位居第5位 — a level before the "
     "indicator's noun (以…的年产量), four counties",
@@ -83,7 +78,7 @@ KNOWN_MISSES = {
 
 # Floors per set: (mentions P, R; observations P, R; facts P, R; period and scope agreement).
 FLOORS = {
-    "cases": {"mentions": (0.97, 0.97), "observations": (0.97, 0.97), "facts": (0.95, 0.87), "agree": 0.97},
+    "cases": {"mentions": (0.97, 0.97), "observations": (0.97, 0.97), "facts": (0.95, 0.93), "agree": 0.97},
     "holdout": {"mentions": (0.92, 0.92), "observations": (0.95, 0.95), "facts": (0.90, 0.80), "agree": 0.97},
     "blind": {"mentions": (0.97, 0.97), "observations": (0.97, 0.97), "facts": (0.96, 0.96), "agree": 0.97},
     "blind2": {"mentions": (0.97, 0.97), "observations": (0.97, 0.97), "facts": (0.96, 0.96), "agree": 0.97},
