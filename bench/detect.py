@@ -21,7 +21,8 @@ anything was fixed; bench/records/ for the blind sets, copied into FIRST_RUNS be
 corpus's own short stories, with 500 synthetic watches (most of which never match), for 10k and 20k stories
 and 50 vs 500 watches: the ceiling the command can approach, not what a user sees.
 
-    .venv/bin/python bench/detect.py [--sizes 1000,4000] [--runs 3] [--record LABEL] [--quality] [--matching]
+    .venv/bin/python bench/detect.py [--sizes 1000,4000] [--runs 3] [--record LABEL] [--compare DIR]
+    .venv/bin/python bench/detect.py --quality [-v] | --matching
 """
 
 from __future__ import annotations
@@ -180,9 +181,12 @@ class Timing:
     alerts: int
 
 
-def run_detect(db: Path, watchlist: Path, settings: Path, *extra: str) -> Timing:
-    """One ``szwatch detect`` in a new process: wall and CPU time (user + system of the child)."""
+def run_detect(db: Path, watchlist: Path, settings: Path, code: Path | None, *extra: str) -> Timing:
+    """One ``szwatch detect`` in a new process: wall and CPU time (user + system of the child, its workers
+    included). ``code``: a checkout of other code to run instead of the installed one."""
     env = {**os.environ, "SZWATCH_DB": f"sqlite:///{db}", "SZWATCH_CONFIG": str(settings)}
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "szwatch", "--quiet", "detect", "--watchlist", str(watchlist),
@@ -201,14 +205,17 @@ def spread(values: list[float], digits: int = 1) -> str:
     return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
 
 
-def command(sizes: list[int], runs: int, watches: int) -> list[str]:
-    """Build one archive per size, then time first detect and rescan ``runs`` times on fresh copies."""
+def command(sizes: list[int], runs: int, watches: int, compare: Path | None = None) -> list[str]:
+    """Build one archive per size, then time first detect and rescan ``runs`` times on fresh copies; with
+    ``compare`` (a checkout of other code), each round runs that code and then this one on the same archive,
+    so both meet the same load of the machine (paired runs)."""
     lines: list[str] = []
 
     def say(line: str = "") -> None:
         print(line, flush=True)
         lines.append(line)
 
+    codes: dict[str, Path | None] = {"this code": None} if compare is None else {"before": compare, "after": None}
     with tempfile.TemporaryDirectory(prefix="szwatch-bench-detect-") as work:
         folder = Path(work)
         watchlist, settings = folder / "watchlist.toml", folder / "settings.toml"
@@ -220,37 +227,50 @@ def command(sizes: list[int], runs: int, watches: int) -> list[str]:
             engine = open_store(f"sqlite:///{templates[size]}")
             build(engine, size)
             engine.dispose()
-        timings: dict[tuple[int, str], list[Timing]] = {(s, k): [] for s in sizes for k in ("first", "rescan")}
+        timings: dict[tuple[str, int, str], list[Timing]] = {
+            (c, s, k): [] for c in codes for s in sizes for k in ("first", "rescan")
+        }
         for round_no in range(runs):
             for size in sizes:
-                db = folder / "run.db"
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{db}{suffix}").unlink(missing_ok=True)
-                shutil.copyfile(templates[size], db)
-                first = run_detect(db, watchlist, settings)
-                rescan = run_detect(db, watchlist, settings, "--rescan")
-                timings[(size, "first")].append(first)
-                timings[(size, "rescan")].append(rescan)
-                print(f"  round {round_no + 1}, {size:,} stories: first {first.wall:.1f} s, rescan {rescan.wall:.1f} s",
-                      flush=True)  # fmt: skip
+                for label, code in codes.items():
+                    db = folder / "run.db"
+                    for suffix in ("", "-wal", "-shm"):
+                        Path(f"{db}{suffix}").unlink(missing_ok=True)
+                    shutil.copyfile(templates[size], db)
+                    first = run_detect(db, watchlist, settings, code)
+                    rescan = run_detect(db, watchlist, settings, code, "--rescan")
+                    timings[(label, size, "first")].append(first)
+                    timings[(label, size, "rescan")].append(rescan)
+                    print(f"  round {round_no + 1}, {size:,} stories, {label}: first {first.wall:.1f} s, "
+                          f"rescan {rescan.wall:.1f} s", flush=True)  # fmt: skip
         say(f"`szwatch detect` (new process, start-up counted), SQLite, {watches} watches occurring in the text, "
-            f"archive-length stories; {runs} runs, median (min-max)")  # fmt: skip
+            f"archive-length stories; {runs} runs, median (min-max); {os.cpu_count()} cores, load average "
+            f"{os.getloadavg()[0]:.1f} at the end")  # fmt: skip
         say()
-        say("| stories | run | wall s | CPU s | stories/s (wall) | findings | alerts |")
-        say("| --- | --- | --- | --- | --- | --- | --- |")
-        for size in sizes:
-            for kind in ("first", "rescan"):
-                got = timings[(size, kind)]
-                rates = [size / t.wall for t in got]
-                say(f"| {size:,} | {kind} | {spread([t.wall for t in got])} | {spread([t.cpu for t in got])} | "
-                    f"{spread(rates, 0)} | {got[0].findings:,} | {got[0].alerts} |")  # fmt: skip
-        if len(sizes) >= 2:
-            small, large = sizes[0], sizes[-1]
-            say()
-            for kind in ("first", "rescan"):
-                ratios = [b.wall / a.wall for a, b in zip(timings[(small, kind)], timings[(large, kind)], strict=True)]
-                say(f"growth, {kind}: {large / small:.0f}x the stories took {spread(ratios, 2)}x the time "
-                    f"(paired by round; goal <= {1.1 * large / small:.1f}x)")  # fmt: skip
+        say("| code | stories | run | wall s | CPU s | stories/s (wall) | findings | alerts |")
+        say("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        for label in codes:
+            for size in sizes:
+                for kind in ("first", "rescan"):
+                    got = timings[(label, size, kind)]
+                    rates = [size / t.wall for t in got]
+                    say(f"| {label} | {size:,} | {kind} | {spread([t.wall for t in got])} | "
+                        f"{spread([t.cpu for t in got])} | {spread(rates, 0)} | {got[0].findings:,} | {got[0].alerts} |")  # fmt: skip
+        say()
+        for label in codes:
+            if len(sizes) >= 2:
+                small, large = sizes[0], sizes[-1]
+                for kind in ("first", "rescan"):
+                    pairs = zip(timings[(label, small, kind)], timings[(label, large, kind)], strict=True)
+                    ratios = [b.wall / a.wall for a, b in pairs]
+                    say(f"- {label}, growth of {kind}: {large / small:.0f}x the stories took {spread(ratios, 2)}x the "
+                        f"time (paired by round; goal <= {1.1 * large / small:.1f}x)")  # fmt: skip
+        if compare is not None:
+            for size in sizes:
+                for kind in ("first", "rescan"):
+                    pairs = zip(timings[("before", size, kind)], timings[("after", size, kind)], strict=True)
+                    gains = [a.wall / b.wall for a, b in pairs]
+                    say(f"- after vs before, {size:,} stories, {kind}: {spread(gains, 1)}x as fast (paired by round)")
     return lines
 
 
@@ -273,6 +293,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--watches", type=int, default=500)
     parser.add_argument("--record", metavar="LABEL", help="append the figures to today's record under LABEL")
+    parser.add_argument("--compare", metavar="DIR", type=Path,
+                        help="a checkout of other code (git archive REV | tar -x -C DIR) run before this one, paired")  # fmt: skip
     parser.add_argument("--quality", action="store_true", help="detection quality on the labelled sets")
     parser.add_argument("--matching", action="store_true", help="matching speed alone (no store, no command)")
     parser.add_argument("-v", action="store_true", help="with --quality: list every error")
@@ -283,7 +305,7 @@ def main() -> None:
         speed()
     if args.quality or args.matching:
         return
-    lines = command([int(s) for s in args.sizes.split(",")], args.runs, args.watches)
+    lines = command([int(s) for s in args.sizes.split(",")], args.runs, args.watches, args.compare)
     if args.record:
         print(f"recorded in {record(args.record, lines)}")
 
