@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -239,7 +239,7 @@ class FindingsWriter:
         if gone:
             self.session.exec(delete(model).where(col(model.id).in_(gone)))
         added = [row for k, row in new_keys.items() if k not in old]
-        pending.extend({**asdict(row), "created_at": self.now} for row in added)
+        pending.extend({**vars(row), "created_at": self.now} for row in added)  # flat rows: vars, not asdict
         return Replaced(len(added), len(gone))
 
     def save_fact(self, fact: FactRow) -> None:
@@ -254,7 +254,7 @@ class FindingsWriter:
                 self._fact_updates[fact_id] = (fact.value, fact.snippet)
                 self._facts[key][1] = fact.value
         else:
-            self._new_facts[key] = {**asdict(fact), "created_at": self.now}
+            self._new_facts[key] = {**vars(fact), "created_at": self.now}
 
     def flush(self) -> None:
         """Write what waits, so that queries in this transaction see it."""

@@ -14,9 +14,11 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 
+from szwatch.monitor.detection.facts import Fact
 from szwatch.monitor.detection.figures import Observation as Found
 from szwatch.monitor.detection.findings import find, story_text
 from szwatch.monitor.detection.match import Hit, Matcher
+from szwatch.monitor.detection.rules import project_facts
 from szwatch.monitor.detection.watchlist import Watchlist
 from szwatch.store.detections import MentionRow, ObservationRow, Story
 
@@ -28,15 +30,15 @@ CHUNK = 20  # stories sent to a worker at a time
 class StoryFindings:
     mentions: list[MentionRow]
     observations: list[ObservationRow]
+    facts: list[Fact]  # what the story says about its projects (stage, investment, progress)
 
 
 def analyse(story: Story, matcher: Matcher, watchlist: Watchlist) -> StoryFindings:
-    """Mentions and observations of one story as rows to store (pure: nothing is written)."""
+    """Mentions, observations and project facts of one story, as rows to store (pure: nothing is written)."""
     found = find(story_body(story), matcher, watchlist, story.issue_date)
-    return StoryFindings(
-        [_mention(story, h) for h in found.mentions],
-        [_observation(story, ordinal, obs) for ordinal, obs in enumerate(found.observations)],
-    )
+    mentions = [_mention(story, h) for h in found.mentions]
+    observations = [_observation(story, ordinal, obs) for ordinal, obs in enumerate(found.observations)]
+    return StoryFindings(mentions, observations, project_facts(mentions))
 
 
 def story_body(story: Story) -> str:

@@ -160,8 +160,8 @@ def _process(
             report.held_back_baseline += len(held)
             if found - held:
                 writer.flush()  # the rules' look-ups must see the stories before this one
-            candidates = story_alerts(session, story, findings.mentions, findings.observations, report.run_id,
-                                      writer, _outside(held))  # fmt: skip
+            candidates = story_alerts(session, story, findings.mentions, findings.observations, findings.facts,
+                                      report.run_id, writer, _outside(held))  # fmt: skip
             raised = []
             for alert in candidates:
                 if gate.verdict(story, alert) == "age":

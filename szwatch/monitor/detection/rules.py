@@ -19,25 +19,30 @@ from typing import Any
 from sqlmodel import Session
 
 from szwatch.monitor.alerts.settings import Rule
-from szwatch.monitor.detection.facts import mention_facts, stage_rank, story_facts
+from szwatch.monitor.detection.facts import Fact, mention_facts, stage_rank, story_facts
 from szwatch.store import alerts as store_alerts
 from szwatch.store.detections import FactRow, FindingsWriter, MentionRow, ObservationRow, Story
 from szwatch.store.models import Alert, Observation
 from szwatch.store.text import snippet
 
 
+def project_facts(mentions: list[MentionRow]) -> list[Fact]:
+    """What the story says about its projects, read per clause (``facts``): pure, so analysis does it."""
+    return story_facts(mention_facts(mentions))
+
+
 def story_alerts(
     session: Session, story: Story, mentions: list[MentionRow], observations: list[ObservationRow],
-    run_id: int | None, writer: FindingsWriter, wanted: Callable[[str], bool] = lambda _: True,
+    facts: list[Fact], run_id: int | None, writer: FindingsWriter, wanted: Callable[[str], bool] = lambda _: True,
 ) -> list[Alert]:  # fmt: skip
     """Candidate alerts of one story (before dedupe) for the ``wanted`` watches, in the order a reader would
-    want them; the story's project facts are saved through ``writer``. The look-ups read the store: the caller
-    flushes ``writer`` first when a watch is wanted."""
+    want them; the story's project ``facts`` are saved through ``writer``. The look-ups read the store: the
+    caller flushes ``writer`` first when a watch is wanted."""
     wanted_mentions = [m for m in mentions if wanted(m.watch_id)]
     wanted_observations = [o for o in observations if wanted(o.indicator_id)]
     found = [*_mention_alerts(story, wanted_mentions, run_id),
              *_figure_alerts(session, story, wanted_observations, run_id)]  # fmt: skip
-    found.extend(_project_updates(session, story, mentions, run_id, writer, wanted))
+    found.extend(_project_updates(session, story, facts, run_id, writer, wanted))
     return found
 
 
@@ -89,12 +94,12 @@ def _figure_alerts(
 
 
 def _project_updates(
-    session: Session, story: Story, mentions: list[MentionRow], run_id: int | None, writer: FindingsWriter,
+    session: Session, story: Story, facts: list[Fact], run_id: int | None, writer: FindingsWriter,
     wanted: Callable[[str], bool],
 ) -> Iterable[Alert]:  # fmt: skip
-    """Facts read per clause (``facts``): each belongs to the project that governs its clause, and the clause
-    is the evidence the alert shows."""
-    for fact in story_facts(mention_facts(mentions)):
+    """Each fact belongs to the project that governs its clause, and the clause is the evidence the alert
+    shows."""
+    for fact in facts:
         field, value = fact.field, fact.value
         evidence = snippet(fact.sentence, fact.clause, width=40)
         saved = FactRow(watch_id=fact.watch_id, story_url=story.url, issue_date=story.issue_date, field=field,
