@@ -189,8 +189,9 @@ def run_detect(db: Path, watchlist: Path, settings: Path, code: Path | None, *ex
         env["PYTHONPATH"] = str(code)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
+    # cwd: the database's folder, not a checkout (``python -m`` puts the working directory first on the path)
     done = subprocess.run([sys.executable, "-m", "szwatch", "--quiet", "detect", "--watchlist", str(watchlist),
-                           "--json", *extra], env=env, capture_output=True, text=True, check=False)  # fmt: skip
+                           "--json", *extra], env=env, cwd=db.parent, capture_output=True, text=True, check=False)  # fmt: skip
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode:
@@ -224,9 +225,7 @@ def command(sizes: list[int], runs: int, watches: int, compare: Path | None = No
         templates = {}
         for size in sizes:
             templates[size] = folder / f"archive-{size}.db"
-            engine = open_store(f"sqlite:///{templates[size]}")
-            build(engine, size)
-            engine.dispose()
+            build_archive(templates[size], size, compare)
         timings: dict[tuple[str, int, str], list[Timing]] = {
             (c, s, k): [] for c in codes for s in sizes for k in ("first", "rescan")
         }
@@ -272,6 +271,21 @@ def command(sizes: list[int], runs: int, watches: int, compare: Path | None = No
                     gains = [a.wall / b.wall for a, b in pairs]
                     say(f"- after vs before, {size:,} stories, {kind}: {spread(gains, 1)}x as fast (paired by round)")
     return lines
+
+
+def build_archive(path: Path, size: int, code: Path | None) -> None:
+    """The archive, built by ``code`` when given (earlier code may not read a schema newer than its own; this
+    code upgrades the copy at its first run, as it would a user's store)."""
+    if code is None:
+        engine = open_store(f"sqlite:///{path}")
+        build(engine, size)
+        engine.dispose()
+        return
+    script = "import sys; from archive import build; from szwatch.store.db import open_store; " \
+             "build(open_store(sys.argv[1]), int(sys.argv[2]))"  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": f"{code}:{code / 'bench'}"}
+    subprocess.run([sys.executable, "-c", script, f"sqlite:///{path}", str(size)], env=env, cwd=path.parent,
+                   check=True)  # fmt: skip
 
 
 def record(label: str, lines: list[str]) -> Path:
