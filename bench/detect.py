@@ -295,9 +295,8 @@ def record(label: str, lines: list[str]) -> Path:
         "# `szwatch detect` with the store, archive-length stories and watches that hit\n\n"
         "Written by `bench/detect.py --record LABEL`; 2 cores shared with other work, so medians of paired runs.\n"
     )  # fmt: skip
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    with path.open("a", encoding="utf-8") as out:
-        out.write(f"{head}\n## {label} (code at {commit.stdout.strip() or '?'})\n\n" + "\n".join(lines) + "\n")
+    with path.open("a", encoding="utf-8") as out:  # the label names the code (a checkout may not be a repository)
+        out.write(f"{head}\n## {label}\n\n" + "\n".join(lines) + "\n")
     return path
 
 
@@ -306,7 +305,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,4000", help="archive sizes in stories, comma-separated")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--watches", type=int, default=500)
-    parser.add_argument("--record", metavar="LABEL", help="append the figures to today's record under LABEL")
+    parser.add_argument("--record", metavar="LABEL",
+                        help="append the figures to today's record under LABEL (say which code: a commit)")  # fmt: skip
     parser.add_argument("--compare", metavar="DIR", type=Path,
                         help="a checkout of other code (git archive REV | tar -x -C DIR) run before this one, paired")  # fmt: skip
     parser.add_argument("--quality", action="store_true", help="detection quality on the labelled sets")
