@@ -1,25 +1,50 @@
 """Detection benchmark (prints figures; not a test).
 
-Quality, per labelled set (tests/data/detect_cases.toml; the held-out set and the two blind sets, written
-apart from the code; the three real-text sets of tests/data/real, each with its own watchlist, and their
-total): precision, recall and F1 for mentions (and how many worded with no name or alias are found), for
-indicator figures (and how many of the matched ones have the labelled first and last day) and for project
-facts (stage, investment, progress per mention), and — for the sets that had one — the figures of their
-first, blind run (recorded before anything was fixed; bench/records/, copied into FIRST_RUNS below).
-Speed: stories per second matched and extracted on one core, with 500 watches, for 10k and 20k stories
-(time should grow linearly with the archive) and with 50 vs 500 watches (it should barely grow). Goal:
-at least 2,000 stories/s with 500 watches.
+**The command** (default): times ``szwatch detect`` as a user runs it — a new process, start-up counted, with
+the store (SQLite) — on an archive of full-length stories (about 1,700 characters, composed by
+``bench/archive.py``) with 500 watches that really occur in the text (the example watchlist plus projects
+named by phrases of the corpus). For each archive size (default 1,000 and 4,000 stories: 4x, for the linear
+growth check) and each of ``--runs`` rounds (default 3; sizes alternate within a round, so a busy machine
+weighs on both alike): a copy of the freshly built archive, a first ``szwatch detect``, then
+``szwatch detect --rescan``. Prints the median and the spread (min-max) of wall and CPU time and stories/s,
+and the ratio of the larger size's time to the smaller's per round. Goals: >= 500 stories/s for a first
+detect and a rescan; 4x the stories <= 4.4x the time. ``--record LABEL`` appends the figures to
+``bench/records/<today>-detect-command.md``.
+
+**Quality** (``--quality``), per labelled set (tests/data/detect_cases.toml; the held-out set and the two blind
+sets, written apart from the code; the three real-text sets of tests/data/real, each with its own watchlist, and
+their total): precision, recall and F1 for mentions (and how many worded with no name or alias are found), for
+indicator figures (and how many of the matched ones have the labelled first and last day) and for project facts
+(stage, investment, progress per mention), and — for the sets that had one — the figures of their first, blind
+run (recorded before anything was fixed; bench/records/, copied into FIRST_RUNS below).
+
+**Matching only** (``--matching``): stories per second matched and extracted on one core, no store, the
+corpus's own short stories, with 500 synthetic watches (most of which never match), for 10k and 20k stories
+and 50 vs 500 watches: the ceiling the command can approach, not what a user sees.
+
+    .venv/bin/python bench/detect.py [--sizes 1000,4000] [--runs 3] [--record LABEL] [--compare DIR]
+    .venv/bin/python bench/detect.py --quality [-v] | --matching
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
 import random
+import re
+import resource
+import shutil
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from archive import build
 from record import recorded  # bench/record.py: the dated record of this run
 
 from szwatch.monitor.detection.evaluate import Evaluation, Score, evaluate, load_cases
@@ -29,6 +54,7 @@ from szwatch.monitor.detection.findings import story_text
 from szwatch.monitor.detection.match import Matcher
 from szwatch.monitor.detection.watchlist import Watch, Watchlist, load_watchlist
 from szwatch.replica.build import load_corpus
+from szwatch.store.db import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT / "tests/data/real"
@@ -166,8 +192,185 @@ def speed() -> None:
               f"({found} findings)")  # fmt: skip
 
 
+# --- the command ------------------------------------------------------------------------------------------
+
+EXAMPLE = ROOT / "szwatch/config/watchlist.example.toml"
+CJK_RUN = re.compile(r"[\u4e00-\u9fff]{6,}")
+
+
+def hitting_watchlist(size: int, rng: random.Random) -> str:
+    """The example watchlist plus projects named by 5-8 character phrases of the corpus, up to ``size``
+    watches: every one of them occurs in the archive's text (what the matcher meets in a real watchlist)."""
+    corpus = load_corpus()
+    runs = [m.group() for a in corpus for p in a["paragraphs"] for m in CJK_RUN.finditer(p)]
+    text = EXAMPLE.read_text(encoding="utf-8")
+    have = len(re.findall(r"^\[\[(?:project|indicator)\]\]", text, re.M))
+    names: set[str] = set()
+    blocks = []
+    while have + len(blocks) < size:
+        run = rng.choice(runs)
+        length = rng.randint(5, min(8, len(run)))
+        start = rng.randrange(len(run) - length + 1)
+        name = run[start : start + length]
+        if name in names:
+            continue
+        names.add(name)
+        blocks.append(f'\n[[project]]\nid = "bench-{len(blocks)}"\nname = "{name}"\n')
+    return text + "".join(blocks)
+
+
+@dataclass(frozen=True)
+class Timing:
+    wall: float
+    cpu: float
+    processed: int
+    findings: int
+    alerts: int
+
+
+def run_detect(db: Path, watchlist: Path, settings: Path, code: Path | None, *extra: str) -> Timing:
+    """One ``szwatch detect`` in a new process: wall and CPU time (user + system of the child, its workers
+    included). ``code``: a checkout of other code to run instead of the installed one."""
+    env = {**os.environ, "SZWATCH_DB": f"sqlite:///{db}", "SZWATCH_CONFIG": str(settings)}
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    # cwd: the database's folder, not a checkout (``python -m`` puts the working directory first on the path)
+    done = subprocess.run([sys.executable, "-m", "szwatch", "--quiet", "detect", "--watchlist", str(watchlist),
+                           "--json", *extra], env=env, cwd=db.parent, capture_output=True, text=True, check=False)  # fmt: skip
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode:
+        raise SystemExit(f"szwatch detect failed ({done.returncode}): {done.stderr[-2000:]}")
+    report = json.loads(done.stdout)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Timing(wall, cpu, report["stories_processed"], report["findings"], report["alerts"])
+
+
+def spread(values: list[float], digits: int = 1) -> str:
+    """``median (min-max)``."""
+    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+
+
+def command(sizes: list[int], runs: int, watches: int, compare: Path | None = None) -> list[str]:
+    """Build one archive per size, then time first detect and rescan ``runs`` times on fresh copies; with
+    ``compare`` (a checkout of other code), each round runs that code and then this one on the same archive,
+    so both meet the same load of the machine (paired runs)."""
+    lines: list[str] = []
+
+    def say(line: str = "") -> None:
+        print(line, flush=True)
+        lines.append(line)
+
+    codes: dict[str, Path | None] = {"this code": None} if compare is None else {"before": compare, "after": None}
+    with tempfile.TemporaryDirectory(prefix="szwatch-bench-detect-") as work:
+        folder = Path(work)
+        watchlist, settings = folder / "watchlist.toml", folder / "settings.toml"
+        watchlist.write_text(hitting_watchlist(watches, random.Random(7)), encoding="utf-8")
+        settings.write_text("", encoding="utf-8")
+        templates = {}
+        for size in sizes:
+            templates[size] = folder / f"archive-{size}.db"
+            build_archive(templates[size], size, compare)
+        timings: dict[tuple[str, int, str], list[Timing]] = {
+            (c, s, k): [] for c in codes for s in sizes for k in ("first", "rescan")
+        }
+        for round_no in range(runs):
+            for size in sizes:
+                for label, code in codes.items():
+                    db = folder / "run.db"
+                    for suffix in ("", "-wal", "-shm"):
+                        Path(f"{db}{suffix}").unlink(missing_ok=True)
+                    shutil.copyfile(templates[size], db)
+                    first = run_detect(db, watchlist, settings, code)
+                    rescan = run_detect(db, watchlist, settings, code, "--rescan")
+                    timings[(label, size, "first")].append(first)
+                    timings[(label, size, "rescan")].append(rescan)
+                    print(f"  round {round_no + 1}, {size:,} stories, {label}: first {first.wall:.1f} s, "
+                          f"rescan {rescan.wall:.1f} s", flush=True)  # fmt: skip
+        say(f"`szwatch detect` (new process, start-up counted), SQLite, {watches} watches occurring in the text, "
+            f"archive-length stories; {runs} runs, median (min-max); {os.cpu_count()} cores, load average "
+            f"{os.getloadavg()[0]:.1f} at the end")  # fmt: skip
+        say()
+        say("| code | stories | run | wall s | CPU s | stories/s (wall) | findings | alerts |")
+        say("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        for label in codes:
+            for size in sizes:
+                for kind in ("first", "rescan"):
+                    got = timings[(label, size, kind)]
+                    rates = [size / t.wall for t in got]
+                    say(f"| {label} | {size:,} | {kind} | {spread([t.wall for t in got])} | "
+                        f"{spread([t.cpu for t in got])} | {spread(rates, 0)} | {got[0].findings:,} | {got[0].alerts} |")  # fmt: skip
+        say()
+        for label in codes:
+            if len(sizes) >= 2:
+                small, large = sizes[0], sizes[-1]
+                for kind in ("first", "rescan"):
+                    pairs = zip(timings[(label, small, kind)], timings[(label, large, kind)], strict=True)
+                    ratios = [b.wall / a.wall for a, b in pairs]
+                    say(f"- {label}, growth of {kind}: {large / small:.0f}x the stories took {spread(ratios, 2)}x the "
+                        f"time (paired by round; goal <= {1.1 * large / small:.1f}x)")  # fmt: skip
+        if compare is not None:
+            for size in sizes:
+                for kind in ("first", "rescan"):
+                    pairs = zip(timings[("before", size, kind)], timings[("after", size, kind)], strict=True)
+                    gains = [a.wall / b.wall for a, b in pairs]
+                    say(f"- after vs before, {size:,} stories, {kind}: {spread(gains, 1)}x as fast (paired by round)")
+    return lines
+
+
+def build_archive(path: Path, size: int, code: Path | None) -> None:
+    """The archive, built by ``code`` when given (earlier code may not read a schema newer than its own; this
+    code upgrades the copy at its first run, as it would a user's store)."""
+    if code is None:
+        engine = open_store(f"sqlite:///{path}")
+        build(engine, size)
+        engine.dispose()
+        return
+    script = "import sys; from archive import build; from szwatch.store.db import open_store; " \
+             "build(open_store(sys.argv[1]), int(sys.argv[2]))"  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": f"{code}:{code / 'bench'}"}
+    subprocess.run([sys.executable, "-c", script, f"sqlite:///{path}", str(size)], env=env, cwd=path.parent,
+                   check=True)  # fmt: skip
+
+
+def record(label: str, lines: list[str]) -> Path:
+    """Append the figures under ``label`` to today's record (bench/records/YYYY-MM-DD-detect-command.md)."""
+    path = ROOT / "bench/records" / f"{date.today():%Y-%m-%d}-detect-command.md"
+    head = "" if path.exists() else (
+        "# `szwatch detect` with the store, archive-length stories and watches that hit\n\n"
+        "Written by `bench/detect.py --record LABEL`; 2 cores shared with other work, so medians of paired runs.\n"
+    )  # fmt: skip
+    with path.open("a", encoding="utf-8") as out:  # the label names the code (a checkout may not be a repository)
+        out.write(f"{head}\n## {label}\n\n" + "\n".join(lines) + "\n")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,4000", help="archive sizes in stories, comma-separated")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--watches", type=int, default=500)
+    parser.add_argument("--record", metavar="LABEL",
+                        help="append the figures to today's record under LABEL (say which code: a commit)")  # fmt: skip
+    parser.add_argument("--compare", metavar="DIR", type=Path,
+                        help="a checkout of other code (git archive REV | tar -x -C DIR) run before this one, paired")  # fmt: skip
+    parser.add_argument("--quality", action="store_true", help="detection quality on the labelled sets")
+    parser.add_argument("--matching", action="store_true", help="matching speed alone (no store, no command)")
+    parser.add_argument("-v", action="store_true", help="with --quality: list every error")
+    args = parser.parse_args()
+    if args.quality:
+        quality(verbose=args.v)
+    if args.matching:
+        speed()
+    if args.quality or args.matching:
+        return
+    lines = command([int(s) for s in args.sizes.split(",")], args.runs, args.watches, args.compare)
+    if args.record:
+        print(f"recorded in {record(args.record, lines)}")
+
+
 if __name__ == "__main__":
     with recorded("detect"):
-        quality(verbose="-v" in sys.argv)
-        if "--quality" not in sys.argv:
-            speed()
+        main()

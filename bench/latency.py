@@ -2,7 +2,7 @@
 alert in a team chat, with the daemon's cheap check and the profile's polite crawl settings.
 
 Real time throughout, nothing scaled: the daemon runs in this process with its real scheduler, the default
-``check_every_minutes`` (3) and ``poll_every_minutes`` (20), and crawls with the source profile's polite
+``check_every_minutes`` (1; 3 before #20) and ``poll_every_minutes`` (20), and crawls with the source profile's polite
 settings (2 s between requests, 2 at a time, AutoThrottle, robots.txt). The replica serves the paper as it
 stood before dawn; in each trial the next day's issue appears at a random moment (uniform over one check
 interval after the previous trial ended), and the time until a local 企业微信-style robot accepts the first
@@ -43,7 +43,7 @@ from szwatch.replica.sinks import ChatReceiver
 from szwatch.store.db import open_store
 
 TRIALS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-CHECK_MINUTES = 3.0
+CHECK_MINUTES = DaemonSettings.check_every_minutes  # the default (3 when 2026-12-03-latency.md was run)
 BASELINE_DAYS = 3
 FIRST = date.today() - timedelta(days=BASELINE_DAYS)  # the first trial's issue is today's
 TRIAL_LIMIT = 15 * 60.0

@@ -28,7 +28,7 @@ from szwatch.monitor.detection.watchlist import load_watchlist
 from szwatch.replica.build import build_replica
 from szwatch.replica.server import ReplicaServer
 from szwatch.replica.sinks import ChatReceiver, MailCatcher, WebhookReceiver
-from szwatch.store import detections
+from szwatch.store import finding_reads
 from szwatch.store.db import open_store, session_scope
 from szwatch.store.search import search
 
@@ -72,8 +72,8 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
         _show_chat(robot, echo)
         _show_received(hook, mail, echo)
     with session_scope(engine) as session:
-        mentions = list(detections.mention_rows(session, "dongli-polysilicon"))[:3]
-        gdp = list(detections.observation_rows(session, "gdp"))
+        mentions = list(finding_reads.mention_rows(session, "dongli-polysilicon"))[:3]
+        gdp = list(finding_reads.observation_rows(session, "gdp"))
     echo("\nszwatch mentions dongli-polysilicon  (first 3)")
     echo(render.mentions_table(mentions))
     echo("\nszwatch indicators gdp")

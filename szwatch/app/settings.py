@@ -32,7 +32,9 @@ class DaemonSettings:
     profile: str = ""
     watchlist: str = ""
     poll_every_minutes: float = 20.0  # full crawls of incomplete issues
-    check_every_minutes: float = 3.0  # one cheap request: is today's issue out? (0: crawl at every poll instead)
+    # one cheap conditional request (mostly a 304): is today's issue out? Every minute by default, so an issue is
+    # noticed within a minute of appearing (#20); 0: crawl at every poll instead
+    check_every_minutes: float = 1.0
     poll_start: str = "05:30"
     poll_end: str = "11:00"
     publishing_days: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)  # Monday = 0; a 404 on a day off costs one request

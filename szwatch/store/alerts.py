@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, func, select
 
@@ -20,6 +21,9 @@ from szwatch.store.models import (
     WatchBaseline,
     utcnow,
 )
+
+if TYPE_CHECKING:
+    from szwatch.store.detections import ObservationRow
 
 
 def start_detect_run(session: Session) -> DetectRun:
@@ -62,8 +66,9 @@ def known_keys(session: Session, keys: Sequence[str]) -> set[str]:
     return set(session.exec(select(Alert.dedupe_key).where(col(Alert.dedupe_key).in_(list(keys)))).all())
 
 
-def prior_observation(session: Session, obs: Observation) -> tuple[Observation, date, str | None] | None:
-    """The latest figure for the same indicator, period and scope from another, earlier-or-same-day story."""
+def prior_observation(session: Session, obs: ObservationRow) -> tuple[Observation, date, str | None] | None:
+    """The latest figure for the same indicator, period and scope from another, earlier-or-same-day story
+    (index ``ix_observations_figure`` finds the few rows of that figure)."""
     stmt = (
         select(Observation, col(Issue.issue_date), col(Article.title))
         .join(Article, col(Article.id) == Observation.article_id)
@@ -83,27 +88,13 @@ def prior_observation(session: Session, obs: Observation) -> tuple[Observation, 
 
 
 def latest_fact(session: Session, watch_id: str, field: str, story_url: str) -> ProjectFact | None:
+    """The project's newest fact of this kind from another story (index ``ix_project_facts_latest``)."""
     stmt = (
         select(ProjectFact)
         .where(ProjectFact.watch_id == watch_id, ProjectFact.field == field, ProjectFact.story_url != story_url)
         .order_by(col(ProjectFact.issue_date).desc(), col(ProjectFact.id).desc())
     )
     return session.exec(stmt).first()
-
-
-def save_fact(session: Session, fact: ProjectFact) -> None:
-    existing = session.exec(
-        select(ProjectFact).where(
-            ProjectFact.watch_id == fact.watch_id,
-            ProjectFact.story_url == fact.story_url,
-            ProjectFact.field == fact.field,
-        )
-    ).first()
-    if existing is None:
-        session.add(fact)
-    elif existing.value != fact.value:
-        existing.value, existing.snippet = fact.value, fact.snippet
-        session.add(existing)
 
 
 def list_alerts(

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 from sqlmodel.sql.expression import Select
 
@@ -216,7 +216,11 @@ class Observation(SQLModel, table=True):
     """One figure of a tracked indicator as a story states it: the archive becomes a time series."""
 
     __tablename__ = "observations"
-    __table_args__ = (UniqueConstraint("indicator_id", "story_url", "sentence_index", "ordinal"),)
+    __table_args__ = (
+        UniqueConstraint("indicator_id", "story_url", "sentence_index", "ordinal"),
+        # a figure's earlier values (the alert rules' look-up; migration 0008)
+        Index("ix_observations_figure", "indicator_id", "period_start", "period_end", "scope"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     indicator_id: str = Field(max_length=64, index=True)
@@ -266,11 +270,14 @@ class ProjectFact(SQLModel, table=True):
     """What a story said about a project (investment, stage, progress): the baseline of project_update."""
 
     __tablename__ = "project_facts"
-    __table_args__ = (UniqueConstraint("watch_id", "story_url", "field"),)
+    __table_args__ = (
+        UniqueConstraint("watch_id", "story_url", "field"),
+        Index("ix_project_facts_latest", "watch_id", "field", "issue_date"),  # a project's latest fact (0008)
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     watch_id: str = Field(max_length=64, index=True)
-    story_url: str = Field(max_length=512)
+    story_url: str = Field(max_length=512, index=True)
     issue_date: date
     field: str = Field(max_length=16)
     value: str = Field(max_length=64)

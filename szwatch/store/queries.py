@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from szwatch.common.clock import local_iso
+from szwatch.store import finding_reads
 from szwatch.store.models import (
     Article,
     ArticleVersion,
@@ -252,22 +253,7 @@ def _source(article_id: int, url: str, issue_date: date, page: str, title: str) 
 
 def mentions(session: Session, watch_id: str, limit: int = 100, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
     """A project's mentions, newest issue first: date, title, snippet, how it matched, source."""
-    total = session.exec(select(func.count()).select_from(Mention).where(Mention.watch_id == watch_id)).one()
-    rows = session.exec(
-        select_wide(Mention, col(Article.title), col(Article.url), col(Issue.issue_date), col(Page.code))
-        .join(Article, col(Article.id) == Mention.article_id)
-        .join(Issue, col(Issue.id) == Article.issue_id)
-        .join(Page, col(Page.id) == Article.page_id)
-        .where(Mention.watch_id == watch_id)
-        .order_by(col(Issue.issue_date).desc(), col(Mention.story_url), col(Mention.sentence_index))
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return total, [
-        {"issue_date": d.isoformat(), "title": title, "snippet": m.snippet, "surface": m.surface, "match_kind": m.kind,
-         "source": _source(m.article_id, url, d, code, title)}
-        for m, title, url, d, code in rows
-    ]  # fmt: skip
+    return finding_reads.mention_page(session, watch_id, limit, offset)
 
 
 def mentions_by_month(session: Session, watch_id: str) -> list[tuple[str, int]]:
@@ -314,29 +300,21 @@ def _sources_by_url(session: Session, urls: set[str]) -> dict[str, dict[str, Any
 def observations(session: Session, indicator_id: str) -> list[dict[str, Any]]:
     """An indicator's figures in period order, each report with its source; a figure that differs from an
     earlier report of the same period and scope is marked ``revised`` with the value it replaced."""
-    rows = session.exec(
-        select_wide(Observation, col(Article.title), col(Article.url), col(Issue.issue_date), col(Page.code))
-        .join(Article, col(Article.id) == Observation.article_id)
-        .join(Issue, col(Issue.id) == Article.issue_id)
-        .join(Page, col(Page.id) == Article.page_id)
-        .where(Observation.indicator_id == indicator_id)
-        .order_by(col(Observation.period_end), col(Observation.period_start), col(Observation.scope))
-        .order_by(col(Issue.issue_date), col(Observation.id))
-    ).all()
     out = []
     last: dict[tuple[Any, ...], tuple[float | None, float | None]] = {}
-    for obs, title, url, issue_date, code in rows:
-        label = obs.period if obs.period_start is None else ""
-        key = (obs.period_start, obs.period_end, label, obs.scope, obs.relative)
+    for obs, obs_id, source in finding_reads.observation_sources(session, indicator_id):
+        label = obs["period"] if obs["period_start"] is None else ""
+        key = (obs["period_start"], obs["period_end"], label, obs["scope"], obs["relative"])
         before = last.get(key)
-        now = (obs.value, obs.growth_pct)
+        now = (obs["value"], obs["growth_pct"])
         revised = before is not None and _differs(before, now)
         out.append({
-            "id": obs.id, "period": obs.period, "period_start": _iso(obs.period_start),
-            "period_end": _iso(obs.period_end), "scope": obs.scope, "value": obs.value, "unit": obs.unit,
-            "growth": obs.growth_pct, "rank": obs.rank or None, "relative": obs.relative, "snippet": obs.snippet,
-            "revised": revised, "previous": {"value": before[0], "growth": before[1]} if revised and before else None,
-            "source": _source(obs.article_id, url, issue_date, code, title),
+            "id": obs_id, "period": obs["period"], "period_start": obs["period_start"],
+            "period_end": obs["period_end"], "scope": obs["scope"], "value": obs["value"], "unit": obs["unit"],
+            "growth": obs["growth_pct"], "rank": obs["rank"] or None, "relative": obs["relative"],
+            "snippet": obs["snippet"], "revised": revised,
+            "previous": {"value": before[0], "growth": before[1]} if revised and before else None,
+            "source": source,
         })  # fmt: skip
         last[key] = _merge(before, now)
     return out

@@ -14,6 +14,8 @@ from datetime import date
 import pytest
 from sqlalchemy.engine import Engine
 
+from szwatch.monitor.detection.detect import detect
+from szwatch.monitor.detection.watchlist import load_watchlist
 from szwatch.replica.server import ReplicaServer
 from szwatch.store.db import open_store
 from tests.conftest import store_story
@@ -78,6 +80,32 @@ def test_search_reads_the_embedded_store_without_loading_sqlalchemy(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                             env={**os.environ, "SZWATCH_DB": url})  # fmt: skip
     assert "东立多晶硅项目投产" in result.stdout, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [(["mentions", "dongli-polysilicon"], "东立多晶硅项目投产"), (["indicators", "gdp"], "298.6亿元")],
+)
+def test_mentions_and_indicators_read_without_loading_sqlalchemy(tmp_path, argv: list[str], expected: str):
+    """``szwatch mentions`` and ``szwatch indicators`` start like ``search`` (docs/architecture.md, Start-up):
+    plain SQL through sqlite3, no SQLAlchemy, no ORM models."""
+    url = f"sqlite:///{tmp_path / 'szwatch.db'}"
+    engine = open_store(url)
+    store_story(engine, date(2024, 5, 6), 1, "东立多晶硅项目投产", ["平鲁区东立多晶硅项目今日投产。"])
+    store_story(
+        engine, date(2024, 5, 7), 2, "经济开局良好", ["今年一季度，全市地区生产总值完成298.6亿元，同比增长5.4%。"]
+    )
+    detect(engine, load_watchlist())
+    engine.dispose()
+    code = (
+        f"import sys\nfrom szwatch.app.cli import main\nsys.argv = ['szwatch', *{argv!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted({'sqlalchemy', 'sqlmodel', 'alembic', 'scrapy'} & set(sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "SZWATCH_DB": url})  # fmt: skip
+    assert expected in result.stdout, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 

@@ -15,6 +15,8 @@ from szwatch.app.export import FORMATS
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from szwatch.store.plain import Plain
+
 
 @cli.command("search")
 @click.argument("text")
@@ -48,11 +50,11 @@ def mentions_command(watch_id: str | None, db_url: str | None, as_json: bool) ->
 
     Example: szwatch mentions zhongmei-olefin
     """
-    from szwatch.store import detections
-    from szwatch.store.db import session_scope
+    from szwatch.store.db import plain_reader
+    from szwatch.store.finding_reads import mention_rows
 
-    with session_scope(open_db(db_url)) as session:
-        rows = list(detections.mention_rows(session, watch_id))
+    with plain_reader(db_url) as conn:  # plain SQL, like search: no ORM to import (start-up)
+        rows = list(mention_rows(conn, watch_id))
     if as_json:
         click.echo("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
     else:
@@ -68,11 +70,11 @@ def indicators_command(indicator_id: str | None, db_url: str | None, as_json: bo
 
     Example: szwatch indicators gdp
     """
-    from szwatch.store import detections
-    from szwatch.store.db import session_scope
+    from szwatch.store.db import plain_reader
+    from szwatch.store.finding_reads import observation_rows
 
-    with session_scope(open_db(db_url)) as session:
-        rows = list(detections.observation_rows(session, indicator_id))
+    with plain_reader(db_url) as conn:  # plain SQL, like search: no ORM to import (start-up)
+        rows = list(observation_rows(conn, indicator_id))
     if as_json:
         click.echo("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
     else:
@@ -101,6 +103,16 @@ def _export(db_url: str | None, rows: Callable[[Session], Iterable[dict[str, obj
     click.echo(f"exported {count} {noun}", err=True)
 
 
+def _export_plain(db_url: str | None, rows: Callable[[Plain], Iterable[dict[str, object]]], fields: list[str],
+                  fmt: str, output: Any, noun: str) -> None:  # fmt: skip
+    from szwatch.app.export import write_rows
+    from szwatch.store.db import plain_reader
+
+    with plain_reader(db_url) as conn:
+        count = write_rows(rows(conn), fields, fmt, output)
+    click.echo(f"exported {count} {noun}", err=True)
+
+
 @export_group.command("articles")
 @export_options
 def export_articles(fmt: str, output: Any, db_url: str | None) -> None:
@@ -120,9 +132,9 @@ def export_mentions(fmt: str, output: Any, db_url: str | None) -> None:
 
     Example: szwatch export mentions --format csv -o mentions.csv
     """
-    from szwatch.store import detections
+    from szwatch.store import finding_reads
 
-    _export(db_url, detections.mention_rows, detections.MENTION_FIELDS, fmt, output, "mentions")
+    _export_plain(db_url, finding_reads.mention_rows, finding_reads.MENTION_FIELDS, fmt, output, "mentions")
 
 
 @export_group.command("indicators")
@@ -132,6 +144,7 @@ def export_indicators(fmt: str, output: Any, db_url: str | None) -> None:
 
     Example: szwatch export indicators --format csv -o indicators.csv
     """
-    from szwatch.store import detections
+    from szwatch.store import finding_reads
 
-    _export(db_url, detections.observation_rows, detections.INDICATOR_FIELDS, fmt, output, "indicator figures")
+    _export_plain(db_url, finding_reads.observation_rows, finding_reads.INDICATOR_FIELDS, fmt, output,
+                  "indicator figures")  # fmt: skip

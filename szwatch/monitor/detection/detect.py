@@ -2,13 +2,16 @@
 
 Incremental by construction: a story is processed again only when its text changed (a part updated or
 a continuation arrived) or on ``rescan`` (after the watchlist changed, which also drops what no longer
-matches). Each story is written in its own transaction, so an interrupted run loses nothing done.
+matches). Stories are written ``BATCH`` to a transaction (findings, facts, alerts and deliveries, and the
+record that the story is done, together): an interrupted run loses nothing but the batch under way, which the
+next run does again.
 
 Alerts are news, not the archive (urlwatch's and changedetection.io's habit): the first detection for a
 watch — a new database, or a watch added later — is its *baseline*. Its findings are stored, but only
 stories stored after it (a higher article id: ids are the store's own clock, immune to a mocked or wrong
-wall clock) raise alerts for that watch. Stories from issues more than ``max_age_days`` older than the
-newest issue never alert: a backfill is archive work. ``alert_existing`` lifts both for one run.
+wall clock) raise alerts for that watch; for a watch still in its baseline no candidate alert is even built
+(its look-ups of earlier figures and facts would be wasted). Stories from issues more than ``max_age_days``
+older than the newest issue never alert: a backfill is archive work. ``alert_existing`` lifts both for one run.
 """
 
 from __future__ import annotations
@@ -23,16 +26,15 @@ from sqlmodel import Session
 
 from szwatch.monitor.alerts.outbox import record_alerts
 from szwatch.monitor.alerts.settings import Route
-from szwatch.monitor.detection.figures import Observation as Found
-from szwatch.monitor.detection.findings import find, story_text
+from szwatch.monitor.detection.analysis import Analyser, StoryFindings, story_body, worker_count
 from szwatch.monitor.detection.match import Hit, Matcher
 from szwatch.monitor.detection.rules import story_alerts
 from szwatch.monitor.detection.watchlist import Watchlist
 from szwatch.store import alerts as store_alerts
 from szwatch.store import detections
 from szwatch.store.db import session_scope
-from szwatch.store.detections import Story
-from szwatch.store.models import Alert, Mention, Observation, utcnow
+from szwatch.store.detections import FindingsWriter, Replaced, Story
+from szwatch.store.models import Alert, utcnow
 
 BATCH = 200
 
@@ -50,7 +52,7 @@ class DetectReport:
     run_id: int | None = None
     by_watch: dict[str, int] = field(default_factory=dict)
     baselined: list[str] = field(default_factory=list)  # watches whose first detection this run was
-    held_back_baseline: int = 0  # candidate alerts not raised: the story is part of the watch's baseline
+    held_back_baseline: int = 0  # watches found in a story that is part of their baseline (no alert built)
     held_back_age: int = 0  # … or from an issue older than max_age_days
     max_age_days: int = 7
 
@@ -67,53 +69,21 @@ class AlertGate:
     oldest: date | None = None
     alert_existing: bool = False
 
+    def in_baseline(self, story: Story, watch_id: str) -> bool:
+        """Whether the story is part of the watch's baseline (stored before its first detection)."""
+        if self.alert_existing:
+            return False
+        return min(part.article_id for part in story.parts) <= self.baselines.get(watch_id, -1)
+
     def verdict(self, story: Story, alert: Alert) -> str | None:
         """None when the alert may be raised, else why not ("baseline" or "age")."""
         if self.alert_existing:
             return None
-        stored = min(part.article_id for part in story.parts)
-        if stored <= self.baselines.get(alert.watch_id or "", -1):
+        if self.in_baseline(story, alert.watch_id or ""):
             return "baseline"
         if self.oldest is not None and story.issue_date < self.oldest:
             return "age"
         return None
-
-
-@dataclass(frozen=True)
-class StoryFindings:
-    mentions: list[Mention]
-    observations: list[Observation]
-
-
-def analyse(story: Story, matcher: Matcher, watchlist: Watchlist) -> StoryFindings:
-    """Mentions and observations of one story as rows to store (pure: nothing is written)."""
-    found = find(_text(story), matcher, watchlist, story.issue_date)
-    return StoryFindings(
-        [_mention(story, h) for h in found.mentions],
-        [_observation(story, ordinal, obs) for ordinal, obs in enumerate(found.observations)],
-    )
-
-
-def _text(story: Story) -> str:
-    head = story.parts[0]
-    body = [line for part in story.parts for line in part.text.split("\n")]
-    return story_text(head.kicker, head.title, head.subtitle, body)
-
-
-def _observation(story: Story, ordinal: int, obs: Found) -> Observation:
-    return Observation(
-        indicator_id=obs.indicator_id, story_url=story.url, article_id=story.head_id, value=obs.value,
-        unit=obs.unit, growth_pct=obs.growth_pct, period=obs.period, period_start=obs.period_start,
-        period_end=obs.period_end, scope=obs.scope, rank=obs.rank, relative=obs.relative,
-        snippet=obs.snippet, surface=obs.surface, sentence_index=obs.sentence_index, ordinal=ordinal,
-    )  # fmt: skip
-
-
-def _mention(story: Story, hit: Hit) -> Mention:
-    return Mention(
-        watch_id=hit.watch_id, story_url=story.url, article_id=story.head_id, surface=hit.surface, kind=hit.kind,
-        snippet=hit.sentence.text.strip(), sentence_index=hit.sentence.index, start=hit.start, end=hit.end,
-    )  # fmt: skip
 
 
 def detect(
@@ -125,9 +95,11 @@ def detect(
     max_age_days: int = 7,
     alert_existing: bool = False,
     clock: Callable[[], datetime] = utcnow,
+    workers: int | None = None,
 ) -> DetectReport:
-    """Process what is new; alerts and their deliveries are written with the findings that caused them."""
-    matcher = Matcher(watchlist)
+    """Process what is new; alerts and their deliveries are written with the findings that caused them.
+
+    ``workers``: processes that analyse stories (default: one per core for a large run, else none)."""
     with session_scope(engine) as session:
         digests = detections.story_digests(session)
         done = detections.processed(session)
@@ -137,10 +109,11 @@ def detect(
     report.stale_watchlist = any(w != watchlist.digest for _, w in done.values()) and not rescan
     todo = [url for url, digest in digests.items() if rescan or done.get(url, ("", ""))[0] != digest]
     logger.info("detect: {} stories, {} to process (watchlist {})", len(digests), len(todo), watchlist.digest)
-    for start in range(0, len(todo), BATCH):
-        _process(engine, todo[start : start + BATCH], matcher, watchlist, routes, report, gate, clock)
-        if progress:
-            progress(min(start + BATCH, len(todo)), len(todo))
+    with Analyser(watchlist, worker_count(len(todo), workers)) as analyser:
+        for start in range(0, len(todo), BATCH):
+            _process(engine, todo[start : start + BATCH], analyser, watchlist, routes, report, gate, clock)
+            if progress:
+                progress(min(start + BATCH, len(todo)), len(todo))
     with session_scope(engine) as session:
         store_alerts.finish_detect_run(session, run_id or 0, report.stories_processed, report.alerts)
     logger.info("detect run {} finished: {} stories, {} findings, {} alerts, baseline for {} new watches, "
@@ -170,38 +143,51 @@ def _gate(
 
 
 def _process(
-    engine: Engine, urls: list[str], matcher: Matcher, watchlist: Watchlist, routes: tuple[Route, ...],
+    engine: Engine, urls: list[str], analyser: Analyser, watchlist: Watchlist, routes: tuple[Route, ...],
     report: DetectReport, gate: AlertGate, clock: Callable[[], datetime],
 ) -> None:  # fmt: skip
+    """One batch of stories in one transaction: findings, facts, alerts and deliveries, and "done"."""
     names = {w.id: w.name for w in watchlist.watches}
     with Session(engine) as session:
         stories = list(detections.load_stories(session, urls))
-    for story in stories:
-        findings = analyse(story, matcher, watchlist)
-        with session_scope(engine) as session:  # findings, alerts and deliveries: one transaction
-            mentions, observations = detections.replace_findings(
-                session, story, watchlist.digest, findings.mentions, findings.observations
-            )
-            candidates = story_alerts(session, story, findings.mentions, findings.observations, report.run_id)
+    analysed = list(analyser.batch(stories))  # before the transaction: writers wait less for it
+    with session_scope(engine) as session:
+        writer = FindingsWriter(session, [story.url for story in stories], watchlist.digest)
+        for story, findings in zip(stories, analysed, strict=True):
+            mentions, observations = writer.replace(story, findings.mentions, findings.observations)
+            found = {m.watch_id for m in findings.mentions} | {o.indicator_id for o in findings.observations}
+            held = {watch for watch in found if gate.in_baseline(story, watch)}
+            report.held_back_baseline += len(held)
+            if found - held:
+                writer.flush()  # the rules' look-ups must see the stories before this one
+            candidates = story_alerts(session, story, findings.mentions, findings.observations, findings.facts,
+                                      report.run_id, writer, _outside(held))  # fmt: skip
             raised = []
             for alert in candidates:
-                why = gate.verdict(story, alert)
-                if why is None:
-                    raised.append(alert)
-                elif why == "age":
+                if gate.verdict(story, alert) == "age":
                     report.held_back_age += 1
                 else:
-                    report.held_back_baseline += 1
-            report.alerts += len(record_alerts(session, raised, routes, watchlist.tags, names, clock()))
-        report.stories_processed += 1
-        report.mentions_added += mentions.added
-        report.mentions_removed += mentions.removed
-        report.observations_added += observations.added
-        report.observations_removed += observations.removed
-        for mention in findings.mentions:
-            report.by_watch[mention.watch_id] = report.by_watch.get(mention.watch_id, 0) + 1
-        for obs in findings.observations:
-            report.by_watch[obs.indicator_id] = report.by_watch.get(obs.indicator_id, 0) + 1
+                    raised.append(alert)
+            if raised:
+                report.alerts += len(record_alerts(session, raised, routes, watchlist.tags, names, clock()))
+            _count(report, findings, mentions, observations)
+        writer.close()
+
+
+def _outside(held: set[str]) -> Callable[[str], bool]:
+    return lambda watch: watch not in held
+
+
+def _count(report: DetectReport, findings: StoryFindings, mentions: Replaced, observations: Replaced) -> None:
+    report.stories_processed += 1
+    report.mentions_added += mentions.added
+    report.mentions_removed += mentions.removed
+    report.observations_added += observations.added
+    report.observations_removed += observations.removed
+    for mention in findings.mentions:
+        report.by_watch[mention.watch_id] = report.by_watch.get(mention.watch_id, 0) + 1
+    for obs in findings.observations:
+        report.by_watch[obs.indicator_id] = report.by_watch.get(obs.indicator_id, 0) + 1
 
 
 def preview_watch(engine: Engine, watchlist: Watchlist, limit: int = 50) -> list[tuple[Story, Hit]]:
@@ -212,7 +198,7 @@ def preview_watch(engine: Engine, watchlist: Watchlist, limit: int = 50) -> list
         urls = list(detections.story_digests(session))
         for start in range(0, len(urls), BATCH):
             for story in detections.load_stories(session, urls[start : start + BATCH]):
-                found.extend((story, hit) for hit in matcher.find(_text(story)))
+                found.extend((story, hit) for hit in matcher.find(story_body(story)))
                 if len(found) >= limit:
                     return found[:limit]
     return found

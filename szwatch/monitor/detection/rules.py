@@ -6,30 +6,43 @@ revised_figure  the same indicator, period and scope with another value or growt
 project_update  a project's investment, stage (签约 → 开工 → 在建 → 投产) or progress changed, as its clause says.
 
 Alerts are keyed by a dedupe key, so a re-crawl, a rescan or the other part of a continued story meets an
-alert that exists already and adds nothing.
+alert that exists already and adds nothing. Candidates are built only for the watches the caller says may
+alert (``wanted``): one in its baseline would be held back anyway, and its look-ups of earlier figures and
+facts are most of the cost of detecting an archive. Project facts are saved for every watch either way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlmodel import Session
 
 from szwatch.monitor.alerts.settings import Rule
-from szwatch.monitor.detection.facts import mention_facts, stage_rank, story_facts
+from szwatch.monitor.detection.facts import Fact, mention_facts, stage_rank, story_facts
 from szwatch.store import alerts as store_alerts
-from szwatch.store.detections import Story
-from szwatch.store.models import Alert, Mention, Observation, ProjectFact
+from szwatch.store.detections import FactRow, FindingsWriter, MentionRow, ObservationRow, Story
+from szwatch.store.models import Alert, Observation
 from szwatch.store.text import snippet
 
 
+def project_facts(mentions: list[MentionRow]) -> list[Fact]:
+    """What the story says about its projects, read per clause (``facts``): pure, so analysis does it."""
+    return story_facts(mention_facts(mentions))
+
+
 def story_alerts(
-    session: Session, story: Story, mentions: list[Mention], observations: list[Observation], run_id: int | None
-) -> list[Alert]:
-    """Candidate alerts of one story (before dedupe), in the order a reader would want them."""
-    found = [*_mention_alerts(story, mentions, run_id), *_figure_alerts(session, story, observations, run_id)]
-    found.extend(_project_updates(session, story, mentions, run_id))
+    session: Session, story: Story, mentions: list[MentionRow], observations: list[ObservationRow],
+    facts: list[Fact], run_id: int | None, writer: FindingsWriter, wanted: Callable[[str], bool] = lambda _: True,
+) -> list[Alert]:  # fmt: skip
+    """Candidate alerts of one story (before dedupe) for the ``wanted`` watches, in the order a reader would
+    want them; the story's project ``facts`` are saved through ``writer``. The look-ups read the store: the
+    caller flushes ``writer`` first when a watch is wanted."""
+    wanted_mentions = [m for m in mentions if wanted(m.watch_id)]
+    wanted_observations = [o for o in observations if wanted(o.indicator_id)]
+    found = [*_mention_alerts(story, wanted_mentions, run_id),
+             *_figure_alerts(session, story, wanted_observations, run_id)]  # fmt: skip
+    found.extend(_project_updates(session, story, facts, run_id, writer, wanted))
     return found
 
 
@@ -40,7 +53,7 @@ def _base(story: Story, rule: str, key: str, watch_id: str, run_id: int | None, 
     )  # fmt: skip
 
 
-def _mention_alerts(story: Story, mentions: list[Mention], run_id: int | None) -> Iterable[Alert]:
+def _mention_alerts(story: Story, mentions: list[MentionRow], run_id: int | None) -> Iterable[Alert]:
     seen: set[str] = set()
     for mention in mentions:
         if mention.watch_id in seen:
@@ -53,7 +66,7 @@ def _mention_alerts(story: Story, mentions: list[Mention], run_id: int | None) -
 
 
 def _figure_alerts(
-    session: Session, story: Story, observations: list[Observation], run_id: int | None
+    session: Session, story: Story, observations: list[ObservationRow], run_id: int | None
 ) -> Iterable[Alert]:
     for obs in observations:
         if obs.relative or obs.period_start is None:
@@ -80,16 +93,22 @@ def _figure_alerts(
                         change=change)  # fmt: skip
 
 
-def _project_updates(session: Session, story: Story, mentions: list[Mention], run_id: int | None) -> Iterable[Alert]:
-    """Facts read per clause (``facts``): each belongs to the project that governs its clause, and the clause
-    is the evidence the alert shows."""
-    for fact in story_facts(mention_facts(mentions)):
+def _project_updates(
+    session: Session, story: Story, facts: list[Fact], run_id: int | None, writer: FindingsWriter,
+    wanted: Callable[[str], bool],
+) -> Iterable[Alert]:  # fmt: skip
+    """Each fact belongs to the project that governs its clause, and the clause is the evidence the alert
+    shows."""
+    for fact in facts:
         field, value = fact.field, fact.value
         evidence = snippet(fact.sentence, fact.clause, width=40)
-        saved = ProjectFact(watch_id=fact.watch_id, story_url=story.url, issue_date=story.issue_date,
-                            field=field, value=value, snippet=evidence)  # fmt: skip
+        saved = FactRow(watch_id=fact.watch_id, story_url=story.url, issue_date=story.issue_date, field=field,
+                        value=value, snippet=evidence)  # fmt: skip
+        if not wanted(fact.watch_id):
+            writer.save_fact(saved)
+            continue
         earlier = store_alerts.latest_fact(session, fact.watch_id, field, story.url)
-        store_alerts.save_fact(session, saved)
+        writer.save_fact(saved)
         if earlier is None or earlier.value == value or earlier.issue_date > story.issue_date:
             continue
         if field == "stage" and stage_rank(value) <= stage_rank(earlier.value):
@@ -103,7 +122,7 @@ def _project_updates(session: Session, story: Story, mentions: list[Mention], ru
         yield _base(story, Rule.PROJECT_UPDATE, key, fact.watch_id, run_id, snippet=evidence, change=change)
 
 
-def _figure(obs: Observation) -> dict[str, Any]:
+def _figure(obs: Observation | ObservationRow) -> dict[str, Any]:
     return {
         "indicator_id": obs.indicator_id, "value": obs.value, "unit": obs.unit, "growth_pct": obs.growth_pct,
         "period": obs.period, "period_start": obs.period_start.isoformat() if obs.period_start else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -103,3 +104,30 @@ def test_detect_touches_only_detection_tables(engine: Engine):
     before = [(i.id, i.status, i.updated_at) for i in stored(engine, Issue)]
     detect(engine, WATCHLIST)
     assert [(i.id, i.status, i.updated_at) for i in stored(engine, Issue)] == before
+
+
+def test_an_interrupted_run_keeps_its_finished_batches_and_the_next_run_does_the_rest(engine: Engine):
+    """Stories are written a batch to a transaction: stopping a run (Ctrl-C) between batches keeps what was
+    written, and the next run processes exactly the stories left, so nothing is lost or found twice."""
+    with session_scope(engine) as session:
+        issue = articles.upsert_issue(session, date(2024, 5, 7), BASE + "vA1.shtml")
+        page = articles.upsert_page(session, issue, "A1", BASE + "vA1.shtml", None, 1, [])
+        records = [
+            (issue.id or 0, page.id or 0, ArticleRecord(url=f"{BASE}{n}.shtml", number=str(n), title="项目",
+                                                      paragraphs=[f"东立多晶硅项目第{n}批设备安装。"],
+                                                      raw_paragraphs=[f"东立多晶硅项目第{n}批设备安装。"]))
+            for n in range(1, 251)
+        ]  # fmt: skip
+        articles.save_articles(session, records)
+
+    def stop_after_the_first_batch(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        detect(engine, WATCHLIST, progress=stop_after_the_first_batch)
+    kept = len(stored(engine, Mention))
+    rest = detect(engine, WATCHLIST)
+
+    assert kept == 200
+    assert rest.stories_processed == 50
+    assert len(stored(engine, Mention)) == 250

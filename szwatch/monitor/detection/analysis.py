@@ -1,0 +1,115 @@
+"""What a story holds, as rows to store: matching and extraction, in this process or in worker processes.
+
+Analysis is pure (text in, rows out) and takes nearly all of a large run's CPU, so a run over many stories
+spreads it over worker processes — one per core, each building its matcher once — while this process writes;
+results come back in story order, so what is stored does not depend on how many workers there were. A run
+over a few stories (the daemon after a crawl) stays in this process: starting a worker costs about a second.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+
+from szwatch.monitor.detection.facts import Fact
+from szwatch.monitor.detection.figures import Observation as Found
+from szwatch.monitor.detection.findings import find, story_text
+from szwatch.monitor.detection.match import Hit, Matcher
+from szwatch.monitor.detection.rules import project_facts
+from szwatch.monitor.detection.watchlist import Watchlist
+from szwatch.store.detections import MentionRow, ObservationRow, Story
+
+POOL_FROM = 400  # stories to process from which worker processes pay for their start
+CHUNK = 20  # stories sent to a worker at a time
+
+
+@dataclass(frozen=True)
+class StoryFindings:
+    mentions: list[MentionRow]
+    observations: list[ObservationRow]
+    facts: list[Fact]  # what the story says about its projects (stage, investment, progress)
+
+
+def analyse(story: Story, matcher: Matcher, watchlist: Watchlist) -> StoryFindings:
+    """Mentions, observations and project facts of one story, as rows to store (pure: nothing is written)."""
+    found = find(story_body(story), matcher, watchlist, story.issue_date)
+    mentions = [_mention(story, h) for h in found.mentions]
+    observations = [_observation(story, ordinal, obs) for ordinal, obs in enumerate(found.observations)]
+    return StoryFindings(mentions, observations, project_facts(mentions))
+
+
+def story_body(story: Story) -> str:
+    """The text detection reads: the first part's kicker, title and subtitle, then every part's lines."""
+    head = story.parts[0]
+    body = [line for part in story.parts for line in part.text.split("\n")]
+    return story_text(head.kicker, head.title, head.subtitle, body)
+
+
+def _observation(story: Story, ordinal: int, obs: Found) -> ObservationRow:
+    return ObservationRow(
+        indicator_id=obs.indicator_id, story_url=story.url, article_id=story.head_id, value=obs.value,
+        unit=obs.unit, growth_pct=obs.growth_pct, period=obs.period, period_start=obs.period_start,
+        period_end=obs.period_end, scope=obs.scope, rank=obs.rank, relative=obs.relative,
+        snippet=obs.snippet, surface=obs.surface, sentence_index=obs.sentence_index, ordinal=ordinal,
+    )  # fmt: skip
+
+
+def _mention(story: Story, hit: Hit) -> MentionRow:
+    return MentionRow(
+        watch_id=hit.watch_id, story_url=story.url, article_id=story.head_id, surface=hit.surface, kind=hit.kind,
+        snippet=hit.sentence.text.strip(), sentence_index=hit.sentence.index, start=hit.start, end=hit.end,
+    )  # fmt: skip
+
+
+def worker_count(stories: int, workers: int | None) -> int:
+    """How many worker processes a run over ``stories`` uses: ``workers`` if given, else one per core the
+    process may use once the run is large enough (1 means none: analysis stays in this process)."""
+    if workers is not None:
+        return max(1, workers)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores if stories >= POOL_FROM else 1
+
+
+class Analyser:
+    """Analyses batches of stories, in worker processes when there are several (a context manager)."""
+
+    def __init__(self, watchlist: Watchlist, workers: int = 1) -> None:
+        self.watchlist, self.matcher = watchlist, Matcher(watchlist)
+        self.pool: Executor | None = None
+        if workers > 1:
+            # spawn, not fork: the caller holds database connections and a logging thread
+            self.pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start_worker,
+                                            initargs=(watchlist,))  # fmt: skip
+
+    def __enter__(self) -> Analyser:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    def batch(self, stories: Sequence[Story]) -> Iterator[StoryFindings]:
+        """Each story's findings, in the stories' order."""
+        if self.pool is None:
+            yield from (analyse(story, self.matcher, self.watchlist) for story in stories)
+            return
+        chunks = [list(stories[i : i + CHUNK]) for i in range(0, len(stories), CHUNK)]
+        for findings in self.pool.map(_analyse_chunk, chunks):
+            yield from findings
+
+
+_WORKER: tuple[Matcher, Watchlist] | None = None
+
+
+def _start_worker(watchlist: Watchlist) -> None:
+    global _WORKER
+    _WORKER = (Matcher(watchlist), watchlist)
+
+
+def _analyse_chunk(stories: list[Story]) -> list[StoryFindings]:
+    assert _WORKER is not None, "worker not started"
+    matcher, watchlist = _WORKER
+    return [analyse(story, matcher, watchlist) for story in stories]
