@@ -66,6 +66,7 @@ class WebhookReceiver(_HttpSink):
         self.requests: list[Received] = []
         self.answers: deque[int] = deque()
         self.on_request: Callable[[Received], None] | None = None
+        self.delay = 0.0  # seconds each answer takes (a slow receiver: concurrency and claim tests)
         self._lock = threading.Lock()
         super().__init__(host, _webhook_handler(self), "webhook-receiver")
 
@@ -85,6 +86,8 @@ class WebhookReceiver(_HttpSink):
             status = self.answers.popleft() if self.answers else 200
             received = Received(headers, body, status, time.monotonic())
             self.requests.append(received)
+        if self.delay:
+            time.sleep(self.delay)
         if self.on_request:
             self.on_request(received)
         return received

@@ -318,7 +318,8 @@ class WatchBaseline(SQLModel, table=True):
 class AlertDelivery(SQLModel, table=True):
     """The outbox: one row per alert and channel, sent by the delivery worker, retried, never dropped.
     ``idempotency_key`` travels with the message (webhook header, e-mail Message-ID), so a resend after a
-    crash between sending and recording is recognisable by the receiver."""
+    crash between sending and recording is recognisable by the receiver. ``claimed_by`` (``host:pid:token``)
+    and ``claimed_until`` say which worker is sending it: only that one may, and only it records the outcome."""
 
     __tablename__ = "deliveries"
     __table_args__ = (UniqueConstraint("alert_id", "channel"),)
@@ -335,6 +336,8 @@ class AlertDelivery(SQLModel, table=True):
     idempotency_key: str = Field(max_length=64)
     sent_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = None
 
 
 class Lease(SQLModel, table=True):
