@@ -251,7 +251,9 @@ class Detection(SQLModel, table=True):
 
 
 class DetectRun(SQLModel, table=True):
-    """One pass of detection; its alerts form one digest, sent only once the run has finished."""
+    """One pass of detection; its alerts form one digest, sent only once the run has ended. Like a crawl run it
+    names its worker and renews ``heartbeat_at``, so a run whose worker died is closed as interrupted by the next
+    ``detect``, ``deliver``, ``status`` or the daemon, and its digest goes out as it stands."""
 
     __tablename__ = "detect_runs"
 
@@ -260,6 +262,11 @@ class DetectRun(SQLModel, table=True):
     finished_at: datetime | None = None
     stories: int = 0
     alerts: int = 0
+    status: str = Field(default=RunStatus.RUNNING, max_length=16)  # running, ok or interrupted
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    worker_pid: int | None = None
+    worker_host: str | None = Field(default=None, max_length=255)
+    heartbeat_at: datetime | None = None
 
 
 class ProjectFact(SQLModel, table=True):

@@ -13,7 +13,7 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
@@ -158,7 +158,16 @@ def running_runs(session: Session) -> list[CrawlRun]:
     )
 
 
-def worker_gone(run: CrawlRun, now: datetime | None = None, host: str | None = None) -> str | None:
+class WorkerRun(Protocol):
+    """What a run says about its worker: crawl runs and detection runs both do."""
+
+    started_at: datetime
+    heartbeat_at: datetime | None
+    worker_pid: int | None
+    worker_host: str | None
+
+
+def worker_gone(run: WorkerRun, now: datetime | None = None, host: str | None = None) -> str | None:
     """Why a running run's worker is no longer there, or None while it may still be working."""
     now, host = now or utcnow(), host or this_host()
     last = _aware(run.heartbeat_at or run.started_at)

@@ -23,7 +23,7 @@ from szwatch.monitor.alerts import channels
 from szwatch.monitor.alerts.channels.base import DEFER, FAILED, SENT, ChannelConfig, SendResult
 from szwatch.monitor.alerts.settings import AlertSettings, Mode
 from szwatch.store import alerts as store_alerts
-from szwatch.store import claims
+from szwatch.store import claims, detect_runs
 from szwatch.store.db import session_scope
 from szwatch.store.models import Alert, AlertDelivery, DeliveryStatus, utcnow
 
@@ -57,6 +57,9 @@ def deliver_due(
 ) -> DeliveryReport:
     """Send every message due now, one claimed message at a time; each row is tried at most once per pass."""
     report = DeliveryReport()
+    with session_scope(engine) as session:  # a killed detection run's digest is released, not held for good
+        for run in detect_runs.close_dead(session):
+            logger.warning("detect run {} closed: {}; its digest goes out as it stands", run.id, run.error)
     worker = claims.claimant()
     tried: set[int] = set()
     while (claimed := _claim_next(engine, settings, now(), worker, tried)) is not None:
