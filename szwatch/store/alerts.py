@@ -121,13 +121,25 @@ def counts_by_status(session: Session) -> dict[str, int]:
     return counts
 
 
-def retry_alert(session: Session, alert_id: int) -> int:
-    """Put an alert's failed deliveries back in the queue, now; returns how many."""
-    rows = session.exec(
-        select(AlertDelivery).where(AlertDelivery.alert_id == alert_id, AlertDelivery.status == DeliveryStatus.FAILED)
-    ).all()
+def failed_deliveries(
+    session: Session, alert_ids: Sequence[int] = (), channel: str | None = None, since: datetime | None = None
+) -> list[AlertDelivery]:
+    """Failed deliveries, of the alerts given (all when none is), of one channel, of alerts raised since a time."""
+    stmt = select(AlertDelivery).where(AlertDelivery.status == DeliveryStatus.FAILED)
+    if alert_ids:
+        stmt = stmt.where(col(AlertDelivery.alert_id).in_(list(alert_ids)))
+    if channel:
+        stmt = stmt.where(AlertDelivery.channel == channel)
+    if since:
+        stmt = stmt.where(col(AlertDelivery.alert_id).in_(select(Alert.id).where(col(Alert.created_at) >= since)))
+    return list(session.exec(stmt.order_by(col(AlertDelivery.id))).all())
+
+
+def requeue(session: Session, rows: Sequence[AlertDelivery]) -> int:
+    """Put failed deliveries back in the queue, now, with their attempts counted afresh; returns how many."""
     for row in rows:
         row.status, row.attempts, row.next_attempt_at = DeliveryStatus.PENDING, 0, utcnow()
+        row.claimed_by, row.claimed_until = None, None
         session.add(row)
     return len(rows)
 

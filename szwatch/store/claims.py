@@ -69,10 +69,17 @@ def claimable(now: datetime, dead: Sequence[str]) -> ColumnElement[bool]:
     return and_(col(AlertDelivery.status) == DeliveryStatus.PENDING, col(AlertDelivery.next_attempt_at) <= now, free)
 
 
-def candidates(session: Session, now: datetime, dead: Sequence[str], skip: Sequence[int]) -> list[AlertDelivery]:
+def candidates(
+    session: Session, now: datetime, dead: Sequence[str], skip: Sequence[int], blocked: Sequence[str] = ()
+) -> list[AlertDelivery]:
     """Claimable rows, in sending order: a few instant ones (rows another worker is claiming right now are
-    passed over), every row of each digest whose detection run has ended, every row of each due daily digest."""
-    due = (claimable(now, dead), col(AlertDelivery.id).not_in(list(skip)))
+    passed over), every row of each digest whose detection run has ended, every row of each due daily digest.
+    Rows of ``blocked`` channels (that cannot send now) are left where they are."""
+    due = (
+        claimable(now, dead),
+        col(AlertDelivery.id).not_in(list(skip)),
+        col(AlertDelivery.channel).not_in(list(blocked)),
+    )
     instant = (
         select(AlertDelivery)
         .where(*due, AlertDelivery.mode == DeliveryMode.INSTANT)

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
+from szwatch.common.days import request_days
 from szwatch.store.db import RUNS_LOCK, lock
 from szwatch.store.models import CrawlRun, Problem, RunStatus, utcnow
 
@@ -73,7 +74,7 @@ def claim_run(
     closed = close_dead_runs(session)
     wanted = set(dates)
     for other in running_runs(session):
-        theirs = {date.fromisoformat(d) for d in (other.request or {}).get("dates", [])}
+        theirs = set(request_days(other.request or {}))
         if latest or (other.request or {}).get("latest") or wanted & theirs:
             return Claim(None, other, closed)
     return Claim(start_run(session, mode, base_url, request, os.getpid(), this_host()), None, closed)

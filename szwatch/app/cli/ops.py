@@ -62,6 +62,8 @@ def status_command(db_url: str | None, config_path: str | None, as_json: bool) -
     with session_scope(engine) as session:
         pending = store_alerts.why_pending(session)
     health = assess(engine, settings.daemon)
+    for name, why in settings.problems.items():  # a channel that cannot send is a health problem
+        health.conditions[f"channel {name}"] = f"{why}; its deliveries wait"
     if as_json:
         data = asdict(health)
         data["checked_at"], data["healthy"] = health.checked_at.isoformat(), health.healthy

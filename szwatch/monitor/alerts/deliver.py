@@ -93,7 +93,8 @@ def _claim_next(
     with session_scope(engine) as session:
         claims.begin_write(session)
         dead = claims.dead_claimants(session, moment)
-        for message in _messages(claims.candidates(session, moment, dead, sorted(tried))):
+        due = claims.candidates(session, moment, dead, sorted(tried), sorted(settings.problems))
+        for message in _messages(due):
             until = _claim_end(settings.channel(message.channel), moment)
             if claims.claim(session, message.rows, worker, moment, until, dead):
                 found = store_alerts.alerts_by_id(session, message.alert_ids)
@@ -138,8 +139,9 @@ def _record(
         for row in rows:
             row.claimed_by, row.claimed_until = None, None
             row.last_error = None if result.ok else result.detail
+            asked = min(result.retry_after, policy.backoff_max_seconds)  # the receiver's wish, within our patience
             if result.outcome == DEFER:  # not an attempt: wait for the receiver's rate limit to make room
-                row.next_attempt_at = moment + timedelta(seconds=max(result.retry_after, 1.0))
+                row.next_attempt_at = moment + timedelta(seconds=max(asked, 1.0))
                 session.add(row)
                 continue
             row.attempts += 1
@@ -149,7 +151,7 @@ def _record(
                 row.status = DeliveryStatus.FAILED
             else:
                 delay = min(policy.backoff_seconds * 2 ** (row.attempts - 1), policy.backoff_max_seconds)
-                row.next_attempt_at = moment + timedelta(seconds=max(delay, result.retry_after))
+                row.next_attempt_at = moment + timedelta(seconds=max(delay, asked))
             session.add(row)
 
 
@@ -183,6 +185,8 @@ def notify_test(settings: AlertSettings, channel_name: str) -> SendResult:
     if channel is None:
         known = ", ".join(c.name for c in settings.channels) or "none configured"
         return SendResult(FAILED, f"no channel named {channel_name!r} (channels: {known})")
+    if channel_name in settings.problems:
+        return SendResult(FAILED, settings.problems[channel_name])
     sample = Alert(id=0, dedupe_key="test", rule="test", watch_id="test", watch_name="测试 test", tags=["test"],
                    title="szwatch 测试消息 test message", snippet="这是一条测试提醒：【东立多晶硅项目】如期推进。",
                    created_at=utcnow())  # fmt: skip

@@ -288,3 +288,34 @@ def test_notify_test_reports_failure_loudly(tmp_path: Path, webhook: WebhookRece
     assert szwatch("notify-test", "nothing", "--config", str(config)).stderr.startswith(
         "szwatch: error: nothing: failed"
     )
+
+
+def test_bulk_retry_of_failed_deliveries_counts_asks_and_filters(engine: Engine, webhook: WebhookReceiver, mail):
+    """A revoked robot key failed a morning's alerts: they are queued again at once, not one at a time."""
+    from tests.app.test_cli import szwatch
+
+    baseline(engine)
+    for number in (1, 2, 3):
+        store_story(engine, date(2024, 5, 7), number, "项目", [f"东立多晶硅项目第{number}次调度会召开。"])
+    settings = Settings(channels=(*hook_settings(webhook).channels, *mail_settings(mail).channels),
+                        routes=(Route(channel="hook"), Route(channel="mail")))  # fmt: skip
+    detect(engine, WATCHLIST, routes=settings.routes)
+    webhook.answer(404, 404, 404)
+    mail.stop()
+    deliver_due(engine, settings, NAMES)  # the webhook refuses (failed for good); mail is retried, pending
+    db_url = engine.url.render_as_string(hide_password=False)
+    ids = sorted({d.alert_id for d in deliveries(engine)})
+
+    two = szwatch("alerts", "retry", str(ids[0]), str(ids[1]), db_url=db_url)
+    unasked = szwatch("alerts", "retry", "--failed", db_url=db_url)
+    other = szwatch("alerts", "retry", "--failed", "--channel", "mail", "--yes", db_url=db_url)
+    rest = szwatch("alerts", "retry", "--failed", "--channel", "hook", "--since", "2024-01-01", "--yes", db_url=db_url)
+
+    assert two.stdout.strip() == "2 delivery(ies) of 2 alert(s) queued again"
+    assert unasked.returncode == 2
+    assert unasked.stderr.strip() == ("szwatch: error: 1 failed delivery(ies) of 1 alert(s): not queued "
+                                      "(add --yes to queue them)")  # fmt: skip
+    assert other.returncode == 1 and "no failed delivery matches" in other.stderr
+    assert rest.stdout.strip() == "1 delivery(ies) of 1 alert(s) queued again"
+    assert {d.status for d in deliveries(engine) if d.channel == "hook"} == {"pending"}
+    assert szwatch("alerts", "retry", "--failed", "1", db_url=db_url).returncode == 2  # IDs or --failed
