@@ -31,9 +31,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("detect_runs", schema=None) as batch_op:
-        batch_op.drop_column("heartbeat_at")
-        batch_op.drop_column("worker_host")
-        batch_op.drop_column("worker_pid")
-        batch_op.drop_column("error")
-        batch_op.drop_column("status")
+    # Column by column, not a batch: on SQLite a batch copies and drops the table, which alerts refer to.
+    for column in ("heartbeat_at", "worker_host", "worker_pid", "error", "status"):
+        op.drop_column("detect_runs", column)
