@@ -41,7 +41,7 @@ def test_killed_detect_run_is_closed_by_the_next_command_and_its_digest_sent(
 
     report = json.loads(status.stdout)
     [closed] = report["interrupted_detect_runs"]
-    assert 0 < written < STORIES and "is gone" in closed["error"]
+    assert 0 < written <= STORIES and "is gone" in closed["error"]  # killed before it ended (usually mid-way)
     assert report["pending"] == [
         {"count": written, "reason": "hook: due now (szwatch deliver, or the daemon, sends it)"}
     ]
@@ -66,7 +66,7 @@ def test_next_detect_closes_a_dead_run_and_deliver_sends_its_digest(
     assert again.returncode == 0 and delivered.returncode == 0, again.stderr + delivered.stderr
     result = tally(engine, webhook, STORIES)
     assert (result.lost, result.duplicated, result.pending) == (0, 0, 0)
-    assert [len(r.json()["alerts"]) for r in webhook.requests] == [written, STORIES - written]
+    assert [len(r.json()["alerts"]) for r in webhook.requests] == [n for n in (written, STORIES - written) if n]
 
 
 def test_a_digest_waiting_for_a_live_detection_run_says_so(engine: Engine, webhook: WebhookReceiver):
