@@ -58,6 +58,7 @@ def deliver_due(
     """Send every message due now, one claimed message at a time; each row is tried at most once per pass."""
     report = DeliveryReport()
     with session_scope(engine) as session:  # a killed detection run's digest is released, not held for good
+        claims.begin_write(session)  # several workers may find the same dead run: one closes it
         for run in detect_runs.close_dead(session):
             logger.warning("detect run {} closed: {}; its digest goes out as it stands", run.id, run.error)
     worker = claims.claimant()
