@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 
 from sqlmodel import Session, col, func, select
@@ -152,14 +152,22 @@ def latest_health(session: Session) -> dict[str, Alert]:
     return {a.watch_id or "": a for a in rows}
 
 
-def why_pending(session: Session, now: datetime | None = None) -> list[tuple[int, str]]:
-    """Pending deliveries grouped by what they wait for, so that none is pending without a stated reason."""
+DUE_NOW = "due now (szwatch deliver, or the daemon, sends it)"
+
+
+def why_pending(
+    session: Session, now: datetime | None = None, blocked: Mapping[str, str] | None = None
+) -> list[tuple[int, str]]:
+    """Pending deliveries grouped by what they wait for, so that none is pending without a stated reason.
+    ``blocked``: channels that cannot send now (a secret not in the environment), and why."""
     now = now or utcnow()
     rows = session.exec(select(AlertDelivery).where(AlertDelivery.status == DeliveryStatus.PENDING)).all()
     running = {r.id: r for r in session.exec(select(DetectRun).where(col(DetectRun.finished_at).is_(None))).all()}
     reasons: dict[str, int] = {}
     for row in rows:
         reason = _pending_reason(row, running, now)
+        if blocked and row.channel in blocked and reason.endswith(DUE_NOW):
+            reason = f"{row.channel}: cannot send: {blocked[row.channel]}"
         reasons[reason] = reasons.get(reason, 0) + 1
     return sorted(((n, reason) for reason, n in reasons.items()), key=lambda item: (-item[0], item[1]))
 
@@ -176,7 +184,7 @@ def _pending_reason(row: AlertDelivery, running: dict[int | None, DetectRun], no
             return f"{row.channel}: daily digest, due {local_iso(row.next_attempt_at)}"
         why = f"after: {(row.last_error or '')[:120]}" if row.last_error else "(backoff)"
         return f"{row.channel}: retried from {local_iso(row.next_attempt_at)} {why}"
-    return f"{row.channel}: due now (szwatch deliver, or the daemon, sends it)"
+    return f"{row.channel}: {DUE_NOW}"
 
 
 def _aware(moment: datetime) -> datetime:

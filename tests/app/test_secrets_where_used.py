@@ -53,6 +53,7 @@ def test_missing_secret_stops_only_what_sends(engine: Engine, webhook: WebhookRe
     assert {d.channel: d.status for d in deliveries(engine)} == {"team": "pending", "hook": "sent"}
     assert tested.returncode == 1 and PROBLEM in tested.stderr
     assert json.loads(status.stdout)["conditions"]["channel team"] == f"{PROBLEM}; its deliveries wait"
+    assert json.loads(status.stdout)["pending"] == [{"count": 1, "reason": f"team: cannot send: {PROBLEM}"}]
 
 
 def test_once_the_secret_is_set_the_waiting_deliveries_go_out(engine: Engine, webhook: WebhookReceiver, tmp_path: Path):

@@ -60,7 +60,7 @@ def status_command(db_url: str | None, config_path: str | None, as_json: bool) -
         last = runs.last_runs(session, 1)
         groups = runs.problem_groups(session, last[0].id or 0) if last else []
     with session_scope(engine) as session:
-        pending = store_alerts.why_pending(session)
+        pending = store_alerts.why_pending(session, blocked=settings.problems)
     health = assess(engine, settings.daemon)
     for name, why in settings.problems.items():  # a channel that cannot send is a health problem
         health.conditions[f"channel {name}"] = f"{why}; its deliveries wait"
