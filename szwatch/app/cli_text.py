@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # only names for annotations: rendering must not pull the cra
     from szwatch.monitor.detection.match import Hit
     from szwatch.monitor.detection.watchlist import Watchlist
     from szwatch.store.detections import Story
-    from szwatch.store.models import Alert, AlertDelivery, CrawlRun
+    from szwatch.store.models import Alert, AlertDelivery, CrawlRun, DetectRun
     from szwatch.store.runs import ProblemGroup
     from szwatch.store.search import Hit as SearchHit
 
@@ -271,4 +271,12 @@ def crawls_text(closed: list[CrawlRun], running: list[CrawlRun], groups: list[Pr
         lines.append(f"  {group.kind:<15} {group_line(group)}")
     if len(groups) > 5:
         lines.append(f"  … and {len(groups) - 5} more kinds of problem")
+    return "\n".join(lines)
+
+
+def pending_text(closed: list[DetectRun], pending: list[tuple[int, str]]) -> str:
+    """What ``status`` adds about alerts: detection runs it found dead (their digests now go out) and what every
+    pending delivery waits for."""
+    lines = [f"interrupted detection run #{run.id}: {run.error}; its digest is released" for run in closed]
+    lines.extend(f"pending     {count} × {reason}" for count, reason in pending)
     return "\n".join(lines)

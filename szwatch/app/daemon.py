@@ -70,6 +70,8 @@ class Daemon:
             interrupted = runs.fail_unfinished(session, "interrupted: the daemon running it stopped before it ended")
         if interrupted:
             logger.warning("{} crawl run(s) left unfinished by a previous daemon marked failed", interrupted)
+        for line in self.settings.problem_lines():  # the delivery job leaves these channels' deliveries waiting
+            logger.error("delivery: {}", line)
         self._add_jobs()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stop())
@@ -199,6 +201,8 @@ class Daemon:
 
     def health(self) -> None:
         state = assess(self.engine, self.config, self.clock(), want_daemon=False)
+        for name, why in self.settings.problems.items():  # the operator hears of a channel that cannot send
+            state.conditions[f"channel {name}"] = f"{why}; its deliveries wait"
         health_alerts(self.engine, self.settings, state.conditions, local_today(self.clock()))
 
     def renew_lease(self) -> None:

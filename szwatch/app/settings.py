@@ -121,6 +121,8 @@ def masked(settings: Settings) -> dict[str, Any]:
     data = asdict(settings)
     data["path"] = str(settings.path) if settings.path else None
     for channel in data["channels"]:
+        if channel["name"] in settings.problems:  # shown, marked: the configuration that explains it
+            channel["problem"] = settings.problems[channel["name"]]
         for secret in ("password", "secret"):
             if channel.get(secret):
                 channel[secret] = "***"

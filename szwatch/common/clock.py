@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -18,3 +18,8 @@ def local_iso(moment: datetime | None) -> str | None:
         return None
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return moment.astimezone(SHANGHAI).isoformat(timespec="seconds")
+
+
+def day_start_utc(day: date) -> datetime:
+    """The first moment of a day in Asia/Shanghai, in UTC (``--since`` days are the reader's days)."""
+    return datetime.combine(day, time(0, 0), tzinfo=SHANGHAI).astimezone(UTC)

@@ -196,9 +196,13 @@ class StorePipeline:
             status, error = RunStatus.UNREACHABLE, ledger.entry_failed
         else:
             status, error = (RunStatus.PROBLEMS if sum(self.problems.values()) else RunStatus.OK), None
-        with session_scope(self.engine) as session:
-            runs.finish_run(session, self.run_id, status, stats, error)
-        logger.info("crawl run {} finished: {}", self.run_id, status)
+        try:
+            with session_scope(self.engine) as session:
+                runs.finish_run(session, self.run_id, status, stats, error)
+        except Exception as exc:  # a full disk: the run stays "running" and is closed as interrupted by whoever looks
+            logger.error("crawl run {} could not record its result: {}", self.run_id, describe(exc))
+        else:
+            logger.info("crawl run {} finished: {}", self.run_id, status)
         self.engine.dispose()
 
     def _account(self, ledger: Ledger, stopped: bool) -> int:

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from szwatch.common.clock import local_iso
+from szwatch.common.days import request_days, to_spans
 from szwatch.crawler.profile import load_profile
 from szwatch.store import runs
 from szwatch.store.db import session_scope
@@ -66,14 +67,17 @@ class CrawlRequest:
         return "latest" if self.latest and not self.dates else "dates" if not self.latest else "latest+dates"
 
     def to_json(self) -> str:
+        """The request as the worker's command line and the run's row carry it: dates as spans (short)."""
         data = asdict(self)
-        data["dates"] = [d.isoformat() for d in self.dates]
+        del data["dates"]
+        data["spans"] = to_spans(self.dates)
         return json.dumps(data)
 
     @classmethod
     def from_json(cls, text: str) -> CrawlRequest:
         data = json.loads(text)
-        data["dates"] = tuple(date.fromisoformat(d) for d in data["dates"])
+        data["dates"] = request_days(data)
+        data.pop("spans", None)
         return cls(**data)
 
 
@@ -162,7 +166,7 @@ def _claim(request: CrawlRequest, engine: Engine, base_url: str, stop: threading
 
 
 def _what(run: Any) -> str:
-    dates = (run.request or {}).get("dates") or []
+    dates = [d.isoformat() for d in request_days(run.request or {})]
     latest = ["the newest issue"] if (run.request or {}).get("latest") else []
     shown = [*latest, *dates[:3], *(["…"] if len(dates) > 3 else [])]
     return ", ".join(shown) or "something"

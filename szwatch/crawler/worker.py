@@ -103,8 +103,12 @@ def main(argv: list[str]) -> int:
     finally:
         if heartbeat is not None:
             heartbeat.done.set()
-    with session_scope(engine) as session:
-        runs.fail_run(session, run_id, "crawler stopped before recording its result")
+    try:
+        with session_scope(engine) as session:
+            runs.fail_run(session, run_id, "crawler stopped before recording its result")
+    except Exception as exc:  # a database that cannot be written (a full disk): said in one line, not a traceback
+        logger.error("crawl run {}: the store cannot be written: {}", run_id, describe(exc))
+        return 1
     return 0
 
 

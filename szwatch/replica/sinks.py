@@ -66,6 +66,8 @@ class WebhookReceiver(_HttpSink):
         self.requests: list[Received] = []
         self.answers: deque[int] = deque()
         self.on_request: Callable[[Received], None] | None = None
+        self.delay = 0.0  # seconds each answer takes (a slow receiver: concurrency and claim tests)
+        self.retry_after: str | None = None  # a Retry-After header on every refusal (seconds or an HTTP date)
         self._lock = threading.Lock()
         super().__init__(host, _webhook_handler(self), "webhook-receiver")
 
@@ -85,6 +87,8 @@ class WebhookReceiver(_HttpSink):
             status = self.answers.popleft() if self.answers else 200
             received = Received(headers, body, status, time.monotonic())
             self.requests.append(received)
+        if self.delay:
+            time.sleep(self.delay)
         if self.on_request:
             self.on_request(received)
         return received
@@ -97,8 +101,10 @@ class _JsonPostHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         return {k.lower(): v for k, v in self.headers.items()}, body
 
-    def _answer(self, status: int, answer: bytes) -> None:
+    def _answer(self, status: int, answer: bytes, retry_after: str | None = None) -> None:
         self.send_response(status)
+        if retry_after and status >= 400:
+            self.send_header("Retry-After", retry_after)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
@@ -112,7 +118,8 @@ def _webhook_handler(sink: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
     class Handler(_JsonPostHandler):
         def do_POST(self) -> None:
             received = sink._take(*self._request())
-            self._answer(received.status, b'{"ok": true}' if received.status < 300 else b'{"error": "try later"}')
+            answer = b'{"ok": true}' if received.status < 300 else b'{"error": "try later"}'
+            self._answer(received.status, answer, sink.retry_after)
 
     return Handler
 
@@ -237,6 +244,7 @@ class ChatReceiver(_HttpSink):
         self.requests: list[ChatRequest] = []
         self.forced: deque[tuple[int, str]] = deque()
         self.http_answers: deque[int] = deque()
+        self.retry_after: str | None = None  # a Retry-After header on HTTP refusals (``http_answers``)
         self._window: deque[float] = deque()
         self._lock = threading.Lock()
         super().__init__(host, _chat_handler(self), f"{kind}-receiver")
@@ -308,6 +316,6 @@ def _chat_handler(sink: ChatReceiver) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             parts = urlsplit(self.path)
             headers, body = self._request()
-            self._answer(*sink._take(parts.path, dict(parse_qsl(parts.query)), headers, body))
+            self._answer(*sink._take(parts.path, dict(parse_qsl(parts.query)), headers, body), sink.retry_after)
 
     return Handler

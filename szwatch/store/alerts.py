@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, func, select
 
+from szwatch.common.clock import local_iso
 from szwatch.store.models import (
     Alert,
     AlertDelivery,
@@ -24,20 +25,6 @@ from szwatch.store.models import (
 
 if TYPE_CHECKING:
     from szwatch.store.detections import ObservationRow
-
-
-def start_detect_run(session: Session) -> DetectRun:
-    run = DetectRun()
-    session.add(run)
-    session.flush()
-    return run
-
-
-def finish_detect_run(session: Session, run_id: int, stories: int, alerts: int) -> None:
-    run = session.get(DetectRun, run_id)
-    if run is not None:
-        run.finished_at, run.stories, run.alerts = utcnow(), stories, alerts
-        session.add(run)
 
 
 def baselines(session: Session) -> dict[str, int]:
@@ -114,24 +101,6 @@ def list_alerts(
     return [(a, by_alert.get(a.id or 0, [])) for a in alerts]
 
 
-def due_deliveries(session: Session, now: datetime, limit: int = 200) -> list[AlertDelivery]:
-    """Pending deliveries whose time has come: up to ``limit`` instant ones, every row of each digest whose
-    detection run has finished (a digest goes out whole, as one message), and every row of each daily digest
-    whose hour has come (its ``next_attempt_at``; a daemon that was down then finds them due when it is back)."""
-    due = (AlertDelivery.status == DeliveryStatus.PENDING, AlertDelivery.next_attempt_at <= now)
-    instant = (
-        select(AlertDelivery).where(*due, AlertDelivery.mode == DeliveryMode.INSTANT).order_by(col(AlertDelivery.id))
-    )
-    finished = select(DetectRun.id).where(col(DetectRun.finished_at).is_not(None))
-    digest = select(AlertDelivery).where(
-        *due, AlertDelivery.mode == DeliveryMode.DIGEST, col(AlertDelivery.batch).in_(finished)
-    )
-    daily = (
-        select(AlertDelivery).where(*due, AlertDelivery.mode == DeliveryMode.DAILY).order_by(col(AlertDelivery.batch))
-    )
-    return [*session.exec(instant.limit(limit)).all(), *session.exec(digest).all(), *session.exec(daily).all()]
-
-
 def alerts_by_id(session: Session, ids: Sequence[int]) -> dict[int, Alert]:
     return {a.id or 0: a for a in session.exec(select(Alert).where(col(Alert.id).in_(list(ids)))).all()}
 
@@ -143,13 +112,25 @@ def counts_by_status(session: Session) -> dict[str, int]:
     return counts
 
 
-def retry_alert(session: Session, alert_id: int) -> int:
-    """Put an alert's failed deliveries back in the queue, now; returns how many."""
-    rows = session.exec(
-        select(AlertDelivery).where(AlertDelivery.alert_id == alert_id, AlertDelivery.status == DeliveryStatus.FAILED)
-    ).all()
+def failed_deliveries(
+    session: Session, alert_ids: Sequence[int] = (), channel: str | None = None, since: datetime | None = None
+) -> list[AlertDelivery]:
+    """Failed deliveries, of the alerts given (all when none is), of one channel, of alerts raised since a time."""
+    stmt = select(AlertDelivery).where(AlertDelivery.status == DeliveryStatus.FAILED)
+    if alert_ids:
+        stmt = stmt.where(col(AlertDelivery.alert_id).in_(list(alert_ids)))
+    if channel:
+        stmt = stmt.where(AlertDelivery.channel == channel)
+    if since:
+        stmt = stmt.where(col(AlertDelivery.alert_id).in_(select(Alert.id).where(col(Alert.created_at) >= since)))
+    return list(session.exec(stmt.order_by(col(AlertDelivery.id))).all())
+
+
+def requeue(session: Session, rows: Sequence[AlertDelivery]) -> int:
+    """Put failed deliveries back in the queue, now, with their attempts counted afresh; returns how many."""
     for row in rows:
         row.status, row.attempts, row.next_attempt_at = DeliveryStatus.PENDING, 0, utcnow()
+        row.claimed_by, row.claimed_until = None, None
         session.add(row)
     return len(rows)
 
@@ -160,3 +141,42 @@ def latest_health(session: Session) -> dict[str, Alert]:
         select(Alert).where(col(Alert.rule).in_(["health", "health_recovered"])).order_by(col(Alert.id))
     ).all()
     return {a.watch_id or "": a for a in rows}
+
+
+DUE_NOW = "due now (szwatch deliver, or the daemon, sends it)"
+
+
+def why_pending(
+    session: Session, now: datetime | None = None, blocked: Mapping[str, str] | None = None
+) -> list[tuple[int, str]]:
+    """Pending deliveries grouped by what they wait for, so that none is pending without a stated reason.
+    ``blocked``: channels that cannot send now (a secret not in the environment), and why."""
+    now = now or utcnow()
+    rows = session.exec(select(AlertDelivery).where(AlertDelivery.status == DeliveryStatus.PENDING)).all()
+    running = {r.id: r for r in session.exec(select(DetectRun).where(col(DetectRun.finished_at).is_(None))).all()}
+    reasons: dict[str, int] = {}
+    for row in rows:
+        reason = _pending_reason(row, running, now)
+        if blocked and row.channel in blocked and reason.endswith(DUE_NOW):
+            reason = f"{row.channel}: cannot send: {blocked[row.channel]}"
+        reasons[reason] = reasons.get(reason, 0) + 1
+    return sorted(((n, reason) for reason, n in reasons.items()), key=lambda item: (-item[0], item[1]))
+
+
+def _pending_reason(row: AlertDelivery, running: dict[int | None, DetectRun], now: datetime) -> str:
+    if row.claimed_until and _aware(row.claimed_until) >= now:
+        return f"{row.channel}: being sent by {row.claimed_by}"
+    if row.mode == DeliveryMode.DIGEST and row.batch in running:
+        run = running[row.batch]
+        return (f"{row.channel}: digest of detection run #{run.id}, still running (pid {run.worker_pid} on "
+                f"{run.worker_host}, last heartbeat {local_iso(run.heartbeat_at) or 'none'})")  # fmt: skip
+    if _aware(row.next_attempt_at) > now:
+        if row.mode == DeliveryMode.DAILY and not row.attempts:
+            return f"{row.channel}: daily digest, due {local_iso(row.next_attempt_at)}"
+        why = f"after: {(row.last_error or '')[:120]}" if row.last_error else "(backoff)"
+        return f"{row.channel}: retried from {local_iso(row.next_attempt_at)} {why}"
+    return f"{row.channel}: {DUE_NOW}"
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from szwatch.store.errors import DatabaseUnavailableError
+from szwatch.store.errors import DatabaseUnavailableError, NewerStoreError
 from szwatch.store.plain import AlchemyPlain, Plain, SqlitePlain
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 DEFAULT_URL = "sqlite:///szwatch.db"
+BACKENDS = ("sqlite", "postgresql")
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_SECONDS = 30  # how long a writer waits for another process's write to end before "database is locked"
 # Keys of PostgreSQL advisory locks (any bigint; these spell "szwatch" and what they guard).
@@ -46,11 +47,20 @@ def make_engine(url: str) -> Engine:
 
     try:
         parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite":
+    except ArgumentError as exc:
+        raise DatabaseUnavailableError(url, "not a database URL (try sqlite:///file.db)") from exc
+    backend = parsed.get_backend_name()
+    if backend not in BACKENDS:  # another driver would fail later with a missing module or an unknown dialect
+        raise DatabaseUnavailableError(
+            parsed.render_as_string(), f"szwatch stores into SQLite or PostgreSQL, not {backend!r} "
+            "(sqlite:///file.db or postgresql+psycopg://user:password@host/db)"
+        )  # fmt: skip
+    try:
+        if backend == "sqlite":
             return _sqlite_engine(url, parsed.database)
         return create_engine(url, pool_pre_ping=True)
-    except (ArgumentError, NoSuchModuleError) as exc:
-        raise DatabaseUnavailableError(url, "not a database URL (try sqlite:///file.db)") from exc
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise DatabaseUnavailableError(parsed.render_as_string(), f"no driver for it ({exc})") from exc
 
 
 def _sqlite_engine(url: str, path: str | None) -> Engine:
@@ -74,14 +84,19 @@ def _sqlite_engine(url: str, path: str | None) -> Engine:
 
 def head_revision() -> str:
     """The newest migration's id, read from the files (no Alembic import): the one no other file builds on."""
+    revisions, parents = _revisions()
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else ""
+
+
+def _revisions() -> tuple[set[str], set[str]]:
     revisions, parents = set(), set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
         source = path.read_text(encoding="utf-8")
         if found := re.search(r'^revision\s*=\s*"([^"]+)"', source, re.M):
             revisions.add(found[1])
         parents.update(re.findall(r'^down_revision\s*=\s*"([^"]+)"', source, re.M))
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else ""
+    return revisions, parents
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -106,8 +121,11 @@ def migrate(engine: Engine) -> None:
     from sqlalchemy.exc import DatabaseError  # OperationalError is one; so is "file is not a database"
 
     try:
-        if (head := head_revision()) and current_revision(engine) == head:
+        current = current_revision(engine)
+        if (head := head_revision()) and current == head:
             return
+        if current and current not in _revisions()[0]:  # Alembic would fail with 85 lines about it
+            raise NewerStoreError(str(engine.url), current)
         from alembic import command  # imported here: the crawler's child process never migrates
         from alembic.config import Config
 

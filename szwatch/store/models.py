@@ -255,7 +255,9 @@ class Detection(SQLModel, table=True):
 
 
 class DetectRun(SQLModel, table=True):
-    """One pass of detection; its alerts form one digest, sent only once the run has finished."""
+    """One pass of detection; its alerts form one digest, sent only once the run has ended. Like a crawl run it
+    names its worker and renews ``heartbeat_at``, so a run whose worker died is closed as interrupted by the next
+    ``detect``, ``deliver``, ``status`` or the daemon, and its digest goes out as it stands."""
 
     __tablename__ = "detect_runs"
 
@@ -264,6 +266,11 @@ class DetectRun(SQLModel, table=True):
     finished_at: datetime | None = None
     stories: int = 0
     alerts: int = 0
+    status: str = Field(default=RunStatus.RUNNING, max_length=16)  # running, ok or interrupted
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    worker_pid: int | None = None
+    worker_host: str | None = Field(default=None, max_length=255)
+    heartbeat_at: datetime | None = None
 
 
 class ProjectFact(SQLModel, table=True):
@@ -325,7 +332,8 @@ class WatchBaseline(SQLModel, table=True):
 class AlertDelivery(SQLModel, table=True):
     """The outbox: one row per alert and channel, sent by the delivery worker, retried, never dropped.
     ``idempotency_key`` travels with the message (webhook header, e-mail Message-ID), so a resend after a
-    crash between sending and recording is recognisable by the receiver."""
+    crash between sending and recording is recognisable by the receiver. ``claimed_by`` (``host:pid:token``)
+    and ``claimed_until`` say which worker is sending it: only that one may, and only it records the outcome."""
 
     __tablename__ = "deliveries"
     __table_args__ = (UniqueConstraint("alert_id", "channel"),)
@@ -342,6 +350,8 @@ class AlertDelivery(SQLModel, table=True):
     idempotency_key: str = Field(max_length=64)
     sent_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = None
 
 
 class Lease(SQLModel, table=True):

@@ -13,10 +13,11 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
+from szwatch.common.days import request_days
 from szwatch.store.db import RUNS_LOCK, lock
 from szwatch.store.models import CrawlRun, Problem, RunStatus, utcnow
 
@@ -73,7 +74,7 @@ def claim_run(
     closed = close_dead_runs(session)
     wanted = set(dates)
     for other in running_runs(session):
-        theirs = {date.fromisoformat(d) for d in (other.request or {}).get("dates", [])}
+        theirs = set(request_days(other.request or {}))
         if latest or (other.request or {}).get("latest") or wanted & theirs:
             return Claim(None, other, closed)
     return Claim(start_run(session, mode, base_url, request, os.getpid(), this_host()), None, closed)
@@ -158,7 +159,16 @@ def running_runs(session: Session) -> list[CrawlRun]:
     )
 
 
-def worker_gone(run: CrawlRun, now: datetime | None = None, host: str | None = None) -> str | None:
+class WorkerRun(Protocol):
+    """What a run says about its worker: crawl runs and detection runs both do."""
+
+    started_at: datetime
+    heartbeat_at: datetime | None
+    worker_pid: int | None
+    worker_host: str | None
+
+
+def worker_gone(run: WorkerRun, now: datetime | None = None, host: str | None = None) -> str | None:
     """Why a running run's worker is no longer there, or None while it may still be working."""
     now, host = now or utcnow(), host or this_host()
     last = _aware(run.heartbeat_at or run.started_at)

@@ -46,6 +46,8 @@ def test_bad_settings_name_key_and_line(tmp_path: Path, old: str, new: str, mess
         load_settings(path, ENV)
 
 
-def test_missing_secret_is_named():
-    with pytest.raises(SettingsError, match="SZWATCH_WEBHOOK_SECRET is not set"):
-        load_settings(EXAMPLE, {k: v for k, v in ENV.items() if k != "SZWATCH_WEBHOOK_SECRET"})
+def test_missing_secret_is_named_as_the_channels_problem_not_an_error_of_the_file():
+    settings = load_settings(EXAMPLE, {k: v for k, v in ENV.items() if k != "SZWATCH_WEBHOOK_SECRET"})
+    [(name, problem)] = settings.problems.items()
+    assert problem == "secret_env: environment variable SZWATCH_WEBHOOK_SECRET is not set"
+    assert settings.channel(name) is not None

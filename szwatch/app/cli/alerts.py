@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 
 import click
 
 from szwatch.app import cli_text as render
-from szwatch.app.cli.base import cli, config_option, db_option, json_option, open_db, read_watchlist, watchlist_option
+from szwatch.app.cli.base import (
+    MAX_ID,
+    MAX_LIMIT,
+    Day,
+    cli,
+    config_option,
+    db_option,
+    json_option,
+    open_db,
+    read_watchlist,
+    watchlist_option,
+)
 
 
 @cli.group("alerts", invoke_without_command=True)
 @click.option("--status", type=click.Choice(["pending", "sent", "failed"]), help="Only alerts with such deliveries.")
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=50, show_default=True)
 @db_option
 @json_option
 @click.pass_context
@@ -40,21 +52,43 @@ def alerts_group(ctx: click.Context, status: str | None, limit: int, db_url: str
 
 
 @alerts_group.command("retry")
-@click.argument("alert_id", type=int)
+@click.argument("alert_ids", metavar="[ID]...", nargs=-1, type=click.IntRange(1, MAX_ID))
+@click.option("--failed", "all_failed", is_flag=True, help="Every failed delivery (narrow with --channel, --since).")
+@click.option("--channel", help="Only deliveries to this channel.")
+@click.option("--since", type=Day(), help="Only alerts raised on or after this day (Asia/Shanghai).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @db_option
-def alerts_retry(alert_id: int, db_url: str | None) -> None:
-    """Queue an alert's failed deliveries again (they go out with the next `szwatch deliver`).
+def alerts_retry(
+    alert_ids: tuple[int, ...], all_failed: bool, channel: str | None, since: date | None, yes: bool,
+    db_url: str | None,
+) -> None:  # fmt: skip
+    """Queue failed deliveries again (they go out with the next `szwatch deliver`): of the alerts given, or all
+    of them with --failed (after a count and a confirmation, or --yes).
 
-    Example: szwatch alerts retry 42
+    Example: szwatch alerts retry 41 42; szwatch alerts retry --failed --channel team-wecom --since 2024-05-01
     """
+    from szwatch.common.clock import day_start_utc
     from szwatch.store import alerts as store_alerts
     from szwatch.store.db import session_scope
 
-    with session_scope(open_db(db_url)) as session:
-        count = store_alerts.retry_alert(session, alert_id)
-    if not count:
-        raise click.ClickException(f"alert {alert_id} has no failed delivery")
-    click.echo(f"{count} delivery(ies) of alert {alert_id} queued again")
+    if bool(alert_ids) == all_failed:
+        raise click.UsageError("give alert IDs or --failed (every failed delivery), not both")
+    engine = open_db(db_url)
+    with session_scope(engine) as session:
+        rows = store_alerts.failed_deliveries(session, alert_ids, channel, day_start_utc(since) if since else None)
+        if not rows:
+            raise click.ClickException("no failed delivery matches")
+        alerts = sorted({r.alert_id for r in rows})
+        what = f"{len(rows)} failed delivery(ies) of {len(alerts)} alert(s)"
+        if all_failed and not yes and not _confirmed(f"queue {what} again?"):  # IDs named one by one are meant
+            raise click.UsageError(f"{what}: not queued (add --yes to queue them)")
+        count = store_alerts.requeue(session, rows)
+    click.echo(f"{count} delivery(ies) of {len(alerts)} alert(s) queued again")
+
+
+def _confirmed(question: str) -> bool:
+    """Ask on a terminal; from a script (no terminal) the answer is no: ``--yes`` says it instead."""
+    return sys.stdin.isatty() and click.confirm(question, default=False, err=True)
 
 
 @cli.command("deliver")
@@ -73,7 +107,9 @@ def deliver_command(watchlist_path: str | None, db_url: str | None, config_path:
     names = {w.id: w.name for w in read_watchlist(watchlist_path).watches}
     report = deliver_due(open_db(db_url), settings, names)
     click.echo(render.delivery_summary(report))
-    sys.exit(1 if report.failed else 0)
+    for line in settings.problem_lines():  # the other channels were served; these wait, and say why
+        click.echo(f"szwatch: {line}", err=True)
+    sys.exit(1 if report.failed or settings.problems else 0)
 
 
 @cli.command("notify-test")

@@ -5,6 +5,7 @@ The command modules beside this one register themselves on ``cli``; ``main`` is 
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Callable
@@ -30,6 +31,9 @@ USER_ERRORS = (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+# Bounds of integer options: a number the database cannot compare (past a bigint) used to end in OverflowError.
+MAX_LIMIT = 100_000
+MAX_ID = 2**63 - 1
 
 
 def db_option(func: F) -> F:
@@ -115,15 +119,36 @@ def main() -> None:
         click.echo(f"szwatch: error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
     except Exception as exc:
-        if not _user_error(exc):
+        message = _user_error(exc)
+        if message is None:
             raise
-        click.echo(f"szwatch: error: {exc}", err=True)
+        click.echo(f"szwatch: error: {message}", err=True)
         sys.exit(2)
 
 
-def _user_error(exc: Exception) -> bool:
+def _user_error(exc: Exception) -> str | None:
+    """The one line for an error a user can act on, or None for a bug (whose traceback we want to see)."""
     for module, name in USER_ERRORS:
         loaded = sys.modules.get(module)
         if loaded is not None and isinstance(exc, getattr(loaded, name)):
-            return True
-    return False
+            return str(exc)
+    full = _disk_full(exc)
+    if full:
+        where = "" if full == "database or disk is full" else f": {full}"
+        return (f"database or disk is full{where}; free some space and run it again (a crawl cut short is "
+                "recorded as interrupted and completed by the next one)")  # fmt: skip
+    return None
+
+
+def _disk_full(exc: BaseException | None) -> str | None:
+    """SQLite's "database or disk is full", PostgreSQL's DiskFull or ENOSPC, anywhere in the exception's chain."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        text = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else ""
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            return exc.strerror or text
+        if "database or disk is full" in text or "No space left on device" in text:
+            return text
+        exc = exc.__cause__ or exc.__context__
+    return None

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from szwatch.crawler.run import CrawlReport
 
 
+LONG_RANGE_DAYS = 366  # a longer range asks for confirmation (or --yes)
+
+
 @cli.command("crawl")
 @click.option("--latest", is_flag=True, help="The newest issue, found from the entry page.")
 @click.option("--date", "dates", type=Day(), multiple=True, help="An issue date (repeatable).")
@@ -25,15 +28,16 @@ if TYPE_CHECKING:
 @click.option("--refresh", is_flag=True, help="Download again what is already stored.")
 @click.option("--profile", type=click.Path(dir_okay=False), help="Source profile TOML (default: szrb).")
 @click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests (polite default: 2).")
-@click.option("--concurrency", type=click.IntRange(min=1), help="Requests at once per host (default: 2).")
+@click.option("--concurrency", type=click.IntRange(1, 64), help="Requests at once per host (default: 2).")
 @click.option("--wait/--no-wait", default=True, show_default=True,
               help="When another crawl of the same dates runs on this database: wait for it, or refuse.")  # fmt: skip
+@click.option("--yes", is_flag=True, help=f"Crawl a range of more than {LONG_RANGE_DAYS} days without asking.")
 @db_option
 @config_option
 @json_option
 def crawl_command(
     latest: bool, dates: tuple[date, ...], start: date | None, end: date | None, base_url: str | None,
-    refresh: bool, profile: str | None, delay: float | None, concurrency: int | None, wait: bool,
+    refresh: bool, profile: str | None, delay: float | None, concurrency: int | None, wait: bool, yes: bool,
     db_url: str | None, config_path: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Fetch issues into the store: the latest, given dates, or a range.
@@ -49,6 +53,8 @@ def crawl_command(
     wanted = tuple(dates) + (date_range(start, end) if start and end else ())
     if not latest and not wanted:
         raise click.UsageError("nothing to crawl: give --latest, --date or --from/--to")
+    if len(wanted) > LONG_RANGE_DAYS and not yes:
+        _confirm_long(len(wanted))
     request = CrawlRequest(
         latest=latest, dates=tuple(sorted(set(wanted))), base_url=base_url, refresh=refresh, profile=profile,
         delay=delay, concurrency=concurrency, wait=wait, **_log_options(),
@@ -58,6 +64,15 @@ def crawl_command(
     report = crawl(request, engine)
     crawl_run_alert(engine, settings, report.run_id)
     _finish_crawl(report, as_json)
+
+
+def _confirm_long(days: int) -> None:
+    """A range of years is hours of polite requests to someone else's site: asked for on purpose, not by a typo."""
+    question = f"{days} days to crawl (more than {LONG_RANGE_DAYS})"
+    if not sys.stdin.isatty():
+        raise click.UsageError(f"{question}: add --yes to crawl them")
+    if not click.confirm(f"{question}; go on?", default=False):
+        raise click.UsageError(f"{question}: not confirmed")
 
 
 def _log_options() -> dict[str, Any]:

@@ -9,7 +9,16 @@ from pathlib import Path
 import click
 
 from szwatch.app import cli_text as render
-from szwatch.app.cli.base import cli, config_option, db_option, json_option, open_db, read_watchlist, watchlist_option
+from szwatch.app.cli.base import (
+    MAX_LIMIT,
+    cli,
+    config_option,
+    db_option,
+    json_option,
+    open_db,
+    read_watchlist,
+    watchlist_option,
+)
 
 
 @cli.command("detect")
@@ -66,7 +75,7 @@ def watch_list(watchlist_path: str | None) -> None:
 @watch_group.command("test")
 @click.argument("watch_id", required=False)
 @click.option("--name", help="Try a project name that is not in the watchlist yet.")
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=20, show_default=True)
 @watchlist_option
 @db_option
 def watch_test(

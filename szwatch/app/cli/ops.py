@@ -48,16 +48,22 @@ def status_command(db_url: str | None, config_path: str | None, as_json: bool) -
     from szwatch.app.health import assess
     from szwatch.app.settings import load_settings
     from szwatch.common.clock import local_iso
-    from szwatch.store import runs
+    from szwatch.store import alerts as store_alerts
+    from szwatch.store import detect_runs, runs
     from szwatch.store.db import session_scope
 
     settings = load_settings(config_path)
     engine = open_db(db_url)
-    with session_scope(engine) as session:  # a crawl whose worker was killed is closed here, not left "running"
+    with session_scope(engine) as session:  # a run whose worker was killed is closed here, not left "running"
         closed, running = runs.close_dead_runs(session), runs.running_runs(session)
+        closed_detect = detect_runs.close_dead(session)
         last = runs.last_runs(session, 1)
         groups = runs.problem_groups(session, last[0].id or 0) if last else []
+    with session_scope(engine) as session:
+        pending = store_alerts.why_pending(session, blocked=settings.problems)
     health = assess(engine, settings.daemon)
+    for name, why in settings.problems.items():  # a channel that cannot send is a health problem
+        health.conditions[f"channel {name}"] = f"{why}; its deliveries wait"
     if as_json:
         data = asdict(health)
         data["checked_at"], data["healthy"] = health.checked_at.isoformat(), health.healthy
@@ -65,9 +71,13 @@ def status_command(db_url: str | None, config_path: str | None, as_json: bool) -
         data["running_runs"] = [{"id": r.id, "pid": r.worker_pid, "host": r.worker_host,
                                  "heartbeat_at": local_iso(r.heartbeat_at)} for r in running]  # fmt: skip
         data["last_crawl_problems"] = [asdict(g) for g in groups]
+        data["interrupted_detect_runs"] = [{"id": r.id, "error": r.error} for r in closed_detect]
+        data["pending"] = [{"count": n, "reason": why} for n, why in pending]
         click.echo(json.dumps(data, ensure_ascii=False, default=str))
     else:
-        click.echo("\n".join(filter(None, [render.status_text(health), render.crawls_text(closed, running, groups)])))
+        parts = [render.status_text(health), render.crawls_text(closed, running, groups),
+                 render.pending_text(closed_detect, pending)]  # fmt: skip
+        click.echo("\n".join(filter(None, parts)))
     sys.exit(0 if health.healthy else 1)
 
 

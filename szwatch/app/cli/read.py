@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from szwatch.app import cli_text as render
-from szwatch.app.cli.base import F, cli, db_option, json_option, open_db
+from szwatch.app.cli.base import MAX_LIMIT, F, cli, db_option, json_option, open_db
 from szwatch.app.export import FORMATS
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 @cli.command("search")
 @click.argument("text")
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=20, show_default=True)
 @db_option
 @json_option
 def search_command(text: str, limit: int, db_url: str | None, as_json: bool) -> None:

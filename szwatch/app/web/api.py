@@ -66,7 +66,7 @@ def issue(request: Request) -> JSONResponse:
 
 def article(request: Request) -> JSONResponse:
     with Session(context(request).engine) as session:
-        view = queries.article_view(session, request.path_params["article_id"])
+        view = queries.article_view(session, present.id_param(request.path_params["article_id"], "article id"))
     if view is None:
         raise HTTPException(404, "no such article")
     return JSONResponse({**view.__dict__, "issue_date": view.issue_date.isoformat()})

@@ -46,6 +46,9 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
+# The longest request address (path and query) answered; a longer one gets 414. The server reads up to
+# ``server.READ_LIMIT`` of a request's head so that such a request reaches us and gets its answer.
+MAX_TARGET = 8192
 
 
 def create_app(ctx: WebContext, token: str | None = None, allowed_hosts: list[str] | None = None) -> Starlette:
@@ -113,6 +116,9 @@ class _Guard:
     def _refuse(self, request: Request) -> Response | None:
         if request.method not in ("GET", "HEAD"):
             return PlainTextResponse("read-only: only GET and HEAD", status_code=405, headers={"Allow": "GET, HEAD"})
+        size = len(request.scope.get("raw_path") or b"") + len(request.scope.get("query_string") or b"")
+        if size > MAX_TARGET:
+            return _too_long(request, f"request address of {size} bytes; at most {MAX_TARGET}")
         if not self.token:
             return None
         given = request.query_params.get("token")
@@ -131,6 +137,12 @@ class _Guard:
         if request.url.path.startswith("/api/") or request.url.path == "/healthz":
             return JSONResponse({"error": "a token is required (Authorization: Bearer …)"}, status_code=401)
         return PlainTextResponse("a token is required: open this address with ?token=…", status_code=401)
+
+
+def _too_long(request: Request, why: str) -> Response:
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": why}, status_code=414)
+    return PlainTextResponse(why, status_code=414)
 
 
 def _same(a: str, b: str) -> bool:

@@ -50,7 +50,7 @@ def routes(templates: Jinja2Templates) -> list[Route]:
     def article(request: Request) -> Response:
         ctx = context(request)
         with Session(ctx.engine) as session:
-            view = queries.article_view(session, request.path_params["article_id"])
+            view = queries.article_view(session, present.id_param(request.path_params["article_id"], "article id"))
         if view is None:
             raise HTTPException(404, "no such article")
         names = {w.id: w.name for w in ctx.watchlist.watches}

@@ -51,6 +51,16 @@ def day_param(params: QueryParams, name: str) -> date | None:
         raise bad_request(f"{name}: {value!r} is not a date like 2024-05-07") from None
 
 
+MAX_ID = 2**63 - 1  # the databases' bigint: a larger id cannot name a row (and overflowed into a 500)
+
+
+def id_param(value: int, name: str) -> int:
+    """A row id from the path, bounded so that the database can compare it."""
+    if not 1 <= value <= MAX_ID:
+        raise bad_request(f"{name}: must be between 1 and {MAX_ID}")
+    return value
+
+
 def int_param(params: QueryParams, name: str, default: int, low: int = 0, high: int = 10_000_000) -> int:
     value = params.get(name) or None
     if value is None:

@@ -24,6 +24,11 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+# How much of a request's head is read before giving up on it (uvicorn answers 400 and closes beyond it);
+# up to this, an over-long address reaches the app and is answered 414 (``app.MAX_TARGET``).
+READ_LIMIT = 1024 * 1024
+
+
 class AddressError(OSError):
     """The address cannot be listened on (in use, not ours): said before anything starts."""
 
@@ -55,5 +60,6 @@ def serve(
     app = create_app(WebContext(engine, watchlist, daemon), token=token, allowed_hosts=allowed)
     shown = f"[{host}]" if ":" in host else host
     logger.info("web view at http://{}:{}/ (database {}, read-only)", shown, port, engine.url.render_as_string())
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, server_header=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, server_header=False,
+                h11_max_incomplete_event_size=READ_LIMIT)  # fmt: skip
     engine.dispose()

@@ -1,9 +1,11 @@
 """The delivery worker: sends what the outbox holds, retries with backoff, fails visibly, never twice.
 
-A delivery is *claimed* before sending (its next attempt moved past the send's own timeout) and recorded
-after. A crash in between leaves it pending; once the claim lapses it is sent again with the same
-idempotency key, which the receiver can recognise — the alert is never lost. Each channel's result only
-touches its own rows, so one failing channel never holds up another.
+A message is *claimed* before sending (``store/claims.py``: its rows carry this worker's name until well past
+the send's own timeout), the claim is re-checked just before sending, and the outcome is recorded only on rows
+the worker still holds: any number of ``szwatch deliver`` and daemons on one database send each message once.
+A crash between sending and recording leaves it pending and claimed by a dead worker; the next worker takes it
+over and sends it again with the same idempotency key, which the receiver can recognise — the alert is never
+lost. Each channel's result only touches its own rows, so one failing channel never holds up another.
 """
 
 from __future__ import annotations
@@ -21,8 +23,11 @@ from szwatch.monitor.alerts import channels
 from szwatch.monitor.alerts.channels.base import DEFER, FAILED, SENT, ChannelConfig, SendResult
 from szwatch.monitor.alerts.settings import AlertSettings, Mode
 from szwatch.store import alerts as store_alerts
+from szwatch.store import claims, detect_runs
 from szwatch.store.db import session_scope
 from szwatch.store.models import Alert, AlertDelivery, DeliveryStatus, utcnow
+
+CLAIM_MARGIN = timedelta(seconds=30)
 
 
 @dataclass
@@ -50,27 +55,58 @@ def send(channel: ChannelConfig, alerts: list[Alert], key: str, event: str, name
 def deliver_due(
     engine: Engine, settings: AlertSettings, names: dict[str, str] | None = None, now: Callable[[], datetime] = utcnow
 ) -> DeliveryReport:
+    """Send every message due now, one claimed message at a time; each row is tried at most once per pass."""
     report = DeliveryReport()
-    for message, alerts in _claim(engine, settings, now()):
+    with session_scope(engine) as session:  # a killed detection run's digest is released, not held for good
+        claims.begin_write(session)  # several workers may find the same dead run: one closes it
+        for run in detect_runs.close_dead(session):
+            logger.warning("detect run {} closed: {}; its digest goes out as it stands", run.id, run.error)
+    worker = claims.claimant()
+    tried: set[int] = set()
+    while (claimed := _claim_next(engine, settings, now(), worker, tried)) is not None:
+        message, alerts = claimed
+        tried.update(message.rows)
         channel = settings.channel(message.channel)
+        if not _still_ours(engine, message, worker, _claim_end(channel, now())):
+            logger.warning("delivery to {} (alerts {}): claim lost before sending; another worker has it",
+                           message.channel, list(message.alert_ids))  # fmt: skip
+            continue
         if channel is None:
             result = SendResult(FAILED, f"no channel named {message.channel!r} in the settings")
         else:
             result = send(channel, alerts, message.key, message.event, names or {})
-        _record(engine, settings, message, result, now())
+        _record(engine, settings, message, result, now(), worker)
         _tally(report, message, result)
     return report
 
 
-def _claim(engine: Engine, settings: AlertSettings, moment: datetime) -> list[tuple[_Message, list[Alert]]]:
+def _claim_end(channel: ChannelConfig | None, moment: datetime) -> datetime:
+    """A claim outlives the send: a message may take several requests (a chat message in parts), each up to
+    the channel's timeout for connecting and again for answering."""
+    timeout = channel.timeout if channel else 0.0
+    return moment + timedelta(seconds=6 * timeout) + CLAIM_MARGIN
+
+
+def _claim_next(
+    engine: Engine, settings: AlertSettings, moment: datetime, worker: str, tried: set[int]
+) -> tuple[_Message, list[Alert]] | None:
+    """Claim the first due message nobody else holds (all its rows or none), with its alerts."""
     with session_scope(engine) as session:
-        due = store_alerts.due_deliveries(session, moment)
-        alerts = store_alerts.alerts_by_id(session, [d.alert_id for d in due])
-        for row in due:
-            channel = settings.channel(row.channel)
-            row.next_attempt_at = moment + timedelta(seconds=(channel.timeout if channel else 0) + 1)
-            session.add(row)
-    return [(m, [alerts[i] for i in m.alert_ids]) for m in _messages(due)]
+        claims.begin_write(session)
+        dead = claims.dead_claimants(session, moment)
+        due = claims.candidates(session, moment, dead, sorted(tried), sorted(settings.problems))
+        for message in _messages(due):
+            until = _claim_end(settings.channel(message.channel), moment)
+            if claims.claim(session, message.rows, worker, moment, until, dead):
+                found = store_alerts.alerts_by_id(session, message.alert_ids)
+                return message, [found[i] for i in message.alert_ids]
+    return None
+
+
+def _still_ours(engine: Engine, message: _Message, worker: str, until: datetime) -> bool:
+    with session_scope(engine) as session:
+        claims.begin_write(session)
+        return claims.extend(session, message.rows, worker, until)
 
 
 def _messages(due: list[AlertDelivery]) -> list[_Message]:
@@ -90,16 +126,23 @@ def _messages(due: list[AlertDelivery]) -> list[_Message]:
     return found
 
 
-def _record(engine: Engine, settings: AlertSettings, message: _Message, result: SendResult, moment: datetime) -> None:
+def _record(
+    engine: Engine, settings: AlertSettings, message: _Message, result: SendResult, moment: datetime, worker: str
+) -> None:
+    """Write the outcome on the rows this worker still holds, and let go of them."""
     policy = settings.delivery
     with session_scope(engine) as session:
-        for row_id in message.rows:
-            row = session.get(AlertDelivery, row_id)
-            if row is None:
-                continue
+        claims.begin_write(session)
+        rows = claims.held_rows(session, message.rows, worker)
+        if len(rows) < len(message.rows):
+            logger.warning("delivery to {}: {} of {} rows were taken over before the outcome was recorded",
+                           message.channel, len(message.rows) - len(rows), len(message.rows))  # fmt: skip
+        for row in rows:
+            row.claimed_by, row.claimed_until = None, None
             row.last_error = None if result.ok else result.detail
+            asked = min(result.retry_after, policy.backoff_max_seconds)  # the receiver's wish, within our patience
             if result.outcome == DEFER:  # not an attempt: wait for the receiver's rate limit to make room
-                row.next_attempt_at = moment + timedelta(seconds=max(result.retry_after, 1.0))
+                row.next_attempt_at = moment + timedelta(seconds=max(asked, 1.0))
                 session.add(row)
                 continue
             row.attempts += 1
@@ -109,7 +152,7 @@ def _record(engine: Engine, settings: AlertSettings, message: _Message, result: 
                 row.status = DeliveryStatus.FAILED
             else:
                 delay = min(policy.backoff_seconds * 2 ** (row.attempts - 1), policy.backoff_max_seconds)
-                row.next_attempt_at = moment + timedelta(seconds=max(delay, result.retry_after))
+                row.next_attempt_at = moment + timedelta(seconds=max(delay, asked))
             session.add(row)
 
 
@@ -143,6 +186,8 @@ def notify_test(settings: AlertSettings, channel_name: str) -> SendResult:
     if channel is None:
         known = ", ".join(c.name for c in settings.channels) or "none configured"
         return SendResult(FAILED, f"no channel named {channel_name!r} (channels: {known})")
+    if channel_name in settings.problems:
+        return SendResult(FAILED, settings.problems[channel_name])
     sample = Alert(id=0, dedupe_key="test", rule="test", watch_id="test", watch_name="测试 test", tags=["test"],
                    title="szwatch 测试消息 test message", snippet="这是一条测试提醒：【东立多晶硅项目】如期推进。",
                    created_at=utcnow())  # fmt: skip

@@ -8,7 +8,7 @@ parsed by their own kind (``channels/``), so a new kind brings its keys with it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -75,9 +75,14 @@ class AlertSettings:
     operator_channel: str | None = None
     delivery: DeliveryPolicy = DeliveryPolicy()
     alerts: AlertPolicy = AlertPolicy()
+    # Channel name → why it cannot send (a secret's environment variable is not set): its deliveries wait.
+    problems: dict[str, str] = field(default_factory=dict)
 
     def channel(self, name: str) -> ChannelConfig | None:
         return next((c for c in self.channels if c.name == name), None)
+
+    def problem_lines(self) -> list[str]:
+        return [f"channel {name}: {why}; its deliveries wait until it is set" for name, why in self.problems.items()]
 
 
 def parse_alert_settings(reader: SettingsReader, data: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
@@ -99,7 +104,7 @@ def parse_alert_settings(reader: SettingsReader, data: dict[str, Any], env: dict
     reader.only(policy_raw, set(AlertPolicy.__dataclass_fields__), "alerts")
     policy = AlertPolicy(**{k: int(reader.number(policy_raw, k, "alerts")) for k in policy_raw})
     return {"channels": parsed, "routes": routes, "operator_channel": operator.get("channel"), "delivery": delivery,
-            "alerts": policy}  # fmt: skip
+            "alerts": policy, "problems": dict(reader.missing)}  # fmt: skip
 
 
 def _route(reader: SettingsReader, raw: dict[str, Any], channels: set[str]) -> Route:

@@ -31,7 +31,7 @@ from szwatch.monitor.detection.match import Hit, Matcher
 from szwatch.monitor.detection.rules import story_alerts
 from szwatch.monitor.detection.watchlist import Watchlist
 from szwatch.store import alerts as store_alerts
-from szwatch.store import detections
+from szwatch.store import detect_runs, detections
 from szwatch.store.db import session_scope
 from szwatch.store.detections import FindingsWriter, Replaced, Story
 from szwatch.store.models import Alert, utcnow
@@ -103,7 +103,8 @@ def detect(
     with session_scope(engine) as session:
         digests = detections.story_digests(session)
         done = detections.processed(session)
-        run_id = store_alerts.start_detect_run(session).id
+        detect_runs.close_dead(session)
+        run_id = detect_runs.start(session).id
         gate, baselined = _gate(session, watchlist, bool(digests), max_age_days, alert_existing, run_id)
     report = DetectReport(stories_total=len(digests), run_id=run_id, baselined=baselined, max_age_days=max_age_days)
     report.stale_watchlist = any(w != watchlist.digest for _, w in done.values()) and not rescan
@@ -112,10 +113,12 @@ def detect(
     with Analyser(watchlist, worker_count(len(todo), workers)) as analyser:
         for start in range(0, len(todo), BATCH):
             _process(engine, todo[start : start + BATCH], analyser, watchlist, routes, report, gate, clock)
+            with session_scope(engine) as session:
+                detect_runs.beat(session, run_id or 0)
             if progress:
                 progress(min(start + BATCH, len(todo)), len(todo))
     with session_scope(engine) as session:
-        store_alerts.finish_detect_run(session, run_id or 0, report.stories_processed, report.alerts)
+        detect_runs.finish(session, run_id or 0, report.stories_processed, report.alerts)
     logger.info("detect run {} finished: {} stories, {} findings, {} alerts, baseline for {} new watches, "
                 "held back {} (baseline) {} (older than {} days)", run_id, report.stories_processed, report.findings,
                 report.alerts, len(report.baselined), report.held_back_baseline, report.held_back_age,

@@ -30,6 +30,11 @@ KEYS = {
     "indicator": {"id", "name", "aliases", "exclude", "tags"},
 }
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# Stated limits: far above any real list (the example has 18 watches), low enough that a runaway file (a
+# generated 30 MB list kept `detect` busy for minutes without a word) is refused at once, with its limit.
+MAX_BYTES = 2 * 1024 * 1024
+MAX_WATCHES = 5000
+MAX_TERMS = 200  # aliases, keyword terms and exclusions of one watch
 
 
 class WatchlistError(ConfigError):
@@ -71,6 +76,8 @@ class Watchlist:
 
 def load_watchlist(path: Path | str | None = None) -> Watchlist:
     path = Path(path) if path else EXAMPLE
+    if path.is_file() and (size := path.stat().st_size) > MAX_BYTES:  # refused before it is read at all
+        raise WatchlistError(path, None, f"{size:,} bytes; a watchlist may have at most {MAX_BYTES:,}")
     text, data = read_toml(path, WatchlistError)
     return parse_watchlist(path, text, data)
 
@@ -85,6 +92,9 @@ def parse_watchlist(path: Path, text: str, data: dict[str, Any]) -> Watchlist:
         tables = data.get(kind, [])
         if not isinstance(tables, list):
             raise WatchlistError(path, kind, "must be an array of tables [[…]]", key_line(text, kind))
+        if len(watches) + len(tables) > MAX_WATCHES:
+            raise WatchlistError(path, kind, f"more than {MAX_WATCHES} watches; a watchlist may have at most "
+                                             f"{MAX_WATCHES}", None)  # fmt: skip
         for number, table in enumerate(tables):
             where = blocks.get(kind, [])[number] if number < len(blocks.get(kind, [])) else (1, None)
             watches.append(_watch(path, text, kind, table, where))
@@ -128,11 +138,16 @@ def _watch(path: Path, text: str, kind: str, table: Any, where: tuple[int, int |
     groups = tuple(tuple(normalize(t) for t in group if isinstance(t, str) and normalize(t)) for group in keywords)
     if any(not group for group in groups):
         raise WatchlistError(path, "keywords", f"{watch_id}: a keyword group has no terms", line("keywords"))
-    return Watch(
+    watch = Watch(
         id=watch_id, kind=kind, name=name, aliases=_strings(path, table, "aliases", watch_id, line),
         keywords=groups, exclude=_strings(path, table, "exclude", watch_id, line),
         tags=_strings(path, table, "tags", watch_id, line),
     )  # fmt: skip
+    terms = len(watch.aliases) + sum(len(g) for g in groups) + len(watch.exclude)
+    if terms > MAX_TERMS:
+        raise WatchlistError(path, "aliases", f"{watch_id}: {terms} aliases, keywords and exclusions; a watch may "
+                                              f"have at most {MAX_TERMS}", line("aliases"))  # fmt: skip
+    return watch
 
 
 def _strings(path: Path, table: dict[str, Any], key: str, watch_id: str, line: Any) -> tuple[str, ...]:

@@ -270,3 +270,24 @@ def test_ci_installs_the_browser_so_browser_tests_never_skip_there():
     if os.environ.get("CI") != "true":
         pytest.skip("only CI must have Chromium (.ci/browser.sh installs it)")
     assert shutil.which("chromium") and shutil.which("chromedriver")
+
+
+@pytest.mark.parametrize("path", ["/api/articles/99999999999999999999", "/articles/99999999999999999999"])
+def test_an_id_past_the_databases_range_is_a_400_with_a_reason(client: httpx.Client, path: str):
+    response = client.get(path)
+    assert response.status_code == 400 and "article id: must be between 1 and" in response.text
+
+
+@pytest.mark.parametrize("characters", [9_000, 60_000])
+def test_an_over_long_request_is_answered_414_not_dropped(web: WebServer, characters: int):
+    """60,000 characters of Chinese are 540 KB percent-encoded: the server still reads the request and answers."""
+    import socket
+    from urllib.parse import quote, urlsplit
+
+    address = urlsplit(web.url)
+    target = "/api/search?q=" + quote("硅" * characters)
+    with socket.create_connection((address.hostname, address.port), timeout=30) as conn:
+        conn.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+        answer = b"".join(iter(lambda: conn.recv(65536), b""))
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 414") and b"at most 8192" in body

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -225,7 +224,9 @@ def test_revised_figure_and_stage_change_show_before_and_after(engine: Engine, w
     assert update.change["previous"]["issue_date"] == "2024-03-06"
 
 
-def test_killed_between_send_and_commit_resends_with_same_key(engine: Engine, webhook: WebhookReceiver, tmp_path: Path):
+def test_killed_between_send_and_commit_resends_at_once_with_same_key(
+    engine: Engine, webhook: WebhookReceiver, tmp_path: Path
+):
     baseline(engine)
     store_story(engine, date(2024, 5, 7), 1, "项目", ["东立多晶硅项目开工建设。"])
     config = tmp_path / "settings.toml"
@@ -240,7 +241,6 @@ def test_killed_between_send_and_commit_resends_with_same_key(engine: Engine, we
     worker.wait(timeout=60)
     webhook.on_request = None
     assert worker.returncode == -signal.SIGKILL and deliveries(engine)[0].status == "pending"
-    time.sleep(2.2)  # the claim of the killed worker lapses (channel timeout + 1 s)
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
 
     assert again.returncode == 0, again.stderr
@@ -288,3 +288,34 @@ def test_notify_test_reports_failure_loudly(tmp_path: Path, webhook: WebhookRece
     assert szwatch("notify-test", "nothing", "--config", str(config)).stderr.startswith(
         "szwatch: error: nothing: failed"
     )
+
+
+def test_bulk_retry_of_failed_deliveries_counts_asks_and_filters(engine: Engine, webhook: WebhookReceiver, mail):
+    """A revoked robot key failed a morning's alerts: they are queued again at once, not one at a time."""
+    from tests.app.test_cli import szwatch
+
+    baseline(engine)
+    for number in (1, 2, 3):
+        store_story(engine, date(2024, 5, 7), number, "项目", [f"东立多晶硅项目第{number}次调度会召开。"])
+    settings = Settings(channels=(*hook_settings(webhook).channels, *mail_settings(mail).channels),
+                        routes=(Route(channel="hook"), Route(channel="mail")))  # fmt: skip
+    detect(engine, WATCHLIST, routes=settings.routes)
+    webhook.answer(404, 404, 404)
+    mail.stop()
+    deliver_due(engine, settings, NAMES)  # the webhook refuses (failed for good); mail is retried, pending
+    db_url = engine.url.render_as_string(hide_password=False)
+    ids = sorted({d.alert_id for d in deliveries(engine)})
+
+    two = szwatch("alerts", "retry", str(ids[0]), str(ids[1]), db_url=db_url)
+    unasked = szwatch("alerts", "retry", "--failed", db_url=db_url)
+    other = szwatch("alerts", "retry", "--failed", "--channel", "mail", "--yes", db_url=db_url)
+    rest = szwatch("alerts", "retry", "--failed", "--channel", "hook", "--since", "2024-01-01", "--yes", db_url=db_url)
+
+    assert two.stdout.strip() == "2 delivery(ies) of 2 alert(s) queued again"
+    assert unasked.returncode == 2
+    assert unasked.stderr.strip() == ("szwatch: error: 1 failed delivery(ies) of 1 alert(s): not queued "
+                                      "(add --yes to queue them)")  # fmt: skip
+    assert other.returncode == 1 and "no failed delivery matches" in other.stderr
+    assert rest.stdout.strip() == "1 delivery(ies) of 1 alert(s) queued again"
+    assert {d.status for d in deliveries(engine) if d.channel == "hook"} == {"pending"}
+    assert szwatch("alerts", "retry", "--failed", "1", db_url=db_url).returncode == 2  # IDs or --failed

@@ -40,7 +40,7 @@ def parse(reader: SettingsReader, raw: dict[str, Any], env: dict[str, str]) -> A
     bad = [u.split("://", 1)[0] for u in urls if not apprise.Apprise().add(u)]
     if bad:
         raise reader.error("channel.urls_env", f"{name}: Apprise does not understand {', '.join(bad)}:// URLs")
-    return AppriseChannel(name=name, urls=urls, timeout=float(raw.get("timeout", 10)))
+    return AppriseChannel(name=name, urls=urls, timeout=reader.timeout(raw))
 
 
 def send(channel: AppriseChannel, alerts: list[Alert], key: str, event: str, names: dict[str, str]) -> SendResult:

@@ -7,7 +7,9 @@ each other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
@@ -36,6 +38,26 @@ class SendResult:
         return self.outcome == SENT
 
 
+MAX_TIMEOUT = 3600.0
+
+
+def retry_after(value: str | None, now: datetime | None = None) -> float:
+    """Seconds a ``Retry-After`` header asks us to wait: a number of seconds or an HTTP date (0: none given or
+    unreadable, so the plain backoff applies)."""
+    if not value:
+        return 0.0
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return 0.0
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max((moment - (now or datetime.now(UTC))).total_seconds(), 0.0)
+
+
 class SettingsError(ConfigError):
     """A settings file that cannot be used: ``file:line: key: problem``."""
 
@@ -57,6 +79,9 @@ class SettingsReader:
 
     path: Path | None
     source: str
+    # Channels whose secret's environment variable is not set, and why: not an error of the file. Only the
+    # commands that send refuse them (deliver, notify-test, the daemon's delivery); crawl, detect, search, web work.
+    missing: dict[str, str] = field(default_factory=dict, compare=False)
 
     def error(self, key: str, problem: str) -> SettingsError:
         return SettingsError(self.path, key, problem, key_line(self.source, key.rsplit(".", 1)[-1]))
@@ -86,13 +111,25 @@ class SettingsReader:
             raise self.error(f"{section}.{key}", "missing or not a non-negative number")
         return value
 
+    def timeout(self, raw: dict[str, Any], default: float = 10.0) -> float:
+        """A channel's ``timeout``: seconds, more than 0 (0 would fail every send) and at most an hour."""
+        if "timeout" not in raw:
+            return default
+        value = raw["timeout"]
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= MAX_TIMEOUT:
+            raise self.error("channel.timeout", f"seconds, more than 0 and at most {MAX_TIMEOUT:.0f}")
+        return float(value)
+
     def secret(self, raw: dict[str, Any], key: str, env: dict[str, str]) -> str | None:
         """Secrets never live in the file: the channel names the environment variable that holds one."""
         variable = raw.get(key)
         if variable is None:
             return None
+        if not isinstance(variable, str) or not variable:
+            raise self.error(f"channel.{key}", "the name of an environment variable")
         if variable not in env:
-            raise self.error(f"channel.{key}", f"environment variable {variable} is not set")
+            self.missing.setdefault(str(raw.get("name")), f"{key}: environment variable {variable} is not set")
+            return None
         return env[variable]
 
     def url(self, raw: dict[str, Any], name: str) -> str:

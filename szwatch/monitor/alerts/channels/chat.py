@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from szwatch.monitor.alerts.channels.base import DEFER, FAILED, RETRY, SENT, SendResult, SettingsReader
+from szwatch.monitor.alerts.channels.base import DEFER, FAILED, RETRY, SENT, SendResult, SettingsReader, retry_after
 
 USER_AGENT = "szwatch-chat/1"
 WINDOW = 60.0
@@ -87,10 +87,10 @@ def parse_common(reader: SettingsReader, raw: dict[str, Any], env: dict[str, str
     if ("url" in raw) == ("url_env" in raw):
         raise reader.error("channel.url", f"{name}: give url or url_env (the robot's webhook address), not both")
     url = reader.url(raw, name) if "url" in raw else reader.secret(raw, "url_env", env) or ""
-    if not url.startswith(("http://", "https://")):
+    if not url.startswith(("http://", "https://")) and name not in reader.missing:
         raise reader.error("channel.url_env", f"{name}: the variable must hold an http(s) URL")
     per_minute = int(reader.number(raw, "per_minute", "channel")) if "per_minute" in raw else 20
-    return {"name": name, "url": url, "timeout": float(raw.get("timeout", 10)), "per_minute": max(per_minute, 1)}
+    return {"name": name, "url": url, "timeout": reader.timeout(raw), "per_minute": max(per_minute, 1)}
 
 
 def _shared_client() -> httpx.Client:
@@ -153,7 +153,8 @@ def _post(part: Part, key: str, timeout: float, judge: Callable[[dict[str, Any]]
     if not response.is_success:
         if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
             return SendResult(FAILED, answer)
-        return SendResult(RETRY, answer, SERVICE_BACKOFF if response.status_code == 429 else 0.0)
+        asked = retry_after(response.headers.get("Retry-After")) if response.status_code in (429, 503) else 0.0
+        return SendResult(RETRY, answer, asked or (SERVICE_BACKOFF if response.status_code == 429 else 0.0))
     try:
         data = response.json()
     except ValueError:

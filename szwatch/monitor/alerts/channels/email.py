@@ -46,7 +46,7 @@ def parse(reader: SettingsReader, raw: dict[str, Any], env: dict[str, str]) -> E
         name=name, host=reader.text(raw, "host", "channel"), port=int(reader.number(raw, "port", "channel")),
         sender=reader.text(raw, "from", "channel"), to=tuple(to), security=security,
         username=raw.get("username"), password=reader.secret(raw, "password_env", env),
-        timeout=float(raw.get("timeout", 10)),
+        timeout=reader.timeout(raw),
     )  # fmt: skip
 
 

@@ -1,7 +1,8 @@
 """Webhook over HTTP(S) with httpx: JSON body, HMAC-SHA256 signature, idempotency key header.
 
 A non-2xx answer is a failure; 4xx other than 408 and 429 will not get better by retrying (the receiver
-refused this message), everything else — 5xx, 408, 429, timeouts, refused connections — is retried.
+refused this message), everything else — 5xx, 408, 429, timeouts, refused connections — is retried; a 429 or
+503 with ``Retry-After`` (seconds or an HTTP date) is retried no sooner than it asks.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import httpx
 
 from szwatch.monitor.alerts import messages
-from szwatch.monitor.alerts.channels.base import FAILED, RETRY, SENT, SendResult, SettingsReader
+from szwatch.monitor.alerts.channels.base import FAILED, RETRY, SENT, SendResult, SettingsReader, retry_after
 from szwatch.store.models import Alert
 
 USER_AGENT = "szwatch-webhook/1"
@@ -40,7 +41,7 @@ def parse(reader: SettingsReader, raw: dict[str, Any], env: dict[str, str]) -> W
         raise reader.error("channel.headers", f"{name}: a table of header = value")
     return WebhookChannel(
         name=name, url=url, secret=reader.secret(raw, "secret_env", env),
-        headers=tuple((str(k), str(v)) for k, v in headers.items()), timeout=float(raw.get("timeout", 10)),
+        headers=tuple((str(k), str(v)) for k, v in headers.items()), timeout=reader.timeout(raw),
     )  # fmt: skip
 
 
@@ -76,4 +77,5 @@ def send(channel: WebhookChannel, alerts: list[Alert], key: str, event: str, nam
         return SendResult(SENT, answer)
     if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
         return SendResult(FAILED, answer)
-    return SendResult(RETRY, answer)
+    wait = retry_after(response.headers.get("Retry-After")) if response.status_code in (429, 503) else 0.0
+    return SendResult(RETRY, answer, wait)
