@@ -8,7 +8,11 @@ over a few stories (the daemon after a crawl) stays in this process: starting a 
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import signal
+import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -24,6 +28,7 @@ from szwatch.store.detections import MentionRow, ObservationRow, Story
 
 POOL_FROM = 400  # stories to process from which worker processes pay for their start
 CHUNK = 20  # stories sent to a worker at a time
+_PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,7 @@ class Analyser:
         if workers > 1:
             # spawn, not fork: the caller holds database connections and a logging thread
             self.pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start_worker,
-                                            initargs=(watchlist,))  # fmt: skip
+                                            initargs=(watchlist, os.getpid()))  # fmt: skip
 
     def __enter__(self) -> Analyser:
         return self
@@ -104,9 +109,23 @@ class Analyser:
 _WORKER: tuple[Matcher, Watchlist] | None = None
 
 
-def _start_worker(watchlist: Watchlist) -> None:
+def _start_worker(watchlist: Watchlist, parent: int) -> None:
     global _WORKER
+    _die_with(parent)
     _WORKER = (Matcher(watchlist), watchlist)
+
+
+def _die_with(parent: int) -> None:
+    """A worker ends when its ``szwatch detect`` is killed (kill -9 leaves no time to shut the pool down).
+
+    Otherwise orphaned workers would live on, holding the terminal's or a supervisor's pipes open. Linux kills
+    them with the parent (``PR_SET_PDEATHSIG``); a parent already gone by now is checked by its pid.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _analyse_chunk(stories: list[Story]) -> list[StoryFindings]:
