@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -60,6 +60,7 @@ class CrawlRequest:
     log_level: str = "INFO"
     log_json: bool = False
     wait: bool = True  # another crawl of the same dates is under way: wait for it (else refuse)
+    source: str | None = None  # the paper's id (the profile's source.id), filled in by ``crawl``
 
     @property
     def mode(self) -> str:
@@ -114,9 +115,10 @@ def crawl(request: CrawlRequest, engine: Engine, stop: threading.Event | None = 
     if not request.latest and not request.dates:
         raise CrawlUsageError("nothing to crawl: give --latest, --date or --from/--to")
     profile = load_profile(request.profile)  # a bad profile is the caller's error, raised before any run
+    request = replace(request, source=profile.id)  # the run records its paper
     base_url = (request.base_url or profile.base_url).rstrip("/")
     run_id = _claim(request, engine, base_url, stop)
-    logger.info("crawl run {} started: {} at {}", run_id, request.mode, base_url)
+    logger.info("crawl run {} started: {} of {} at {}", run_id, request.mode, profile.id, base_url)
     ended = _run_worker(run_id, request, engine.url.render_as_string(hide_password=False), stop)
     if ended:
         status, reason = ended

@@ -37,6 +37,7 @@ class Story:
     title: str
     parts: tuple[StoryPart, ...]
     digest: str
+    source: str = "szrb"  # the paper (``issues.source``): detection reads a provincial paper differently
 
     @property
     def head_id(self) -> int:
@@ -70,25 +71,27 @@ def load_stories(session: Session, urls: Sequence[str]) -> Iterator[Story]:
     """The stories with these URLs, parts in reading order (first part, then by page)."""
     key = func.coalesce(Article.story_url, Article.url)
     stmt = (
-        select_wide(Article, col(Issue.issue_date), col(Page.code), col(Page.seq), key)
+        select_wide(Article, col(Issue.issue_date), col(Page.code), col(Page.seq), key, col(Issue.source))
         .join(Issue, col(Issue.id) == Article.issue_id)
         .join(Page, col(Page.id) == Article.page_id)
         .where(key.in_(list(urls)))
     )
     grouped: dict[str, list[tuple[Article, date, str, int]]] = defaultdict(list)
-    for article, issue_date, code, seq, story_url in session.exec(stmt).all():
+    sources: dict[str, str] = {}
+    for article, issue_date, code, seq, story_url, source in session.exec(stmt).all():
         grouped[story_url].append((article, issue_date, code, seq))
+        sources[story_url] = source
     for story_url in urls:
         rows = sorted(grouped.get(story_url, []), key=lambda r: (r[0].url != story_url, r[3], r[0].id or 0))
         if rows:
-            yield _story(story_url, rows)
+            yield _story(story_url, rows, sources[story_url])
 
 
-def _story(story_url: str, rows: list[tuple[Article, date, str, int]]) -> Story:
+def _story(story_url: str, rows: list[tuple[Article, date, str, int]], source: str) -> Story:
     parts = tuple(StoryPart(a.id or 0, a.url, a.kicker, a.title, a.subtitle, a.text) for a, _, _, _ in rows)
     head, issue_date, code, _ = rows[0]
     digest = _digest([a.content_hash for a, _, _, _ in sorted(rows, key=lambda r: r[0].id or 0)])
-    return Story(story_url, issue_date, code, head.title, parts, digest)
+    return Story(story_url, issue_date, code, head.title, parts, digest, source)
 
 
 def _digest(content_hashes: list[str]) -> str:

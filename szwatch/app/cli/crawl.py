@@ -23,7 +23,17 @@ if TYPE_CHECKING:
 @click.option("--to", "end", type=Day(), help="Last date of a range.")
 @click.option("--base-url", help="Crawl another host with the same shape (the replica, a mirror).")
 @click.option("--refresh", is_flag=True, help="Download again what is already stored.")
-@click.option("--profile", type=click.Path(dir_okay=False), help="Source profile TOML (default: szrb).")
+@click.option(
+    "--profile",
+    metavar="ID|FILE",
+    help="A bundled source profile's id (szrb, szrb-epaper, sxrb …) or a profile file (default: szrb).",
+)
+@click.option(
+    "--source",
+    "source_id",
+    metavar="ID",
+    help="A [[source]] of the settings (its profile and base URL); see szwatch sources.",
+)
 @click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests (polite default: 2).")
 @click.option("--concurrency", type=click.IntRange(min=1), help="Requests at once per host (default: 2).")
 @click.option("--wait/--no-wait", default=True, show_default=True,
@@ -33,7 +43,7 @@ if TYPE_CHECKING:
 @json_option
 def crawl_command(
     latest: bool, dates: tuple[date, ...], start: date | None, end: date | None, base_url: str | None,
-    refresh: bool, profile: str | None, delay: float | None, concurrency: int | None, wait: bool,
+    refresh: bool, profile: str | None, source_id: str | None, delay: float | None, concurrency: int | None, wait: bool,
     db_url: str | None, config_path: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Fetch issues into the store: the latest, given dates, or a range.
@@ -49,11 +59,19 @@ def crawl_command(
     wanted = tuple(dates) + (date_range(start, end) if start and end else ())
     if not latest and not wanted:
         raise click.UsageError("nothing to crawl: give --latest, --date or --from/--to")
+    settings = load_settings(config_path)
+    if source_id is not None:
+        if profile:
+            raise click.UsageError("--source and --profile name the paper twice: give one")
+        source = settings.source(source_id)
+        if source is None:
+            known = ", ".join(s.id for s in (settings.sources or settings.watched()))
+            raise click.UsageError(f"no source {source_id!r} in the settings (sources: {known})")
+        profile, base_url = source.profile, base_url or source.schedule.base_url or None
     request = CrawlRequest(
         latest=latest, dates=tuple(sorted(set(wanted))), base_url=base_url, refresh=refresh, profile=profile,
         delay=delay, concurrency=concurrency, wait=wait, **_log_options(),
     )  # fmt: skip
-    settings = load_settings(config_path)
     engine = open_db(db_url)
     report = crawl(request, engine)
     crawl_run_alert(engine, settings, report.run_id)

@@ -98,7 +98,7 @@ class PaperSpider(scrapy.Spider):
 
     def _open_issue(self, day: date, url: str | None = None, response: Response | None = None) -> Iterator[Any]:
         """Crawl an issue from its first page, unless complete already; ``response`` is that page if in hand."""
-        url = url or self.urls.page(day)
+        url = url or self.urls.issue(day)
         if self.known.status(day) == IssueStatus.COMPLETE and not self.refresh:
             logger.info("issue {} already complete in the store, skipped", day)
             self.ledger.skipped_complete.add(day)

@@ -26,6 +26,7 @@ from szwatch.monitor.alerts.settings import Route
 from szwatch.monitor.detection.figures import Observation as Found
 from szwatch.monitor.detection.findings import find, story_text
 from szwatch.monitor.detection.match import Hit, Matcher
+from szwatch.monitor.detection.places import OTHER
 from szwatch.monitor.detection.rules import story_alerts
 from szwatch.monitor.detection.watchlist import Watchlist
 from szwatch.store import alerts as store_alerts
@@ -85,9 +86,14 @@ class StoryFindings:
     observations: list[Observation]
 
 
-def analyse(story: Story, matcher: Matcher, watchlist: Watchlist) -> StoryFindings:
-    """Mentions and observations of one story as rows to store (pure: nothing is written)."""
-    found = find(_text(story), matcher, watchlist, story.issue_date)
+def analyse(
+    story: Story, matcher: Matcher, watchlist: Watchlist, provincial: frozenset[str] = frozenset()
+) -> StoryFindings:
+    """Mentions and observations of one story as rows to store (pure: nothing is written).
+
+    ``provincial``: the papers (``issues.source``) whose stories have no default city, so that a figure counts
+    for Shuozhou only where 朔州 or one of its counties is named (the app knows them from the profiles)."""
+    found = find(_text(story), matcher, watchlist, story.issue_date, OTHER if story.source in provincial else None)
     return StoryFindings(
         [_mention(story, h) for h in found.mentions],
         [_observation(story, ordinal, obs) for ordinal, obs in enumerate(found.observations)],
@@ -125,6 +131,7 @@ def detect(
     max_age_days: int = 7,
     alert_existing: bool = False,
     clock: Callable[[], datetime] = utcnow,
+    provincial: frozenset[str] = frozenset(),
 ) -> DetectReport:
     """Process what is new; alerts and their deliveries are written with the findings that caused them."""
     matcher = Matcher(watchlist)
@@ -138,7 +145,7 @@ def detect(
     todo = [url for url, digest in digests.items() if rescan or done.get(url, ("", ""))[0] != digest]
     logger.info("detect: {} stories, {} to process (watchlist {})", len(digests), len(todo), watchlist.digest)
     for start in range(0, len(todo), BATCH):
-        _process(engine, todo[start : start + BATCH], matcher, watchlist, routes, report, gate, clock)
+        _process(engine, todo[start : start + BATCH], matcher, watchlist, routes, report, gate, clock, provincial)
         if progress:
             progress(min(start + BATCH, len(todo)), len(todo))
     with session_scope(engine) as session:
@@ -171,13 +178,13 @@ def _gate(
 
 def _process(
     engine: Engine, urls: list[str], matcher: Matcher, watchlist: Watchlist, routes: tuple[Route, ...],
-    report: DetectReport, gate: AlertGate, clock: Callable[[], datetime],
+    report: DetectReport, gate: AlertGate, clock: Callable[[], datetime], provincial: frozenset[str],
 ) -> None:  # fmt: skip
     names = {w.id: w.name for w in watchlist.watches}
     with Session(engine) as session:
         stories = list(detections.load_stories(session, urls))
     for story in stories:
-        findings = analyse(story, matcher, watchlist)
+        findings = analyse(story, matcher, watchlist, provincial)
         with session_scope(engine) as session:  # findings, alerts and deliveries: one transaction
             mentions, observations = detections.replace_findings(
                 session, story, watchlist.digest, findings.mentions, findings.observations
