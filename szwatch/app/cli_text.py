@@ -103,7 +103,8 @@ def hits_table(hits: list[SearchHit]) -> str:
     lines = []
     for hit in hits:
         page = f"{hit.page}{'·' + hit.page_name if hit.page_name else ''}"
-        lines.append(f"{hit.issue_date}  {page}  {hit.title}\n    {hit.snippet}\n    {hit.url}")
+        paper = f"{hit.paper}  " if hit.paper != "szrb" else ""  # named when not the one paper of old
+        lines.append(f"{hit.issue_date}  {paper}{page}  {hit.title}\n    {hit.snippet}\n    {hit.url}")
     return "\n".join(lines)
 
 

@@ -241,23 +241,26 @@ def _continuation_of(head: Article, pages: dict[int | None, str], articles: list
 
 EXPORT_FIELDS = [
     "url", "issue_date", "issue_no", "page", "page_name", "kicker", "title", "subtitle", "byline", "text",
-    "continued_to", "continued_from", "story_url", "first_seen_at", "updated_at",
+    "continued_to", "continued_from", "story_url", "first_seen_at", "updated_at", "paper",
 ]  # fmt: skip
 
 
 def article_rows(session: Session) -> Iterator[dict[str, object]]:
     """Every stored article with its issue and page, oldest issue first: what ``export articles`` writes."""
     stmt = (
-        select_wide(Article, col(Issue.issue_date), col(Issue.issue_no), col(Page.code), col(Page.name))
+        select_wide(
+            Article, col(Issue.issue_date), col(Issue.issue_no), col(Page.code), col(Page.name), col(Issue.source)
+        )
         .join(Issue, col(Issue.id) == Article.issue_id)
         .join(Page, col(Page.id) == Article.page_id)
         .order_by(col(Issue.issue_date), col(Page.seq), col(Article.id))
     )
-    for article, issue_date, issue_no, code, name in session.exec(stmt):
+    for article, issue_date, issue_no, code, name, source in session.exec(stmt):
         yield {
             "url": article.url, "issue_date": issue_date.isoformat(), "issue_no": issue_no, "page": code,
             "page_name": name, "kicker": article.kicker, "title": article.title, "subtitle": article.subtitle,
             "byline": article.byline, "text": article.text, "continued_to": article.continued_to,
             "continued_from": article.continued_from, "story_url": article.story_url,
             "first_seen_at": article.first_seen_at.isoformat(), "updated_at": article.updated_at.isoformat(),
+            "paper": source,
         }  # fmt: skip

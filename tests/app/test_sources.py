@@ -148,6 +148,12 @@ def test_crawl_source_takes_the_profile_and_site_from_the_settings(
     assert done.returncode == 0, done.stderr
     assert issues(db_url) == {("sxjjrb", TODAY, "complete")}
     assert wrong.returncode == 2 and "no source 'nope'" in wrong.stderr and wrong.stderr.count("\n") == 1
+    exported = subprocess.run([sys.executable, "-m", "szwatch", "export", "articles", "--format", "jsonl", "--db",
+                               db_url], capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert {json.loads(line)["paper"] for line in exported.stdout.splitlines()} == {"sxjjrb"}  # the paper of each
+    found = subprocess.run([sys.executable, "-m", "szwatch", "search", "朔州", "--json", "--db", db_url],
+                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert found.stdout and {json.loads(line)["paper"] for line in found.stdout.splitlines()} == {"sxjjrb"}
 
 
 def test_provincial_papers_are_those_without_a_city_of_their_own(tmp_path: Path):

@@ -58,6 +58,7 @@ class Hit:
     snippet: str  # the excerpt with every hit marked 【like this】
     article_id: int = 0
     excerpt: str = field(default="", compare=False)  # the same excerpt unmarked (the web marks it itself)
+    paper: str = "szrb"  # the paper's id (issues.source)
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,8 @@ def _hits(conn: Plain, ids: list[int], terms: list[str]) -> list[Hit]:
         return []
     params: dict[str, Any] = {}
     statement = (
-        "SELECT a.id, a.kicker, a.title, a.subtitle, a.text, a.url, i.issue_date, p.code, p.name FROM articles a"
+        "SELECT a.id, a.kicker, a.title, a.subtitle, a.text, a.url, i.issue_date, p.code, p.name, i.source"
+        " FROM articles a"
         " JOIN issues i ON i.id = a.issue_id JOIN pages p ON p.id = a.page_id"
         f" WHERE a.id IN {in_list('id', ids, params)}"
     )
@@ -238,8 +240,8 @@ def _hits(conn: Plain, ids: list[int], terms: list[str]) -> list[Hit]:
     for article_id in ids:
         if article_id not in found:
             continue
-        _, kicker, title, subtitle, body_text, url, issue_date, code, name = found[article_id]
+        _, kicker, title, subtitle, body_text, url, issue_date, code, name, paper = found[article_id]
         body = body_text if any(t in body_text.lower() for t in terms) else title_of(kicker, title, subtitle)
         plain, marked = excerpt(body, terms)
-        hits.append(Hit(as_date(issue_date), code, name, title, url, marked, article_id, plain))
+        hits.append(Hit(as_date(issue_date), code, name, title, url, marked, article_id, plain, paper))
     return hits
