@@ -126,7 +126,7 @@ class Daemon:
             today = local_today(self.clock())
             first = today - timedelta(days=source.schedule.catch_up_days)
             with Session(self.engine) as session:
-                last = session.exec(select(col(Issue.issue_date)).where(Issue.source == source.id,
+                last = session.exec(select(col(Issue.issue_date)).where(Issue.source == source.paper,
                                     Issue.status == IssueStatus.COMPLETE).order_by(col(Issue.issue_date).desc())
                                     ).first()  # fmt: skip
             start = max(first, last + timedelta(days=1)) if last else first
@@ -149,7 +149,7 @@ class Daemon:
             return  # a crawl under way will tell; or nothing awaited
         entry = check_entry(config.base_url or None, source.profile, self.entries.get(source.id))
         self.entries[source.id] = entry
-        newest, stored = entry.newest, self._newest_stored(source.id)
+        newest, stored = entry.newest, self._newest_stored(source.paper)
         if newest is None:
             logger.warning("check of {}: could not tell the newest issue ({}); the poll crawls today instead",
                            source.id, entry.error)  # fmt: skip
@@ -172,7 +172,7 @@ class Daemon:
         pending = self._incomplete_days(source, today)
         if self._awaiting(source, now, today) and not self._checking(source):
             pending = tuple(sorted({*pending, today}))  # no cheap check (off, or the entry page unreadable)
-        elif today.weekday() in config.publishing_days and self._status(source.id, today) == IssueStatus.INCOMPLETE:
+        elif today.weekday() in config.publishing_days and self._status(source.paper, today) == IssueStatus.INCOMPLETE:
             pending = tuple(sorted({*pending, today}))
         if pending:
             self.crawl_and_detect(CrawlRequest(latest=True, dates=pending, **self._crawl_options(source)))
@@ -183,7 +183,7 @@ class Daemon:
         return (
             in_window(now, config.poll_start, config.poll_end)
             and today.weekday() in config.publishing_days
-            and self._status(source.id, today) in (None, IssueStatus.NO_ISSUE)
+            and self._status(source.paper, today) in (None, IssueStatus.NO_ISSUE)
         )
 
     def _checking(self, source: SourceSettings) -> bool:
@@ -257,6 +257,6 @@ class Daemon:
     def _incomplete_days(self, source: SourceSettings, today: date) -> tuple[date, ...]:
         since = today - timedelta(days=source.schedule.catch_up_days)
         with Session(self.engine) as session:
-            rows = session.exec(select(col(Issue.issue_date)).where(Issue.source == source.id,
+            rows = session.exec(select(col(Issue.issue_date)).where(Issue.source == source.paper,
                                 Issue.status == IssueStatus.INCOMPLETE, Issue.issue_date >= since)).all()  # fmt: skip
         return tuple(sorted(rows))

@@ -72,6 +72,8 @@ class SourceSettings:
     profile: str
     enabled: bool = True
     schedule: DaemonSettings = DaemonSettings()
+    paper: str = ""  # the paper's id in the store; several sources (sites) of one paper share it
+    base_url: str = ""  # the site's address (the profile's, unless the settings point elsewhere)
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,8 @@ def _source_of(ref: str, schedule: DaemonSettings, enabled: bool = True) -> Sour
     from szwatch.crawler.profile import load_profile
 
     profile = load_profile(ref)
-    return SourceSettings(profile.id, profile.name, ref, enabled, replace(schedule, profile=ref))
+    return SourceSettings(profile.id, profile.name, ref, enabled, replace(schedule, profile=ref), profile.paper,
+                          (schedule.base_url or profile.base_url).rstrip("/"))  # fmt: skip
 
 
 def _daemon(

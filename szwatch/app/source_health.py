@@ -31,7 +31,7 @@ def provincial_papers(settings: Settings) -> frozenset[str]:
         except ConfigError:
             continue
         if profile.source["city"] != "朔州":
-            found.add(profile.id)
+            found.add(profile.paper)
     return frozenset(found)
 
 
@@ -45,13 +45,14 @@ def source_health(engine: Engine, settings: Settings) -> list[dict[str, Any]]:
         runs = list(session.exec(select(CrawlRun).order_by(col(CrawlRun.id).desc()).limit(200)).all())
         rows = []
         for source in sources:
-            newest = _newest(session, source.id, complete=False)
-            complete = _newest(session, source.id, complete=True)
+            newest = _newest(session, source.paper, complete=False)
+            complete = _newest(session, source.paper, complete=True)
             last = next((r for r in runs if run_source(r) == source.id and r.status != RunStatus.RUNNING), None)
             rows.append({
                 "id": source.id, "name": source.name, "profile": source.profile,
                 "family": load_profile(source.profile).family, "enabled": source.enabled,
-                "newest_issue": newest, "newest_complete_issue": complete,
+                "paper": source.paper, "newest_issue": newest, "newest_complete_issue": complete,
+                "site_newest_issue": _site_newest(session, source.paper, source.base_url),
                 "last_crawl": {"id": last.id, "status": last.status, "finished_at": local_iso(last.finished_at)}
                 if last else None,
                 "health": _health(last),
@@ -62,6 +63,14 @@ def source_health(engine: Engine, settings: Settings) -> list[dict[str, Any]]:
 def _newest(session: Session, source: str, complete: bool) -> str | None:
     status = col(Issue.status) == IssueStatus.COMPLETE if complete else col(Issue.status) != IssueStatus.NO_ISSUE
     day = session.exec(select(func.max(Issue.issue_date)).where(Issue.source == source, status)).one()
+    return day.isoformat() if day else None
+
+
+def _site_newest(session: Session, paper: str, base_url: str) -> str | None:
+    """The newest issue this site gave (an issue is stored once, from the site that had it first)."""
+    day = session.exec(select(func.max(Issue.issue_date)).where(
+        Issue.source == paper, col(Issue.status) != IssueStatus.NO_ISSUE, col(Issue.url).startswith(base_url + "/")
+    )).one()  # fmt: skip
     return day.isoformat() if day else None
 
 

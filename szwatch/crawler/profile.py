@@ -21,7 +21,7 @@ DEFAULT_PROFILE = BUNDLED / "szrb.toml"
 
 _STR, _LIST, _NUM, _BOOL = "text", "list of selectors", "number", "true/false"
 SCHEMA: dict[str, dict[str, str]] = {
-    "source": {k: _STR for k in ("id", "name", "base_url", "timezone", "family", "code", "city")},
+    "source": {k: _STR for k in ("id", "name", "base_url", "timezone", "family", "code", "city", "paper")},
     "urls": {
         "entry": _STR,
         "issue": _STR,
@@ -99,6 +99,12 @@ class SourceProfile:
         return self.source["base_url"].rstrip("/")
 
     @property
+    def paper(self) -> str:
+        """The paper's id in the store (``issues.source``): a site of a paper that has several names it, so an
+        issue stored from one site is not stored again from another."""
+        return self.source["paper"]
+
+    @property
     def name(self) -> str:
         return self.source["name"]
 
@@ -135,6 +141,7 @@ def load_profile(ref: Path | str | None = None) -> SourceProfile:
     if isinstance(source, dict):
         source.setdefault("code", source.get("id", ""))
         source.setdefault("city", "")  # a city paper's own city (朔州); none for the province's papers
+        source.setdefault("paper", source.get("id", ""))  # one paper on several sites: their issues are one
     for section, keys in defaults.items():
         table = data.setdefault(section, {})
         if isinstance(table, dict):

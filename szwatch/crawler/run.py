@@ -115,7 +115,7 @@ def crawl(request: CrawlRequest, engine: Engine, stop: threading.Event | None = 
     if not request.latest and not request.dates:
         raise CrawlUsageError("nothing to crawl: give --latest, --date or --from/--to")
     profile = load_profile(request.profile)  # a bad profile is the caller's error, raised before any run
-    request = replace(request, source=profile.id)  # the run records its paper
+    request = replace(request, source=profile.id)  # the run records its source (the site, when a paper has several)
     base_url = (request.base_url or profile.base_url).rstrip("/")
     run_id = _claim(request, engine, base_url, stop)
     logger.info("crawl run {} started: {} of {} at {}", run_id, request.mode, profile.id, base_url)

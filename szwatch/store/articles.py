@@ -82,11 +82,13 @@ def issue_statuses(session: Session, dates: Iterable[date], source: str = "szrb"
 
 
 def upsert_page(
-    session: Session, issue: Issue, code: str, url: str, name: str | None, seq: int, article_urls: list[str]
-) -> Page:
+    session: Session, issue: Issue, code: str, url: str, name: str | None, seq: int, article_urls: list[str],
+    image_url: str | None = None, pdf_url: str | None = None,
+) -> Page:  # fmt: skip
     page = session.exec(select(Page).where(Page.issue_id == issue.id, Page.code == code)).first()
     page = page or Page(issue_id=issue.id or 0, code=code, url=url)
     page.name, page.seq, page.url = name or page.name, seq, url
+    page.image_url, page.pdf_url = image_url or page.image_url, pdf_url or page.pdf_url
     page.article_urls = list(article_urls)
     page.fetched_at = utcnow()
     session.add(page)

@@ -38,6 +38,7 @@ class Story:
     parts: tuple[StoryPart, ...]
     digest: str
     source: str = "szrb"  # the paper (``issues.source``): detection reads a provincial paper differently
+    page_print_url: str | None = None  # the first part's page as printed: its PDF, else its picture
 
     @property
     def head_id(self) -> int:
@@ -71,27 +72,40 @@ def load_stories(session: Session, urls: Sequence[str]) -> Iterator[Story]:
     """The stories with these URLs, parts in reading order (first part, then by page)."""
     key = func.coalesce(Article.story_url, Article.url)
     stmt = (
-        select_wide(Article, col(Issue.issue_date), col(Page.code), col(Page.seq), key, col(Issue.source))
+        select_wide(
+            Article,
+            col(Issue.issue_date),
+            col(Page.code),
+            col(Page.seq),
+            key,
+            col(Issue.source),
+            func.coalesce(Page.pdf_url, Page.image_url),
+        )
         .join(Issue, col(Issue.id) == Article.issue_id)
         .join(Page, col(Page.id) == Article.page_id)
         .where(key.in_(list(urls)))
     )
     grouped: dict[str, list[tuple[Article, date, str, int]]] = defaultdict(list)
     sources: dict[str, str] = {}
-    for article, issue_date, code, seq, story_url, source in session.exec(stmt).all():
+    prints: dict[str, str | None] = {}
+    for article, issue_date, code, seq, story_url, source, printed in session.exec(stmt).all():
         grouped[story_url].append((article, issue_date, code, seq))
         sources[story_url] = source
+        if article.url == story_url:
+            prints[story_url] = printed
     for story_url in urls:
         rows = sorted(grouped.get(story_url, []), key=lambda r: (r[0].url != story_url, r[3], r[0].id or 0))
         if rows:
-            yield _story(story_url, rows, sources[story_url])
+            yield _story(story_url, rows, sources[story_url], prints.get(story_url))
 
 
-def _story(story_url: str, rows: list[tuple[Article, date, str, int]], source: str) -> Story:
+def _story(
+    story_url: str, rows: list[tuple[Article, date, str, int]], source: str, printed: str | None = None
+) -> Story:
     parts = tuple(StoryPart(a.id or 0, a.url, a.kicker, a.title, a.subtitle, a.text) for a, _, _, _ in rows)
     head, issue_date, code, _ = rows[0]
     digest = _digest([a.content_hash for a, _, _, _ in sorted(rows, key=lambda r: r[0].id or 0)])
-    return Story(story_url, issue_date, code, head.title, parts, digest, source)
+    return Story(story_url, issue_date, code, head.title, parts, digest, source, printed)
 
 
 def _digest(content_hashes: list[str]) -> str:

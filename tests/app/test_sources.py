@@ -96,18 +96,19 @@ def test_the_daemon_watches_two_papers_at_once_and_leaves_a_disabled_one(
                                db_url], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
     try:
         deadline = time.monotonic() + 150
-        while not {("szrb-epaper", TODAY, "complete"), ("sxrb", TODAY, "complete")} <= issues(db_url):
+        while not {("szrb", TODAY, "complete"), ("sxrb", TODAY, "complete")} <= issues(db_url):
             assert time.monotonic() < deadline, issues(db_url)
             time.sleep(0.5)
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(timeout=45)
 
-    assert {source for source, _, _ in issues(db_url)} == {"szrb-epaper", "sxrb"}  # sxjjrb is disabled
+    assert {source for source, _, _ in issues(db_url)} == {"szrb", "sxrb"}  # sxjjrb is disabled
     assert sxrb.hits_matching("/shtml/sxjjrb/") == 0
     listed = szwatch("sources", "--json", config=config, db_url=db_url)
     rows = {row["id"]: row for row in json.loads(listed.stdout)}
     assert rows["szrb-epaper"]["newest_complete_issue"] == TODAY.isoformat()
+    assert rows["szrb-epaper"]["paper"] == "szrb" and rows["szrb-epaper"]["site_newest_issue"] == TODAY.isoformat()
     assert rows["szrb-epaper"]["family"] == "html-page" and rows["sxrb"]["name"] == "山西日报"
     assert rows["sxrb"]["health"] == "ok" and rows["sxjjrb"]["enabled"] is False
     assert listed.returncode == 0
@@ -130,7 +131,7 @@ def test_each_paper_is_polled_on_its_own_hours(db_url: str, two_sites: tuple[Rep
     assert sxrb.hits_matching("/shtml/sxrb/") == 0 and issues(db_url) == set()
     daemon.poll(by_id["szrb-epaper"])  # within 朔州日报's: today's issue is crawled
 
-    assert ("szrb-epaper", TODAY, "complete") in issues(db_url)
+    assert ("szrb", TODAY, "complete") in issues(db_url)
     with Session(open_store(db_url)) as session:
         assert [r.request["source"] for r in session.exec(select(CrawlRun)).all()] == ["szrb-epaper"]
 

@@ -80,7 +80,7 @@ def test_first_crawl_stores_every_article_whole_and_a_recrawl_requests_none(
     assert first.stats["issues_no_paper"] == len(manifest.missing)  # a 404 day is a day without a paper
     with Session(engine) as session:
         assert len(session.exec(select(Page)).all()) == manifest.pages
-        assert {i.source for i in session.exec(select(Issue)).all()} == {profile}
+        assert {i.source for i in session.exec(select(Issue)).all()} == {load_profile(profile).paper}
     assert stored_stories(engine) == szrb_stories  # every article, title and every paragraph, in any markup
 
     site.reset()
