@@ -74,7 +74,7 @@ def search_query(params: QueryParams) -> SearchQuery:
     return SearchQuery(
         text=params.get("q", ""), start=start, end=end, page=(params.get("page") or None),
         limit=int_param(params, "limit", 20, 1, MAX_LIMIT), offset=int_param(params, "offset", 0, 0),
-        order=order,
+        order=order, paper=(params.get("paper") or None),
     )  # fmt: skip
 
 
@@ -92,7 +92,7 @@ def search_json(result: SearchResult) -> dict[str, Any]:
         "terms": result.terms,
         "results": [
             {"url": h.url, "issue_date": h.issue_date.isoformat(), "page": h.page, "page_name": h.page_name,
-             "title": h.title, "snippet": h.snippet, "article_id": h.article_id}
+             "title": h.title, "snippet": h.snippet, "article_id": h.article_id, "paper": h.paper}
             for h in result.hits
         ],
     }  # fmt: skip

@@ -46,6 +46,7 @@ class SearchQuery:
     limit: int = 20
     offset: int = 0
     order: str = "newest"
+    paper: str | None = None  # one paper's articles only (``issues.source``)
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,10 @@ def terms_of(text: str) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
-def search(db: Db, query: str, limit: int = 20) -> list[Hit]:
+def search(db: Db, query: str, limit: int = 20, paper: str | None = None) -> list[Hit]:
     """The newest ``limit`` articles containing every term of ``query`` (what ``szwatch search`` shows)."""
     try:
-        return find(db, SearchQuery(query, limit=limit)).hits
+        return find(db, SearchQuery(query, limit=limit, paper=paper)).hits
     except SearchError:
         return []
 
@@ -132,8 +133,13 @@ def _sqlite_keys(
         where.append(f"{table}.rowid <= :hi")
         params["hi"] = hi
     source = table
-    if exact:
+    if exact or query.paper:
         source += f" JOIN articles a ON a.id = {ID_MASK} - ({table}.rowid & {ID_MASK})"
+    if query.paper:
+        source += " JOIN issues i ON i.id = a.issue_id"
+        where.append("i.source = :paper")
+        params["paper"] = query.paper
+    if exact:
         for i, term in enumerate(exact):
             where.append(f"(lower(a.title) LIKE :x{i} ESCAPE '\\' OR lower(a.text) LIKE :x{i} ESCAPE '\\')")
             params[f"x{i}"] = _like(term)
@@ -189,8 +195,13 @@ def _pg_keys(
         where.append("d.page = :page")
         params["page"] = query.page
     source = f"{PG_TABLE} d"
-    if exact:
+    if exact or query.paper:
         source += " JOIN articles a ON a.id = d.article_id"
+    if query.paper:
+        source += " JOIN issues i ON i.id = a.issue_id"
+        where.append("i.source = :paper")
+        params["paper"] = query.paper
+    if exact:
         for i, term in enumerate(exact):
             where.append(f"(a.title ILIKE :x{i} OR a.text ILIKE :x{i})")
             params[f"x{i}"] = _like(term)

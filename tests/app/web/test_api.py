@@ -120,6 +120,9 @@ def test_search_filters_paging_and_order(client: httpx.Client):
     assert [r["url"] for r in relevance["results"]] != [r["url"] for r in newest["results"]]
     html = client.get("/search", params={"q": "项目", "limit": 5}).text
     assert 'id="next"' in html and "offset=5" in html
+    assert {r["paper"] for r in everything["results"]} == {"szrb"}  # the archive holds one paper
+    assert client.get("/api/search", params={"q": "项目", "paper": "szrb"}).json()["total"] == everything["total"]
+    assert client.get("/api/search", params={"q": "项目", "paper": "sxrb"}).json()["total"] == 0
 
 
 @pytest.mark.parametrize(
