@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from szwatch.app import cli_text as render
 from szwatch.app.health import LEASE, assess, in_window
 from szwatch.app.settings import DaemonSettings, Settings, SourceSettings
+from szwatch.app.sites import SiteAnswer, answers_info, stopped_sites
 from szwatch.app.source_health import provincial_papers
 from szwatch.common.clock import SHANGHAI, local_today
 from szwatch.crawler.probe import EntryCheck, check_entry
@@ -62,6 +63,8 @@ class Daemon:
         self.sources = settings.watched()  # each paper is checked and polled on its own hours and days
         self.entries: dict[str, EntryCheck | None] = {}  # per paper: the entry page's last answer
         self.provincial = provincial_papers(settings)  # papers whose figures need 朔州 named to be Shuozhou's
+        self.answers: dict[str, SiteAnswer] = {}  # per source: the newest issue its site last offered, and when
+        self.several_sites = {s.paper for s in self.sources if sum(o.paper == s.paper for o in self.sources) > 1}
         self.told_no_channel = False
 
     # -- lifecycle -----------------------------------------------------------------------------------------
@@ -145,10 +148,14 @@ class Daemon:
         source = source or self.sources[0]
         now, config = self.clock(), source.schedule
         today = local_today(now)
-        if self.crawling.locked() or not self._awaiting(source, now, today):
-            return  # a crawl under way will tell; or nothing awaited
+        if self.crawling.locked():
+            return  # a crawl under way will tell
+        if not self._awaiting(source, now, today) and not self._site_unheard(source, now, today):
+            return  # nothing awaited (and this site, if its paper has others, answered today)
         entry = check_entry(config.base_url or None, source.profile, self.entries.get(source.id))
         self.entries[source.id] = entry
+        if entry.newest is not None:
+            self.answers[source.id] = SiteAnswer(entry.newest, now)
         newest, stored = entry.newest, self._newest_stored(source.paper)
         if newest is None:
             logger.warning("check of {}: could not tell the newest issue ({}); the poll crawls today instead",
@@ -186,6 +193,13 @@ class Daemon:
             and self._status(source.paper, today) in (None, IssueStatus.NO_ISSUE)
         )
 
+    def _site_unheard(self, source: SourceSettings, now: datetime, today: date) -> bool:
+        """A site of a paper with several, not heard from today: asked once a day in its window even when another
+        site gave today's issue already, so that a site that stopped is noticed."""
+        answer = self.answers.get(source.id)
+        in_hours = in_window(now, source.schedule.poll_start, source.schedule.poll_end)
+        return source.paper in self.several_sites and in_hours and (answer is None or local_today(answer.at) < today)
+
     def _checking(self, source: SourceSettings) -> bool:
         entry = self.entries.get(source.id)
         return source.schedule.check_every_minutes > 0 and (entry is None or entry.newest is not None)
@@ -220,7 +234,8 @@ class Daemon:
 
     def health(self) -> None:
         state = assess(self.engine, self.config, self.clock(), want_daemon=False)
-        health_alerts(self.engine, self.settings, state.conditions, local_today(self.clock()))
+        conditions = {**state.conditions, **stopped_sites(self.sources, self.answers)}  # this process knows best
+        health_alerts(self.engine, self.settings, conditions, local_today(self.clock()))
 
     def renew_lease(self) -> None:
         ttl = timedelta(seconds=self.config.lease_seconds)
@@ -228,7 +243,8 @@ class Daemon:
             logger.error("lease lost to another daemon; stopping")
             self.stop()
             return
-        leases.record_info(self.engine, LEASE, self.holder, {"next_runs": self.next_runs(), "crawls": self.crawls})
+        info = {"next_runs": self.next_runs(), "crawls": self.crawls, "sites": answers_info(self.sources, self.answers)}
+        leases.record_info(self.engine, LEASE, self.holder, info)
 
     # -- helpers ---------------------------------------------------------------------------------------------
 

@@ -164,3 +164,43 @@ def test_provincial_papers_are_those_without_a_city_of_their_own(tmp_path: Path)
 
     assert {"sxrb", "sxjjrb", "rmrb", "dtrb"} <= provincial
     assert not {"szrb", "szrb-epaper"} & provincial  # 朔州日报 on either site: a figure with no place is the city's
+
+
+def test_a_site_that_stops_while_the_other_goes_on_is_one_operator_alert(
+    db_url: str, two_sites: tuple[ReplicaServer, ReplicaServer], tmp_path: Path
+):
+    from szwatch.store.models import Alert
+
+    epaper = two_sites[0]  # 朔州日报's new site: today's issue is out
+    old_root = tmp_path / "old-site"
+    paper_around_today(old_root, "shtml", "szrb", "朔州日报")
+    entry = old_root / "shtml" / "index_szrb.shtml"  # the old site stopped three days ago
+    entry.write_bytes(
+        entry.read_bytes().replace(f"{TODAY:%Y%m%d}".encode(), f"{TODAY - timedelta(days=3):%Y%m%d}".encode())
+    )
+    config = tmp_path / "two-sites.toml"
+    with ReplicaServer(old_root) as old:
+        config.write_text(
+            '[daemon]\npoll_start = "00:00"\npoll_end = "23:59"\ncrawl_delay_seconds = 0\ncrawl_concurrency = 8\n'
+            f'[[source]]\nprofile = "szrb-epaper"\nbase_url = "{epaper.url}"\n'
+            f'[[source]]\nprofile = "szrb"\nbase_url = "{old.url}"\n', encoding="utf-8",
+        )  # fmt: skip
+        engine = open_store(db_url)
+        daemon = Daemon(engine, load_settings(config), load_watchlist())
+        new_site, old_site = daemon.sources
+
+        daemon.check(new_site)  # today's issue is out on the new site: crawled
+        daemon.check(old_site)  # today's issue is stored; the old site is still asked once today
+        daemon.check(old_site)  # ... and only once
+        daemon.health()
+        daemon.health()  # one alert a day while it lasts
+
+        assert old.hits_matching("index_szrb") == 1 and old.hits_matching("/shtml/szrb/") == 0
+    assert issues(db_url) == {("szrb", TODAY, "complete")}  # stored once, from the site that had it
+    with Session(engine) as session:
+        stopped = session.exec(select(Alert).where(Alert.watch_id == "site_stopped:szrb")).all()
+    assert len(stopped) == 1 and stopped[0].audience == "operator"
+    assert f"still offers {TODAY - timedelta(days=3)} while szrb-epaper has {TODAY}" in (stopped[0].title or "")
+    daemon.renew_lease()  # what `szwatch status` reads: which site answered last, and what each offers
+    status = szwatch("status", config=config, db_url=db_url).stdout
+    assert "site szrb-epaper" in status and f"newest issue {TODAY}" in status and "site_stopped:szrb" in status
