@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,21 @@ DEFAULT_PROFILE = BUNDLED / "szrb.toml"
 
 _STR, _LIST, _NUM, _BOOL = "text", "list of selectors", "number", "true/false"
 SCHEMA: dict[str, dict[str, str]] = {
-    "source": {k: _STR for k in ("id", "name", "base_url", "timezone", "family", "code", "city", "paper")},
+    "source": {
+        k: _STR
+        for k in (
+            "id",
+            "name",
+            "base_url",
+            "timezone",
+            "family",
+            "code",
+            "city",
+            "paper",
+            "serves_from",
+            "serves_until",
+        )
+    },
     "urls": {
         "entry": _STR,
         "issue": _STR,
@@ -104,6 +119,12 @@ class SourceProfile:
         issue stored from one site is not stored again from another."""
         return self.source["paper"]
 
+    def serves(self, day: date) -> bool:
+        """Does this site serve ``day``? (A site can hold only some dates: an old site its archive, a new one
+        what came after the move.)"""
+        first, last = self.source["serves_from"], self.source["serves_until"]
+        return (not first or day >= date.fromisoformat(first)) and (not last or day <= date.fromisoformat(last))
+
     @property
     def name(self) -> str:
         return self.source["name"]
@@ -142,12 +163,15 @@ def load_profile(ref: Path | str | None = None) -> SourceProfile:
         source.setdefault("code", source.get("id", ""))
         source.setdefault("city", "")  # a city paper's own city (朔州); none for the province's papers
         source.setdefault("paper", source.get("id", ""))  # one paper on several sites: their issues are one
+        source.setdefault("serves_from", "")  # the dates this site serves (ISO, either end open when empty)
+        source.setdefault("serves_until", "")
     for section, keys in defaults.items():
         table = data.setdefault(section, {})
         if isinstance(table, dict):
             for key, value in keys.items():
                 table.setdefault(key, value)
     _check(path, text, data)
+    _check_dates(path, text, data["source"])
     _fill_code(data)
     sections: dict[str, Any] = {name: dict(data[name]) for name in SCHEMA}
     for key in ("page", "article"):
@@ -173,6 +197,15 @@ def _check(path: Path, text: str, data: dict[str, Any]) -> None:
                 raise ProfileError(path, f"{section}.{key}", "missing key")
             if not _fits(table[key], kind):
                 raise ProfileError(path, f"{section}.{key}", f"expected {kind}", key_line(text, key))
+
+
+def _check_dates(path: Path, text: str, source: dict[str, str]) -> None:
+    for key in ("serves_from", "serves_until"):
+        if source[key]:
+            try:
+                date.fromisoformat(source[key])
+            except ValueError:
+                raise ProfileError(path, f"source.{key}", "a date like 2024-12-01", key_line(text, key)) from None
 
 
 def _fill_code(data: dict[str, Any]) -> None:

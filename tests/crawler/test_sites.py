@@ -3,17 +3,22 @@ same paper, so an issue stored from one site is not stored (nor detected, nor al
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
+from szwatch.crawler.profile import DEFAULT_PROFILE
 from szwatch.monitor.detection.detect import detect
 from szwatch.monitor.detection.watchlist import load_watchlist
 from szwatch.replica.build import ReplicaSpec, build_replica
 from szwatch.replica.server import ReplicaServer
+from szwatch.store.db import open_store
 from szwatch.store.models import Article, Issue
 from tests.conftest import crawl_site
 
@@ -73,3 +78,32 @@ def test_the_page_as_printed_is_stored_with_the_page_and_linked_from_alerts(engi
     first = alerts[0]
     assert alert_dict(first)["story"]["page_print_url"] == first.page_print_url
     assert f"版面原样 {first.page_print_url}" in text_body([first])
+
+
+def test_a_backfill_takes_each_date_from_the_site_that_serves_it(
+    db_url: str, site: ReplicaServer, new_site: ReplicaServer, tmp_path: Path
+):
+    """The old site holds the archive until 8 May, the new one what came after: one command, each date once."""
+    old_profile = tmp_path / "szrb-old.toml"
+    old_profile.write_text(DEFAULT_PROFILE.read_text(encoding="utf-8").replace(
+        'id = "szrb"\n', 'id = "szrb-old"\npaper = "szrb"\nserves_until = "2024-05-08"\n', 1), encoding="utf-8")  # fmt: skip
+    new_profile = tmp_path / "szrb-new.toml"
+    new_profile.write_text('[source]\nid = "szrb-new"\npaper = "szrb"\nfamily = "html-page"\ncode = "szrb"\n'
+                           'name = "朔州日报"\ncity = "朔州"\nbase_url = "http://epaper.example"\n'
+                           'timezone = "Asia/Shanghai"\nserves_from = "2024-05-09"\n', encoding="utf-8")  # fmt: skip
+    config = tmp_path / "settings.toml"
+    config.write_text(f'[[source]]\nprofile = "{old_profile}"\nbase_url = "{site.url}"\n'
+                      f'[[source]]\nprofile = "{new_profile}"\nbase_url = "{new_site.url}"\n', encoding="utf-8")  # fmt: skip
+    new_site.reset()
+
+    done = subprocess.run([sys.executable, "-m", "szwatch", "--quiet", "crawl", "--paper", "szrb", "--from",
+                           "2024-05-07", "--to", "2024-05-10", "--delay", "0", "--config", str(config), "--db", db_url],
+                          capture_output=True, text=True, timeout=180)  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    with Session(open_store(db_url)) as session:
+        issues = session.exec(select(Issue).order_by(Issue.issue_date)).all()
+    from_new = [i.url.startswith(new_site.url) for i in issues]
+    assert [(i.source, i.issue_date.day, i.status) for i in issues] == [("szrb", d, "complete") for d in (7, 8, 9, 10)]
+    assert from_new == [False, False, True, True]
+    assert not any("20240507" in p or "20240508" in p for p in new_site.hits)  # the new site was not asked for them
