@@ -103,7 +103,8 @@ def hits_table(hits: list[SearchHit]) -> str:
     lines = []
     for hit in hits:
         page = f"{hit.page}{'·' + hit.page_name if hit.page_name else ''}"
-        lines.append(f"{hit.issue_date}  {page}  {hit.title}\n    {hit.snippet}\n    {hit.url}")
+        paper = f"{hit.paper}  " if hit.paper != "szrb" else ""  # named when not the one paper of old
+        lines.append(f"{hit.issue_date}  {paper}{page}  {hit.title}\n    {hit.snippet}\n    {hit.url}")
     return "\n".join(lines)
 
 
@@ -257,6 +258,9 @@ def status_text(health: Health) -> str:
     ]  # fmt: skip
     for job, when in ((daemon or {}).get("next_runs") or {}).items():
         lines.append(f"  next {job:<9} {when}")
+    sites = sorted(((daemon or {}).get("sites") or {}).items(), key=lambda kv: kv[1]["answered_at"], reverse=True)
+    for site, said in sites:  # a paper on several sites: which answered last, and what each offers
+        lines.append(f"  site {site:<12} newest issue {said['newest']}, answered {said['answered_at']}")
     lines.extend(f"problem     {name}: {why}" for name, why in health.conditions.items())
     return "\n".join(lines)
 

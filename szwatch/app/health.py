@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from szwatch.app.settings import DaemonSettings
+from szwatch.app.sites import stopped_in
 from szwatch.common.clock import SHANGHAI, local_iso
 from szwatch.store import alerts as store_alerts
 from szwatch.store import leases
@@ -57,6 +58,8 @@ def assess(engine: Engine, config: DaemonSettings, now: datetime | None = None, 
         daemon=_lease_dict(lease, now) if lease else None,
     )  # fmt: skip
     _judge(health, config, runs, today, layout_runs, now, want_daemon)
+    if health.daemon:  # a paper on several sites: one that fell behind another (the daemon's checks say)
+        health.conditions.update(stopped_in(health.daemon.get("sites") or {}))
     return health
 
 

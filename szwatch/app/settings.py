@@ -10,15 +10,18 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from szwatch.common.config import read_toml
+from szwatch.common.config import key_line, read_toml
 from szwatch.monitor.alerts.channels.base import SettingsError, SettingsReader
 from szwatch.monitor.alerts.settings import AlertSettings, DeliveryPolicy, Route, parse_alert_settings
 
-__all__ = ["DaemonSettings", "DeliveryPolicy", "Route", "Settings", "SettingsError", "load_settings", "masked"]
+__all__ = [
+    "DaemonSettings", "DeliveryPolicy", "Route", "Settings", "SettingsError", "SourceSettings", "load_settings",
+    "masked",
+]  # fmt: skip
 
 DEFAULT_PATHS = (Path("config/settings.toml"), Path("settings.toml"))
 TIME_KEYS = ("poll_start", "poll_end", "no_issue_by")
@@ -51,12 +54,45 @@ class DaemonSettings:
 
 
 DAEMON_KEYS = set(DaemonSettings.__dataclass_fields__)
+# What a [[source]] may set for itself; the rest of its schedule is the [daemon] section's.
+SOURCE_SCHEDULE_KEYS = {
+    "base_url", "poll_every_minutes", "check_every_minutes", "poll_start", "poll_end", "publishing_days",
+    "catch_up_days", "no_issue_by", "crawl_delay_seconds", "crawl_concurrency",
+}  # fmt: skip
+SOURCE_KEYS = {"profile", "enabled", *SOURCE_SCHEDULE_KEYS}
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """One paper the daemon watches: its profile (a bundled id or a file), and its own hours and days.
+
+    ``id`` is the profile's ``source.id``, the paper's name in the store; ``schedule`` is the ``[daemon]``
+    section with this source's overrides laid over it."""
+
+    id: str
+    name: str
+    profile: str
+    enabled: bool = True
+    schedule: DaemonSettings = DaemonSettings()
+    paper: str = ""  # the paper's id in the store; several sources (sites) of one paper share it
+    base_url: str = ""  # the site's address (the profile's, unless the settings point elsewhere)
 
 
 @dataclass(frozen=True)
 class Settings(AlertSettings):
     path: Path | None = None
     daemon: DaemonSettings = DaemonSettings()
+    sources: tuple[SourceSettings, ...] = field(default_factory=tuple)
+
+    def watched(self) -> tuple[SourceSettings, ...]:
+        """The enabled sources; without any ``[[source]]``, the one of ``[daemon] profile`` (szrb by default)."""
+        if self.sources:
+            return tuple(s for s in self.sources if s.enabled)
+        return (_source_of(self.daemon.profile or "szrb", self.daemon),)
+
+    def source(self, source_id: str) -> SourceSettings | None:
+        everything = self.sources or self.watched()
+        return next((s for s in everything if s.id == source_id), None)
 
 
 def load_settings(path: Path | str | None = None, env: dict[str, str] | None = None) -> Settings:
@@ -88,30 +124,91 @@ def _with_env_overrides(data: dict[str, Any], env: dict[str, str]) -> dict[str, 
 
 def parse_settings(data: dict[str, Any], env: dict[str, str], path: Path | None = None, text: str = "") -> Settings:
     reader = SettingsReader(path, text)
-    reader.only(data, {"channel", "route", "operator", "delivery", "alerts", "daemon"}, "")
+    reader.only(data, {"channel", "route", "operator", "delivery", "alerts", "daemon", "source"}, "")
     alerting = parse_alert_settings(reader, data, env)
-    return Settings(path=path, daemon=_daemon(reader, data.get("daemon", {})), **alerting)
+    daemon = _daemon(reader, data.get("daemon", {}))
+    sources = _sources(reader, data.get("source", []), daemon)
+    return Settings(path=path, daemon=daemon, sources=sources, **alerting)
 
 
-def _daemon(reader: SettingsReader, raw: dict[str, Any]) -> DaemonSettings:
-    reader.only(raw, DAEMON_KEYS, "daemon")
+def _sources(reader: SettingsReader, raw: Any, daemon: DaemonSettings) -> tuple[SourceSettings, ...]:
+    """The ``[[source]]`` entries, each profile loaded now so that a wrong id or file is refused at start."""
+    from szwatch.crawler.profile import ProfileError
+
+    if not isinstance(raw, list):
+        raise reader.error("source", "use [[source]] entries")
+    found: list[SourceSettings] = []
+    for number, entry in enumerate(raw):
+        reader = _EntryReader(reader.path, reader.source, start=_nth_table(reader.source, "source", number))
+        reader.only(entry, SOURCE_KEYS, "source")
+        ref = reader.text(entry, "profile", "source")
+        enabled = entry.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise reader.error("source.enabled", "true or false")
+        schedule = _daemon(reader, {k: v for k, v in entry.items() if k in SOURCE_SCHEDULE_KEYS}, "source", daemon)
+        try:
+            source = _source_of(ref, schedule, enabled)
+        except ProfileError as exc:
+            raise reader.error("source.profile", str(exc)) from exc
+        if any(s.id == source.id for s in found):
+            raise reader.error("source.profile", f"source {source.id!r} is listed twice")
+        found.append(source)
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class _EntryReader(SettingsReader):
+    """A reader that names lines inside one ``[[source]]`` entry (keys repeat from entry to entry)."""
+
+    start: int = 1
+
+    def error(self, key: str, problem: str) -> SettingsError:
+        line = key_line(self.source, key.rsplit(".", 1)[-1], self.start, _next_table(self.source, self.start))
+        return SettingsError(self.path, key, problem, line or self.start)
+
+
+def _nth_table(text: str, name: str, number: int) -> int:
+    """The line of the ``number``-th (from 0) ``[[name]]`` header."""
+    headers = [i for i, line in enumerate(text.splitlines(), 1) if line.strip() == f"[[{name}]]"]
+    return headers[number] if number < len(headers) else 1
+
+
+def _next_table(text: str, after: int) -> int | None:
+    for i, line in enumerate(text.splitlines(), 1):
+        if i > after and line.strip().startswith("["):
+            return i
+    return None
+
+
+def _source_of(ref: str, schedule: DaemonSettings, enabled: bool = True) -> SourceSettings:
+    from szwatch.crawler.profile import load_profile
+
+    profile = load_profile(ref)
+    return SourceSettings(profile.id, profile.name, ref, enabled, replace(schedule, profile=ref), profile.paper,
+                          (schedule.base_url or profile.base_url).rstrip("/"))  # fmt: skip
+
+
+def _daemon(
+    reader: SettingsReader, raw: dict[str, Any], section: str = "daemon", base: DaemonSettings | None = None
+) -> DaemonSettings:
+    reader.only(raw, DAEMON_KEYS, section)
     defaults = DaemonSettings()
     values: dict[str, Any] = {}
     for key, value in raw.items():
         default = getattr(defaults, key)
         if isinstance(default, str):
             if not isinstance(value, str):
-                raise reader.error(f"daemon.{key}", "must be text")
+                raise reader.error(f"{section}.{key}", "must be text")
             if key in TIME_KEYS and not re.fullmatch(r"\d{1,2}:\d{2}", value):
-                raise reader.error(f"daemon.{key}", "a time like 05:30")
+                raise reader.error(f"{section}.{key}", "a time like 05:30")
             values[key] = value
         elif isinstance(default, tuple):
             if not isinstance(value, list) or not all(isinstance(d, int) and 0 <= d <= 6 for d in value):
-                raise reader.error(f"daemon.{key}", "a list of weekdays 0 (Monday) … 6 (Sunday)")
+                raise reader.error(f"{section}.{key}", "a list of weekdays 0 (Monday) … 6 (Sunday)")
             values[key] = tuple(value)
         else:
-            values[key] = type(default)(reader.signed_number(raw, key, "daemon"))
-    return DaemonSettings(**values)
+            values[key] = type(default)(reader.signed_number(raw, key, section))
+    return replace(base or defaults, **values)
 
 
 def masked(settings: Settings) -> dict[str, Any]:

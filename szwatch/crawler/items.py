@@ -25,6 +25,8 @@ class PageItem:
     url: str
     seq: int
     article_urls: list[str]
+    image: str | None = None  # the printed page's picture and PDF, where the family shows them
+    pdf: str | None = None
 
 
 @dataclass(frozen=True)

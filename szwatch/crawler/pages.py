@@ -239,6 +239,23 @@ class PageView(View):
             links[found["page"]] = PageLink(found["page"], label["name"] if label and label["name"] else None, url)
         return list(links.values())
 
+    def image(self) -> str | None:
+        """The printed page as a picture, where the family shows one (``page.image``)."""
+        return self._link("image")
+
+    def pdf(self) -> str | None:
+        """The printed page as a PDF, where the family offers one (``page.pdf``)."""
+        return self._link("pdf")
+
+    def _link(self, key: str) -> str | None:
+        if not self.profile.page[key]:
+            return None
+        found = self.select(self.profile.page, key)
+        value = found[0].root if found else None
+        if value is not None and not isinstance(value, str):
+            value = found[0].attrib.get("src") or found[0].attrib.get("href")
+        return urljoin(self.url, value.strip()) if value and value.strip() else None
+
     def article_links(self) -> list[str]:
         urls: dict[str, None] = {}
         for query in self.profile.page["article_links"]:
@@ -324,9 +341,10 @@ class ArticleView(View):
         return not after or re.match(r"</(body|html)\s*>", after, re.I) is not None
 
     def _page_code(self, written: str | None) -> str | None:
-        """``2`` in "（下转第2版）" is page ``A2`` on a site whose pages are A1, A2 …"""
+        """``2`` in "（下转第2版）" is page ``A2`` on a site whose pages are A1, A2 …, ``02`` where they are 01, 02 …"""
         if written and written.isdigit():
-            return self.profile.urls["page_code_prefix"] + written
+            width = int(self.profile.urls["page_code_width"])
+            return self.profile.urls["page_code_prefix"] + written.zfill(width)
         return written
 
     def _caption(self, img: Selector) -> str | None:

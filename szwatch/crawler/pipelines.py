@@ -86,7 +86,8 @@ class StorePipeline:
     def _page(self, item: PageItem) -> None:
         with session_scope(self.engine) as session:
             issue = articles.upsert_issue(session, item.issue_date, item.url, self.source)
-            page = articles.upsert_page(session, issue, item.code, item.url, item.name, item.seq, item.article_urls)
+            page = articles.upsert_page(session, issue, item.code, item.url, item.name, item.seq, item.article_urls,
+                                        image_url=item.image, pdf_url=item.pdf)  # fmt: skip
             self.issue_ids[item.issue_date] = issue.id or 0
             self.page_ids[(item.issue_date, item.code)] = page.id or 0
 

@@ -1,34 +1,55 @@
-"""The source profile: a site's URL patterns, selectors and crawl manners, read from TOML.
+"""The source profile: a paper's URL patterns, selectors and crawl manners, read from TOML.
 
-A profile is checked completely when loaded, so a typo is reported before a crawl starts, with the
-file, the key and its line, instead of surfacing as an empty page halfway through an issue.
+A profile names its e-paper family (``source.family``, see ``szwatch.crawler.families``); the family's
+defaults fill every key the profile leaves out, so a paper on a known system needs only its host, its code
+and what differs. A profile is checked completely when loaded, so a typo is reported before a crawl
+starts, with the file, the key and its line, instead of surfacing as an empty page halfway through an issue.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from szwatch.common.config import ConfigError, key_line, read_toml
+from szwatch.crawler.families import family_defaults
 
-DEFAULT_PROFILE = Path(__file__).resolve().parent.parent / "config" / "sources" / "szrb.toml"
+BUNDLED = Path(__file__).resolve().parent.parent / "config" / "sources"
+DEFAULT_PROFILE = BUNDLED / "szrb.toml"
 
 _STR, _LIST, _NUM, _BOOL = "text", "list of selectors", "number", "true/false"
 SCHEMA: dict[str, dict[str, str]] = {
-    "source": {"id": _STR, "name": _STR, "base_url": _STR, "timezone": _STR},
+    "source": {
+        k: _STR
+        for k in (
+            "id",
+            "name",
+            "base_url",
+            "timezone",
+            "family",
+            "code",
+            "city",
+            "paper",
+            "serves_from",
+            "serves_until",
+        )
+    },
     "urls": {
         "entry": _STR,
+        "issue": _STR,
         "page": _STR,
         "first_page": _STR,
         "page_regex": _STR,
         "article_regex": _STR,
         "page_code_prefix": _STR,
+        "page_code_width": _NUM,
     },
     "charset": {"fallbacks": _LIST},
     "entry": {"refresh": _STR, "script_regex": _STR, "links": _STR, "not_newest": _STR},
-    "page": {"masthead": _LIST, "nav_links": _LIST, "article_links": _LIST},
+    "page": {"masthead": _LIST, "nav_links": _LIST, "article_links": _LIST, "image": _LIST, "pdf": _LIST},
     "article": {
         "kicker": _LIST,
         "title": _LIST,
@@ -60,11 +81,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "quality": {"truncation_ratio": _NUM, "truncation_min_missing": _NUM},
 }
 _REGEX_KEYS = {("urls", "page_regex"), ("urls", "article_regex"), ("entry", "script_regex"), ("entry", "not_newest")}
-# Keys added after profiles were first written: a profile without them gets these values.
-DEFAULTS: dict[tuple[str, str], Any] = {
-    ("entry", "not_newest"): "上一期|下一期|往期|前一期|后一期|上期|下期",
-    ("patterns", "paragraph_end"): '[。！？!?…”’"』」）)】\\].．;；]$',
-}
+_CODE = "{code}"  # in URL patterns: the paper's code on a system that hosts several papers (szrb, sxrb …)
 
 
 class ProfileError(ConfigError):
@@ -96,14 +113,66 @@ class SourceProfile:
     def base_url(self) -> str:
         return self.source["base_url"].rstrip("/")
 
+    @property
+    def paper(self) -> str:
+        """The paper's id in the store (``issues.source``): a site of a paper that has several names it, so an
+        issue stored from one site is not stored again from another."""
+        return self.source["paper"]
 
-def load_profile(path: Path | str | None = None) -> SourceProfile:
-    path = Path(path) if path else DEFAULT_PROFILE
+    def serves(self, day: date) -> bool:
+        """Does this site serve ``day``? (A site can hold only some dates: an old site its archive, a new one
+        what came after the move.)"""
+        first, last = self.source["serves_from"], self.source["serves_until"]
+        return (not first or day >= date.fromisoformat(first)) and (not last or day <= date.fromisoformat(last))
+
+    @property
+    def name(self) -> str:
+        return self.source["name"]
+
+    @property
+    def family(self) -> str:
+        return self.source["family"]
+
+
+def bundled_ids() -> list[str]:
+    return sorted(path.stem for path in BUNDLED.glob("*.toml"))
+
+
+def profile_path(ref: Path | str | None) -> Path:
+    """A bundled profile's id (``sxrb``) or a file; an id that is neither is refused with the bundled ones."""
+    if not ref:
+        return DEFAULT_PROFILE
+    text = str(ref)
+    if text.endswith(".toml") or "/" in text or Path(text).is_file():
+        return Path(text)
+    if (BUNDLED / f"{text}.toml").is_file():
+        return BUNDLED / f"{text}.toml"
+    raise ProfileError(Path(text), None, f"neither a bundled profile nor a file (bundled: {', '.join(bundled_ids())})")
+
+
+def load_profile(ref: Path | str | None = None) -> SourceProfile:
+    """The profile ``ref`` names (bundled id or file; ``None``: szrb), with its family's defaults filled in."""
+    path = profile_path(ref)
     text, data = read_toml(path, ProfileError)
-    for (section, key), value in DEFAULTS.items():
-        if isinstance(data.get(section), dict):
-            data[section].setdefault(key, value)
+    source = data.get("source") if isinstance(data.get("source"), dict) else {}
+    family = source.setdefault("family", "shtml") if isinstance(source, dict) else "shtml"
+    defaults = family_defaults(str(family))
+    if defaults is None:
+        raise ProfileError(path, "source.family", f"unknown family {family!r}", key_line(text, "family"))
+    if isinstance(source, dict):
+        source.setdefault("code", source.get("id", ""))
+        source.setdefault("city", "")  # a city paper's own city (朔州); none for the province's papers
+        source.setdefault("paper", source.get("id", ""))  # one paper on several sites: their issues are one
+        source.setdefault("serves_from", "")  # the dates this site serves (ISO, either end open when empty)
+        source.setdefault("serves_until", "")
+    for section, keys in defaults.items():
+        table = data.setdefault(section, {})
+        if isinstance(table, dict):
+            for key, value in keys.items():
+                table.setdefault(key, value)
     _check(path, text, data)
+    _check_dates(path, text, data["source"])
+    _fill_code(data)
     sections: dict[str, Any] = {name: dict(data[name]) for name in SCHEMA}
     for key in ("page", "article"):
         sections[key] = {k: _as_list(v) for k, v in sections[key].items()}
@@ -128,6 +197,24 @@ def _check(path: Path, text: str, data: dict[str, Any]) -> None:
                 raise ProfileError(path, f"{section}.{key}", "missing key")
             if not _fits(table[key], kind):
                 raise ProfileError(path, f"{section}.{key}", f"expected {kind}", key_line(text, key))
+
+
+def _check_dates(path: Path, text: str, source: dict[str, str]) -> None:
+    for key in ("serves_from", "serves_until"):
+        if source[key]:
+            try:
+                date.fromisoformat(source[key])
+            except ValueError:
+                raise ProfileError(path, f"source.{key}", "a date like 2024-12-01", key_line(text, key)) from None
+
+
+def _fill_code(data: dict[str, Any]) -> None:
+    """``{code}`` in URL patterns and entry rules becomes the paper's code (other braces are regex counts)."""
+    code = data["source"]["code"]
+    for section in ("urls", "entry"):
+        for key, value in data[section].items():
+            if isinstance(value, str):
+                data[section][key] = value.replace(_CODE, code)
 
 
 def _fits(value: Any, kind: str) -> bool:

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,7 +26,7 @@ from sqlalchemy.exc import OperationalError
 
 from szwatch.common.clock import local_iso
 from szwatch.common.days import request_days, to_spans
-from szwatch.crawler.profile import load_profile
+from szwatch.crawler.profile import SourceProfile, load_profile
 from szwatch.store import runs
 from szwatch.store.db import session_scope
 from szwatch.store.models import RunStatus
@@ -61,6 +61,7 @@ class CrawlRequest:
     log_level: str = "INFO"
     log_json: bool = False
     wait: bool = True  # another crawl of the same dates is under way: wait for it (else refuse)
+    source: str | None = None  # the paper's id (the profile's source.id), filled in by ``crawl``
 
     @property
     def mode(self) -> str:
@@ -118,9 +119,10 @@ def crawl(request: CrawlRequest, engine: Engine, stop: threading.Event | None = 
     if not request.latest and not request.dates:
         raise CrawlUsageError("nothing to crawl: give --latest, --date or --from/--to")
     profile = load_profile(request.profile)  # a bad profile is the caller's error, raised before any run
+    request = replace(request, dates=_served(request, profile), source=profile.id)  # the run records its site
     base_url = (request.base_url or profile.base_url).rstrip("/")
     run_id = _claim(request, engine, base_url, stop)
-    logger.info("crawl run {} started: {} at {}", run_id, request.mode, base_url)
+    logger.info("crawl run {} started: {} of {} at {}", run_id, request.mode, profile.id, base_url)
     ended = _run_worker(run_id, request, engine.url.render_as_string(hide_password=False), stop)
     if ended:
         status, reason = ended
@@ -130,6 +132,19 @@ def crawl(request: CrawlRequest, engine: Engine, stop: threading.Event | None = 
             else:
                 runs.fail_run(session, run_id, reason)
     return report_of(engine, run_id)
+
+
+def _served(request: CrawlRequest, profile: SourceProfile) -> tuple[date, ...]:
+    """The dates asked that this site serves (``source.serves_from``/``serves_until``); the rest are not asked of
+    it (another site of the paper has them). None at all, with no ``--latest``, is the caller's mistake."""
+    served = tuple(d for d in request.dates if profile.serves(d))
+    span = f"{profile.source['serves_from'] or '…'} to {profile.source['serves_until'] or '…'}"
+    if len(served) < len(request.dates):
+        logger.info("{} of the dates asked are not on {} (it serves {}); not requested",
+                    len(request.dates) - len(served), profile.id, span)  # fmt: skip
+        if not served and not request.latest:
+            raise CrawlUsageError(f"{profile.id} serves none of the dates asked (it serves {span})")
+    return served
 
 
 def _claim(request: CrawlRequest, engine: Engine, base_url: str, stop: threading.Event | None) -> int:

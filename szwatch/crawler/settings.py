@@ -49,7 +49,7 @@ def scrapy_settings(
         "ITEM_PIPELINES": {"szwatch.crawler.pipelines.StorePipeline": 300},
         "SZWATCH_DB": db_url,
         "SZWATCH_RUN_ID": run_id,
-        "SZWATCH_SOURCE": profile.id,
+        "SZWATCH_SOURCE": profile.paper,
     }
 
 

@@ -87,7 +87,7 @@ def main(argv: list[str]) -> int:
         )  # fmt: skip
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(PaperSpider)
-        known = KnownState(engine, profile.id)
+        known = KnownState(engine, profile.paper)
         process.crawl(
             crawler, profile=profile, known=known, base_url=request.base_url, dates=request.dates,
             latest=request.latest, refresh=request.refresh,

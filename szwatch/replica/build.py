@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from szwatch.replica import templates
+from szwatch.replica.shapes import Shape
 from szwatch.replica.templates import ArticleDoc, PageDoc
 
 CORPUS = Path(__file__).with_name("corpus")
@@ -37,6 +37,13 @@ class ReplicaSpec:
     first_issue_no: int = 9031
     holidays: tuple[date, ...] = (date(2024, 5, 15),)
     weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday = 0: the days the paper appears
+    family: str = "shtml"  # the e-paper system whose URL shapes and markup the replica copies
+    code: str = "szrb"  # the paper's folder on that system
+    name: str = "朔州日报"
+
+    @property
+    def shape(self) -> Shape:
+        return Shape(self.family, self.code, self.name)
 
 
 @dataclass
@@ -79,10 +86,11 @@ def build_replica(root: Path, spec: ReplicaSpec | None = None) -> Manifest:
     dealer = _Dealer(load_corpus(), rng)
     manifest = Manifest(dates=dates, missing=missing, articles=0, pages=0)
     numbers = iter(range(1_150_001, 10_000_000))
+    shape = spec.shape
     for index, day in enumerate(dates):
         issue = _compose_issue(day, spec, dealer, numbers, rng)
-        _write_issue(root, day, spec.first_issue_no + index, issue, dates, manifest)
-    _write(root / "shtml" / "index_szrb.shtml", templates.entry_page(dates[-1]))
+        _write_issue(root, shape, day, spec.first_issue_no + index, issue, dates, manifest)
+    _write(root / shape.entry_path().lstrip("/"), shape.entry_html(dates[-1]), shape.encoding)
     (root / "robots.txt").write_text("User-agent: *\nDisallow: /admin/\n", encoding="ascii")
     (root / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
     return manifest
@@ -99,8 +107,8 @@ class _Dealer:
         self.queues: dict[str, list[dict[str, Any]]] = {code: [] for code in PAGE_NAMES}
 
     def deal(self, code: str, long: bool = False) -> dict[str, Any]:
-        pool = self.by_page[code] or [a for items in self.by_page.values() for a in items]
-        queue = self.queues[code]
+        pool = self.by_page.get(code) or [a for items in self.by_page.values() for a in items]
+        queue = self.queues.setdefault(code, [])
         if not queue:
             queue.extend(self.rng.sample(pool, len(pool)))
         if long:
@@ -114,18 +122,23 @@ class _Dealer:
 def _compose_issue(
     day: date, spec: ReplicaSpec, dealer: _Dealer, numbers: Iterator[int], rng: random.Random
 ) -> list[PageDoc]:
-    codes = [f"A{i}" for i in range(1, spec.pages + 1)]
-    pages = [PageDoc(code, PAGE_NAMES.get(code, "专版"), []) for code in codes]
-    for page in pages:
+    names = list(PAGE_NAMES.values())
+    codes = spec.shape.page_codes(spec.pages)
+    pages = [PageDoc(code, names[i] if i < len(names) else "专版", []) for i, code in enumerate(codes)]
+    for seq, page in enumerate(pages):
         count = max(3, spec.per_page + rng.randint(-2, 2))
         for _ in range(count):
-            page.articles.append(_doc(dealer.deal(page.code), next(numbers), rng))
+            page.articles.append(_doc(dealer.deal(f"A{seq + 1}"), next(numbers), rng))
     if len(pages) > 1:
         _continue_lead_story(pages, dealer.deal("A1", long=True), numbers, rng)
     pages[-1].articles[-1].byline = f"记者 {RARE_NAME}"  # one GB18030-only character in every issue
+    for seq, page in enumerate(pages):
+        for at, doc in enumerate(page.articles):
+            doc.path = spec.shape.article_path(day, seq, at, doc.number)
     if len(pages) > 2:
         shared = pages[2].articles[0]
         pages[0].extra_links.append((shared.number, shared.title))  # 导读 on A1 points at an A3 story
+        pages[0].extra.append(shared)
     return pages
 
 
@@ -181,25 +194,26 @@ def _ocr_noise(paragraph: str, rng: random.Random) -> str:
 
 
 def _write_issue(
-    root: Path, day: date, issue_no: int, pages: list[PageDoc], dates: list[date], manifest: Manifest
+    root: Path, shape: Shape, day: date, issue_no: int, pages: list[PageDoc], dates: list[date], manifest: Manifest
 ) -> None:
-    folder = root / "shtml" / "szrb" / f"{day:%Y%m%d}"
     at = dates.index(day)
-    prev_day, next_day = dates[max(0, at - 1)], dates[min(len(dates) - 1, at + 1)]
-    prev_next = (f"../{prev_day:%Y%m%d}/vA1.shtml", f"../{next_day:%Y%m%d}/vA1.shtml")
+    prev_next = (dates[max(0, at - 1)], dates[min(len(dates) - 1, at + 1)])
+    index = shape.issue_index(day)
+    if index:
+        _write(root / index.lstrip("/"), shape.index_html(day), shape.encoding)
     for page in pages:
-        _write(folder / f"v{page.code}.shtml", templates.page_html(day, issue_no, pages, page, prev_next))
+        html = shape.page_html(day, issue_no, pages, page, prev_next)
+        _write(root / shape.page_path(day, page.code).lstrip("/"), html, shape.encoding)
         for doc in page.articles:
-            _write(folder / f"{doc.number}.shtml", templates.article_html(day, page, doc))
+            _write(root / doc.path.lstrip("/"), shape.article_html(day, page, doc), shape.encoding)
         manifest.pages += 1
         manifest.articles += len(page.articles)
-    base = f"/shtml/szrb/{day:%Y%m%d}/"
     if len(pages) > 1:
-        manifest.continued[f"{base}{pages[0].articles[0].number}.shtml"] = f"{base}{pages[1].articles[0].number}.shtml"
-    for number, _ in pages[0].extra_links:
-        manifest.shared[f"{base}{number}.shtml"] = [f"{base}vA1.shtml", f"{base}vA3.shtml"]
+        manifest.continued[pages[0].articles[0].path] = pages[1].articles[0].path
+    for doc in pages[0].extra:
+        manifest.shared[doc.path] = [shape.page_path(day, pages[0].code), shape.page_path(day, pages[2].code)]
 
 
-def _write(path: Path, html: str) -> None:
+def _write(path: Path, html: str, encoding: str = ENCODING) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(html.encode(ENCODING))
+    path.write_bytes(html.encode(encoding))

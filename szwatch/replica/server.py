@@ -145,7 +145,9 @@ def _handler_for(site: ReplicaServer) -> type[BaseHTTPRequestHandler]:
 
         def _read(self, path: str) -> bytes | None:
             target = (site.root / path.lstrip("/")).resolve()
-            if site.root not in target.parents or not target.is_file():
+            if target.is_dir():  # as a web server does: a folder answers with its index page
+                target = next((target / n for n in ("index.htm", "index.html") if (target / n).is_file()), target)
+            if (site.root not in target.parents and target != site.root) or not target.is_file():
                 return None
             return target.read_bytes()
 

@@ -40,6 +40,7 @@ class ArticleDoc:
     byline: str = ""
     byline_in_body: bool = False
     pictures: Sequence[str] = field(default_factory=tuple)  # captions
+    path: str = ""  # where the replica serves it (set by the builder, in the family's shape)
 
 
 @dataclass
@@ -48,6 +49,7 @@ class PageDoc:
     name: str
     articles: list[ArticleDoc]
     extra_links: list[tuple[int, str]] = field(default_factory=list)  # (number, title) listed from here too
+    extra: list[ArticleDoc] = field(default_factory=list)  # the same, as documents (the other families' pages)
 
 
 def masthead(day: date, issue_no: int, pages: int) -> str:
@@ -107,12 +109,12 @@ def article_html(day: date, page: PageDoc, doc: ArticleDoc) -> str:
     body = ([f"\u3000\u3000{doc.byline}"] if doc.byline and doc.byline_in_body else []) + list(doc.paragraphs)
     for paragraph in body:
         parts.append(
-            f'<p align="left"><font style="font-size:14px;line-height:26px">{_escape_text(paragraph)}</font></p>'
+            f'<p align="left"><font style="font-size:14px;line-height:26px">{escape_text(paragraph)}</font></p>'
         )
     parts.append("</div>\n</div>")
     return "\n".join(parts) + "\n" + FOOT
 
 
-def _escape_text(text: str) -> str:
+def escape_text(text: str) -> str:
     """Escape, but keep the non-breaking spaces the CMS writes as entities."""
     return escape(text, quote=False).replace("\u00a0", "&nbsp;")

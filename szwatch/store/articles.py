@@ -82,11 +82,13 @@ def issue_statuses(session: Session, dates: Iterable[date], source: str = "szrb"
 
 
 def upsert_page(
-    session: Session, issue: Issue, code: str, url: str, name: str | None, seq: int, article_urls: list[str]
-) -> Page:
+    session: Session, issue: Issue, code: str, url: str, name: str | None, seq: int, article_urls: list[str],
+    image_url: str | None = None, pdf_url: str | None = None,
+) -> Page:  # fmt: skip
     page = session.exec(select(Page).where(Page.issue_id == issue.id, Page.code == code)).first()
     page = page or Page(issue_id=issue.id or 0, code=code, url=url)
     page.name, page.seq, page.url = name or page.name, seq, url
+    page.image_url, page.pdf_url = image_url or page.image_url, pdf_url or page.pdf_url
     page.article_urls = list(article_urls)
     page.fetched_at = utcnow()
     session.add(page)
@@ -241,23 +243,26 @@ def _continuation_of(head: Article, pages: dict[int | None, str], articles: list
 
 EXPORT_FIELDS = [
     "url", "issue_date", "issue_no", "page", "page_name", "kicker", "title", "subtitle", "byline", "text",
-    "continued_to", "continued_from", "story_url", "first_seen_at", "updated_at",
+    "continued_to", "continued_from", "story_url", "first_seen_at", "updated_at", "paper",
 ]  # fmt: skip
 
 
 def article_rows(session: Session) -> Iterator[dict[str, object]]:
     """Every stored article with its issue and page, oldest issue first: what ``export articles`` writes."""
     stmt = (
-        select_wide(Article, col(Issue.issue_date), col(Issue.issue_no), col(Page.code), col(Page.name))
+        select_wide(
+            Article, col(Issue.issue_date), col(Issue.issue_no), col(Page.code), col(Page.name), col(Issue.source)
+        )
         .join(Issue, col(Issue.id) == Article.issue_id)
         .join(Page, col(Page.id) == Article.page_id)
         .order_by(col(Issue.issue_date), col(Page.seq), col(Article.id))
     )
-    for article, issue_date, issue_no, code, name in session.exec(stmt):
+    for article, issue_date, issue_no, code, name, source in session.exec(stmt):
         yield {
             "url": article.url, "issue_date": issue_date.isoformat(), "issue_no": issue_no, "page": code,
             "page_name": name, "kicker": article.kicker, "title": article.title, "subtitle": article.subtitle,
             "byline": article.byline, "text": article.text, "continued_to": article.continued_to,
             "continued_from": article.continued_from, "story_url": article.story_url,
             "first_seen_at": article.first_seen_at.isoformat(), "updated_at": article.updated_at.isoformat(),
+            "paper": source,
         }  # fmt: skip

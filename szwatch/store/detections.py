@@ -51,6 +51,8 @@ class Story:
     title: str
     parts: tuple[StoryPart, ...]
     digest: str
+    source: str = "szrb"  # the paper (``issues.source``): detection reads a provincial paper differently
+    page_print_url: str | None = None  # the first part's page as printed: its PDF, else its picture
 
     @property
     def head_id(self) -> int:
@@ -91,26 +93,32 @@ def load_stories(session: Session, urls: Sequence[str]) -> Iterator[Story]:
                Article.content_hash, Issue.issue_date, Page.code, Page.seq)  # fmt: skip
     own = and_(col(Article.story_url).is_(None), col(Article.url).in_(wanted))
     stmt = (
-        select_wide(*(col(c) for c in columns), key)
+        select_wide(*(col(c) for c in columns), key, col(Issue.source), func.coalesce(Page.pdf_url, Page.image_url))
         .join(Issue, col(Issue.id) == Article.issue_id)
         .join(Page, col(Page.id) == Article.page_id)
         .where(or_(col(Article.story_url).in_(wanted), own))
     )
     grouped: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    sources: dict[str, str] = {}
+    prints: dict[str, str | None] = {}
     for row in session.exec(stmt).all():
-        grouped[row[-1]].append(tuple(row))
+        story_url, source, printed = row[-3], row[-2], row[-1]
+        grouped[story_url].append(tuple(row[:-2]))
+        sources[story_url] = source
+        if row[1] == story_url:  # the first part's page, as printed
+            prints[story_url] = printed
     for story_url in urls:
         rows = sorted(grouped.get(story_url, []), key=lambda r: (r[1] != story_url, r[9], r[0] or 0))
         if rows:
-            yield _story(story_url, rows)
+            yield _story(story_url, rows, sources[story_url], prints.get(story_url))
 
 
-def _story(story_url: str, rows: list[tuple[Any, ...]]) -> Story:
+def _story(story_url: str, rows: list[tuple[Any, ...]], source: str, printed: str | None = None) -> Story:
     """Rows are (id, url, kicker, title, subtitle, text, content_hash, issue_date, page code, page seq, key)."""
     parts = tuple(StoryPart(r[0] or 0, r[1], r[2], r[3], r[4], r[5]) for r in rows)
     head = rows[0]
     digest = _digest([r[6] for r in sorted(rows, key=lambda r: r[0] or 0)])
-    return Story(story_url, head[7], head[8], head[3], parts, digest)
+    return Story(story_url, head[7], head[8], head[3], parts, digest, source, printed)
 
 
 def _digest(content_hashes: list[str]) -> str:

@@ -98,6 +98,8 @@ class Page(SQLModel, table=True):
     seq: int = 0
     article_urls: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     fetched_at: datetime = Field(default_factory=utcnow)
+    image_url: str | None = Field(default=None, max_length=512)  # the page as printed: its picture
+    pdf_url: str | None = Field(default=None, max_length=512)  # and its PDF, where the system offers them
 
 
 class Article(SQLModel, table=True):
@@ -308,6 +310,7 @@ class Alert(SQLModel, table=True):
     story_url: str | None = Field(default=None, max_length=512)
     issue_date: date | None = None
     page: str | None = Field(default=None, max_length=16)
+    page_print_url: str | None = Field(default=None, max_length=512)  # the story's page as printed (PDF, picture)
     title: str | None = Field(default=None, sa_column=Column(Text))
     snippet: str = Field(default="", sa_column=Column(Text))
     figures: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))

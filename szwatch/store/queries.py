@@ -86,6 +86,8 @@ class PageView:
     name: str | None
     url: str
     articles: list[dict[str, Any]] = field(default_factory=list)
+    image_url: str | None = None  # the page as printed, where the paper's system offers it
+    pdf_url: str | None = None
 
 
 @dataclass
@@ -112,7 +114,7 @@ def issue_view(session: Session, issue_date: date, source: str = "szrb") -> Issu
     views = []
     listed: set[str] = set()
     for page in pages:
-        view = PageView(page.code, page.name, page.url)
+        view = PageView(page.code, page.name, page.url, image_url=page.image_url, pdf_url=page.pdf_url)
         for url in page.article_urls or []:
             article = by_url.get(url)
             view.articles.append(_article_line(article, url))

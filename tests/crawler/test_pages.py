@@ -126,3 +126,46 @@ def test_nesting_deeper_than_the_parser_follows_keeps_the_rest_of_the_page():
     view = ArticleView(BASE + "1.shtml", html, PROFILE)
     assert view.paragraphs() == ["第一段，说完了。", "第二段。", "第三段在后面。"]
     assert view.markup_notes and not view.notes
+
+
+NAMES = ["要闻", "综合", "县区", "社会·文化"]
+FAMILY_CASES = [  # (family, bundled profile, the page's URL, the article's URL, the page codes of the issue)
+    ("html-page", "szrb-epaper", "/szrb/20240507/html/page_01.htm", "/szrb/20240507/html/content_20240507001001.htm",
+     ["01", "02", "03", "04"], "02"),
+    ("founder-node", "dtrb", "/html/2024-05/07/node_2.htm", "/html/2024-05/07/content_1150081.htm",
+     ["2", "3", "4", "5"], "2"),
+    ("founder-pc", "rmrb", "/pc/layout/202405/07/node_01.html", "/pc/content/202405/07/content_1150081.html",
+     ["01", "02", "03", "04"], "02"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("family", "profile_id", "page_path", "article_path", "codes", "next_part"), FAMILY_CASES,
+                         ids=[c[0] for c in FAMILY_CASES])  # fmt: skip
+def test_each_family_is_read_by_its_bundled_profile(
+    family: str, profile_id: str, page_path: str, article_path: str, codes: list[str], next_part: str
+):
+    profile, folder, host = load_profile(profile_id), FIXTURES / "families" / family, "http://paper.example"
+    page_html = decode_body((folder / "page.html").read_bytes(), "text/html", profile.charset["fallbacks"]).text
+    page = PageView(host + page_path, page_html, profile)
+
+    assert page.issue_date() == date(2024, 5, 7)
+    assert [(link.code, link.name) for link in page.nav()] == list(zip(codes, NAMES, strict=True))
+    assert len(page.article_links()) == 14 and host + article_path in page.article_links()
+    assert page.image() == f"{host}/images/{profile.source['code']}/20240507/page_01.jpg"  # the printed page
+    assert page.pdf() == f"{host}/attachement/{profile.source['code']}/20240507/page_01.pdf"
+    assert page.notes == []
+
+    html = decode_body((folder / "article.html").read_bytes(), "text/html", profile.charset["fallbacks"]).text
+    article = ArticleView(host + article_path, html, profile)
+
+    assert (article.kicker(), article.title(), article.subtitle(), article.byline()) == (
+        None,
+        "看项目比进度促发展",
+        "——我市2024年重点项目观摩活动侧记",
+        "本报记者 王志华 刘晓燕",
+    )
+    assert len(article.paragraphs()) == 4 and article.paragraphs()[-1].endswith(
+        "企业焕发了新活力。”一位观摩人员感慨道。"
+    )
+    assert article.continued_to() == next_part  # "（下转第2版）" in the family's page numbering
+    assert article.notes == []

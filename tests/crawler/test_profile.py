@@ -50,3 +50,22 @@ def test_wrong_type_and_syntax_error(tmp_path: Path):
 def test_missing_file_is_named(tmp_path: Path):
     with pytest.raises(ProfileError, match=r"nothing\.toml"):
         load_profile(tmp_path / "nothing.toml")
+
+
+def test_bundled_profiles_load_by_id_and_a_wrong_id_names_the_bundled_ones():
+    epaper = load_profile("szrb-epaper")
+    assert (epaper.family, epaper.paper, epaper.urls["issue"]) == (
+        "html-page",
+        "szrb",
+        "/szrb/{yyyymmdd}/html/index.htm",
+    )
+    assert load_profile("sxrb").urls["page"] == "/shtml/sxrb/{yyyymmdd}/v{page}.shtml"  # the family's, with its code
+    with pytest.raises(ProfileError, match=r"nosuch: neither a bundled profile nor a file \(bundled: dtrb, rmrb"):
+        load_profile("nosuch")
+
+
+def test_an_unknown_family_and_a_bad_date_are_named(tmp_path: Path):
+    with pytest.raises(ProfileError, match=r"source.family: unknown family 'founder-x'"):
+        load_profile(broken(tmp_path, 'family = "shtml"', 'family = "founder-x"'))
+    with pytest.raises(ProfileError, match=r"source.serves_from: a date like 2024-12-01"):
+        load_profile(broken(tmp_path, 'code = "szrb"', 'code = "szrb"\nserves_from = "last year"'))

@@ -13,6 +13,7 @@ from szwatch.app import cli_text as render
 from szwatch.app.cli.base import Day, cli, config_option, db_option, json_option, open_db
 
 if TYPE_CHECKING:
+    from szwatch.app.settings import Settings
     from szwatch.crawler.run import CrawlReport
 
 
@@ -26,7 +27,23 @@ LONG_RANGE_DAYS = 366  # a longer range asks for confirmation (or --yes)
 @click.option("--to", "end", type=Day(), help="Last date of a range.")
 @click.option("--base-url", help="Crawl another host with the same shape (the replica, a mirror).")
 @click.option("--refresh", is_flag=True, help="Download again what is already stored.")
-@click.option("--profile", type=click.Path(dir_okay=False), help="Source profile TOML (default: szrb).")
+@click.option(
+    "--profile",
+    metavar="ID|FILE",
+    help="A bundled source profile's id (szrb, szrb-epaper, sxrb …) or a profile file (default: szrb).",
+)
+@click.option(
+    "--source",
+    "source_id",
+    metavar="ID",
+    help="A [[source]] of the settings (its profile and base URL); see szwatch sources.",
+)
+@click.option(
+    "--paper",
+    "paper_id",
+    metavar="ID",
+    help="Every [[source]] (site) of one paper, in the settings' order: each date from the site that has it.",
+)
 @click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests (polite default: 2).")
 @click.option("--concurrency", type=click.IntRange(1, 64), help="Requests at once per host (default: 2).")
 @click.option("--wait/--no-wait", default=True, show_default=True,
@@ -37,7 +54,8 @@ LONG_RANGE_DAYS = 366  # a longer range asks for confirmation (or --yes)
 @json_option
 def crawl_command(
     latest: bool, dates: tuple[date, ...], start: date | None, end: date | None, base_url: str | None,
-    refresh: bool, profile: str | None, delay: float | None, concurrency: int | None, wait: bool, yes: bool,
+    refresh: bool, profile: str | None, source_id: str | None, paper_id: str | None, delay: float | None,
+    concurrency: int | None, wait: bool, yes: bool,
     db_url: str | None, config_path: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Fetch issues into the store: the latest, given dates, or a range.
@@ -55,11 +73,24 @@ def crawl_command(
         raise click.UsageError("nothing to crawl: give --latest, --date or --from/--to")
     if len(wanted) > LONG_RANGE_DAYS and not yes:
         _confirm_long(len(wanted))
+    settings = load_settings(config_path)
+    if paper_id is not None:
+        if profile or source_id:
+            raise click.UsageError("--paper, --source and --profile each name the paper: give one")
+        return _crawl_paper(paper_id, settings, latest, tuple(sorted(set(wanted))), refresh, delay, concurrency, wait,
+                            db_url, as_json)  # fmt: skip
+    if source_id is not None:
+        if profile:
+            raise click.UsageError("--source and --profile name the paper twice: give one")
+        source = settings.source(source_id)
+        if source is None:
+            known = ", ".join(s.id for s in (settings.sources or settings.watched()))
+            raise click.UsageError(f"no source {source_id!r} in the settings (sources: {known})")
+        profile, base_url = source.profile, base_url or source.schedule.base_url or None
     request = CrawlRequest(
         latest=latest, dates=tuple(sorted(set(wanted))), base_url=base_url, refresh=refresh, profile=profile,
         delay=delay, concurrency=concurrency, wait=wait, **_log_options(),
     )  # fmt: skip
-    settings = load_settings(config_path)
     engine = open_db(db_url)
     report = crawl(request, engine)
     crawl_run_alert(engine, settings, report.run_id)
@@ -73,6 +104,37 @@ def _confirm_long(days: int) -> None:
         raise click.UsageError(f"{question}: add --yes to crawl them")
     if not click.confirm(f"{question}; go on?", default=False):
         raise click.UsageError(f"{question}: not confirmed")
+
+
+def _crawl_paper(
+    paper_id: str, settings: Settings, latest: bool, dates: tuple[date, ...], refresh: bool, delay: float | None,
+    concurrency: int | None, wait: bool, db_url: str | None, as_json: bool,
+) -> None:  # fmt: skip
+    """A backfill (or the newest issue) of a paper on several sites: the sites in the settings' order, each asked
+    for the dates it serves; an issue one site completed is skipped by the next (it is the same paper's)."""
+    from szwatch.crawler.run import CrawlRequest, CrawlUsageError, crawl
+    from szwatch.monitor.alerts.operator import crawl_run_alert
+
+    sites = [s for s in (settings.sources or settings.watched()) if s.paper == paper_id]
+    if not sites:
+        known = ", ".join(sorted({s.paper for s in (settings.sources or settings.watched())}))
+        raise click.UsageError(f"no source of paper {paper_id!r} in the settings (papers: {known})")
+    engine, worst = open_db(db_url), 0
+    for site in sites:
+        request = CrawlRequest(
+            latest=latest, dates=dates, base_url=site.schedule.base_url or None, refresh=refresh, profile=site.profile,
+            delay=delay, concurrency=concurrency, wait=wait, **_log_options(),
+        )  # fmt: skip
+        try:
+            report = crawl(request, engine)
+        except CrawlUsageError as exc:  # this site serves none of the dates: the next one may
+            click.echo(f"{site.id}: {exc}", err=True)
+            continue
+        crawl_run_alert(engine, settings, report.run_id)
+        click.echo(f"{site.id}: " + (json.dumps(render.report_dict(report), ensure_ascii=False) if as_json
+                                     else render.crawl_summary(report)))  # fmt: skip
+        worst = max(worst, report.exit_code)
+    sys.exit(worst)
 
 
 def _log_options() -> dict[str, Any]:

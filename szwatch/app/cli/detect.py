@@ -42,12 +42,14 @@ def detect_command(
     after it. Example: szwatch detect --watchlist my-watchlist.toml
     """
     from szwatch.app.settings import load_settings
+    from szwatch.app.source_health import provincial_papers
     from szwatch.monitor.detection.detect import detect
 
     watchlist = read_watchlist(watchlist_path)
     settings = load_settings(config_path)
     report = detect(open_db(db_url), watchlist, rescan=rescan, routes=settings.routes,
-                    max_age_days=settings.alerts.max_age_days, alert_existing=alert_existing)  # fmt: skip
+                    max_age_days=settings.alerts.max_age_days, alert_existing=alert_existing,
+                    provincial=provincial_papers(settings))  # fmt: skip
     if as_json:
         click.echo(json.dumps({**asdict(report), "findings": report.findings}, ensure_ascii=False))
     else:

@@ -21,9 +21,10 @@ if TYPE_CHECKING:
 @cli.command("search")
 @click.argument("text")
 @click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=20, show_default=True)
+@click.option("--paper", metavar="ID", help="One paper's articles only (szrb, sxrb …; see szwatch sources).")
 @db_option
 @json_option
-def search_command(text: str, limit: int, db_url: str | None, as_json: bool) -> None:
+def search_command(text: str, limit: int, paper: str | None, db_url: str | None, as_json: bool) -> None:
     """Full-text search of stored articles (Chinese works; one-character queries too).
 
     Example: szwatch search 多晶硅
@@ -33,7 +34,7 @@ def search_command(text: str, limit: int, db_url: str | None, as_json: bool) -> 
 
     # Plain SQL, not a session: on the embedded store neither SQLAlchemy nor the ORM is imported (start-up).
     with plain_reader(db_url) as conn:
-        hits = search_articles(conn, text, limit)
+        hits = search_articles(conn, text, limit, paper)
     if as_json:
         for hit in hits:
             click.echo(json.dumps(render.hit_dict(hit), ensure_ascii=False))

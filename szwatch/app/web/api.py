@@ -47,20 +47,24 @@ def search(request: Request) -> JSONResponse:
 
 
 def issues(request: Request) -> JSONResponse:
+    paper = present.paper_param(request.query_params)
     with Session(context(request).engine) as session:
-        newest = queries.issue_bounds(session)[1]
+        newest = queries.issue_bounds(session, paper)[1]
         month = present.month_param(request.query_params, newest)
-        data = present.month_calendar(session, month)
-    return JSONResponse({k: data[k] for k in ("month", "issues", "counts", "previous", "next", "first", "newest")})
+        data = present.month_calendar(session, month, paper)
+    keys = ("paper", "month", "issues", "counts", "previous", "next", "first", "newest")
+    return JSONResponse({k: data[k] for k in keys})
 
 
 def issue(request: Request) -> JSONResponse:
     day = present.parse_day(request.path_params["day"])
+    paper = present.paper_param(request.query_params)
     with Session(context(request).engine) as session:
-        view = queries.issue_view(session, day)
+        view = queries.issue_view(session, day, paper)
     if view is None:
-        raise HTTPException(404, f"no issue of {day} is stored")
-    data = {**view.__dict__, "issue_date": view.issue_date.isoformat(), "pages": [p.__dict__ for p in view.pages]}
+        raise HTTPException(404, f"no issue of {paper} of {day} is stored")
+    pages = [p.__dict__ for p in view.pages]
+    data = {**view.__dict__, "paper": paper, "issue_date": view.issue_date.isoformat(), "pages": pages}
     return JSONResponse(data)
 
 

@@ -33,19 +33,21 @@ def routes(templates: Jinja2Templates) -> list[Route]:
         return RedirectResponse("/issues", status_code=302)
 
     def issues(request: Request) -> Response:
+        paper = present.paper_param(request.query_params)
         with Session(context(request).engine) as session:
-            newest = queries.issue_bounds(session)[1]
+            newest = queries.issue_bounds(session, paper)[1]
             month = present.month_param(request.query_params, newest)
-            cal = present.month_calendar(session, month)
+            cal = present.month_calendar(session, month, paper)
         return render(request, "issues.html", cal=cal, title="Issues")
 
     def issue(request: Request) -> Response:
-        day = request.path_params["day"]
+        day, paper = request.path_params["day"], present.paper_param(request.query_params)
         with Session(context(request).engine) as session:
-            view = queries.issue_view(session, present.parse_day(day))
+            view = queries.issue_view(session, present.parse_day(day), paper)
         if view is None:
-            raise HTTPException(404, f"no issue of {day} is stored")
-        return render(request, "issue.html", issue=view, title=f"{view.issue_date} 朔州日报")
+            raise HTTPException(404, f"no issue of {paper} of {day} is stored")
+        title = f"{view.issue_date} " + ("朔州日报" if paper == "szrb" else paper)
+        return render(request, "issue.html", issue=view, title=title)
 
     def article(request: Request) -> Response:
         ctx = context(request)

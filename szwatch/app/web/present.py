@@ -84,7 +84,7 @@ def search_query(params: QueryParams) -> SearchQuery:
     return SearchQuery(
         text=params.get("q", ""), start=start, end=end, page=(params.get("page") or None),
         limit=int_param(params, "limit", 20, 1, MAX_LIMIT), offset=int_param(params, "offset", 0, 0),
-        order=order,
+        order=order, paper=(params.get("paper") or None),
     )  # fmt: skip
 
 
@@ -102,7 +102,7 @@ def search_json(result: SearchResult) -> dict[str, Any]:
         "terms": result.terms,
         "results": [
             {"url": h.url, "issue_date": h.issue_date.isoformat(), "page": h.page, "page_name": h.page_name,
-             "title": h.title, "snippet": h.snippet, "article_id": h.article_id}
+             "title": h.title, "snippet": h.snippet, "article_id": h.article_id, "paper": h.paper}
             for h in result.hits
         ],
     }  # fmt: skip
@@ -121,11 +121,16 @@ def month_param(params: QueryParams, fallback: date | None) -> date:
         raise bad_request(f"month: {value!r} is not a month like 2024-05") from None
 
 
-def month_calendar(session: Session, month: date) -> dict[str, Any]:
+def paper_param(params: QueryParams) -> str:
+    """The paper an issue page or calendar shows (``?paper=sxrb``); 朔州日报 (szrb) unless asked."""
+    return params.get("paper") or "szrb"
+
+
+def month_calendar(session: Session, month: date, paper: str = "szrb") -> dict[str, Any]:
     """A month as weeks of days (Monday first), each day with its issue's state, or none if never crawled."""
     last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-    days = {d.issue_date: d for d in queries.issue_days(session, month, last)}
-    first, newest = queries.issue_bounds(session)
+    days = {d.issue_date: d for d in queries.issue_days(session, month, last, paper)}
+    first, newest = queries.issue_bounds(session, paper)
     weeks = []
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month):
         weeks.append([_day(d, days.get(d), d.month == month.month) for d in week])
@@ -138,6 +143,7 @@ def month_calendar(session: Session, month: date) -> dict[str, Any]:
         "previous": f"{previous:%Y-%m}" if first and previous >= first.replace(day=1) else None,
         "next": f"{following:%Y-%m}" if newest and following <= newest else None,
         "first": first.isoformat() if first else None, "newest": newest.isoformat() if newest else None,
+        "paper": paper,
     }  # fmt: skip
 
 

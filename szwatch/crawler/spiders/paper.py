@@ -44,7 +44,7 @@ UNREACHABLE: tuple[type[BaseException], ...] = (
     ),
 )  # fmt: skip
 ENTRY_HOPS = 3  # an entry page may point at another entry-like page; this many are followed
-BYLINE_MAX, NUMBER_MAX = 256, 32  # column sizes in the store (PostgreSQL refuses longer values)
+BYLINE_MAX, NUMBER_MAX, URL_MAX = 256, 32, 512  # column sizes in the store (PostgreSQL refuses longer values)
 
 
 def guarded(subject: str) -> Callable[[Callable[..., Iterator[Any]]], Callable[..., Iterator[Any]]]:
@@ -98,7 +98,7 @@ class PaperSpider(scrapy.Spider):
 
     def _open_issue(self, day: date, url: str | None = None, response: Response | None = None) -> Iterator[Any]:
         """Crawl an issue from its first page, unless complete already; ``response`` is that page if in hand."""
-        url = url or self.urls.page(day)
+        url = url or self.urls.issue(day)
         if self.known.status(day) == IssueStatus.COMPLETE and not self.refresh:
             logger.info("issue {} already complete in the store, skipped", day)
             self.ledger.skipped_complete.add(day)
@@ -179,7 +179,8 @@ class PaperSpider(scrapy.Spider):
         if _cut_off(response):
             progress.pages_failed.add(code)
             yield ProblemItem("truncated_html", response.url, "page HTML ends before </html>", day, "page")
-        yield PageItem(day, code, name, response.url, seq, links)
+        printed = _clip(view.image(), URL_MAX), _clip(view.pdf(), URL_MAX)  # the page as printed, where offered
+        yield PageItem(day, code, name, response.url, seq, links, *printed)
         progress.pages_done.add(code)
         if not links:
             yield ProblemItem("no_articles", response.url, "page lists no article links", day, "page")

@@ -51,6 +51,7 @@ def alert_dict(alert: Alert, names: dict[str, str] | None = None) -> dict[str, A
             "page": alert.page,
             "title": alert.title,
             "url": alert.story_url,
+            "page_print_url": alert.page_print_url,  # the page as printed (PDF or picture), when the paper offers it
         },
         "snippet": alert.snippet,
         "figures": alert.figures,
@@ -91,6 +92,8 @@ def text_body(alerts: list[Alert], names: dict[str, str] | None = None) -> str:
                 lines.append(f"  {_change_text(alert.change)}")
             if alert.story_url:
                 lines.append(f"  {alert.story_url}")
+            if alert.page_print_url:
+                lines.append(f"  版面原样 {alert.page_print_url}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
 
@@ -105,6 +108,8 @@ def html_body(alerts: list[Alert], names: dict[str, str] | None = None) -> str:
             link = f'<a href="{escape(alert.story_url, quote=True)}">{title}</a>' if alert.story_url else title
             marked = escape(alert.snippet).replace("【", "<mark>").replace("】", "</mark>")
             change = f"<br><small>{escape(_change_text(alert.change))}</small>" if alert.change else ""
+            if alert.page_print_url:
+                change += f' <a href="{escape(alert.page_print_url, quote=True)}">版面原样</a>'
             parts.append(f"<li><b>{escape(RULE_LABEL.get(alert.rule, alert.rule))}</b> "
                          f"{escape(str(alert.issue_date or ''))} {escape(alert.page or '')} {link}"
                          f"<br>{marked}{change}</li>")  # fmt: skip
@@ -170,6 +175,8 @@ def markdown_blocks(alerts: list[Alert], names: dict[str, str] | None = None) ->
             lines = [" ".join(head.split()), f"> {_md(alert.snippet)}"]
             if alert.change:
                 lines.append(f"> {_md(_change_text(alert.change))}")
+            if alert.page_print_url:
+                lines.append(f"[版面原样]({alert.page_print_url})")
             blocks.append((heading, "\n\n".join(lines)))
     return blocks
 

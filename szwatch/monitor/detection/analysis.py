@@ -22,6 +22,7 @@ from szwatch.monitor.detection.facts import Fact
 from szwatch.monitor.detection.figures import Observation as Found
 from szwatch.monitor.detection.findings import find, story_text
 from szwatch.monitor.detection.match import Hit, Matcher
+from szwatch.monitor.detection.places import OTHER
 from szwatch.monitor.detection.rules import project_facts
 from szwatch.monitor.detection.watchlist import Watchlist
 from szwatch.store.detections import MentionRow, ObservationRow, Story
@@ -38,9 +39,15 @@ class StoryFindings:
     facts: list[Fact]  # what the story says about its projects (stage, investment, progress)
 
 
-def analyse(story: Story, matcher: Matcher, watchlist: Watchlist) -> StoryFindings:
-    """Mentions, observations and project facts of one story, as rows to store (pure: nothing is written)."""
-    found = find(story_body(story), matcher, watchlist, story.issue_date)
+def analyse(
+    story: Story, matcher: Matcher, watchlist: Watchlist, provincial: frozenset[str] = frozenset()
+) -> StoryFindings:
+    """Mentions, observations and project facts of one story, as rows to store (pure: nothing is written).
+
+    ``provincial``: the papers (``issues.source``) whose stories have no default city, so that a figure counts
+    for Shuozhou only where 朔州 or one of its counties is named (the app knows them from the profiles)."""
+    default_place = OTHER if story.source in provincial else None
+    found = find(story_body(story), matcher, watchlist, story.issue_date, default_place)
     mentions = [_mention(story, h) for h in found.mentions]
     observations = [_observation(story, ordinal, obs) for ordinal, obs in enumerate(found.observations)]
     return StoryFindings(mentions, observations, project_facts(mentions))
@@ -81,13 +88,13 @@ def worker_count(stories: int, workers: int | None) -> int:
 class Analyser:
     """Analyses batches of stories, in worker processes when there are several (a context manager)."""
 
-    def __init__(self, watchlist: Watchlist, workers: int = 1) -> None:
-        self.watchlist, self.matcher = watchlist, Matcher(watchlist)
+    def __init__(self, watchlist: Watchlist, workers: int = 1, provincial: frozenset[str] = frozenset()) -> None:
+        self.watchlist, self.matcher, self.provincial = watchlist, Matcher(watchlist), provincial
         self.pool: Executor | None = None
         if workers > 1:
             # spawn, not fork: the caller holds database connections and a logging thread
             self.pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start_worker,
-                                            initargs=(watchlist, os.getpid()))  # fmt: skip
+                                            initargs=(watchlist, provincial, os.getpid()))  # fmt: skip
 
     def __enter__(self) -> Analyser:
         return self
@@ -99,20 +106,20 @@ class Analyser:
     def batch(self, stories: Sequence[Story]) -> Iterator[StoryFindings]:
         """Each story's findings, in the stories' order."""
         if self.pool is None:
-            yield from (analyse(story, self.matcher, self.watchlist) for story in stories)
+            yield from (analyse(story, self.matcher, self.watchlist, self.provincial) for story in stories)
             return
         chunks = [list(stories[i : i + CHUNK]) for i in range(0, len(stories), CHUNK)]
         for findings in self.pool.map(_analyse_chunk, chunks):
             yield from findings
 
 
-_WORKER: tuple[Matcher, Watchlist] | None = None
+_WORKER: tuple[Matcher, Watchlist, frozenset[str]] | None = None
 
 
-def _start_worker(watchlist: Watchlist, parent: int) -> None:
+def _start_worker(watchlist: Watchlist, provincial: frozenset[str], parent: int) -> None:
     global _WORKER
     _die_with(parent)
-    _WORKER = (Matcher(watchlist), watchlist)
+    _WORKER = (Matcher(watchlist), watchlist, provincial)
 
 
 def _die_with(parent: int) -> None:
@@ -130,5 +137,5 @@ def _die_with(parent: int) -> None:
 
 def _analyse_chunk(stories: list[Story]) -> list[StoryFindings]:
     assert _WORKER is not None, "worker not started"
-    matcher, watchlist = _WORKER
-    return [analyse(story, matcher, watchlist) for story in stories]
+    matcher, watchlist, provincial = _WORKER
+    return [analyse(story, matcher, watchlist, provincial) for story in stories]

@@ -96,6 +96,7 @@ def detect(
     alert_existing: bool = False,
     clock: Callable[[], datetime] = utcnow,
     workers: int | None = None,
+    provincial: frozenset[str] = frozenset(),
 ) -> DetectReport:
     """Process what is new; alerts and their deliveries are written with the findings that caused them.
 
@@ -110,7 +111,7 @@ def detect(
     report.stale_watchlist = any(w != watchlist.digest for _, w in done.values()) and not rescan
     todo = [url for url, digest in digests.items() if rescan or done.get(url, ("", ""))[0] != digest]
     logger.info("detect: {} stories, {} to process (watchlist {})", len(digests), len(todo), watchlist.digest)
-    with Analyser(watchlist, worker_count(len(todo), workers)) as analyser:
+    with Analyser(watchlist, worker_count(len(todo), workers), provincial) as analyser:
         for start in range(0, len(todo), BATCH):
             _process(engine, todo[start : start + BATCH], analyser, watchlist, routes, report, gate, clock)
             with session_scope(engine) as session:

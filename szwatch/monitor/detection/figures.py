@@ -134,17 +134,22 @@ class _Clause:
     issue: date | None = None
 
 
-def extract(text: str, hits: list[Hit], issue_date: date, matcher: Matcher | None = None) -> list[Observation]:
+def extract(
+    text: str, hits: list[Hit], issue_date: date, matcher: Matcher | None = None, default_place: str | None = None
+) -> list[Observation]:
     """Observations of the indicators among ``hits`` (the matcher's hits for watched indicators).
 
     ``matcher`` (the one that produced the hits) lets a clause name an indicator in parts: a shared head
     (交通、水利投资) or a topic and its elliptical measure (粮食…，总产量…). Without it only whole names count.
+    ``default_place`` is where a story stands before it names a place: ``None`` is the city (a Shuozhou paper's
+    story), ``OTHER`` another area (a provincial paper's: a figure is Shuozhou's only once 朔州 or a county of it
+    is named).
     """
     by_sentence: dict[int, list[Hit]] = {}
     for hit in _longest_names(hits):
         if not text.startswith("项目", hit.end):  # 民间投资项目达到286个 counts projects
             by_sentence.setdefault(hit.sentence.index, []).append(hit)
-    context, found = _Context(others=pl.other_names(text), issue=issue_date), []
+    context, found = _Context(county=default_place, others=pl.other_names(text), issue=issue_date), []
     reader = _Reader(matcher)
     for sentence in split_sentences(text):
         period = find_period(sentence.text, issue_date)

@@ -50,9 +50,12 @@ class Findings:
     facts: list[Fact] = field(default_factory=list)
 
 
-def find(text: str, matcher: Matcher, watchlist: Watchlist, issue_date: date) -> Findings:
+def find(
+    text: str, matcher: Matcher, watchlist: Watchlist, issue_date: date, default_place: str | None = None
+) -> Findings:
+    """``default_place``: see ``figures.extract`` (``None`` for a Shuozhou paper, ``OTHER`` for a provincial one)."""
     kinds = {w.id: w.kind for w in watchlist.watches}
     hits = matcher.find(text, every_indicator=True)
     mentions = [h for h in hits if kinds.get(h.watch_id) == WatchKind.PROJECT]
     indicators = [h for h in hits if kinds.get(h.watch_id) == WatchKind.INDICATOR]
-    return Findings(mentions, extract(text, indicators, issue_date, matcher), hit_facts(mentions))
+    return Findings(mentions, extract(text, indicators, issue_date, matcher, default_place), hit_facts(mentions))

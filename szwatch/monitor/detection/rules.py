@@ -49,7 +49,7 @@ def story_alerts(
 def _base(story: Story, rule: str, key: str, watch_id: str, run_id: int | None, **fields: Any) -> Alert:
     return Alert(
         dedupe_key=key, rule=rule, watch_id=watch_id, story_url=story.url, issue_date=story.issue_date,
-        page=story.page, title=story.title, detect_run_id=run_id, **fields,
+        page=story.page, page_print_url=story.page_print_url, title=story.title, detect_run_id=run_id, **fields,
     )  # fmt: skip
 
 

@@ -46,6 +46,7 @@ class SearchQuery:
     limit: int = 20
     offset: int = 0
     order: str = "newest"
+    paper: str | None = None  # one paper's articles only (``issues.source``)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Hit:
     snippet: str  # the excerpt with every hit marked 【like this】
     article_id: int = 0
     excerpt: str = field(default="", compare=False)  # the same excerpt unmarked (the web marks it itself)
+    paper: str = "szrb"  # the paper's id (issues.source)
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,10 @@ def terms_of(text: str) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
-def search(db: Db, query: str, limit: int = 20) -> list[Hit]:
+def search(db: Db, query: str, limit: int = 20, paper: str | None = None) -> list[Hit]:
     """The newest ``limit`` articles containing every term of ``query`` (what ``szwatch search`` shows)."""
     try:
-        return find(db, SearchQuery(query, limit=limit)).hits
+        return find(db, SearchQuery(query, limit=limit, paper=paper)).hits
     except SearchError:
         return []
 
@@ -131,8 +133,13 @@ def _sqlite_keys(
         where.append(f"{table}.rowid <= :hi")
         params["hi"] = hi
     source = table
-    if exact:
+    if exact or query.paper:
         source += f" JOIN articles a ON a.id = {ID_MASK} - ({table}.rowid & {ID_MASK})"
+    if query.paper:
+        source += " JOIN issues i ON i.id = a.issue_id"
+        where.append("i.source = :paper")
+        params["paper"] = query.paper
+    if exact:
         for i, term in enumerate(exact):
             where.append(f"(lower(a.title) LIKE :x{i} ESCAPE '\\' OR lower(a.text) LIKE :x{i} ESCAPE '\\')")
             params[f"x{i}"] = _like(term)
@@ -188,8 +195,13 @@ def _pg_keys(
         where.append("d.page = :page")
         params["page"] = query.page
     source = f"{PG_TABLE} d"
-    if exact:
+    if exact or query.paper:
         source += " JOIN articles a ON a.id = d.article_id"
+    if query.paper:
+        source += " JOIN issues i ON i.id = a.issue_id"
+        where.append("i.source = :paper")
+        params["paper"] = query.paper
+    if exact:
         for i, term in enumerate(exact):
             where.append(f"(a.title ILIKE :x{i} OR a.text ILIKE :x{i})")
             params[f"x{i}"] = _like(term)
@@ -229,7 +241,8 @@ def _hits(conn: Plain, ids: list[int], terms: list[str]) -> list[Hit]:
         return []
     params: dict[str, Any] = {}
     statement = (
-        "SELECT a.id, a.kicker, a.title, a.subtitle, a.text, a.url, i.issue_date, p.code, p.name FROM articles a"
+        "SELECT a.id, a.kicker, a.title, a.subtitle, a.text, a.url, i.issue_date, p.code, p.name, i.source"
+        " FROM articles a"
         " JOIN issues i ON i.id = a.issue_id JOIN pages p ON p.id = a.page_id"
         f" WHERE a.id IN {in_list('id', ids, params)}"
     )
@@ -238,8 +251,8 @@ def _hits(conn: Plain, ids: list[int], terms: list[str]) -> list[Hit]:
     for article_id in ids:
         if article_id not in found:
             continue
-        _, kicker, title, subtitle, body_text, url, issue_date, code, name = found[article_id]
+        _, kicker, title, subtitle, body_text, url, issue_date, code, name, paper = found[article_id]
         body = body_text if any(t in body_text.lower() for t in terms) else title_of(kicker, title, subtitle)
         plain, marked = excerpt(body, terms)
-        hits.append(Hit(as_date(issue_date), code, name, title, url, marked, article_id, plain))
+        hits.append(Hit(as_date(issue_date), code, name, title, url, marked, article_id, plain, paper))
     return hits

@@ -53,6 +53,11 @@ def test_issue_lists_its_pages_and_articles_in_page_order(client: httpx.Client, 
     assert client.get("/issues/2024-05-11").status_code == 200  # a day without a paper has a row too
     assert client.get("/api/issues/2023-01-01").status_code == 404
     assert client.get("/api/issues/yesterday").json()["error"].startswith("'yesterday' is not a date")
+    assert issue["paper"] == "szrb" and all(p["pdf_url"] is None for p in issue["pages"])  # no PDF on this site
+    assert all(p["image_url"].endswith(f"/shtml/images/szrb/20240507/{p['code']}.jpg") for p in issue["pages"])
+    other = client.get("/api/issues/2024-05-07", params={"paper": "sxrb"})  # another paper: none stored here
+    assert other.status_code == 404 and "sxrb" in other.json()["error"]
+    assert client.get("/api/issues", params={"month": "2024-05", "paper": "sxrb"}).json()["issues"] == []
 
 
 def test_article_shows_everything_stored_about_it(client: httpx.Client, archive: Archive):
@@ -120,6 +125,9 @@ def test_search_filters_paging_and_order(client: httpx.Client):
     assert [r["url"] for r in relevance["results"]] != [r["url"] for r in newest["results"]]
     html = client.get("/search", params={"q": "项目", "limit": 5}).text
     assert 'id="next"' in html and "offset=5" in html
+    assert {r["paper"] for r in everything["results"]} == {"szrb"}  # the archive holds one paper
+    assert client.get("/api/search", params={"q": "项目", "paper": "szrb"}).json()["total"] == everything["total"]
+    assert client.get("/api/search", params={"q": "项目", "paper": "sxrb"}).json()["total"] == 0
 
 
 @pytest.mark.parametrize(
