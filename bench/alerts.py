@@ -15,12 +15,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from szwatch.app.settings import Route, Settings
-from szwatch.replica.sinks import WebhookReceiver
 from szwatch.common.logs import configure_logging
 from szwatch.monitor.alerts.channels.webhook import WebhookChannel
 from szwatch.monitor.alerts.deliver import deliver_due, run_worker
 from szwatch.monitor.detection.detect import detect
 from szwatch.monitor.detection.watchlist import load_watchlist
+from szwatch.replica.sinks import WebhookReceiver
 from szwatch.store import articles
 from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import open_store, session_scope

@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 
 from szwatch.common.logs import configure_logging
+from szwatch.crawler.run import CrawlRequest, crawl, date_range
 from szwatch.replica.build import ReplicaSpec, build_replica
 from szwatch.replica.server import ReplicaServer
-from szwatch.crawler.run import CrawlRequest, crawl, date_range
 from szwatch.store.db import open_store
 
 HERE = Path(__file__).resolve().parent

@@ -18,13 +18,13 @@ import time
 from datetime import date
 from pathlib import Path
 
-from szwatch.replica.build import load_corpus
 from szwatch.monitor.detection.evaluate import Score, evaluate, load_cases
 from szwatch.monitor.detection.facts import hit_facts
 from szwatch.monitor.detection.figures import extract
 from szwatch.monitor.detection.findings import story_text
 from szwatch.monitor.detection.match import Matcher
 from szwatch.monitor.detection.watchlist import Watch, Watchlist, load_watchlist
+from szwatch.replica.build import load_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = {

@@ -28,16 +28,16 @@ from pathlib import Path
 
 from szwatch.app.daemon import Daemon
 from szwatch.app.settings import DaemonSettings, Route, Settings
-from szwatch.replica.sinks import ChatReceiver
 from szwatch.common.clock import SHANGHAI
 from szwatch.common.logs import configure_logging
-from szwatch.replica import templates
-from szwatch.replica.build import ReplicaSpec, build_replica
-from szwatch.replica.server import ReplicaServer
 from szwatch.crawler.run import CrawlRequest, crawl
 from szwatch.monitor.alerts.channels.wecom import WecomChannel
 from szwatch.monitor.detection.detect import detect
 from szwatch.monitor.detection.watchlist import load_watchlist
+from szwatch.replica import templates
+from szwatch.replica.build import ReplicaSpec, build_replica
+from szwatch.replica.server import ReplicaServer
+from szwatch.replica.sinks import ChatReceiver
 from szwatch.store.db import open_store
 
 TRIALS = int(sys.argv[1]) if len(sys.argv) > 1 else 5

@@ -22,12 +22,12 @@ from sqlmodel import Session, select
 
 from szwatch.app.daemon import Daemon
 from szwatch.app.settings import DaemonSettings, DeliveryPolicy, Route, Settings
-from szwatch.replica.sinks import WebhookReceiver
 from szwatch.common.logs import configure_logging
-from szwatch.replica.build import ReplicaSpec, build_replica
-from szwatch.replica.server import ReplicaServer
 from szwatch.monitor.alerts.channels.webhook import WebhookChannel
 from szwatch.monitor.detection.watchlist import load_watchlist
+from szwatch.replica.build import ReplicaSpec, build_replica
+from szwatch.replica.server import ReplicaServer
+from szwatch.replica.sinks import WebhookReceiver
 from szwatch.store.db import open_store
 from szwatch.store.models import Alert, AlertDelivery
 

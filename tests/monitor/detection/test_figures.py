@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from szwatch.monitor.detection.figures import extract
-from szwatch.monitor.detection.periods import find_period
 from szwatch.monitor.detection.findings import find, story_text
 from szwatch.monitor.detection.match import Matcher
+from szwatch.monitor.detection.periods import find_period
 from szwatch.monitor.detection.watchlist import Watch, Watchlist, load_watchlist
 
 WATCHLIST = load_watchlist()
