@@ -12,7 +12,7 @@ if TYPE_CHECKING:  # only names for annotations: rendering must not pull the cra
     from szwatch.app.health import Health
     from szwatch.crawler.run import CrawlReport
     from szwatch.monitor.alerts.deliver import DeliveryReport
-    from szwatch.monitor.detection.detect import DetectReport
+    from szwatch.monitor.detection.detect import DetectReport, RescanPreview
     from szwatch.monitor.detection.match import Hit
     from szwatch.monitor.detection.watchlist import Watchlist
     from szwatch.store.detections import Story
@@ -118,7 +118,10 @@ def detect_summary(report: DetectReport) -> str:
         lines.append("  found: " + ", ".join(f"{k} {v}" for k, v in sorted(report.by_watch.items())))
     lines.append("  " + alerts_outcome(report))
     if report.stale_watchlist:
-        lines.append("  note: the watchlist changed since stories were processed; --rescan applies it to all of them")
+        lines.append(
+            "  note: the watchlist changed since stories were processed; `szwatch detect --rescan` applies it "
+            "to all of them (it shows what it would remove and asks first)"
+        )
     return "\n".join(lines)
 
 
@@ -145,13 +148,28 @@ def no_channel_note(alerts: int, channels: int, routes: int) -> str | None:
             "(add [[channel]] and [[route]] to the settings, see settings.example.toml)")  # fmt: skip
 
 
-def watch_table(watchlist: Watchlist) -> str:
-    lines = [f"{watchlist.path} ({len(watchlist.projects)} projects, {len(watchlist.indicators)} indicators)"]
+def watch_table(watchlist: Watchlist, source: str = "") -> str:
+    why = f"{source}; " if source else ""
+    lines = [f"{watchlist.path} ({why}{len(watchlist.projects)} projects, {len(watchlist.indicators)} indicators)"]
     for watch in watchlist.watches:
         extra = f"  aliases: {'、'.join(watch.aliases)}" if watch.aliases else ""
         tags = f"  [{', '.join(watch.tags)}]" if watch.tags else ""
         lines.append(f"  {watch.kind:<9} {watch.id:<28} {watch.name}{extra}{tags}")
     return "\n".join(lines)
+
+
+def rescan_preview(preview: RescanPreview) -> str:
+    """What a rescan would remove, per watch, before anything is: the user's findings are not thrown away unseen."""
+    if not preview.removed:
+        return (
+            f"rescan: {preview.stories} stories re-evaluated; nothing would be removed, {preview.added} findings added"
+        )
+    head = (f"rescan would remove {preview.mentions_removed} mentions and {preview.observations_removed} observations "
+            f"(and add {preview.added} findings) in {preview.stories} stories:")  # fmt: skip
+    rows = [
+        f"  {watch_id:<28} -{m} mentions  -{o} observations" for watch_id, (m, o) in sorted(preview.removed.items())
+    ]
+    return "\n".join([head, *rows])
 
 
 def preview(hits: list[tuple[Story, Hit]]) -> str:

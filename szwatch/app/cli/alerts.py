@@ -8,7 +8,7 @@ import sys
 import click
 
 from szwatch.app import cli_text as render
-from szwatch.app.cli.base import cli, config_option, db_option, json_option, open_db, read_watchlist, watchlist_option
+from szwatch.app.cli.base import cli, config_option, db_option, json_option, open_db, pick_watchlist, watchlist_option
 
 
 @cli.group("alerts", invoke_without_command=True)
@@ -70,7 +70,7 @@ def deliver_command(watchlist_path: str | None, db_url: str | None, config_path:
     from szwatch.monitor.alerts.deliver import deliver_due
 
     settings = load_settings(config_path)
-    names = {w.id: w.name for w in read_watchlist(watchlist_path).watches}
+    names = {w.id: w.name for w in pick_watchlist(watchlist_path, settings).watchlist.watches}
     report = deliver_due(open_db(db_url), settings, names)
     click.echo(render.delivery_summary(report))
     sys.exit(1 if report.failed else 0)

@@ -5,16 +5,36 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from szwatch.app import cli_text as render
-from szwatch.app.cli.base import cli, config_option, db_option, json_option, open_db, read_watchlist, watchlist_option
+from szwatch.app.cli.base import (
+    check_watchlist,
+    cli,
+    config_option,
+    db_option,
+    json_option,
+    open_db,
+    pick_watchlist,
+    watchlist_option,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from szwatch.monitor.detection.watchlist import Watchlist
 
 
 @cli.command("detect")
 @watchlist_option
-@click.option("--rescan", is_flag=True, help="Re-evaluate every stored story (after the watchlist changed).")
+@click.option(
+    "--rescan",
+    is_flag=True,
+    help="Re-evaluate every stored story (after the watchlist changed); shows what it would remove and asks first.",
+)
+@click.option("--yes", is_flag=True, help="With --rescan: remove without asking.")
 @click.option(
     "--alert-existing",
     is_flag=True,
@@ -24,20 +44,28 @@ from szwatch.app.cli.base import cli, config_option, db_option, json_option, ope
 @config_option
 @json_option
 def detect_command(
-    watchlist_path: str | None, rescan: bool, alert_existing: bool, db_url: str | None, config_path: str | None,
-    as_json: bool,
+    watchlist_path: str | None, rescan: bool, yes: bool, alert_existing: bool, db_url: str | None,
+    config_path: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Match new stories against the watchlist; store mentions, figures, and alerts with their deliveries.
 
     A watch's first detection is its baseline: findings are stored, alerts are raised only for stories stored
-    after it. Example: szwatch detect --watchlist my-watchlist.toml
+    after it. A watchlist other than the one the store was last detected with must be named with --watchlist.
+    Example: szwatch detect --watchlist my-watchlist.toml
     """
     from szwatch.app.settings import load_settings
     from szwatch.monitor.detection.detect import detect
 
-    watchlist = read_watchlist(watchlist_path)
     settings = load_settings(config_path)
-    report = detect(open_db(db_url), watchlist, rescan=rescan, routes=settings.routes,
+    chosen = pick_watchlist(watchlist_path, settings)
+    engine = open_db(db_url)
+    check_watchlist(engine, chosen)
+    click.echo(chosen.describe(), err=True)
+    if rescan and not _rescan_confirmed(engine, chosen.watchlist, yes):
+        click.echo("rescan cancelled: nothing changed", err=True)
+        raise SystemExit(1)
+    watchlist = chosen.watchlist
+    report = detect(engine, watchlist, rescan=rescan, routes=settings.routes,
                     max_age_days=settings.alerts.max_age_days, alert_existing=alert_existing)  # fmt: skip
     if as_json:
         click.echo(json.dumps({**asdict(report), "findings": report.findings}, ensure_ascii=False))
@@ -48,6 +76,17 @@ def detect_command(
         click.echo(note, err=True)
 
 
+def _rescan_confirmed(engine: Engine, watchlist: Watchlist, yes: bool) -> bool:
+    """Show what a rescan would remove; ask unless --yes (or unless it removes nothing)."""
+    from szwatch.monitor.detection.detect import preview_rescan
+
+    preview = preview_rescan(engine, watchlist)
+    click.echo(render.rescan_preview(preview), err=True)
+    if yes or not preview.removed:
+        return True
+    return click.confirm("remove them?", default=False, err=True)
+
+
 @cli.group("watch")
 def watch_group() -> None:
     """Inspect the watchlist and try watches on the archive."""
@@ -55,12 +94,16 @@ def watch_group() -> None:
 
 @watch_group.command("list")
 @watchlist_option
-def watch_list(watchlist_path: str | None) -> None:
-    """Every watch with its kind, name, aliases and tags.
+@config_option
+def watch_list(watchlist_path: str | None, config_path: str | None) -> None:
+    """Every watch with its kind, name, aliases and tags, after the file they come from and why that one.
 
     Example: szwatch watch list
     """
-    click.echo(render.watch_table(read_watchlist(watchlist_path)))
+    from szwatch.app.settings import load_settings
+
+    chosen = pick_watchlist(watchlist_path, load_settings(config_path))
+    click.echo(render.watch_table(chosen.watchlist, chosen.source))
 
 
 @watch_group.command("test")
@@ -69,17 +112,23 @@ def watch_list(watchlist_path: str | None) -> None:
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @watchlist_option
 @db_option
+@config_option
 def watch_test(
-    watch_id: str | None, name: str | None, limit: int, watchlist_path: str | None, db_url: str | None
-) -> None:
+    watch_id: str | None, name: str | None, limit: int, watchlist_path: str | None, db_url: str | None,
+    config_path: str | None,
+) -> None:  # fmt: skip
     """Show what a watch would match in the archive, before you save it (nothing is stored).
 
     Example: szwatch watch test --name 东立多晶硅项目
     """
+    from szwatch.app.settings import load_settings
     from szwatch.monitor.detection.detect import preview_watch
     from szwatch.monitor.detection.watchlist import Watchlist, parse_watchlist
 
-    watchlist = read_watchlist(watchlist_path)
+    chosen = pick_watchlist(watchlist_path, load_settings(config_path))
+    watchlist = chosen.watchlist
+    if not name:
+        click.echo(chosen.describe(), err=True)
     if name:
         draft = parse_watchlist(Path("<--name>"), "", {"project": [{"id": "draft", "name": name}]})
     elif watch_id and (watch := watchlist.get(watch_id)):

@@ -10,7 +10,16 @@ from pathlib import Path
 import click
 
 from szwatch.app import cli_text as render
-from szwatch.app.cli.base import cli, config_option, db_option, json_option, open_db, read_watchlist, watchlist_option
+from szwatch.app.cli.base import (
+    check_watchlist,
+    cli,
+    config_option,
+    db_option,
+    json_option,
+    open_db,
+    pick_watchlist,
+    watchlist_option,
+)
 
 
 @cli.command("run")
@@ -29,9 +38,10 @@ def run_command(watchlist_path: str | None, db_url: str | None, config_path: str
 
     settings = load_settings(config_path)
     add_file_log(log_file or settings.daemon.log_file)
-    watchlist = read_watchlist(watchlist_path or settings.daemon.watchlist or None)
+    chosen = pick_watchlist(watchlist_path, settings)
+    click.echo(chosen.describe(), err=True)
     try:
-        Daemon(open_db(db_url), settings, watchlist).run()
+        Daemon(open_db(db_url), settings, chosen.watchlist).run()
     except DaemonAlreadyRunningError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -108,9 +118,11 @@ def web_command(
     from szwatch.app.web.server import AddressError, serve  # the web stack loads only for this command
 
     settings = load_settings(config_path)
-    watchlist = read_watchlist(watchlist_path or settings.daemon.watchlist or None)
+    chosen = pick_watchlist(watchlist_path, settings)
+    check_watchlist(open_db(db_url), chosen)
+    click.echo(chosen.describe(), err=True)
     try:
-        serve(db_url, watchlist, settings.daemon, host=host, port=port, token=token or None)
+        serve(db_url, chosen.watchlist, settings.daemon, host=host, port=port, token=token or None)
     except AddressError as exc:
         raise click.ClickException(str(exc)) from exc
 
