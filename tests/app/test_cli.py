@@ -136,4 +136,4 @@ def test_demo_prints_a_summary_of_the_crawled_replica(tmp_path):
     assert "findings; baseline for 18 new watches, no alerts raised" in baseline  # the first detection is silent
     assert re.search(r"findings; [1-9]\d* alerts? raised", after)
     accepted = re.search(r"企业微信-style group robot accepted (\d+) messages", after)
-    assert accepted and int(accepted.group(1)) > 0 and "szwatch · " in after  # the chat group got them, keyed
+    assert accepted and int(accepted.group(1)) > 0 and "│ ## [szwatch] " in after  # the chat group got them
