@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,22 @@ if TYPE_CHECKING:  # only names for annotations: rendering must not pull the cra
     from szwatch.store.search import Hit as SearchHit
 
 MAX_PROBLEM_LINES = 20
+
+
+def width(text: str) -> int:
+    """Columns a terminal gives the text: a Chinese character (or a full-width sign) takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 0 if unicodedata.combining(c) else 1
+               for c in text)  # fmt: skip
+
+
+def pad(text: object, columns: int, right: bool = False) -> str:
+    """``text`` padded to ``columns`` display columns (``str.ljust`` counts characters, so columns of Chinese
+    text would not line up)."""
+    text = str(text)
+    room = " " * max(columns - width(text), 0)
+    return room + text if right else text + room
+
+
 NOUNS = {"page": "pages", "article": "articles", "entry": "entry pages", "issue": "issues"}
 
 
@@ -129,9 +146,12 @@ def alerts_outcome(report: DetectReport) -> str:
     """One sentence: what detection did about alerts, e.g. ``42 findings; baseline for 3 new watches, no alerts
     raised`` — so a silent first run reads as intended, not as broken."""
     parts = []
-    if report.baselined:
-        count = len(report.baselined)
-        parts.append(f"baseline for {count} new watch{'es' if count != 1 else ''}")
+    count = len(report.baselined)
+    watches = f"{count} new watch{'es' if count != 1 else ''}"
+    if report.baselined and report.alert_existing:
+        parts.append(f"{watches} alerted on stories already stored (--alert-existing: no baseline)")
+    elif report.baselined:
+        parts.append(f"baseline for {watches} (stories stored so far raise no alerts for them)")
     parts.append(
         f"{report.alerts} alert{'s' if report.alerts != 1 else ''} raised" if report.alerts else "no alerts raised"
     )
@@ -154,7 +174,7 @@ def watch_table(watchlist: Watchlist, source: str = "") -> str:
     for watch in watchlist.watches:
         extra = f"  aliases: {'、'.join(watch.aliases)}" if watch.aliases else ""
         tags = f"  [{', '.join(watch.tags)}]" if watch.tags else ""
-        lines.append(f"  {watch.kind:<9} {watch.id:<28} {watch.name}{extra}{tags}")
+        lines.append(f"  {pad(watch.kind, 9)} {pad(watch.id, 28)} {pad(watch.name, 30)}{extra}{tags}")
     return "\n".join(lines)
 
 
@@ -190,7 +210,10 @@ def mentions_table(rows: list[dict[str, Any]]) -> str:
 
 def indicators_table(rows: list[dict[str, Any]]) -> str:
     """One line per distinct figure; the same figure reported again in later issues is counted, not repeated."""
-    lines = [f"{'indicator':<24} {'period':<16} {'scope':<6} {'value':>12} {'growth':>9}  {'rank':<8} source"]
+    lines = [
+        f"{pad('indicator', 24)} {pad('period', 22)} {pad('scope', 8)} {pad('value', 14, True)} "
+        f"{pad('growth', 12, True)}  {pad('rank', 12)} source"
+    ]
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for row in rows:
         key = tuple(
@@ -201,27 +224,35 @@ def indicators_table(rows: list[dict[str, Any]]) -> str:
         row, more = same[0], len(same) - 1
         source = f"{row['issue_date']} {row['page']} {row['title']}" + (f" (+{more} later reports)" if more else "")
         lines.append(
-            f"{row['indicator_id']:<24} {_period(row):<16} {row['scope']:<6} {_value(row):>12} {_growth(row):>9}  "
-            f"{row['rank'] or '':<8} {source}"
+            f"{pad(row['indicator_id'], 24)} {pad(_period(row), 22)} {pad(row['scope'], 8)} "
+            f"{pad(_value(row), 14, True)} {pad(_growth(row), 12, True)}  {pad(row['rank'] or '', 12)} {source}"
         )
     return "\n".join(lines)
 
 
 def _period(row: dict[str, Any]) -> str:
-    span = f" {row['period_start'][:7]}..{row['period_end'][5:7]}" if row["period_start"] else ""
-    return f"{row['period']}{span}"
+    """The period it was resolved to (``2023年上半年``; the paper's words are in the export)."""
+    from datetime import date
+
+    from szwatch.common.period_names import period_label
+
+    if not row["period_start"]:
+        return str(row["period"])
+    return period_label(date.fromisoformat(row["period_start"]), date.fromisoformat(row["period_end"]))
 
 
 def _value(row: dict[str, Any]) -> str:
     if row["relative"]:
-        return "vs area"
+        from szwatch.app.compare import compared_area
+
+        return f"vs {compared_area(str(row['snippet'])) or 'other area'}"
     return f"{row['value']:g}{row['unit']}" if row["value"] is not None else "—"
 
 
 def _growth(row: dict[str, Any]) -> str:
     if row["growth_pct"] is None:
         return "—"
-    return f"{row['growth_pct']:+g}{'pp' if row['relative'] else '%'}"
+    return f"{row['growth_pct']:+g}{' points' if row['relative'] else '%'}"
 
 
 def delivery_dict(delivery: AlertDelivery) -> dict[str, Any]:

@@ -46,9 +46,10 @@ class DaemonSettings:
     layout_problem_runs: int = 2
     lease_seconds: float = 60.0
     log_file: str = "logs/szwatch.log"
+    configured: bool = False  # the settings have a [daemon] section: a daemon is meant to run (not a key)
 
 
-DAEMON_KEYS = set(DaemonSettings.__dataclass_fields__)
+DAEMON_KEYS = set(DaemonSettings.__dataclass_fields__) - {"configured"}
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,8 @@ def parse_settings(data: dict[str, Any], env: dict[str, str], path: Path | None 
     reader = SettingsReader(path, text)
     reader.only(data, {"channel", "route", "operator", "delivery", "alerts", "daemon"}, "")
     alerting = parse_alert_settings(reader, data, env)
-    return Settings(path=path, daemon=_daemon(reader, data.get("daemon", {})), **alerting)
+    daemon = _daemon(reader, data["daemon"]) if "daemon" in data else DaemonSettings()
+    return Settings(path=path, daemon=daemon, **alerting)
 
 
 def _daemon(reader: SettingsReader, raw: dict[str, Any]) -> DaemonSettings:
@@ -109,7 +111,7 @@ def _daemon(reader: SettingsReader, raw: dict[str, Any]) -> DaemonSettings:
             values[key] = tuple(value)
         else:
             values[key] = type(default)(reader.signed_number(raw, key, "daemon"))
-    return DaemonSettings(**values)
+    return DaemonSettings(**values, configured=True)
 
 
 def masked(settings: Settings) -> dict[str, Any]:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from szwatch.common.clock import local_iso
 from szwatch.common.config import ConfigError, key_line, read_text
-from szwatch.monitor.detection.watchlist import EXAMPLE, Watchlist, load_watchlist
+from szwatch.monitor.detection.watchlist import EXAMPLE, Watch, Watchlist, load_watchlist
+from szwatch.store.text import normalize
 from szwatch.store.watchlists import Remembered
 
 ENV = "SZWATCH_WATCHLIST"
@@ -70,6 +71,14 @@ def _from_settings(settings_path: Path | None, value: str, cwd: Path) -> Path:
     line = key_line(read_text(settings_path), "watchlist") if settings_path else None
     tried = " or ".join(str(p) for p in candidates)
     raise ConfigError(settings_path, "daemon.watchlist", f"no such file ({tried})", line)
+
+
+def find_watch(watchlist: Watchlist, given: str) -> Watch | None:
+    """A watch by id, else by name or alias (case and width folded: ``GDP``, ``ｇｄｐ``, ``地区生产总值``)."""
+    if (watch := watchlist.get(given.strip())) is not None:
+        return watch
+    wanted = normalize(given).lower()
+    return next((w for w in watchlist.watches if wanted in {normalize(n).lower() for n in (w.name, *w.aliases)}), None)
 
 
 def refusal(chosen: Chosen, last: Remembered | None) -> str | None:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from szwatch.app import cli_text as render
-from szwatch.app.cli.base import F, cli, db_option, json_option, open_db
-from szwatch.app.export import FORMATS
+from szwatch.app.cli.base import F, cli, config_option, db_option, json_option, open_db, watchlist_option
+from szwatch.app.export import ENCODINGS, FORMATS
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -39,18 +39,42 @@ def search_command(text: str, limit: int, db_url: str | None, as_json: bool) -> 
     click.echo(render.hits_table(hits) if hits else f"no article mentions {text!r}")
 
 
+def _watch_id(given: str | None, kind: str, watchlist_path: str | None, config_path: str | None) -> str | None:
+    """The watch a user named by id, name or alias (``地区生产总值``, ``GDP``, ``gdp``); "no such watch" is one line
+    and exit 2, not an empty table that suggests running detect."""
+    if not given:
+        return None
+    from szwatch.app.cli.base import pick_watchlist
+    from szwatch.app.settings import load_settings
+    from szwatch.app.watchlist_choice import find_watch
+
+    chosen = pick_watchlist(watchlist_path, load_settings(config_path))
+    watch = find_watch(chosen.watchlist, given)
+    if watch is None:
+        raise click.UsageError(f"no such watch {given!r} in {chosen.path} (szwatch watch list shows them)")
+    if watch.kind != kind:
+        other = "mentions" if watch.kind == "project" else "indicators"
+        article = "an" if watch.kind == "indicator" else "a"
+        raise click.UsageError(f"{given!r} is {article} {watch.kind} ({watch.id}): try szwatch {other} {watch.id}")
+    return watch.id
+
+
 @cli.command("mentions")
 @click.argument("watch_id", required=False)
+@watchlist_option
+@config_option
 @db_option
 @json_option
-def mentions_command(watch_id: str | None, db_url: str | None, as_json: bool) -> None:
-    """Stored mentions of tracked projects, oldest first.
+def mentions_command(watch_id: str | None, watchlist_path: str | None, config_path: str | None, db_url: str | None,
+                     as_json: bool) -> None:  # fmt: skip
+    """Stored mentions of tracked projects, oldest first; a project by id, name or alias.
 
     Example: szwatch mentions zhongmei-olefin
     """
     from szwatch.store import detections
     from szwatch.store.db import session_scope
 
+    watch_id = _watch_id(watch_id, "project", watchlist_path, config_path)
     with session_scope(open_db(db_url)) as session:
         rows = list(detections.mention_rows(session, watch_id))
     if as_json:
@@ -61,16 +85,20 @@ def mentions_command(watch_id: str | None, db_url: str | None, as_json: bool) ->
 
 @cli.command("indicators")
 @click.argument("indicator_id", required=False)
+@watchlist_option
+@config_option
 @db_option
 @json_option
-def indicators_command(indicator_id: str | None, db_url: str | None, as_json: bool) -> None:
-    """The time series of tracked indicators: period, value, growth, scope and source.
+def indicators_command(indicator_id: str | None, watchlist_path: str | None, config_path: str | None,
+                       db_url: str | None, as_json: bool) -> None:  # fmt: skip
+    """The time series of tracked indicators: period, value, growth, scope and source; one by id, name or alias.
 
-    Example: szwatch indicators gdp
+    Example: szwatch indicators 地区生产总值
     """
     from szwatch.store import detections
     from szwatch.store.db import session_scope
 
+    indicator_id = _watch_id(indicator_id, "indicator", watchlist_path, config_path)
     with session_scope(open_db(db_url)) as session:
         rows = list(detections.observation_rows(session, indicator_id))
     if as_json:
@@ -88,50 +116,56 @@ def export_options(func: F) -> F:
     func = db_option(func)
     func = click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
                         help="File (default stdout).")(func)  # fmt: skip
+    func = click.option(
+        "--encoding", type=click.Choice(ENCODINGS), default="utf-8-sig", show_default=True,
+        help="CSV: utf-8-sig starts with a BOM so Excel reads Chinese; utf-8 leaves it out.",
+    )(func)  # fmt: skip
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)(func)
 
 
 def _export(db_url: str | None, rows: Callable[[Session], Iterable[dict[str, object]]], fields: list[str], fmt: str,
-            output: Any, noun: str) -> None:  # fmt: skip
+            output: Any, noun: str, encoding: str) -> None:  # fmt: skip
     from szwatch.app.export import write_rows
     from szwatch.store.db import session_scope
 
     with session_scope(open_db(db_url)) as session:
-        count = write_rows(rows(session), fields, fmt, output)
+        count = write_rows(rows(session), fields, fmt, output, bom=encoding == "utf-8-sig")
     click.echo(f"exported {count} {noun}", err=True)
 
 
 @export_group.command("articles")
 @export_options
-def export_articles(fmt: str, output: Any, db_url: str | None) -> None:
+def export_articles(fmt: str, encoding: str, output: Any, db_url: str | None) -> None:
     """Every stored article with its issue and page.
 
     Example: szwatch export articles --format csv -o articles.csv
     """
     from szwatch.store import articles
 
-    _export(db_url, articles.article_rows, articles.EXPORT_FIELDS, fmt, output, "articles")
+    _export(db_url, articles.article_rows, articles.EXPORT_FIELDS, fmt, output, "articles", encoding)
 
 
 @export_group.command("mentions")
 @export_options
-def export_mentions(fmt: str, output: Any, db_url: str | None) -> None:
+def export_mentions(fmt: str, encoding: str, output: Any, db_url: str | None) -> None:
     """Every stored mention of a tracked project.
 
     Example: szwatch export mentions --format csv -o mentions.csv
     """
     from szwatch.store import detections
 
-    _export(db_url, detections.mention_rows, detections.MENTION_FIELDS, fmt, output, "mentions")
+    _export(db_url, detections.mention_rows, detections.MENTION_FIELDS, fmt, output, "mentions", encoding)
 
 
 @export_group.command("indicators")
 @export_options
-def export_indicators(fmt: str, output: Any, db_url: str | None) -> None:
+def export_indicators(fmt: str, encoding: str, output: Any, db_url: str | None) -> None:
     """Every stored indicator figure (the time series).
 
     Example: szwatch export indicators --format csv -o indicators.csv
     """
     from szwatch.store import detections
 
-    _export(db_url, detections.observation_rows, detections.INDICATOR_FIELDS, fmt, output, "indicator figures")
+    _export(
+        db_url, detections.observation_rows, detections.INDICATOR_FIELDS, fmt, output, "indicator figures", encoding
+    )

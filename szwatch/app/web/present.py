@@ -7,7 +7,6 @@ drift apart.
 from __future__ import annotations
 
 import calendar
-import re
 from collections import Counter
 from dataclasses import asdict
 from datetime import date, timedelta
@@ -17,6 +16,7 @@ from sqlmodel import Session
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 
+from szwatch.app.compare import compared_area
 from szwatch.app.health import assess
 from szwatch.app.web.context import WebContext
 from szwatch.common.clock import local_iso
@@ -181,17 +181,6 @@ def period_label(obs: dict[str, Any]) -> str:
     if not obs["period_start"] or not obs["period_end"]:
         return str(obs["period"])
     return named_period(date.fromisoformat(obs["period_start"]), date.fromisoformat(obs["period_end"]))
-
-
-_COMPARED = re.compile(
-    r"(?:高于|低于|快于|慢于|超过|超出|落后于?|比|较)(全国|全省|全市|[\u4e00-\u9fff]{2,3}(?:省|市|县|区))"
-)
-
-
-def compared_area(snippet: str) -> str:
-    """The area a relative figure is compared with (``增速高于全省1.4个百分点`` → 全省), read from the sentence."""
-    found = _COMPARED.search(snippet.replace("【", "").replace("】", ""))
-    return found.group(1) if found else ""
 
 
 def table_rows(observations: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -53,6 +53,7 @@ class DetectReport:
     held_back_baseline: int = 0  # candidate alerts not raised: the story is part of the watch's baseline
     held_back_age: int = 0  # … or from an issue older than max_age_days
     max_age_days: int = 7
+    alert_existing: bool = False  # this run alerted on what was stored already (no baseline, no age limit)
 
     @property
     def findings(self) -> int:
@@ -134,7 +135,8 @@ def detect(
         run_id = store_alerts.start_detect_run(session).id
         watchlists.remember(session, str(watchlist.path.resolve()), watchlist.digest, len(watchlist.watches))
         gate, baselined = _gate(session, watchlist, bool(digests), max_age_days, alert_existing, run_id)
-    report = DetectReport(stories_total=len(digests), run_id=run_id, baselined=baselined, max_age_days=max_age_days)
+    report = DetectReport(stories_total=len(digests), run_id=run_id, baselined=baselined, max_age_days=max_age_days,
+                          alert_existing=alert_existing)  # fmt: skip
     report.stale_watchlist = any(w != watchlist.digest for _, w in done.values()) and not rescan
     todo = [url for url, digest in digests.items() if rescan or done.get(url, ("", ""))[0] != digest]
     logger.info("detect: {} stories, {} to process (watchlist {})", len(digests), len(todo), watchlist.digest)
