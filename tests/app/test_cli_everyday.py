@@ -129,3 +129,15 @@ def test_demo_serves_its_web_view_on_the_port_given(tmp_path: Path):
     finally:
         demo.terminate()
         demo.wait(timeout=30)
+
+
+def test_a_slow_crawl_says_how_far_it_got_while_it_runs(site: ReplicaServer, tmp_path: Path):
+    env = {**os.environ, "SZWATCH_DB": f"sqlite:///{tmp_path / 'slow.db'}", "SZWATCH_PROGRESS_SECONDS": "1"}
+    result = subprocess.run([sys.executable, "-m", "szwatch", "crawl", "--date", "2024-05-07", "--base-url", site.url,
+                             "--delay", "0.1", "--concurrency", "1"], capture_output=True, text=True, env=env,
+                            timeout=300)  # fmt: skip
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    said = re.findall(r"crawling… (\d+) s, (\d+) new articles stored so far", result.stderr)
+    assert len(said) >= 2  # the interval is 10 s normally; this test waits 1 s (only time is shortened)
+    assert [int(n) for _, n in said] == sorted(int(n) for _, n in said)  # counts only grow
