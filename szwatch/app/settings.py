@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from szwatch.app.settings_file import settings_file
 from szwatch.common.config import read_toml
 from szwatch.monitor.alerts.channels.base import SettingsError, SettingsReader
 from szwatch.monitor.alerts.settings import AlertSettings, DeliveryPolicy, Route, parse_alert_settings
 
 __all__ = ["DaemonSettings", "DeliveryPolicy", "Route", "Settings", "SettingsError", "load_settings", "masked"]
 
-DEFAULT_PATHS = (Path("config/settings.toml"), Path("settings.toml"))
 TIME_KEYS = ("poll_start", "poll_end", "no_issue_by")
 
 
@@ -61,8 +61,7 @@ class Settings(AlertSettings):
 def load_settings(path: Path | str | None = None, env: dict[str, str] | None = None) -> Settings:
     """The settings file given, else ``SZWATCH_CONFIG``, else config/settings.toml or settings.toml if present."""
     env = dict(os.environ if env is None else env)
-    chosen = Path(path) if path else Path(env["SZWATCH_CONFIG"]) if env.get("SZWATCH_CONFIG") else None
-    chosen = chosen or next((p for p in DEFAULT_PATHS if p.is_file()), None)
+    chosen = settings_file(path, env)
     text, data = read_toml(chosen, SettingsError) if chosen else ("", {})
     return parse_settings(_with_env_overrides(data, env), env, chosen, text)
 

@@ -12,12 +12,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from szwatch.common.clock import local_iso
 from szwatch.common.config import ConfigError, key_line, read_text
 from szwatch.monitor.detection.watchlist import EXAMPLE, Watch, Watchlist, load_watchlist
 from szwatch.store.text import normalize
-from szwatch.store.watchlists import Remembered
+
+if TYPE_CHECKING:
+    from szwatch.store.watchlists import Remembered
 
 ENV = "SZWATCH_WATCHLIST"
 

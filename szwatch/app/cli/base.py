@@ -65,6 +65,15 @@ def pick_watchlist(option: str | None, settings: Settings) -> Chosen:
     return choose(option, settings.path, settings.daemon.watchlist)
 
 
+def pick_watchlist_quickly(option: str | None, config_path: str | None) -> Chosen:
+    """The same watchlist as ``pick_watchlist``, reading only the settings' one key (for the quick commands)."""
+    from szwatch.app.settings_file import daemon_watchlist, settings_file
+    from szwatch.app.watchlist_choice import choose
+
+    path = settings_file(config_path)
+    return choose(option, path, daemon_watchlist(path))
+
+
 def check_watchlist(engine: Engine, chosen: Chosen) -> None:
     """Refuse (one line, exit 2) a watchlist that is not the one this store was last detected with."""
     from sqlmodel import Session

@@ -18,6 +18,7 @@ from szwatch.app.cli.base import (
     json_option,
     open_db,
     pick_watchlist,
+    pick_watchlist_quickly,
     watchlist_option,
 )
 
@@ -100,9 +101,7 @@ def watch_list(watchlist_path: str | None, config_path: str | None) -> None:
 
     Example: szwatch watch list
     """
-    from szwatch.app.settings import load_settings
-
-    chosen = pick_watchlist(watchlist_path, load_settings(config_path))
+    chosen = pick_watchlist_quickly(watchlist_path, config_path)
     click.echo(render.watch_table(chosen.watchlist, chosen.source))
 
 
@@ -121,11 +120,10 @@ def watch_test(
 
     Example: szwatch watch test --name 东立多晶硅项目
     """
-    from szwatch.app.settings import load_settings
     from szwatch.monitor.detection.detect import preview_watch
     from szwatch.monitor.detection.watchlist import Watchlist, parse_watchlist
 
-    chosen = pick_watchlist(watchlist_path, load_settings(config_path))
+    chosen = pick_watchlist_quickly(watchlist_path, config_path)
     watchlist = chosen.watchlist
     if not name:
         click.echo(chosen.describe(), err=True)

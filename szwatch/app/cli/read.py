@@ -44,11 +44,10 @@ def _watch_id(given: str | None, kind: str, watchlist_path: str | None, config_p
     and exit 2, not an empty table that suggests running detect."""
     if not given:
         return None
-    from szwatch.app.cli.base import pick_watchlist
-    from szwatch.app.settings import load_settings
+    from szwatch.app.cli.base import pick_watchlist_quickly
     from szwatch.app.watchlist_choice import find_watch
 
-    chosen = pick_watchlist(watchlist_path, load_settings(config_path))
+    chosen = pick_watchlist_quickly(watchlist_path, config_path)
     watch = find_watch(chosen.watchlist, given)
     if watch is None:
         raise click.UsageError(f"no such watch {given!r} in {chosen.path} (szwatch watch list shows them)")
