@@ -27,7 +27,8 @@ def routes(templates: Jinja2Templates) -> list[Route]:
     def render(request: Request, name: str, **values: Any) -> Response:
         values.update(request=request, nav=NAV, spans=spans, status_labels=present.STATUS_LABELS,
                       delivery_labels=present.DELIVERY_LABELS, rule_labels=present.RULE_LABELS,
-                      fact_labels=present.FACT_LABELS, match_labels=present.MATCH_LABELS)  # fmt: skip
+                      fact_labels=present.FACT_LABELS, condition_labels=present.CONDITION_LABELS,
+                      match_labels=present.MATCH_LABELS)  # fmt: skip
         return templates.TemplateResponse(request, name, values)
 
     def home(request: Request) -> Response:
