@@ -291,9 +291,10 @@ def _md_detail(kind: str, text: str) -> str:
 
 
 def markdown_blocks(
-    alerts: list[Alert], names: dict[str, str] | None = None, style: MessageStyle = PLAIN
+    alerts: list[Alert], names: dict[str, str] | None = None, style: MessageStyle = PLAIN, titled: bool = False
 ) -> list[tuple[str, str]]:
-    """(watch heading, block) per alert, grouped by watch: the units a long message is split between."""
+    """(watch heading, block) per alert, grouped by watch: the units a long message is split between. ``titled``:
+    the message's title names the rule and the watch already (one alert), so the block does not repeat them."""
     lang = style.language
     blocks = []
     for watch, group in _by_watch(alerts, names, lang).items():
@@ -304,11 +305,11 @@ def markdown_blocks(
                 continue
             title = _md(alert.title or "")
             link = f"[{title or alert.story_url}]({alert.story_url})" if alert.story_url else title
-            lines = [f"**{rule_label(alert.rule, lang)}**"]
+            lines = [] if titled else [f"**{rule_label(alert.rule, lang)}**"]
             lines.extend(_md_detail(kind, text) for kind, text in detail_lines(alert, names, lang))
             lines.append(" ".join(f"{_where(alert, lang)} {link}".split()))
             lines.append(f"> {_md_marked(alert.snippet)}")
-            blocks.append((heading, "\n".join(lines)))
+            blocks.append(("" if titled else heading, "\n".join(lines)))
     return blocks
 
 
@@ -324,7 +325,8 @@ def chat_messages(
     room = limit - len(f"{footer}（{label('continued', style.language)} 999/999）".encode())
     chunks: list[list[str]] = [[title]]
     current_heading = ""
-    for heading, block in markdown_blocks(alerts, names, style):
+    titled = event != "digest" and len(alerts) == 1 and alerts[0].rule != "test"
+    for heading, block in markdown_blocks(alerts, names, style, titled):
         piece = block if heading == current_heading else f"{heading}\n\n{block}"
         if _size([*chunks[-1], piece]) > room and len(chunks[-1]) > 1:
             chunks.append([f"{title}（{label('continued', style.language)}）"])
