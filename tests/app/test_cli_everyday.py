@@ -79,6 +79,15 @@ def test_no_such_watch_is_one_line_and_exit_2(store: str, args: list[str], messa
     assert message in line
 
 
+def test_a_watch_removed_from_the_watchlist_stays_readable_by_its_id(store: str, tmp_path: Path):
+    smaller = tmp_path / "smaller.toml"
+    smaller.write_text('[[project]]\nid = "p"\nname = "某项目"\n', encoding="utf-8")
+
+    result = szwatch("indicators", "gdp", "--watchlist", str(smaller), db_url=store)
+
+    assert result.returncode == 0 and "628.7亿元" in result.stdout
+
+
 def test_csv_opens_in_excel_with_a_bom_and_yes_no_as_0_1(store: str):
     default = szwatch("export", "indicators", "--format", "csv", db_url=store).stdout
     plain = szwatch("export", "indicators", "--format", "csv", "--encoding", "utf-8", db_url=store).stdout

@@ -40,8 +40,9 @@ def search_command(text: str, limit: int, db_url: str | None, as_json: bool) -> 
 
 
 def _watch_id(given: str | None, kind: str, watchlist_path: str | None, config_path: str | None) -> str | None:
-    """The watch a user named by id, name or alias (``地区生产总值``, ``GDP``, ``gdp``); "no such watch" is one line
-    and exit 2, not an empty table that suggests running detect."""
+    """The watch a user named by id, name or alias (``地区生产总值``, ``GDP``, ``gdp``). A name in no watch is
+    returned as given: findings of a watch since removed from the watchlist stay readable by its id, and
+    ``_none_found`` says "no such watch" when nothing is stored under it either."""
     if not given:
         return None
     from szwatch.app.cli.base import pick_watchlist_quickly
@@ -50,12 +51,24 @@ def _watch_id(given: str | None, kind: str, watchlist_path: str | None, config_p
     chosen = pick_watchlist_quickly(watchlist_path, config_path)
     watch = find_watch(chosen.watchlist, given)
     if watch is None:
-        raise click.UsageError(f"no such watch {given!r} in {chosen.path} (szwatch watch list shows them)")
+        return given
     if watch.kind != kind:
         other = "mentions" if watch.kind == "project" else "indicators"
         article = "an" if watch.kind == "indicator" else "a"
         raise click.UsageError(f"{given!r} is {article} {watch.kind} ({watch.id}): try szwatch {other} {watch.id}")
     return watch.id
+
+
+def _none_found(given: str | None, watch_id: str | None, watchlist_path: str | None, config_path: str | None,
+                noun: str) -> str:  # fmt: skip
+    """Why the table is empty: no such watch (one line, exit 2), or nothing detected for it yet."""
+    if given and watch_id == given:
+        from szwatch.app.cli.base import pick_watchlist_quickly
+
+        chosen = pick_watchlist_quickly(watchlist_path, config_path)
+        if chosen.watchlist.get(given) is None:
+            raise click.UsageError(f"no such watch {given!r} in {chosen.path} (szwatch watch list shows them)")
+    return f"no {noun} stored (run szwatch detect)"
 
 
 @cli.command("mentions")
@@ -73,13 +86,14 @@ def mentions_command(watch_id: str | None, watchlist_path: str | None, config_pa
     from szwatch.store import detections
     from szwatch.store.db import session_scope
 
-    watch_id = _watch_id(watch_id, "project", watchlist_path, config_path)
+    given, watch_id = watch_id, _watch_id(watch_id, "project", watchlist_path, config_path)
     with session_scope(open_db(db_url)) as session:
         rows = list(detections.mention_rows(session, watch_id))
+    empty = "" if rows else _none_found(given, watch_id, watchlist_path, config_path, "mentions")
     if as_json:
         click.echo("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
     else:
-        click.echo(render.mentions_table(rows) if rows else "no mentions stored (run szwatch detect)")
+        click.echo(render.mentions_table(rows) if rows else empty)
 
 
 @cli.command("indicators")
@@ -97,13 +111,14 @@ def indicators_command(indicator_id: str | None, watchlist_path: str | None, con
     from szwatch.store import detections
     from szwatch.store.db import session_scope
 
-    indicator_id = _watch_id(indicator_id, "indicator", watchlist_path, config_path)
+    given, indicator_id = indicator_id, _watch_id(indicator_id, "indicator", watchlist_path, config_path)
     with session_scope(open_db(db_url)) as session:
         rows = list(detections.observation_rows(session, indicator_id))
+    empty = "" if rows else _none_found(given, indicator_id, watchlist_path, config_path, "figures")
     if as_json:
         click.echo("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
     else:
-        click.echo(render.indicators_table(rows) if rows else "no figures stored (run szwatch detect)")
+        click.echo(render.indicators_table(rows) if rows else empty)
 
 
 @cli.group("export")
