@@ -124,6 +124,14 @@ def test_from_another_folder_detect_and_rescan_are_refused_and_nothing_is_lost(d
     assert (counts(detected, "my-hsr"), counts(detected, "my-gdp")) == before
 
 
+def test_watch_test_from_another_folder_says_the_store_was_detected_with_another_watchlist(detected: str,
+                                                                                         elsewhere: Path):  # fmt: skip
+    result = run(elsewhere, "watch", "test", "jidayuan-hsr", db_url=detected)
+
+    assert result.returncode == 0  # it stores nothing: said, not refused
+    assert "note: this store was last detected with" in result.stderr and "the bundled example" in result.stderr
+
+
 def test_the_environment_variable_is_used_and_named(detected: str, elsewhere: Path, project: Path):
     result = run(elsewhere, "detect", db_url=detected, SZWATCH_WATCHLIST=str(project / "my-watchlist.toml"))
 

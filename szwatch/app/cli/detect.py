@@ -25,6 +25,7 @@ from szwatch.app.cli.base import (
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from szwatch.app.watchlist_choice import Chosen
     from szwatch.monitor.detection.watchlist import Watchlist
 
 
@@ -88,6 +89,20 @@ def _rescan_confirmed(engine: Engine, watchlist: Watchlist, yes: bool) -> bool:
     return click.confirm("remove them?", default=False, err=True)
 
 
+def _note_other_watchlist(engine: Engine, chosen: Chosen) -> None:
+    """``watch test`` stores nothing, so another watchlist is not refused; it is said, so a missing watch is not
+    taken for a missing story."""
+    from sqlmodel import Session
+
+    from szwatch.app.watchlist_choice import refusal
+    from szwatch.store.watchlists import remembered
+
+    with Session(engine) as session:
+        why = refusal(chosen, remembered(session))
+    if why:
+        click.echo(f"note: {why.split('; pass')[0]}", err=True)
+
+
 @cli.group("watch")
 def watch_group() -> None:
     """Inspect the watchlist and try watches on the archive."""
@@ -135,5 +150,8 @@ def watch_test(
         raise click.UsageError(
             f"no watch {watch_id!r} in {watchlist.path}" if watch_id else "give a watch ID or --name"
         )
-    hits = preview_watch(open_db(db_url), draft, limit)
+    engine = open_db(db_url)
+    if not name:
+        _note_other_watchlist(engine, chosen)
+    hits = preview_watch(engine, draft, limit)
     click.echo(render.preview(hits) if hits else "no story in the archive matches")
