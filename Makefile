@@ -15,6 +15,7 @@ $(VENV)/.installed: pyproject.toml
 
 demo: setup  ## serve the bundled replica, crawl it into ./szwatch-demo/demo.db, print the summary
 	$(VENV)/bin/szwatch demo
+	@echo "szwatch is installed in $(VENV)/bin: put it on your PATH with '. $(VENV)/bin/activate', or call $(VENV)/bin/szwatch"
 
 test: setup  ## the whole suite on SQLite (and PostgreSQL too when SZWATCH_TEST_PG is set)
 	$(VENV)/bin/ruff check szwatch tests bench

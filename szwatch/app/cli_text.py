@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,7 @@ if TYPE_CHECKING:  # only names for annotations: rendering must not pull the cra
     from szwatch.app.health import Health
     from szwatch.crawler.run import CrawlReport
     from szwatch.monitor.alerts.deliver import DeliveryReport
-    from szwatch.monitor.detection.detect import DetectReport
+    from szwatch.monitor.detection.detect import DetectReport, RescanPreview
     from szwatch.monitor.detection.match import Hit
     from szwatch.monitor.detection.watchlist import Watchlist
     from szwatch.store.detections import Story
@@ -21,6 +22,22 @@ if TYPE_CHECKING:  # only names for annotations: rendering must not pull the cra
     from szwatch.store.search import Hit as SearchHit
 
 MAX_PROBLEM_LINES = 20
+
+
+def width(text: str) -> int:
+    """Columns a terminal gives the text: a Chinese character (or a full-width sign) takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 0 if unicodedata.combining(c) else 1
+               for c in text)  # fmt: skip
+
+
+def pad(text: object, columns: int, right: bool = False) -> str:
+    """``text`` padded to ``columns`` display columns (``str.ljust`` counts characters, so columns of Chinese
+    text would not line up)."""
+    text = str(text)
+    room = " " * max(columns - width(text), 0)
+    return room + text if right else text + room
+
+
 NOUNS = {"page": "pages", "article": "articles", "entry": "entry pages", "issue": "issues"}
 
 
@@ -119,7 +136,10 @@ def detect_summary(report: DetectReport) -> str:
         lines.append("  found: " + ", ".join(f"{k} {v}" for k, v in sorted(report.by_watch.items())))
     lines.append("  " + alerts_outcome(report))
     if report.stale_watchlist:
-        lines.append("  note: the watchlist changed since stories were processed; --rescan applies it to all of them")
+        lines.append(
+            "  note: the watchlist changed since stories were processed; `szwatch detect --rescan` applies it "
+            "to all of them (it shows what it would remove and asks first)"
+        )
     return "\n".join(lines)
 
 
@@ -127,9 +147,12 @@ def alerts_outcome(report: DetectReport) -> str:
     """One sentence: what detection did about alerts, e.g. ``42 findings; baseline for 3 new watches, no alerts
     raised`` — so a silent first run reads as intended, not as broken."""
     parts = []
-    if report.baselined:
-        count = len(report.baselined)
-        parts.append(f"baseline for {count} new watch{'es' if count != 1 else ''}")
+    count = len(report.baselined)
+    watches = f"{count} new watch{'es' if count != 1 else ''}"
+    if report.baselined and report.alert_existing:
+        parts.append(f"{watches} alerted on stories already stored (--alert-existing: no baseline)")
+    elif report.baselined:
+        parts.append(f"baseline for {watches} (stories stored so far raise no alerts for them)")
     parts.append(
         f"{report.alerts} alert{'s' if report.alerts != 1 else ''} raised" if report.alerts else "no alerts raised"
     )
@@ -146,13 +169,28 @@ def no_channel_note(alerts: int, channels: int, routes: int) -> str | None:
             "(add [[channel]] and [[route]] to the settings, see settings.example.toml)")  # fmt: skip
 
 
-def watch_table(watchlist: Watchlist) -> str:
-    lines = [f"{watchlist.path} ({len(watchlist.projects)} projects, {len(watchlist.indicators)} indicators)"]
+def watch_table(watchlist: Watchlist, source: str = "") -> str:
+    why = f"{source}; " if source else ""
+    lines = [f"{watchlist.path} ({why}{len(watchlist.projects)} projects, {len(watchlist.indicators)} indicators)"]
     for watch in watchlist.watches:
         extra = f"  aliases: {'、'.join(watch.aliases)}" if watch.aliases else ""
         tags = f"  [{', '.join(watch.tags)}]" if watch.tags else ""
-        lines.append(f"  {watch.kind:<9} {watch.id:<28} {watch.name}{extra}{tags}")
+        lines.append(f"  {pad(watch.kind, 9)} {pad(watch.id, 28)} {pad(watch.name, 30)}{extra}{tags}")
     return "\n".join(lines)
+
+
+def rescan_preview(preview: RescanPreview) -> str:
+    """What a rescan would remove, per watch, before anything is: the user's findings are not thrown away unseen."""
+    if not preview.removed:
+        return (
+            f"rescan: {preview.stories} stories re-evaluated; nothing would be removed, {preview.added} findings added"
+        )
+    head = (f"rescan would remove {preview.mentions_removed} mentions and {preview.observations_removed} observations "
+            f"(and add {preview.added} findings) in {preview.stories} stories:")  # fmt: skip
+    rows = [
+        f"  {watch_id:<28} -{m} mentions  -{o} observations" for watch_id, (m, o) in sorted(preview.removed.items())
+    ]
+    return "\n".join([head, *rows])
 
 
 def preview(hits: list[tuple[Story, Hit]]) -> str:
@@ -173,7 +211,10 @@ def mentions_table(rows: list[dict[str, Any]]) -> str:
 
 def indicators_table(rows: list[dict[str, Any]]) -> str:
     """One line per distinct figure; the same figure reported again in later issues is counted, not repeated."""
-    lines = [f"{'indicator':<24} {'period':<16} {'scope':<6} {'value':>12} {'growth':>9}  {'rank':<8} source"]
+    lines = [
+        f"{pad('indicator', 24)} {pad('period', 22)} {pad('scope', 8)} {pad('value', 14, True)} "
+        f"{pad('growth', 12, True)}  {pad('rank', 12)} source"
+    ]
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for row in rows:
         key = tuple(
@@ -184,27 +225,35 @@ def indicators_table(rows: list[dict[str, Any]]) -> str:
         row, more = same[0], len(same) - 1
         source = f"{row['issue_date']} {row['page']} {row['title']}" + (f" (+{more} later reports)" if more else "")
         lines.append(
-            f"{row['indicator_id']:<24} {_period(row):<16} {row['scope']:<6} {_value(row):>12} {_growth(row):>9}  "
-            f"{row['rank'] or '':<8} {source}"
+            f"{pad(row['indicator_id'], 24)} {pad(_period(row), 22)} {pad(row['scope'], 8)} "
+            f"{pad(_value(row), 14, True)} {pad(_growth(row), 12, True)}  {pad(row['rank'] or '', 12)} {source}"
         )
     return "\n".join(lines)
 
 
 def _period(row: dict[str, Any]) -> str:
-    span = f" {row['period_start'][:7]}..{row['period_end'][5:7]}" if row["period_start"] else ""
-    return f"{row['period']}{span}"
+    """The period it was resolved to (``2023年上半年``; the paper's words are in the export)."""
+    from datetime import date
+
+    from szwatch.common.period_names import period_label
+
+    if not row["period_start"]:
+        return str(row["period"])
+    return period_label(date.fromisoformat(row["period_start"]), date.fromisoformat(row["period_end"]))
 
 
 def _value(row: dict[str, Any]) -> str:
     if row["relative"]:
-        return "vs area"
+        from szwatch.app.compare import compared_area
+
+        return f"vs {compared_area(str(row['snippet'])) or 'other area'}"
     return f"{row['value']:g}{row['unit']}" if row["value"] is not None else "—"
 
 
 def _growth(row: dict[str, Any]) -> str:
     if row["growth_pct"] is None:
         return "—"
-    return f"{row['growth_pct']:+g}{'pp' if row['relative'] else '%'}"
+    return f"{row['growth_pct']:+g}{' points' if row['relative'] else '%'}"
 
 
 def delivery_dict(delivery: AlertDelivery) -> dict[str, Any]:

@@ -39,7 +39,13 @@ class Health:
         return not self.conditions
 
 
-def assess(engine: Engine, config: DaemonSettings, now: datetime | None = None, want_daemon: bool = True) -> Health:
+def assess(
+    engine: Engine, config: DaemonSettings, now: datetime | None = None, want_daemon: bool | None = None
+) -> Health:
+    """The installation's health. A daemon (and today's issue by ``no_issue_by``) is expected only where one is
+    meant to run: the settings have a ``[daemon]`` section, or a daemon has held this database's lease — a
+    CLI-only install that crawls by hand is not unhealthy for want of one. ``want_daemon`` overrides that (the
+    daemon asks with False: it does not report itself)."""
     now = now or utcnow()
     with Session(engine) as session:
         runs = list(session.exec(select(CrawlRun).order_by(col(CrawlRun.id).desc()).limit(50)).all())
@@ -57,14 +63,16 @@ def assess(engine: Engine, config: DaemonSettings, now: datetime | None = None, 
         newest_complete_issue=complete.issue_date.isoformat() if complete else None, deliveries=deliveries,
         daemon=_lease_dict(lease, now) if lease else None,
     )  # fmt: skip
-    _judge(health, config, runs, today, layout_runs, now, want_daemon)
+    scheduled = config.configured or lease is not None
+    _judge(health, config, runs, today, layout_runs, now, scheduled if want_daemon is None else want_daemon,
+           scheduled or bool(want_daemon))  # fmt: skip
     if health.daemon:  # a paper on several sites: one that fell behind another (the daemon's checks say)
         health.conditions.update(stopped_in(health.daemon.get("sites") or {}))
     return health
 
 
 def _judge(health: Health, config: DaemonSettings, runs: list[CrawlRun], today: Issue | None, layout_runs: int,
-           now: datetime, want_daemon: bool) -> None:  # fmt: skip
+           now: datetime, want_daemon: bool, scheduled: bool) -> None:  # fmt: skip
     if want_daemon and not (health.daemon and health.daemon["alive"]):
         health.conditions["daemon_down"] = "no szwatch daemon holds the lease on this database"
     down_since = _unreachable_since(runs)
@@ -75,7 +83,7 @@ def _judge(health: Health, config: DaemonSettings, runs: list[CrawlRun], today: 
             f"extraction problems on the last {layout_runs} crawls: has the layout changed?"
         )
     local = now.astimezone(SHANGHAI)
-    late = local.weekday() in config.publishing_days and local.time() >= _clock(config.no_issue_by)
+    late = scheduled and local.weekday() in config.publishing_days and local.time() >= _clock(config.no_issue_by)
     if late and (today is None or today.status != IssueStatus.COMPLETE):
         health.conditions["no_issue_today"] = f"no complete issue for {local.date()} by {config.no_issue_by}"
     if health.deliveries.get(DeliveryStatus.FAILED):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from szwatch.app.settings_file import settings_file
 from szwatch.common.config import key_line, read_toml
 from szwatch.monitor.alerts.channels.base import SettingsError, SettingsReader
 from szwatch.monitor.alerts.settings import AlertSettings, DeliveryPolicy, Route, parse_alert_settings
@@ -23,7 +24,6 @@ __all__ = [
     "masked",
 ]  # fmt: skip
 
-DEFAULT_PATHS = (Path("config/settings.toml"), Path("settings.toml"))
 TIME_KEYS = ("poll_start", "poll_end", "no_issue_by")
 
 
@@ -51,9 +51,10 @@ class DaemonSettings:
     layout_problem_runs: int = 2
     lease_seconds: float = 60.0
     log_file: str = "logs/szwatch.log"
+    configured: bool = False  # the settings have a [daemon] section: a daemon is meant to run (not a key)
 
 
-DAEMON_KEYS = set(DaemonSettings.__dataclass_fields__)
+DAEMON_KEYS = set(DaemonSettings.__dataclass_fields__) - {"configured"}
 # What a [[source]] may set for itself; the rest of its schedule is the [daemon] section's.
 SOURCE_SCHEDULE_KEYS = {
     "base_url", "poll_every_minutes", "check_every_minutes", "poll_start", "poll_end", "publishing_days",
@@ -98,8 +99,7 @@ class Settings(AlertSettings):
 def load_settings(path: Path | str | None = None, env: dict[str, str] | None = None) -> Settings:
     """The settings file given, else ``SZWATCH_CONFIG``, else config/settings.toml or settings.toml if present."""
     env = dict(os.environ if env is None else env)
-    chosen = Path(path) if path else Path(env["SZWATCH_CONFIG"]) if env.get("SZWATCH_CONFIG") else None
-    chosen = chosen or next((p for p in DEFAULT_PATHS if p.is_file()), None)
+    chosen = settings_file(path, env)
     text, data = read_toml(chosen, SettingsError) if chosen else ("", {})
     return parse_settings(_with_env_overrides(data, env), env, chosen, text)
 
@@ -126,7 +126,7 @@ def parse_settings(data: dict[str, Any], env: dict[str, str], path: Path | None 
     reader = SettingsReader(path, text)
     reader.only(data, {"channel", "route", "operator", "delivery", "alerts", "daemon", "source"}, "")
     alerting = parse_alert_settings(reader, data, env)
-    daemon = _daemon(reader, data.get("daemon", {}))
+    daemon = _daemon(reader, data["daemon"]) if "daemon" in data else DaemonSettings()
     sources = _sources(reader, data.get("source", []), daemon)
     return Settings(path=path, daemon=daemon, sources=sources, **alerting)
 
@@ -208,6 +208,8 @@ def _daemon(
             values[key] = tuple(value)
         else:
             values[key] = type(default)(reader.signed_number(raw, key, section))
+    if section == "daemon":  # the settings have a [daemon] section: a daemon is meant to run
+        values["configured"] = True
     return replace(base or defaults, **values)
 
 

@@ -180,6 +180,23 @@ class FactRow:
     snippet: str
 
 
+def findings_diff(
+    session: Session, story_url: str, mentions: Sequence[MentionRow], observations: Sequence[ObservationRow]
+) -> tuple[list[str], list[str], int]:
+    """What ``replace_findings`` would do, without doing it: the watch ids of the mentions and of the
+    observations it would remove, and how many findings it would add."""
+    gone_m, added_m = _diff(session, Mention, story_url, mentions, _mention_key)
+    gone_o, added_o = _diff(session, Observation, story_url, observations, _observation_key)
+    return [m.watch_id for m in gone_m], [o.indicator_id for o in gone_o], added_m + added_o
+
+
+def _diff(session: Session, model: type, story_url: str, new: Sequence[Any], key: object) -> tuple[list[Any], int]:
+    old: list[Any] = list(session.exec(select(model).where(model.story_url == story_url)).all())  # type: ignore[attr-defined]
+    new_keys = {key(row) for row in new}  # type: ignore[operator]
+    old_keys = {key(row): row for row in old}  # type: ignore[operator]
+    return [row for k, row in old_keys.items() if k not in new_keys], len(new_keys - set(old_keys))
+
+
 def _mention_key(m: Any) -> tuple[object, ...]:
     return (m.watch_id, m.sentence_index, m.surface, m.kind)
 

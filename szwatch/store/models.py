@@ -332,6 +332,20 @@ class WatchBaseline(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class WatchlistInUse(SQLModel, table=True):
+    """The watchlist the store was last detected with: a command that resolves another file (run from another
+    folder, a missing setting) is refused instead of quietly detecting — or rescanning away — with the wrong one.
+    ``path`` is empty for a store detected before this was recorded (only the digest is known then)."""
+
+    __tablename__ = "watchlist_in_use"
+
+    name: str = Field(default="detect", primary_key=True, max_length=32)
+    path: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    digest: str = Field(max_length=64)
+    watches: int = 0
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
 class AlertDelivery(SQLModel, table=True):
     """The outbox: one row per alert and channel, sent by the delivery worker, retried, never dropped.
     ``idempotency_key`` travels with the message (webhook header, e-mail Message-ID), so a resend after a

@@ -161,7 +161,10 @@ def test_demo_prints_a_summary_of_the_crawled_replica(tmp_path):
     assert "szwatch indicators gdp" in result.stdout and "亿元" in result.stdout
     assert "detect: " in result.stdout
     baseline, _, after = result.stdout.partition("a new issue appears")
-    assert "findings; baseline for 18 new watches, no alerts raised" in baseline  # the first detection is silent
+    assert (
+        "findings; baseline for 18 new watches (stories stored so far raise no alerts for them), no alerts raised"
+        in baseline
+    )
     assert re.search(r"findings; [1-9]\d* alerts? raised", after)
     accepted = re.search(r"企业微信-style group robot accepted (\d+) messages", after)
-    assert accepted and int(accepted.group(1)) > 0 and "szwatch · " in after  # the chat group got them, keyed
+    assert accepted and int(accepted.group(1)) > 0 and "│ ## [szwatch] " in after  # the chat group got them

@@ -43,7 +43,9 @@ def test_detect_then_read_mentions_and_indicators(crawled: str):
 def test_exports_have_the_documented_fields(crawled: str):
     szwatch("detect", db_url=crawled)
     mentions = list(
-        csv.DictReader(io.StringIO(szwatch("export", "mentions", "--format", "csv", db_url=crawled).stdout))
+        csv.DictReader(
+            io.StringIO(szwatch("export", "mentions", "--format", "csv", "--encoding", "utf-8", db_url=crawled).stdout)
+        )
     )
     indicators = [json.loads(x) for x in szwatch("export", "indicators", db_url=crawled).stdout.splitlines()]
 

@@ -18,7 +18,7 @@ from szwatch.app.cli.base import (
     db_option,
     json_option,
     open_db,
-    read_watchlist,
+    pick_watchlist,
     watchlist_option,
 )
 
@@ -104,7 +104,7 @@ def deliver_command(watchlist_path: str | None, db_url: str | None, config_path:
     from szwatch.monitor.alerts.deliver import deliver_due
 
     settings = load_settings(config_path)
-    names = {w.id: w.name for w in read_watchlist(watchlist_path).watches}
+    names = {w.id: w.name for w in pick_watchlist(watchlist_path, settings).watchlist.watches}
     report = deliver_due(open_db(db_url), settings, names)
     click.echo(render.delivery_summary(report))
     for line in settings.problem_lines():  # the other channels were served; these wait, and say why

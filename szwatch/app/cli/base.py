@@ -10,7 +10,6 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -18,7 +17,8 @@ import click
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from szwatch.monitor.detection.watchlist import Watchlist
+    from szwatch.app.settings import Settings
+    from szwatch.app.watchlist_choice import Chosen
 
 # Commands import what they use inside their bodies: `szwatch --help` and the read commands must not pay for
 # Scrapy, Twisted, trafilatura, aiosmtpd or APScheduler (bench/startup.py measures it).
@@ -56,17 +56,39 @@ def config_option(func: F) -> F:
 
 def watchlist_option(func: F) -> F:
     return click.option(
-        "--watchlist", "watchlist_path", envvar="SZWATCH_WATCHLIST", type=click.Path(dir_okay=False),
-        help="Watchlist TOML (default: ./watchlist.toml if present, else the bundled example).",
+        "--watchlist", "watchlist_path", type=click.Path(dir_okay=False),
+        help="Watchlist TOML (default: SZWATCH_WATCHLIST, else the settings' [daemon] watchlist, else "
+        "./watchlist.toml, else the bundled example).",
     )(func)  # fmt: skip
 
 
-def read_watchlist(path: str | None) -> Watchlist:
-    from szwatch.monitor.detection.watchlist import load_watchlist
+def pick_watchlist(option: str | None, settings: Settings) -> Chosen:
+    """The watchlist of this command, resolved as every other command and the web view resolve it."""
+    from szwatch.app.watchlist_choice import choose
 
-    if path is None and Path("watchlist.toml").is_file():
-        path = "watchlist.toml"
-    return load_watchlist(path)
+    return choose(option, settings.path, settings.daemon.watchlist)
+
+
+def pick_watchlist_quickly(option: str | None, config_path: str | None) -> Chosen:
+    """The same watchlist as ``pick_watchlist``, reading only the settings' one key (for the quick commands)."""
+    from szwatch.app.settings_file import daemon_watchlist, settings_file
+    from szwatch.app.watchlist_choice import choose
+
+    path = settings_file(config_path)
+    return choose(option, path, daemon_watchlist(path))
+
+
+def check_watchlist(engine: Engine, chosen: Chosen) -> None:
+    """Refuse (one line, exit 2) a watchlist that is not the one this store was last detected with."""
+    from sqlmodel import Session
+
+    from szwatch.app.watchlist_choice import WatchlistMismatchError, refusal
+    from szwatch.store.watchlists import remembered
+
+    with Session(engine) as session:
+        why = refusal(chosen, remembered(session))
+    if why:
+        raise WatchlistMismatchError(why)
 
 
 class Day(click.ParamType):

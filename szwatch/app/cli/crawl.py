@@ -91,8 +91,17 @@ def crawl_command(
         latest=latest, dates=tuple(sorted(set(wanted))), base_url=base_url, refresh=refresh, profile=profile,
         delay=delay, concurrency=concurrency, wait=wait, **_log_options(),
     )  # fmt: skip
+    from szwatch.app.progress import CrawlProgress
+
     engine = open_db(db_url)
-    report = crawl(request, engine)
+    quiet = click.get_current_context().find_root().params.get("quiet")
+    progress = CrawlProgress(engine, lambda line: click.echo(line, err=True))
+    if not quiet:
+        progress.start()
+    try:
+        report = crawl(request, engine)
+    finally:
+        progress.stop()
     crawl_run_alert(engine, settings, report.run_id)
     _finish_crawl(report, as_json)
 

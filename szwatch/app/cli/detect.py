@@ -5,25 +5,39 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from szwatch.app import cli_text as render
 from szwatch.app.cli.base import (
     MAX_LIMIT,
+    check_watchlist,
     cli,
     config_option,
     db_option,
     json_option,
     open_db,
-    read_watchlist,
+    pick_watchlist,
+    pick_watchlist_quickly,
     watchlist_option,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from szwatch.app.watchlist_choice import Chosen
+    from szwatch.monitor.detection.watchlist import Watchlist
 
 
 @cli.command("detect")
 @watchlist_option
-@click.option("--rescan", is_flag=True, help="Re-evaluate every stored story (after the watchlist changed).")
+@click.option(
+    "--rescan",
+    is_flag=True,
+    help="Re-evaluate every stored story (after the watchlist changed); shows what it would remove and asks first.",
+)
+@click.option("--yes", is_flag=True, help="With --rescan: remove without asking.")
 @click.option(
     "--alert-existing",
     is_flag=True,
@@ -33,21 +47,29 @@ from szwatch.app.cli.base import (
 @config_option
 @json_option
 def detect_command(
-    watchlist_path: str | None, rescan: bool, alert_existing: bool, db_url: str | None, config_path: str | None,
-    as_json: bool,
+    watchlist_path: str | None, rescan: bool, yes: bool, alert_existing: bool, db_url: str | None,
+    config_path: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Match new stories against the watchlist; store mentions, figures, and alerts with their deliveries.
 
     A watch's first detection is its baseline: findings are stored, alerts are raised only for stories stored
-    after it. Example: szwatch detect --watchlist my-watchlist.toml
+    after it. A watchlist other than the one the store was last detected with must be named with --watchlist.
+    Example: szwatch detect --watchlist my-watchlist.toml
     """
     from szwatch.app.settings import load_settings
     from szwatch.app.source_health import provincial_papers
     from szwatch.monitor.detection.detect import detect
 
-    watchlist = read_watchlist(watchlist_path)
     settings = load_settings(config_path)
-    report = detect(open_db(db_url), watchlist, rescan=rescan, routes=settings.routes,
+    chosen = pick_watchlist(watchlist_path, settings)
+    engine = open_db(db_url)
+    check_watchlist(engine, chosen)
+    click.echo(chosen.describe(), err=True)
+    if rescan and not _rescan_confirmed(engine, chosen.watchlist, yes):
+        click.echo("rescan cancelled: nothing changed", err=True)
+        raise SystemExit(1)
+    watchlist = chosen.watchlist
+    report = detect(engine, watchlist, rescan=rescan, routes=settings.routes,
                     max_age_days=settings.alerts.max_age_days, alert_existing=alert_existing,
                     provincial=provincial_papers(settings))  # fmt: skip
     if as_json:
@@ -59,6 +81,31 @@ def detect_command(
         click.echo(note, err=True)
 
 
+def _rescan_confirmed(engine: Engine, watchlist: Watchlist, yes: bool) -> bool:
+    """Show what a rescan would remove; ask unless --yes (or unless it removes nothing)."""
+    from szwatch.monitor.detection.detect import preview_rescan
+
+    preview = preview_rescan(engine, watchlist)
+    click.echo(render.rescan_preview(preview), err=True)
+    if yes or not preview.removed:
+        return True
+    return click.confirm("remove them?", default=False, err=True)
+
+
+def _note_other_watchlist(engine: Engine, chosen: Chosen) -> None:
+    """``watch test`` stores nothing, so another watchlist is not refused; it is said, so a missing watch is not
+    taken for a missing story."""
+    from sqlmodel import Session
+
+    from szwatch.app.watchlist_choice import refusal
+    from szwatch.store.watchlists import remembered
+
+    with Session(engine) as session:
+        why = refusal(chosen, remembered(session))
+    if why:
+        click.echo(f"note: {why.split('; pass')[0]}", err=True)
+
+
 @cli.group("watch")
 def watch_group() -> None:
     """Inspect the watchlist and try watches on the archive."""
@@ -66,12 +113,14 @@ def watch_group() -> None:
 
 @watch_group.command("list")
 @watchlist_option
-def watch_list(watchlist_path: str | None) -> None:
-    """Every watch with its kind, name, aliases and tags.
+@config_option
+def watch_list(watchlist_path: str | None, config_path: str | None) -> None:
+    """Every watch with its kind, name, aliases and tags, after the file they come from and why that one.
 
     Example: szwatch watch list
     """
-    click.echo(render.watch_table(read_watchlist(watchlist_path)))
+    chosen = pick_watchlist_quickly(watchlist_path, config_path)
+    click.echo(render.watch_table(chosen.watchlist, chosen.source))
 
 
 @watch_group.command("test")
@@ -80,9 +129,11 @@ def watch_list(watchlist_path: str | None) -> None:
 @click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=20, show_default=True)
 @watchlist_option
 @db_option
+@config_option
 def watch_test(
-    watch_id: str | None, name: str | None, limit: int, watchlist_path: str | None, db_url: str | None
-) -> None:
+    watch_id: str | None, name: str | None, limit: int, watchlist_path: str | None, db_url: str | None,
+    config_path: str | None,
+) -> None:  # fmt: skip
     """Show what a watch would match in the archive, before you save it (nothing is stored).
 
     Example: szwatch watch test --name 东立多晶硅项目
@@ -90,7 +141,10 @@ def watch_test(
     from szwatch.monitor.detection.detect import preview_watch
     from szwatch.monitor.detection.watchlist import Watchlist, parse_watchlist
 
-    watchlist = read_watchlist(watchlist_path)
+    chosen = pick_watchlist_quickly(watchlist_path, config_path)
+    watchlist = chosen.watchlist
+    if not name:
+        click.echo(chosen.describe(), err=True)
     if name:
         draft = parse_watchlist(Path("<--name>"), "", {"project": [{"id": "draft", "name": name}]})
     elif watch_id and (watch := watchlist.get(watch_id)):
@@ -99,5 +153,8 @@ def watch_test(
         raise click.UsageError(
             f"no watch {watch_id!r} in {watchlist.path}" if watch_id else "give a watch ID or --name"
         )
-    hits = preview_watch(open_db(db_url), draft, limit)
+    engine = open_db(db_url)
+    if not name:
+        _note_other_watchlist(engine, chosen)
+    hits = preview_watch(engine, draft, limit)
     click.echo(render.preview(hits) if hits else "no story in the archive matches")

@@ -10,7 +10,16 @@ from pathlib import Path
 import click
 
 from szwatch.app import cli_text as render
-from szwatch.app.cli.base import cli, config_option, db_option, json_option, open_db, read_watchlist, watchlist_option
+from szwatch.app.cli.base import (
+    check_watchlist,
+    cli,
+    config_option,
+    db_option,
+    json_option,
+    open_db,
+    pick_watchlist,
+    watchlist_option,
+)
 
 
 @cli.command("run")
@@ -29,9 +38,10 @@ def run_command(watchlist_path: str | None, db_url: str | None, config_path: str
 
     settings = load_settings(config_path)
     add_file_log(log_file or settings.daemon.log_file)
-    watchlist = read_watchlist(watchlist_path or settings.daemon.watchlist or None)
+    chosen = pick_watchlist(watchlist_path, settings)
+    click.echo(chosen.describe(), err=True)
     try:
-        Daemon(open_db(db_url), settings, watchlist).run()
+        Daemon(open_db(db_url), settings, chosen.watchlist).run()
     except DaemonAlreadyRunningError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -118,9 +128,11 @@ def web_command(
     from szwatch.app.web.server import AddressError, serve  # the web stack loads only for this command
 
     settings = load_settings(config_path)
-    watchlist = read_watchlist(watchlist_path or settings.daemon.watchlist or None)
+    chosen = pick_watchlist(watchlist_path, settings)
+    check_watchlist(open_db(db_url), chosen)
+    click.echo(chosen.describe(), err=True)
     try:
-        serve(db_url, watchlist, settings.daemon, host=host, port=port, token=token or None)
+        serve(db_url, chosen.watchlist, settings.daemon, host=host, port=port, token=token or None)
     except AddressError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -128,13 +140,15 @@ def web_command(
 @cli.command("demo")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("szwatch-demo"),
               show_default=True, help="Where the replica and the demo database go (replaced each run).")  # fmt: skip
-@click.option("--web", "then_web", is_flag=True, help="Then serve the web view of the demo database on port 8080.")
-def demo_command(workdir: Path, then_web: bool) -> None:
+@click.option("--web", "then_web", is_flag=True, help="Then serve the web view of the demo database.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True,
+              help="With --web: the port of the web view.")  # fmt: skip
+def demo_command(workdir: Path, then_web: bool, port: int) -> None:
     """Serve the bundled replica of the paper on localhost, crawl it into a fresh database, summarise.
 
-    Example: szwatch demo --web
+    Example: szwatch demo --web --port 8090
     """
-    from szwatch.app.demo import WEB_URL, demo_db_url, run_demo
+    from szwatch.app.demo import demo_db_url, run_demo
 
     code = run_demo(workdir, click.echo)
     if not then_web:
@@ -146,9 +160,10 @@ def demo_command(workdir: Path, then_web: bool) -> None:
     from szwatch.app.web.server import AddressError, serve
     from szwatch.monitor.detection.watchlist import load_watchlist
 
-    click.echo(f"serving the web view at {WEB_URL} (Ctrl-C stops it)")
-    threading.Timer(1.5, webbrowser.open, args=(WEB_URL + "watches/gdp",)).start()
+    url = f"http://127.0.0.1:{port}/"
+    click.echo(f"serving the web view at {url} (Ctrl-C stops it)")
+    threading.Timer(1.5, webbrowser.open, args=(url + "watches/gdp",)).start()
     try:
-        serve(demo_db_url(workdir), load_watchlist(), load_settings(None).daemon, port=8080)
+        serve(demo_db_url(workdir), load_watchlist(), load_settings(None).daemon, port=port)
     except AddressError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from szwatch.app import cli_text as render
-from szwatch.app.cli.base import MAX_LIMIT, F, cli, db_option, json_option, open_db
-from szwatch.app.export import FORMATS
+from szwatch.app.cli.base import MAX_LIMIT, F, cli, config_option, db_option, json_option, open_db, watchlist_option
+from szwatch.app.export import ENCODINGS, FORMATS
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -42,44 +42,86 @@ def search_command(text: str, limit: int, paper: str | None, db_url: str | None,
     click.echo(render.hits_table(hits) if hits else f"no article mentions {text!r}")
 
 
+def _watch_id(given: str | None, kind: str, watchlist_path: str | None, config_path: str | None) -> str | None:
+    """The watch a user named by id, name or alias (``地区生产总值``, ``GDP``, ``gdp``). A name in no watch is
+    returned as given: findings of a watch since removed from the watchlist stay readable by its id, and
+    ``_none_found`` says "no such watch" when nothing is stored under it either."""
+    if not given:
+        return None
+    from szwatch.app.cli.base import pick_watchlist_quickly
+    from szwatch.app.watchlist_choice import find_watch
+
+    chosen = pick_watchlist_quickly(watchlist_path, config_path)
+    watch = find_watch(chosen.watchlist, given)
+    if watch is None:
+        return given
+    if watch.kind != kind:
+        other = "mentions" if watch.kind == "project" else "indicators"
+        article = "an" if watch.kind == "indicator" else "a"
+        raise click.UsageError(f"{given!r} is {article} {watch.kind} ({watch.id}): try szwatch {other} {watch.id}")
+    return watch.id
+
+
+def _none_found(given: str | None, watch_id: str | None, watchlist_path: str | None, config_path: str | None,
+                noun: str) -> str:  # fmt: skip
+    """Why the table is empty: no such watch (one line, exit 2), or nothing detected for it yet."""
+    if given and watch_id == given:
+        from szwatch.app.cli.base import pick_watchlist_quickly
+
+        chosen = pick_watchlist_quickly(watchlist_path, config_path)
+        if chosen.watchlist.get(given) is None:
+            raise click.UsageError(f"no such watch {given!r} in {chosen.path} (szwatch watch list shows them)")
+    return f"no {noun} stored (run szwatch detect)"
+
+
 @cli.command("mentions")
 @click.argument("watch_id", required=False)
+@watchlist_option
+@config_option
 @db_option
 @json_option
-def mentions_command(watch_id: str | None, db_url: str | None, as_json: bool) -> None:
-    """Stored mentions of tracked projects, oldest first.
+def mentions_command(watch_id: str | None, watchlist_path: str | None, config_path: str | None, db_url: str | None,
+                     as_json: bool) -> None:  # fmt: skip
+    """Stored mentions of tracked projects, oldest first; a project by id, name or alias.
 
     Example: szwatch mentions zhongmei-olefin
     """
     from szwatch.store.db import plain_reader
     from szwatch.store.finding_reads import mention_rows
 
+    given, watch_id = watch_id, _watch_id(watch_id, "project", watchlist_path, config_path)
     with plain_reader(db_url) as conn:  # plain SQL, like search: no ORM to import (start-up)
         rows = list(mention_rows(conn, watch_id))
+    empty = "" if rows else _none_found(given, watch_id, watchlist_path, config_path, "mentions")
     if as_json:
         click.echo("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
     else:
-        click.echo(render.mentions_table(rows) if rows else "no mentions stored (run szwatch detect)")
+        click.echo(render.mentions_table(rows) if rows else empty)
 
 
 @cli.command("indicators")
 @click.argument("indicator_id", required=False)
+@watchlist_option
+@config_option
 @db_option
 @json_option
-def indicators_command(indicator_id: str | None, db_url: str | None, as_json: bool) -> None:
-    """The time series of tracked indicators: period, value, growth, scope and source.
+def indicators_command(indicator_id: str | None, watchlist_path: str | None, config_path: str | None,
+                       db_url: str | None, as_json: bool) -> None:  # fmt: skip
+    """The time series of tracked indicators: period, value, growth, scope and source; one by id, name or alias.
 
-    Example: szwatch indicators gdp
+    Example: szwatch indicators 地区生产总值
     """
     from szwatch.store.db import plain_reader
     from szwatch.store.finding_reads import observation_rows
 
+    given, indicator_id = indicator_id, _watch_id(indicator_id, "indicator", watchlist_path, config_path)
     with plain_reader(db_url) as conn:  # plain SQL, like search: no ORM to import (start-up)
         rows = list(observation_rows(conn, indicator_id))
+    empty = "" if rows else _none_found(given, indicator_id, watchlist_path, config_path, "figures")
     if as_json:
         click.echo("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
     else:
-        click.echo(render.indicators_table(rows) if rows else "no figures stored (run szwatch detect)")
+        click.echo(render.indicators_table(rows) if rows else empty)
 
 
 @cli.group("export")
@@ -91,56 +133,60 @@ def export_options(func: F) -> F:
     func = db_option(func)
     func = click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
                         help="File (default stdout).")(func)  # fmt: skip
+    func = click.option(
+        "--encoding", type=click.Choice(ENCODINGS), default="utf-8-sig", show_default=True,
+        help="CSV: utf-8-sig starts with a BOM so Excel reads Chinese; utf-8 leaves it out.",
+    )(func)  # fmt: skip
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)(func)
 
 
 def _export(db_url: str | None, rows: Callable[[Session], Iterable[dict[str, object]]], fields: list[str], fmt: str,
-            output: Any, noun: str) -> None:  # fmt: skip
+            output: Any, noun: str, encoding: str) -> None:  # fmt: skip
     from szwatch.app.export import write_rows
     from szwatch.store.db import session_scope
 
     with session_scope(open_db(db_url)) as session:
-        count = write_rows(rows(session), fields, fmt, output)
+        count = write_rows(rows(session), fields, fmt, output, bom=encoding == "utf-8-sig")
     click.echo(f"exported {count} {noun}", err=True)
 
 
 def _export_plain(db_url: str | None, rows: Callable[[Plain], Iterable[dict[str, object]]], fields: list[str],
-                  fmt: str, output: Any, noun: str) -> None:  # fmt: skip
+                  fmt: str, output: Any, noun: str, encoding: str) -> None:  # fmt: skip
     from szwatch.app.export import write_rows
     from szwatch.store.db import plain_reader
 
     with plain_reader(db_url) as conn:
-        count = write_rows(rows(conn), fields, fmt, output)
+        count = write_rows(rows(conn), fields, fmt, output, bom=encoding == "utf-8-sig")
     click.echo(f"exported {count} {noun}", err=True)
 
 
 @export_group.command("articles")
 @export_options
-def export_articles(fmt: str, output: Any, db_url: str | None) -> None:
+def export_articles(fmt: str, encoding: str, output: Any, db_url: str | None) -> None:
     """Every stored article with its issue and page.
 
     Example: szwatch export articles --format csv -o articles.csv
     """
     from szwatch.store import articles
 
-    _export(db_url, articles.article_rows, articles.EXPORT_FIELDS, fmt, output, "articles")
+    _export(db_url, articles.article_rows, articles.EXPORT_FIELDS, fmt, output, "articles", encoding)
 
 
 @export_group.command("mentions")
 @export_options
-def export_mentions(fmt: str, output: Any, db_url: str | None) -> None:
+def export_mentions(fmt: str, encoding: str, output: Any, db_url: str | None) -> None:
     """Every stored mention of a tracked project.
 
     Example: szwatch export mentions --format csv -o mentions.csv
     """
     from szwatch.store import finding_reads
 
-    _export_plain(db_url, finding_reads.mention_rows, finding_reads.MENTION_FIELDS, fmt, output, "mentions")
+    _export_plain(db_url, finding_reads.mention_rows, finding_reads.MENTION_FIELDS, fmt, output, "mentions", encoding)
 
 
 @export_group.command("indicators")
 @export_options
-def export_indicators(fmt: str, output: Any, db_url: str | None) -> None:
+def export_indicators(fmt: str, encoding: str, output: Any, db_url: str | None) -> None:
     """Every stored indicator figure (the time series).
 
     Example: szwatch export indicators --format csv -o indicators.csv
@@ -148,4 +194,4 @@ def export_indicators(fmt: str, output: Any, db_url: str | None) -> None:
     from szwatch.store import finding_reads
 
     _export_plain(db_url, finding_reads.observation_rows, finding_reads.INDICATOR_FIELDS, fmt, output,
-                  "indicator figures")  # fmt: skip
+                  "indicator figures", encoding)  # fmt: skip

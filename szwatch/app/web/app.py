@@ -136,7 +136,7 @@ class _Guard:
         logger.warning("web {} {} refused: no valid token", request.method, request.url.path)
         if request.url.path.startswith("/api/") or request.url.path == "/healthz":
             return JSONResponse({"error": "a token is required (Authorization: Bearer …)"}, status_code=401)
-        return PlainTextResponse("a token is required: open this address with ?token=…", status_code=401)
+        return PlainTextResponse("需要访问令牌：请在地址后加上 ?token=… 再打开", status_code=401)
 
 
 def _too_long(request: Request, why: str) -> Response:

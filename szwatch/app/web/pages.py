@@ -20,13 +20,15 @@ from szwatch.app.web.context import context
 from szwatch.store import queries
 from szwatch.store.search import spans
 
-NAV = [("/issues", "Issues 报纸"), ("/search", "Search 检索"), ("/watches", "Watches 监测"),
-       ("/alerts", "Alerts 提醒"), ("/status", "Status 状态")]  # fmt: skip
+NAV = [("/issues", "报纸"), ("/search", "检索"), ("/watches", "监测"), ("/alerts", "提醒"), ("/status", "状态")]
 
 
 def routes(templates: Jinja2Templates) -> list[Route]:
     def render(request: Request, name: str, **values: Any) -> Response:
-        values.update(request=request, nav=NAV, spans=spans, status_labels=present.STATUS_LABELS)
+        values.update(request=request, nav=NAV, spans=spans, status_labels=present.STATUS_LABELS,
+                      delivery_labels=present.DELIVERY_LABELS, rule_labels=present.RULE_LABELS,
+                      fact_labels=present.FACT_LABELS, condition_labels=present.CONDITION_LABELS,
+                      match_labels=present.MATCH_LABELS)  # fmt: skip
         return templates.TemplateResponse(request, name, values)
 
     def home(request: Request) -> Response:
@@ -38,14 +40,14 @@ def routes(templates: Jinja2Templates) -> list[Route]:
             newest = queries.issue_bounds(session, paper)[1]
             month = present.month_param(request.query_params, newest)
             cal = present.month_calendar(session, month, paper)
-        return render(request, "issues.html", cal=cal, title="Issues")
+        return render(request, "issues.html", cal=cal, title="报纸")
 
     def issue(request: Request) -> Response:
         day, paper = request.path_params["day"], present.paper_param(request.query_params)
         with Session(context(request).engine) as session:
             view = queries.issue_view(session, present.parse_day(day), paper)
         if view is None:
-            raise HTTPException(404, f"no issue of {paper} of {day} is stored")
+            raise HTTPException(404, f"没有 {paper} {day} 的报纸存档")
         title = f"{view.issue_date} " + ("朔州日报" if paper == "szrb" else paper)
         return render(request, "issue.html", issue=view, title=title)
 
@@ -54,7 +56,7 @@ def routes(templates: Jinja2Templates) -> list[Route]:
         with Session(ctx.engine) as session:
             view = queries.article_view(session, present.id_param(request.path_params["article_id"], "article id"))
         if view is None:
-            raise HTTPException(404, "no such article")
+            raise HTTPException(404, "没有这篇稿件")
         names = {w.id: w.name for w in ctx.watchlist.watches}
         return render(request, "article.html", a=view, names=names, title=view.title)
 
@@ -75,7 +77,7 @@ def routes(templates: Jinja2Templates) -> list[Route]:
         ctx = context(request)
         with Session(ctx.engine) as session:
             rows = present.watches_json(ctx, session)
-        return render(request, "watches.html", rows=rows, watchlist=ctx.watchlist.path.name, title="Watches")
+        return render(request, "watches.html", rows=rows, watchlist=ctx.watchlist.path.name, title="监测")
 
     def watch(request: Request) -> Response:
         ctx = context(request)
@@ -84,7 +86,7 @@ def routes(templates: Jinja2Templates) -> list[Route]:
             if found.kind == "indicator":
                 observations = queries.observations(session, found.id)
                 chart = present.chart_data(found, observations)
-                rows = [o | {"period_label": present.period_label(o)} for o in reversed(observations)]
+                rows = present.table_rows(observations)
                 return render(request, "indicator.html", w=found, chart=chart, rows=rows,
                               points=present.chart_points(chart), title=found.name)  # fmt: skip
             limit = 50
@@ -101,13 +103,13 @@ def routes(templates: Jinja2Templates) -> list[Route]:
         status = request.query_params.get("status") or None
         with Session(ctx.engine) as session:
             rows = present.alerts_json(ctx, session, status, 200)
-        return render(request, "alerts.html", rows=rows, status=status, title="Alerts")
+        return render(request, "alerts.html", rows=rows, status=status, title="提醒")
 
     def status(request: Request) -> Response:
         ctx = context(request)
         with Session(ctx.engine) as session:
             data = present.status_json(ctx, session)
-        return render(request, "status.html", s=data, title="Status")
+        return render(request, "status.html", s=data, title="状态")
 
     return [
         Route("/", home),

@@ -16,9 +16,12 @@ from sqlmodel import Session
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 
+from szwatch.app.compare import compared_area
 from szwatch.app.health import assess
 from szwatch.app.web.context import WebContext
 from szwatch.common.clock import local_iso
+from szwatch.common.period_names import kind_label, period_kind
+from szwatch.common.period_names import period_label as named_period
 from szwatch.monitor.alerts import messages
 from szwatch.monitor.detection.watchlist import Watch
 from szwatch.store import alerts as store_alerts
@@ -154,7 +157,23 @@ def _day(day: date, issue: queries.IssueDay | None, inside: bool) -> dict[str, A
     }  # fmt: skip
 
 
-STATUS_LABELS = {"complete": "complete", "incomplete": "incomplete", "no_issue": "no paper"}
+STATUS_LABELS = {"complete": "完整", "incomplete": "不完整", "no_issue": "无报"}
+DELIVERY_LABELS = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
+RULE_LABELS = {rule: messages.rule_label(rule) for rule in
+               ("new_mention", "new_figure", "revised_figure", "project_update", "crawl_problems", "site_unreachable",
+                "health", "health_recovered", "test")}  # fmt: skip
+CONDITION_LABELS = {"daemon_down": "后台服务未运行", "site_unreachable": "网站无法访问",
+                    "layout_changed": "版面结构可能已变化", "no_issue_today": "今日报纸尚未抓全",
+                    "failed_deliveries": "有提醒发送失败"}  # fmt: skip
+FACT_LABELS = {"investment": "投资", "stage": "阶段", "progress": "进度"}
+MATCH_LABELS = {
+    "name": "名称",
+    "alias": "别名",
+    "variant": "变体写法",
+    "company": "企业名",
+    "keywords": "关键词",
+    "described": "描述",
+}
 
 
 # ---------------------------------------------------------------------------------------------- watches
@@ -177,17 +196,45 @@ def watches_json(ctx: WebContext, session: Session) -> list[dict[str, Any]]:
 
 
 def period_label(obs: dict[str, Any]) -> str:
-    """``2024年1—3月``, ``2024年5月``, ``2023年``; the paper's own words when the period has no dates."""
+    """``2024年一季度``, ``2024年1—4月``, ``2023年上半年``; the paper's own words when the period has no dates."""
     if not obs["period_start"] or not obs["period_end"]:
         return str(obs["period"])
-    start, end = date.fromisoformat(obs["period_start"]), date.fromisoformat(obs["period_end"])
-    if start.year != end.year:
-        return f"{start.year}年{start.month}月—{end.year}年{end.month}月"
-    if start.month == 1 and end.month == 12:
-        return f"{start.year}年"
-    if start.month == end.month:
-        return f"{start.year}年{start.month}月"
-    return f"{start.year}年{start.month}—{end.month}月"
+    return named_period(date.fromisoformat(obs["period_start"]), date.fromisoformat(obs["period_end"]))
+
+
+def table_rows(observations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The table of reports, newest period first: the same figure reported twice (前四个月 and 1—4月, or a value in one
+    story and its growth in the next) is one row with all its sources; a changed figure is a row of its own, marked
+    revised with what it replaced."""
+    rows: list[dict[str, Any]] = []
+    open_rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for o in observations:
+        key = (o["period_start"], o["period_end"], o["period"] if not o["period_start"] else "", o["scope"],
+               o["relative"], compared_area(o["snippet"]) if o["relative"] else "")  # fmt: skip
+        row = open_rows.get(key)
+        if row is not None and not o["revised"] and _agrees(row, o):
+            row["value"] = row["value"] if row["value"] is not None else o["value"]
+            row["unit"] = row["unit"] or o["unit"]
+            row["growth"] = row["growth"] if row["growth"] is not None else o["growth"]
+            row["rank"] = row["rank"] or o["rank"]
+            row["sources"].append(o["source"] | {"snippet": o["snippet"], "words": o["period"]})
+            continue
+        row = o | {"period_label": period_label(o), "kind": kind_label(_kind(o)), "area": key[-1],
+                   "sources": [o["source"] | {"snippet": o["snippet"], "words": o["period"]}]}  # fmt: skip
+        open_rows[key] = row
+        rows.append(row)
+    return list(reversed(rows))
+
+
+def _agrees(row: dict[str, Any], o: dict[str, Any]) -> bool:
+    same_value = row["value"] is None or o["value"] is None or (row["value"] == o["value"] and row["unit"] == o["unit"])
+    same_growth = row["growth"] is None or o["growth"] is None or row["growth"] == o["growth"]
+    return same_value and same_growth
+
+
+def _kind(o: dict[str, Any]) -> str:
+    start, end = o["period_start"], o["period_end"]
+    return period_kind(date.fromisoformat(start) if start else None, date.fromisoformat(end) if end else None)
 
 
 def indicator_json(watch: Watch, observations: list[dict[str, Any]]) -> dict[str, Any]:
@@ -198,61 +245,55 @@ def indicator_json(watch: Watch, observations: list[dict[str, Any]]) -> dict[str
 
 
 def chart_data(watch: Watch, observations: list[dict[str, Any]]) -> dict[str, Any]:
-    """What the chart draws: periods in order, and per scope one line of values and one of growth rates;
-    a point is the latest report of that period and scope (a revised figure replaces the earlier one) and
-    carries its source. Comparisons with another area (``relative``) are left to the table."""
-    plotted = [o for o in observations if not o["relative"]]
+    """What the chart draws on a time axis: per area and kind of period (年度, 累计1—N月, 季度, 月度) one series of
+    values and one of growth rates, each point at its period's last day. A cumulative monthly series (1—2月 …
+    1—11月, as statistics are published) is one line; a point is the latest report of its period and area (a
+    revised figure replaces the earlier one) and carries its source. Comparisons with another area are left to
+    the table."""
+    plotted = [o for o in observations if not o["relative"] and o["period_end"]]
     units = Counter(o["unit"] for o in plotted if o["value"] is not None and o["unit"])
     unit = units.most_common(1)[0][0] if units else ""
-    order: dict[str, tuple[str, str]] = {}
-    for o in plotted:
-        label = period_label(o)
-        order.setdefault(label, (o["period_end"] or o["source"]["issue_date"], o["period_start"] or ""))
-    periods = sorted(order, key=lambda label: order[label])
-    scopes = sorted({o["scope"] for o in plotted}, key=lambda s: (s != "全市", s))
-    latest: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for o in plotted:  # reports come oldest first: the last one of a period and scope wins
-        label = period_label(o)
+    latest: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for o in plotted:  # reports come oldest first: the last one of a period and area wins
+        kind = _kind(o)
+        where = (o["scope"], kind, o["period_start"] or "", o["period_end"])
         if o["value"] is not None and o["unit"] == unit:
-            latest[("value", label, o["scope"])] = o
+            latest[("value", *where[:2], where[3])] = o
         if o["growth"] is not None:
-            latest[("growth", label, o["scope"])] = o
+            latest[("growth", *where[:2], where[3])] = o
+    scopes = sorted({o["scope"] for o in plotted}, key=lambda s: (s != "全市", s))
+    present_kinds = {_kind(o) for o in plotted}
+    kinds = [k for k in ("year", "cumulative", "half", "quarter", "month", "other") if k in present_kinds]
 
-    def line(kind: str, scope: str) -> list[dict[str, Any] | None]:
-        points = []
-        for label in periods:
-            o = latest.get((kind, label, scope))
-            points.append(None if o is None else _point(o, o["value"] if kind == "value" else o["growth"], label))
-        return points
+    def series(measure: str) -> list[dict[str, Any]]:
+        out = []
+        for scope in scopes:
+            for kind in kinds:
+                points = sorted(
+                    (o["period_end"], _point(o, o[measure], period_label(o)))
+                    for (m, sc, k, _end), o in latest.items()
+                    if (m, sc, k) == (measure, scope, kind)
+                )
+                if points:
+                    out.append({"scope": scope, "kind": kind_label(kind), "name": f"{scope}·{kind_label(kind)}",
+                                "points": [[end, point] for end, point in points]})  # fmt: skip
+        return out
 
-    return {
-        "indicator": watch.id, "name": watch.name, "unit": unit, "periods": periods,
-        "value": [{"scope": s, "points": line("value", s)} for s in scopes],
-        "growth": [{"scope": s, "points": line("growth", s)} for s in scopes],
-    }  # fmt: skip
+    return {"indicator": watch.id, "name": watch.name, "unit": unit, "value": series("value"),
+            "growth": series("growth")}  # fmt: skip
 
 
 def _point(obs: dict[str, Any], value: float, label: str) -> dict[str, Any]:
     source = obs["source"]
     return {
-        "value": value, "period": label, "span": _span(obs), "scope": obs["scope"], "unit": obs["unit"],
-        "revised": obs["revised"],
+        "value": value, "period": label, "scope": obs["scope"], "unit": obs["unit"], "revised": obs["revised"],
         "source": {"article_id": source["article_id"], "issue_date": source["issue_date"], "page": source["page"],
                    "title": source["title"]},
     }  # fmt: skip
 
 
-def _span(obs: dict[str, Any]) -> int:
-    """Months a figure covers (3 for a quarter, 12 for a year; 0 unknown): only figures of equal spans are
-    joined by a line, as a half-year total next to a year total says nothing about growth."""
-    if not obs["period_start"] or not obs["period_end"]:
-        return 0
-    start, end = date.fromisoformat(obs["period_start"]), date.fromisoformat(obs["period_end"])
-    return (end.year - start.year) * 12 + end.month - start.month + 1
-
-
 def chart_points(chart: dict[str, Any]) -> int:
-    return sum(1 for kind in ("value", "growth") for s in chart[kind] for p in s["points"] if p is not None)
+    return sum(len(s["points"]) for kind in ("value", "growth") for s in chart[kind])
 
 
 # ---------------------------------------------------------------------------------------------- alerts, status

@@ -8,12 +8,12 @@ parsed by their own kind (``channels/``), so a new kind brings its keys with it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 from szwatch.monitor.alerts import channels as kinds
-from szwatch.monitor.alerts.channels.base import ChannelConfig, SettingsReader
+from szwatch.monitor.alerts.channels.base import LANGUAGES, ChannelConfig, MessageStyle, SettingsReader
 from szwatch.store.models import DeliveryMode
 
 
@@ -66,6 +66,8 @@ class AlertPolicy:
     """
 
     max_age_days: int = 7
+    language: str = "zh"  # of every channel's messages: "zh", "en" or "zh-en"
+    show_key: bool = False  # the delivery key in a quiet last line (it always travels in a header)
 
 
 @dataclass(frozen=True)
@@ -100,11 +102,27 @@ def parse_alert_settings(reader: SettingsReader, data: dict[str, Any], env: dict
     delivery_raw = data.get("delivery", {})
     reader.only(delivery_raw, set(DeliveryPolicy.__dataclass_fields__), "delivery")
     delivery = DeliveryPolicy(**{k: reader.number(delivery_raw, k, "delivery") for k in delivery_raw})
-    policy_raw = data.get("alerts", {})
-    reader.only(policy_raw, set(AlertPolicy.__dataclass_fields__), "alerts")
-    policy = AlertPolicy(**{k: int(reader.number(policy_raw, k, "alerts")) for k in policy_raw})
+    policy = _policy(reader, data.get("alerts", {}))
+    style = MessageStyle(policy.language, policy.show_key)
+    parsed = tuple(replace(c, style=style) if hasattr(c, "style") else c for c in parsed)  # type: ignore[type-var]
     return {"channels": parsed, "routes": routes, "operator_channel": operator.get("channel"), "delivery": delivery,
             "alerts": policy, "problems": dict(reader.missing)}  # fmt: skip
+
+
+def _policy(reader: SettingsReader, raw: Any) -> AlertPolicy:
+    reader.only(raw, set(AlertPolicy.__dataclass_fields__), "alerts")
+    values: dict[str, Any] = {}
+    if "max_age_days" in raw:
+        values["max_age_days"] = int(reader.number(raw, "max_age_days", "alerts"))
+    if "language" in raw:
+        if raw["language"] not in LANGUAGES:
+            raise reader.error("alerts.language", " or ".join(f'"{lang}"' for lang in LANGUAGES))
+        values["language"] = raw["language"]
+    if "show_key" in raw:
+        if not isinstance(raw["show_key"], bool):
+            raise reader.error("alerts.show_key", "true or false")
+        values["show_key"] = raw["show_key"]
+    return AlertPolicy(**values)
 
 
 def _route(reader: SettingsReader, raw: dict[str, Any], channels: set[str]) -> Route:

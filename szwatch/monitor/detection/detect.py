@@ -26,12 +26,12 @@ from sqlmodel import Session
 
 from szwatch.monitor.alerts.outbox import record_alerts
 from szwatch.monitor.alerts.settings import Route
-from szwatch.monitor.detection.analysis import Analyser, StoryFindings, story_body, worker_count
+from szwatch.monitor.detection.analysis import Analyser, StoryFindings, analyse, story_body, worker_count
 from szwatch.monitor.detection.match import Hit, Matcher
 from szwatch.monitor.detection.rules import story_alerts
 from szwatch.monitor.detection.watchlist import Watchlist
 from szwatch.store import alerts as store_alerts
-from szwatch.store import detect_runs, detections
+from szwatch.store import detect_runs, detections, watchlists
 from szwatch.store.db import session_scope
 from szwatch.store.detections import FindingsWriter, Replaced, Story
 from szwatch.store.models import Alert, utcnow
@@ -55,6 +55,7 @@ class DetectReport:
     held_back_baseline: int = 0  # watches found in a story that is part of their baseline (no alert built)
     held_back_age: int = 0  # … or from an issue older than max_age_days
     max_age_days: int = 7
+    alert_existing: bool = False  # this run alerted on what was stored already (no baseline, no age limit)
 
     @property
     def findings(self) -> int:
@@ -106,8 +107,10 @@ def detect(
         done = detections.processed(session)
         detect_runs.close_dead(session)
         run_id = detect_runs.start(session).id
+        watchlists.remember(session, str(watchlist.path.resolve()), watchlist.digest, len(watchlist.watches))
         gate, baselined = _gate(session, watchlist, bool(digests), max_age_days, alert_existing, run_id)
-    report = DetectReport(stories_total=len(digests), run_id=run_id, baselined=baselined, max_age_days=max_age_days)
+    report = DetectReport(stories_total=len(digests), run_id=run_id, baselined=baselined, max_age_days=max_age_days,
+                          alert_existing=alert_existing)  # fmt: skip
     report.stale_watchlist = any(w != watchlist.digest for _, w in done.values()) and not rescan
     todo = [url for url, digest in digests.items() if rescan or done.get(url, ("", ""))[0] != digest]
     logger.info("detect: {} stories, {} to process (watchlist {})", len(digests), len(todo), watchlist.digest)
@@ -192,6 +195,43 @@ def _count(report: DetectReport, findings: StoryFindings, mentions: Replaced, ob
         report.by_watch[mention.watch_id] = report.by_watch.get(mention.watch_id, 0) + 1
     for obs in findings.observations:
         report.by_watch[obs.indicator_id] = report.by_watch.get(obs.indicator_id, 0) + 1
+
+
+@dataclass
+class RescanPreview:
+    """What ``detect --rescan`` would change, per watch: shown before anything is removed."""
+
+    stories: int = 0
+    removed: dict[str, list[int]] = field(default_factory=dict)  # watch id → [mentions, observations]
+    added: int = 0
+
+    @property
+    def mentions_removed(self) -> int:
+        return sum(m for m, _ in self.removed.values())
+
+    @property
+    def observations_removed(self) -> int:
+        return sum(o for _, o in self.removed.values())
+
+
+def preview_rescan(engine: Engine, watchlist: Watchlist) -> RescanPreview:
+    """Evaluate every stored story with this watchlist and count what a rescan would remove (nothing is written)."""
+    matcher = Matcher(watchlist)
+    preview = RescanPreview()
+    with Session(engine) as session:
+        urls = list(detections.story_digests(session))
+        for start in range(0, len(urls), BATCH):
+            for story in detections.load_stories(session, urls[start : start + BATCH]):
+                found = analyse(story, matcher, watchlist)
+                gone_m, gone_o, added = detections.findings_diff(session, story.url, found.mentions,
+                                                                 found.observations)  # fmt: skip
+                preview.stories += 1
+                preview.added += added
+                for watch_id in gone_m:
+                    preview.removed.setdefault(watch_id, [0, 0])[0] += 1
+                for watch_id in gone_o:
+                    preview.removed.setdefault(watch_id, [0, 0])[1] += 1
+    return preview
 
 
 def preview_watch(engine: Engine, watchlist: Watchlist, limit: int = 50) -> list[tuple[Story, Hit]]:

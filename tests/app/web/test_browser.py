@@ -67,7 +67,7 @@ def test_issue_list_and_an_issue(browser: Any, web: WebServer, archive: Archive)
     complete = browser.find_elements(By.CSS_SELECTOR, "td.day.complete")
     no_paper = browser.find_elements(By.CSS_SELECTOR, "td.day.no_issue")
     assert len(complete) == len(archive.manifest.dates)
-    assert "no paper" in " ".join(cell.text for cell in no_paper)
+    assert "无报" in " ".join(cell.text for cell in no_paper)
     shoot(browser, "issues")
     complete[1].find_element(By.TAG_NAME, "a").click()
     wait_for(browser, "return document.querySelectorAll('section.page').length === 4")
@@ -109,8 +109,9 @@ def test_two_character_search_highlights_the_hits(browser: Any, web: WebServer):
 
 def expected_points(observations: list[dict[str, Any]]) -> int:
     """Points the chart must draw, counted from the API: one per period and area for values (in the
-    indicator's usual unit) and one per period and area for growth rates; comparisons stay in the table."""
-    plotted = [o for o in observations if not o["relative"]]
+    indicator's usual unit) and one per period and area for growth rates; comparisons, and periods the paper
+    named without dates, stay in the table."""
+    plotted = [o for o in observations if not o["relative"] and o["period_end"]]
     units = [o["unit"] for o in plotted if o["value"] is not None and o["unit"]]
     unit = max(set(units), key=units.count) if units else ""
     values = {(o["period_label"], o["scope"]) for o in plotted if o["value"] is not None and o["unit"] == unit}
@@ -121,7 +122,7 @@ def expected_points(observations: list[dict[str, Any]]) -> int:
 COUNT_POINTS = """
 const chart = echarts.getInstanceByDom(document.getElementById('chart'));
 if (!chart) return null;
-return chart.getOption().series.reduce((n, s) => n + s.data.filter(p => p !== null && p !== undefined).length, 0);
+return chart.getOption().series.reduce((n, s) => n + s.data.filter(p => p && p.point).length, 0);
 """
 
 
@@ -141,19 +142,19 @@ def test_indicator_chart_renders_every_point(browser: Any, web: WebServer, indic
         const chart = echarts.getInstanceByDom(document.getElementById('chart'));
         const series = chart.getOption().series;
         for (let i = 0; i < series.length; i++) {
-          const at = series[i].data.findIndex(p => p && p.kind === 'growth');
-          if (at >= 0) { chart.dispatchAction({type: 'showTip', seriesIndex: i, dataIndex: at}); return; }
+          if (series[i].id.indexOf('growth') === 0 && series[i].data.length) {
+            const at = 0; chart.dispatchAction({type: 'showTip', seriesIndex: i, dataIndex: at}); return; }
         }""")
     tip = wait_for(
         browser,
         """
-        const tips = [...document.querySelectorAll('#chart div')].filter(d => d.textContent.includes('growth 增速'));
+        const tips = [...document.querySelectorAll('#chart div')].filter(d => d.textContent.includes('增速 '));
         return tips.length ? tips[tips.length - 1].textContent : null;""",
     )
     assert any(o["source"]["title"] in tip for o in observations), tip
     assert first["source"]["issue_date"][:4] in tip
-    rows = browser.find_elements(By.CSS_SELECTOR, "#observations tbody tr")
-    assert len(rows) == len(observations)
+    table = browser.find_element(By.ID, "observations").text
+    assert all(o["source"]["title"] in table for o in observations)  # every report, grouped by figure
     shoot(browser, f"indicator-{indicator}")
     assert problems(browser) == []
 
@@ -185,3 +186,127 @@ def test_hostile_title_shows_as_text_and_runs_nothing(browser: Any, web: WebServ
     assert browser.find_element(By.ID, "title").text == EVIL_TITLE
     assert '<img src=x onerror="document.title=' in browser.find_element(By.ID, "subtitle").text
     shoot(browser, "escaping")
+
+
+# ---------------------------------------------------------------------------------------------- phones
+
+PHONE, DESKTOP = (390, 844), (1280, 900)
+OVERFLOW = """
+const width = document.documentElement.clientWidth;
+const wide = [...document.querySelectorAll(arguments[0])].filter(el => {
+  const box = el.getBoundingClientRect();
+  return box.width > 0 && (box.right > width + 1 || el.scrollWidth > el.clientWidth + 1);
+});
+return {page: document.documentElement.scrollWidth, width: width, wide: wide.map(el => el.textContent.trim().slice(0, 30))};
+"""
+
+
+def viewport(browser: Any, size: tuple[int, int]) -> None:
+    """The page as a phone (or a desktop) lays it out: the viewport's CSS width, not the window's."""
+    width, height = size
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})  # fmt: skip
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    viewport(browser, PHONE)
+    yield browser
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def fits(browser: Any, selector: str) -> dict[str, Any]:
+    return browser.execute_script(OVERFLOW, selector)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("path", "cells"),
+    [
+        ("/issues?month=2024-05", "#calendar td"),
+        ("/alerts", "#alerts td"),
+        ("/status", "#crawls td, #status-facts td"),
+        ("/watches/zhongmei-olefin", "#facts td, #mentions td"),
+        ("/watches/gdp", "#observations td"),
+        ("/watches", "#projects td, #indicators td"),
+    ],
+)
+def test_at_390_px_every_page_fits_the_phone(phone: Any, web: WebServer, path: str, cells: str):
+    open_page(phone, web, path)
+    layout = fits(phone, cells)
+
+    assert layout["page"] <= layout["width"] == PHONE[0]  # no sideways scrolling of the page
+    assert layout["wide"] == []  # no cell spills out of its box or past the screen's edge
+    assert phone.execute_script("return document.documentElement.lang") == "zh-CN"
+    name = path.strip("/").split("?")[0].replace("/", "-")
+    shoot(phone, f"phone-{name}")
+    assert problems(phone) == []
+
+
+def test_at_390_px_a_table_is_cards_that_name_their_columns(phone: Any, web: WebServer):
+    from selenium.webdriver.common.by import By
+
+    open_page(phone, web, "/alerts")
+    first = phone.find_element(By.CSS_SELECTOR, "#alerts tbody tr")
+    labels = phone.execute_script(
+        "return [...arguments[0].children].map(td => getComputedStyle(td, '::before').content)", first
+    )
+    assert labels == ['"#"', '"时间"', '"类型"', '"监测对象"', '"报道"', '"发送"']
+    assert first.find_elements(By.CSS_SELECTOR, "td")[2].text in {"新提及", "新数据", "数据修订", "项目进展"}
+
+
+def test_at_390_px_the_chart_resizes_with_its_legend_below(phone: Any, web: WebServer):
+    open_page(phone, web, "/watches/gdp")
+    wait_for(phone, "return document.getElementById('chart').getAttribute('data-rendered') === 'true'")
+    chart = phone.execute_script("""
+        const el = document.getElementById('chart');
+        const chart = echarts.getInstanceByDom(el);
+        const option = chart.getOption();
+        const legend = chart.getModel().getComponent('legend').__viewRect
+          || {y: el.clientHeight - option.legend[0].bottom};
+        const lower = chart.getModel().getComponent('grid', 1).coordinateSystem.getRect();
+        const labels = chart.getModel().getComponent('xAxis', 1).axis.getViewLabels().length;
+        return {width: chart.getWidth(), box: el.clientWidth, legendBottom: option.legend[0].bottom,
+                gridBottom: lower.y + lower.height, height: el.clientHeight, labels: labels,
+                names: option.legend[0].data};
+    """)
+
+    assert chart["width"] == chart["box"] <= PHONE[0]
+    assert chart["legendBottom"] is not None and chart["gridBottom"] < chart["height"] - 40  # room for the legend
+    assert chart["labels"] >= 3  # the time axis shows several dates
+    assert "全市·年度" in chart["names"] and any(n.endswith("·累计") for n in chart["names"])
+    shoot(phone, "phone-chart")
+    phone.execute_script("document.getElementById('observations').scrollIntoView()")
+    shoot(phone, "phone-indicator-table")
+    assert problems(phone) == []
+
+
+def test_the_indicator_table_names_the_area_a_figure_is_compared_with(browser: Any, web: WebServer):
+    from selenium.webdriver.common.by import By
+
+    open_page(browser, web, "/watches/fai")
+    table = browser.find_element(By.ID, "observations").text
+
+    assert "较全省" in table and "+3.5个百分点" in table
+    assert "vs area" not in table and "pp" not in table
+
+
+def test_at_1280_px_places_and_amounts_stay_on_one_line(browser: Any, web: WebServer):
+    viewport(browser, DESKTOP)
+    try:
+        open_page(browser, web, "/watches/gdp")
+        wait_for(browser, "return document.getElementById('chart').getAttribute('data-rendered') === 'true'")
+        broken = browser.execute_script("""
+            const cells = [...document.querySelectorAll('#observations td[data-label="地区"], #observations td.num')];
+            return cells.filter(td => {
+              const range = document.createRange();
+              range.selectNodeContents(td.firstChild || td);
+              return range.getClientRects().length > 1;
+            }).map(td => td.textContent.trim());
+        """)
+        assert broken == []  # 怀仁市 and 628.7亿元 are not split across lines
+        shoot(browser, "desktop-indicator-gdp")
+        for path, name in (("/issues?month=2024-05", "issues"), ("/alerts", "alerts")):
+            open_page(browser, web, path)
+            shoot(browser, f"desktop-{name}")
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -137,7 +137,7 @@ def test_smtp_down_then_up(engine: Engine, mail: MailCatcher):
     assert (down.retried, up.sent) == (1, 1)
     [(recipients, message)] = mail.messages
     assert recipients == ["a@localhost", "b@localhost"]
-    assert message["Subject"] == "[szwatch] 新提及 new mention: 集大原高铁 — 铁路<script>"
+    assert message["Subject"] == "[szwatch] 新提及：集大原高铁 — 铁路<script>"
     assert message["Message-ID"] == f"<{deliveries(engine)[0].idempotency_key}@szwatch>"
     html = message.get_body(preferencelist=("html",)).get_content()
     plain = message.get_body(preferencelist=("plain",)).get_content()

@@ -84,7 +84,7 @@ def test_daily_digest_in_a_chat_group_has_a_heading_per_watch(engine: Engine):
 
     [message] = robot.accepted()
     assert "### 东立多晶硅项目" in message.text and "### 集大原高铁" in message.text
-    assert message.text.startswith("## [szwatch] 2 alerts")
+    assert message.text.startswith("## [szwatch] 2条提醒")
 
 
 def test_daily_route_settings_are_checked(tmp_path: Path):

@@ -62,7 +62,10 @@ def test_first_detection_on_a_crawled_archive_is_silent_then_a_new_issue_alerts(
 
     watches = len(WATCHLIST.watches)
     assert first.returncode == 0, first.stderr
-    assert f"findings; baseline for {watches} new watches, no alerts raised" in first.stdout
+    assert (
+        f"findings; baseline for {watches} new watches (stories stored so far raise no alerts for them), no alerts "
+        "raised" in first.stdout
+    )
     assert silent.returncode == 0 and before == 0 and all_alerts(engine)[-1].issue_date == date(2024, 5, 9)
     report = json.loads(second.stdout)
     assert report["baselined"] == [] and report["alerts"] > 0 and sent.returncode == 0
@@ -118,6 +121,9 @@ def test_alert_existing_opts_in_on_a_new_database(engine: Engine, tmp_path: Path
     assert result.returncode == 0, result.stderr
     assert {a.watch_id for a in all_alerts(engine)} == {"dongli-polysilicon", "jidayuan-hsr"}
     assert "2 alerts raised" in result.stdout
+    assert "new watches alerted on stories already stored (--alert-existing: no baseline), 2 alerts raised" in (
+        result.stdout
+    )  # not "baseline for 18 new watches, 2 alerts raised", which reads as a contradiction
     assert result.stderr.count("no channel is configured") == 1  # said once, not once per alert
 
 

@@ -17,14 +17,30 @@
                 "#546570", "#c4ccd3", "#4b8bbe", "#8d6e63"];
 
   function pointTip(p) {
-    var d = p.data;
+    var d = p.data && p.data.point;
     if (!d || !d.source) { return ""; }
-    var value = d.kind === "growth" ? (d.value > 0 ? "+" : "") + d.value + "%" : d.value + esc(d.unit);
+    var growth = p.seriesId.indexOf("growth") === 0;
+    var value = growth ? (d.value > 0 ? "+" : "") + d.value + "%" : d.value + esc(d.unit);
     return "<strong>" + esc(d.scope) + " · " + esc(d.period) + "</strong><br>" +
-      (d.kind === "growth" ? "growth 增速 " : "value 数值 ") + value +
-      (d.revised ? " <em>(revised 修订)</em>" : "") + "<br>" +
-      "<span class='tip-source'>" + esc(d.source.issue_date) + " " + esc(d.source.page) + " " +
+      (growth ? "增速 " : "数值 ") + value + (d.revised ? " <em>（修订）</em>" : "") + "<br>" +
+      "<span class='tip-source'>" + esc(d.source.issue_date) + " 第" + esc(d.source.page) + "版 " +
       esc(d.source.title) + "</span>";
+  }
+
+  var SYMBOLS = {"年度": "circle", "累计": "rect", "半年": "diamond", "季度": "triangle", "月度": "pin", "其他": "roundRect"};
+  var DASHES = {"年度": "solid", "累计": "solid", "半年": "dotted", "季度": "dashed", "月度": "dotted", "其他": "dotted"};
+
+  function withYearBreaks(line) {
+    // A cumulative series starts again each January: its years are not joined (a gap, "-", between them).
+    var out = [];
+    line.points.forEach(function (pt, i) {
+      var year = pt[0].slice(0, 4);
+      if (line.kind === "累计" && i > 0 && line.points[i - 1][0].slice(0, 4) !== year) {
+        out.push({value: [year + "-01-01", "-"]});
+      }
+      out.push({value: [pt[0], pt[1].value], point: pt[1]});
+    });
+    return out;
   }
 
   function indicatorChart() {
@@ -32,53 +48,62 @@
     var el = document.getElementById("chart");
     if (!d || !el) { return; }
     var chart = echarts.init(el, null, {renderer: "canvas"});
+    var narrow = el.clientWidth < 600;
     var series = [];
+    var names = [];
     var scopes = [];
-    function add(lines, kind, axis) {
-      // One line per area; inside it, only figures covering equally long periods are joined (a year to a year,
-      // a quarter to a quarter): one series per span, all named after the area, so the legend treats them as one.
+    function add(lines, measure, axis) {
+      // One series per area and kind of period, on a time axis: each point at its period's last day, so 1—2月,
+      // 1—3月 … 1—11月 form one line and a year's figure sits at its December, not evenly spaced with them.
       lines.forEach(function (line) {
         if (scopes.indexOf(line.scope) < 0) { scopes.push(line.scope); }
-        var spans = [];
-        line.points.forEach(function (pt) { if (pt && spans.indexOf(pt.span) < 0) { spans.push(pt.span); } });
-        spans.forEach(function (span) {
-          series.push({
-            name: line.scope, type: "line", xAxisIndex: axis, yAxisIndex: axis, connectNulls: true,
-            symbolSize: 8, color: COLORS[scopes.indexOf(line.scope) % COLORS.length],
-            data: line.points.map(function (pt) {
-              return pt && pt.span === span ? Object.assign({kind: kind}, pt) : null;
-            })
-          });
+        if (names.indexOf(line.name) < 0) { names.push(line.name); }
+        series.push({
+          id: measure + ":" + line.name, name: line.name, type: "line", xAxisIndex: axis, yAxisIndex: axis,
+          symbol: SYMBOLS[line.kind] || "circle", symbolSize: 8,
+          lineStyle: {type: DASHES[line.kind] || "solid"},
+          color: COLORS[scopes.indexOf(line.scope) % COLORS.length],
+          data: withYearBreaks(line)
         });
       });
     }
     add(d.value, "value", 0);
     add(d.growth, "growth", 1);
+    var legendRows = Math.ceil(names.length / (narrow ? 3 : 6));
+    var bottom = 30 + legendRows * 24;
+    var xAxis = function (grid) {
+      return {type: "time", gridIndex: grid, axisLabel: {hideOverlap: true, formatter: "{yyyy}-{MM}"},
+              splitLine: {show: false}};
+    };
     chart.setOption({
       animation: false,
       textStyle: {fontFamily: "'Noto Sans CJK SC', 'Noto Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"},
       tooltip: {trigger: "item", formatter: pointTip, confine: true},
-      legend: {data: scopes, top: 0},
+      legend: {data: names, bottom: 4, left: "center", type: "plain", itemWidth: 18, itemGap: 8,
+               textStyle: {fontSize: narrow ? 11 : 12}},
       axisPointer: {link: [{xAxisIndex: "all"}]},
-      grid: [{top: 48, height: "34%", left: 70, right: 30}, {top: "60%", height: "28%", left: 70, right: 30}],
-      xAxis: [{type: "category", data: d.periods, gridIndex: 0, axisLabel: {hideOverlap: true}},
-              {type: "category", data: d.periods, gridIndex: 1, axisLabel: {hideOverlap: true}}],
-      yAxis: [{type: "value", name: "value 数值" + (d.unit ? " (" + d.unit + ")" : ""), gridIndex: 0, scale: true},
-              {type: "value", name: "growth 增速 (%)", gridIndex: 1, scale: true}],
+      grid: [{top: 36, left: narrow ? 48 : 70, right: narrow ? 12 : 30, height: "30%"},
+             {top: "52%", left: narrow ? 48 : 70, right: narrow ? 12 : 30, bottom: bottom}],
+      xAxis: [xAxis(0), xAxis(1)],
+      yAxis: [{type: "value", name: "数值" + (d.unit ? "（" + d.unit + "）" : ""), gridIndex: 0, scale: true,
+               nameTextStyle: {align: "left"}},
+              {type: "value", name: "增速（%）", gridIndex: 1, scale: true, nameTextStyle: {align: "left"}}],
       series: series
     });
     chart.on("click", function (p) {
-      if (p.data && p.data.source) { window.location.href = "/articles/" + p.data.source.article_id; }
+      var pt = p.data && p.data.point;
+      if (pt && pt.source) { window.location.href = "/articles/" + pt.source.article_id; }
     });
     window.addEventListener("resize", function () { chart.resize(); });
     el.setAttribute("data-rendered", "true");
+    el.setAttribute("data-series", String(series.length));
   }
 
   function timelineChart() {
     var d = data("timeline-data");
     var el = document.getElementById("timeline");
     if (!d || !el) { return; }
-    if (!d.months.length) { el.textContent = "no mention stored yet"; return; }
+    if (!d.months.length) { el.textContent = "尚无提及"; return; }
     var chart = echarts.init(el, null, {renderer: "canvas"});
     chart.setOption({
       animation: false,
@@ -86,7 +111,7 @@
       grid: {top: 20, bottom: 30, left: 40, right: 20},
       xAxis: {type: "category", data: d.months},
       yAxis: {type: "value", minInterval: 1},
-      series: [{name: "stories 报道", type: "bar", data: d.stories, color: COLORS[0], barMaxWidth: 48}]
+      series: [{name: "报道数", type: "bar", data: d.stories, color: COLORS[0], barMaxWidth: 48}]
     });
     window.addEventListener("resize", function () { chart.resize(); });
     el.setAttribute("data-rendered", "true");

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from szwatch.monitor.alerts import messages
-from szwatch.monitor.alerts.channels.base import FAILED, RETRY, SENT, SendResult, SettingsReader
+from szwatch.monitor.alerts.channels.base import FAILED, RETRY, SENT, MessageStyle, SendResult, SettingsReader
 from szwatch.store.models import Alert
 
 MAX_BYTES = 4000  # what the smallest common targets take in one message; longer digests go in parts
@@ -23,6 +23,7 @@ class AppriseChannel:
     name: str
     urls: tuple[str, ...] = field(default=(), repr=False)
     timeout: float = 10.0
+    style: MessageStyle = field(default_factory=MessageStyle)
     kind: str = "apprise"
 
 
@@ -50,8 +51,8 @@ def send(channel: AppriseChannel, alerts: list[Alert], key: str, event: str, nam
     for url in channel.urls:
         if not notifier.add(url):
             return SendResult(FAILED, "Apprise does not understand one of the channel's URLs")
-    title = messages.subject(alerts, names)
-    parts = messages.chat_messages(alerts, key, event, MAX_BYTES, names)
+    title = messages.subject(alerts, names, channel.style)
+    parts = messages.chat_messages(alerts, key, event, MAX_BYTES, names, channel.style)
     for number, body in enumerate(parts, 1):
         if not notifier.notify(title=title, body=body, body_format=apprise.NotifyFormat.MARKDOWN):
             where = f"part {number}/{len(parts)}: " if len(parts) > 1 else ""

@@ -62,6 +62,18 @@ class SettingsError(ConfigError):
     """A settings file that cannot be used: ``file:line: key: problem``."""
 
 
+LANGUAGES = ("zh", "en", "zh-en")
+
+
+@dataclass(frozen=True)
+class MessageStyle:
+    """How a channel's messages read, from ``[alerts]``: the language (Chinese by default: the groups that read
+    them are Chinese) and whether the delivery key is shown in a quiet footer (it always travels in a header)."""
+
+    language: str = "zh"
+    show_key: bool = False
+
+
 class ChannelConfig(Protocol):
     """What every channel kind's settings have; the rest of its fields are its own."""
 

@@ -93,6 +93,36 @@ def parse_common(reader: SettingsReader, raw: dict[str, Any], env: dict[str, str
     return {"name": name, "url": url, "timeout": reader.timeout(raw), "per_minute": max(per_minute, 1)}
 
 
+@dataclass(frozen=True)
+class Mentions:
+    """Whom a 企业微信 or 钉钉 message ``@``s: everyone, or members by mobile number or user id. It belongs to the
+    channel (one message per alert and channel: two routes to one channel send one message); a team that wants
+    another ``@`` for some alerts gives that route a second channel on the same robot."""
+
+    all: bool = False
+    mobiles: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.all or bool(self.mobiles or self.users)
+
+
+MENTION_KEYS = {"mention_all", "mention_mobiles", "mention_users"}
+
+
+def parse_mentions(reader: SettingsReader, raw: dict[str, Any]) -> Mentions:
+    everyone = raw.get("mention_all", False)
+    if not isinstance(everyone, bool):
+        raise reader.error("channel.mention_all", "true or false")
+    lists = []
+    for key in ("mention_mobiles", "mention_users"):
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise reader.error(f"channel.{key}", "a list of non-empty strings")
+        lists.append(tuple(v.strip() for v in value))
+    return Mentions(everyone, lists[0], lists[1])
+
+
 def _shared_client() -> httpx.Client:
     global _client
     if _client is None:

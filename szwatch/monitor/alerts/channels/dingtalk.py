@@ -20,7 +20,7 @@ from urllib.parse import quote_plus
 
 from szwatch.monitor.alerts import messages
 from szwatch.monitor.alerts.channels import chat
-from szwatch.monitor.alerts.channels.base import SendResult, SettingsReader
+from szwatch.monitor.alerts.channels.base import MessageStyle, SendResult, SettingsReader
 from szwatch.store.models import Alert
 
 DEFAULT_HOST = "https://oapi.dingtalk.com/robot/send?access_token="
@@ -36,6 +36,8 @@ class DingtalkChannel:
     secret: str | None = field(default=None, repr=False)
     timeout: float = 10.0
     per_minute: int = 20
+    mentions: chat.Mentions = field(default_factory=chat.Mentions)
+    style: MessageStyle = field(default_factory=MessageStyle)
     kind: str = "dingtalk"
 
     def __repr__(self) -> str:
@@ -43,8 +45,9 @@ class DingtalkChannel:
 
 
 def parse(reader: SettingsReader, raw: dict[str, Any], env: dict[str, str]) -> DingtalkChannel:
-    common = chat.parse_common(reader, raw, env, {"secret_env"})
-    return DingtalkChannel(secret=reader.secret(raw, "secret_env", env), **common)
+    common = chat.parse_common(reader, raw, env, {"secret_env", *chat.MENTION_KEYS})
+    return DingtalkChannel(secret=reader.secret(raw, "secret_env", env), mentions=chat.parse_mentions(reader, raw),
+                           **common)  # fmt: skip
 
 
 def sign(secret: str, timestamp_ms: int) -> str:
@@ -59,8 +62,14 @@ def signed_url(url: str, secret: str | None, now: float | None = None) -> str:
     return f"{url}{'&' if '?' in url else '?'}timestamp={stamp}&sign={sign(secret, stamp)}"
 
 
-def payload(title: str, text: str) -> dict[str, Any]:
-    return {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
+def payload(title: str, text: str, mentions: chat.Mentions | None = None) -> dict[str, Any]:
+    """A markdown message; with ``mentions`` it ``@``s them (DingTalk highlights an ``@mobile`` in the text)."""
+    body: dict[str, Any] = {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
+    if mentions:
+        tags = [f"@{m}" for m in (*mentions.mobiles, *mentions.users)] or (["@所有人"] if mentions.all else [])
+        body["markdown"]["text"] = f"{text}\n\n{' '.join(tags)}"
+        body["at"] = {"isAtAll": mentions.all, "atMobiles": list(mentions.mobiles), "atUserIds": list(mentions.users)}
+    return body
 
 
 def judge(data: dict[str, Any]) -> SendResult:
@@ -68,10 +77,11 @@ def judge(data: dict[str, Any]) -> SendResult:
 
 
 def send(channel: DingtalkChannel, alerts: list[Alert], key: str, event: str, names: dict[str, str]) -> SendResult:
-    texts = messages.chat_messages(alerts, key, event, MAX_BYTES, names)
-    title = messages.subject(alerts, names)[:64]
+    texts = messages.chat_messages(alerts, key, event, MAX_BYTES - 512, names, channel.style)
+    title = messages.subject(alerts, names, channel.style)[:64]
 
     def build(text: str, index: int, total: int) -> chat.Part:
-        return chat.Part(signed_url(channel.url, channel.secret), payload(title, text))
+        mentions = channel.mentions if index == total - 1 else None
+        return chat.Part(signed_url(channel.url, channel.secret), payload(title, text, mentions))
 
     return chat.send_parts(channel.url, key, texts, build, judge, channel.timeout, channel.per_minute)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from szwatch.monitor.alerts import messages
-from szwatch.monitor.alerts.channels.base import FAILED, RETRY, SENT, SendResult, SettingsReader
+from szwatch.monitor.alerts.channels.base import FAILED, RETRY, SENT, MessageStyle, SendResult, SettingsReader
 from szwatch.store.models import Alert
 
 SECURITY = ("none", "starttls", "ssl")
@@ -30,6 +30,7 @@ class EmailChannel:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     timeout: float = 10.0
+    style: MessageStyle = field(default_factory=MessageStyle)
     kind: str = "email"
 
 
@@ -51,7 +52,7 @@ def parse(reader: SettingsReader, raw: dict[str, Any], env: dict[str, str]) -> E
 
 
 def send(channel: EmailChannel, alerts: list[Alert], key: str, event: str, names: dict[str, str]) -> SendResult:
-    message = messages.email_message(alerts, channel.sender, channel.to, key, names)
+    message = messages.email_message(alerts, channel.sender, channel.to, key, names, channel.style)
     try:
         with _connect(channel) as smtp:
             if channel.security == "starttls":

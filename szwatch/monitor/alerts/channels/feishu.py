@@ -19,7 +19,7 @@ from typing import Any
 
 from szwatch.monitor.alerts import messages
 from szwatch.monitor.alerts.channels import chat
-from szwatch.monitor.alerts.channels.base import SendResult, SettingsReader
+from szwatch.monitor.alerts.channels.base import MessageStyle, SendResult, SettingsReader
 from szwatch.store.models import Alert
 
 DEFAULT_HOST = "https://open.feishu.cn/open-apis/bot/v2/hook/"
@@ -27,6 +27,7 @@ MAX_BYTES = 12000  # of markdown; the rich-text JSON around it stays under Feish
 RATE_LIMITED = {9499, 11232, 11233}
 BUSY: set[int] = set()
 FORMATS = ("post", "card")
+_BOLD = re.compile(r"\*\*([^*]+)\*\*")
 _LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 
 
@@ -38,6 +39,7 @@ class FeishuChannel:
     format: str = "post"
     timeout: float = 10.0
     per_minute: int = 20
+    style: MessageStyle = field(default_factory=MessageStyle)
     kind: str = "feishu"
 
     def __repr__(self) -> str:
@@ -58,10 +60,11 @@ def sign(secret: str, timestamp: int) -> str:
 
 
 def post_content(title: str, text: str) -> dict[str, Any]:
-    """Markdown lines as Feishu rich-text paragraphs: links become ``a`` elements, the rest plain text."""
+    """Markdown lines as Feishu rich-text paragraphs: links become ``a`` elements, the rest plain text (bold, such
+    as the match in its sentence, becomes 【…】, which a plain-text post can show)."""
     paragraphs: list[list[dict[str, str]]] = []
     for line in text.split("\n"):
-        line = line.lstrip("#> ").replace("**", "")
+        line = _BOLD.sub(r"【\1】", line.lstrip("#> "))
         if not line.strip():
             continue
         elements: list[dict[str, str]] = []
@@ -91,8 +94,8 @@ def judge(data: dict[str, Any]) -> SendResult:
 
 
 def send(channel: FeishuChannel, alerts: list[Alert], key: str, event: str, names: dict[str, str]) -> SendResult:
-    texts = messages.chat_messages(alerts, key, event, MAX_BYTES, names)
-    title = messages.subject(alerts, names)
+    texts = messages.chat_messages(alerts, key, event, MAX_BYTES, names, channel.style)
+    title = messages.subject(alerts, names, channel.style)
 
     def build(text: str, index: int, total: int) -> chat.Part:
         body = payload(channel.format, title if total == 1 else f"{title} ({index + 1}/{total})", text)
