@@ -19,9 +19,10 @@ from sqlmodel import Session, col, func, select
 from szwatch.monitor.alerts.outbox import record_alerts
 from szwatch.monitor.alerts.settings import Route
 from szwatch.replica.sinks import WebhookReceiver
-from szwatch.store import articles, detect_runs
+from szwatch.store import articles
 from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import session_scope
+from szwatch.store.findings import detect_runs
 from szwatch.store.models import Alert, AlertDelivery, DetectRun
 
 

@@ -127,6 +127,19 @@ def test_no_module_imports_itself_back():
     assert loops(import_graph()) == []
 
 
+MAX_MODULES = 12  # per folder, besides its __init__.py: past that a folder has a seam worth a subpackage
+
+
+def test_no_folder_holds_more_than_twelve_modules():
+    crowded = {
+        folder.relative_to(PACKAGE).as_posix(): count
+        for folder in [PACKAGE, *(p for p in PACKAGE.rglob("*") if p.is_dir())]
+        if "migrations" not in folder.parts
+        and (count := sum(1 for m in folder.glob("*.py") if m.name != "__init__.py")) > MAX_MODULES
+    }
+    assert crowded == {}
+
+
 def test_the_layering_rule_catches_an_upward_import(tmp_path: Path):
     module = tmp_path / "bad.py"
     module.write_text("from szwatch.app.settings import Settings\nimport szwatch.monitor.detection.match\n")

@@ -28,8 +28,8 @@ from szwatch.monitor.detection.watchlist import load_watchlist
 from szwatch.replica.build import build_replica
 from szwatch.replica.server import ReplicaServer
 from szwatch.replica.sinks import ChatReceiver, MailCatcher, WebhookReceiver
-from szwatch.store import finding_reads
 from szwatch.store.db import open_store, session_scope
+from szwatch.store.findings import finding_reads
 from szwatch.store.search import search
 
 SAMPLE_QUERIES = ("多晶硅", "烯烃")

@@ -20,7 +20,7 @@ from szwatch.monitor.detection.watchlist import EXAMPLE, Watch, Watchlist, load_
 from szwatch.store.text import normalize
 
 if TYPE_CHECKING:
-    from szwatch.store.watchlists import Remembered
+    from szwatch.store.findings.watchlists import Remembered
 
 ENV = "SZWATCH_WATCHLIST"
 

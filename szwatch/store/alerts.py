@@ -24,7 +24,7 @@ from szwatch.store.models import (
 )
 
 if TYPE_CHECKING:
-    from szwatch.store.detections import ObservationRow
+    from szwatch.store.findings.detections import ObservationRow
 
 
 def baselines(session: Session) -> dict[str, int]:

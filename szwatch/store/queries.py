@@ -15,7 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from szwatch.common.clock import local_iso
-from szwatch.store import finding_reads
+from szwatch.store.findings import finding_reads
 from szwatch.store.models import (
     Article,
     ArticleVersion,

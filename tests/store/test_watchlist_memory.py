@@ -11,7 +11,7 @@ from sqlmodel import Session
 from szwatch.app.watchlist_choice import Chosen, refusal
 from szwatch.monitor.detection.detect import detect
 from szwatch.monitor.detection.watchlist import load_watchlist, parse_watchlist
-from szwatch.store.watchlists import remembered
+from szwatch.store.findings.watchlists import remembered
 from tests.conftest import store_story
 
 EXAMPLE = load_watchlist()

@@ -83,7 +83,7 @@ def check_watchlist(engine: Engine, chosen: Chosen) -> None:
     from sqlmodel import Session
 
     from szwatch.app.watchlist_choice import WatchlistMismatchError, refusal
-    from szwatch.store.watchlists import remembered
+    from szwatch.store.findings.watchlists import remembered
 
     with Session(engine) as session:
         why = refusal(chosen, remembered(session))

@@ -98,7 +98,7 @@ def _note_other_watchlist(engine: Engine, chosen: Chosen) -> None:
     from sqlmodel import Session
 
     from szwatch.app.watchlist_choice import refusal
-    from szwatch.store.watchlists import remembered
+    from szwatch.store.findings.watchlists import remembered
 
     with Session(engine) as session:
         why = refusal(chosen, remembered(session))

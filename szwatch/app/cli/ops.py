@@ -59,8 +59,9 @@ def status_command(db_url: str | None, config_path: str | None, as_json: bool) -
     from szwatch.app.settings import load_settings
     from szwatch.common.clock import local_iso
     from szwatch.store import alerts as store_alerts
-    from szwatch.store import detect_runs, runs
+    from szwatch.store import runs
     from szwatch.store.db import session_scope
+    from szwatch.store.findings import detect_runs
 
     settings = load_settings(config_path)
     engine = open_db(db_url)

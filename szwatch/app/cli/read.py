@@ -87,7 +87,7 @@ def mentions_command(watch_id: str | None, watchlist_path: str | None, config_pa
     Example: szwatch mentions zhongmei-olefin
     """
     from szwatch.store.db import plain_reader
-    from szwatch.store.finding_reads import mention_rows
+    from szwatch.store.findings.finding_reads import mention_rows
 
     given, watch_id = watch_id, _watch_id(watch_id, "project", watchlist_path, config_path)
     with plain_reader(db_url) as conn:  # plain SQL, like search: no ORM to import (start-up)
@@ -112,7 +112,7 @@ def indicators_command(indicator_id: str | None, watchlist_path: str | None, con
     Example: szwatch indicators 地区生产总值
     """
     from szwatch.store.db import plain_reader
-    from szwatch.store.finding_reads import observation_rows
+    from szwatch.store.findings.finding_reads import observation_rows
 
     given, indicator_id = indicator_id, _watch_id(indicator_id, "indicator", watchlist_path, config_path)
     with plain_reader(db_url) as conn:  # plain SQL, like search: no ORM to import (start-up)
@@ -179,7 +179,7 @@ def export_mentions(fmt: str, encoding: str, output: Any, db_url: str | None) ->
 
     Example: szwatch export mentions --format csv -o mentions.csv
     """
-    from szwatch.store import finding_reads
+    from szwatch.store.findings import finding_reads
 
     _export_plain(db_url, finding_reads.mention_rows, finding_reads.MENTION_FIELDS, fmt, output, "mentions", encoding)
 
@@ -191,7 +191,7 @@ def export_indicators(fmt: str, encoding: str, output: Any, db_url: str | None) 
 
     Example: szwatch export indicators --format csv -o indicators.csv
     """
-    from szwatch.store import finding_reads
+    from szwatch.store.findings import finding_reads
 
     _export_plain(db_url, finding_reads.observation_rows, finding_reads.INDICATOR_FIELDS, fmt, output,
                   "indicator figures", encoding)  # fmt: skip

@@ -23,8 +23,9 @@ from szwatch.monitor.alerts import channels
 from szwatch.monitor.alerts.channels.base import DEFER, FAILED, SENT, ChannelConfig, SendResult
 from szwatch.monitor.alerts.settings import AlertSettings, Mode
 from szwatch.store import alerts as store_alerts
-from szwatch.store import claims, detect_runs
+from szwatch.store import claims
 from szwatch.store.db import session_scope
+from szwatch.store.findings import detect_runs
 from szwatch.store.models import Alert, AlertDelivery, DeliveryStatus, utcnow
 
 CLAIM_MARGIN = timedelta(seconds=30)

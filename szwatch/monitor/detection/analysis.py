@@ -25,7 +25,7 @@ from szwatch.monitor.detection.match import Hit, Matcher
 from szwatch.monitor.detection.places import OTHER
 from szwatch.monitor.detection.rules import project_facts
 from szwatch.monitor.detection.watchlist import Watchlist
-from szwatch.store.detections import MentionRow, ObservationRow, Story
+from szwatch.store.findings.detections import MentionRow, ObservationRow, Story
 
 POOL_FROM = 400  # stories to process from which worker processes pay for their start
 CHUNK = 20  # stories sent to a worker at a time

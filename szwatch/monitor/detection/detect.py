@@ -31,9 +31,9 @@ from szwatch.monitor.detection.match import Hit, Matcher
 from szwatch.monitor.detection.rules import story_alerts
 from szwatch.monitor.detection.watchlist import Watchlist
 from szwatch.store import alerts as store_alerts
-from szwatch.store import detect_runs, detections, watchlists
 from szwatch.store.db import session_scope
-from szwatch.store.detections import FindingsWriter, Replaced, Story
+from szwatch.store.findings import detect_runs, detections, watchlists
+from szwatch.store.findings.detections import FindingsWriter, Replaced, Story
 from szwatch.store.models import Alert, utcnow
 
 BATCH = 200

@@ -21,7 +21,7 @@ from sqlmodel import Session
 from szwatch.monitor.alerts.settings import Rule
 from szwatch.monitor.detection.facts import Fact, mention_facts, stage_rank, story_facts
 from szwatch.store import alerts as store_alerts
-from szwatch.store.detections import FactRow, FindingsWriter, MentionRow, ObservationRow, Story
+from szwatch.store.findings.detections import FactRow, FindingsWriter, MentionRow, ObservationRow, Story
 from szwatch.store.models import Alert, Observation
 from szwatch.store.text import snippet
 

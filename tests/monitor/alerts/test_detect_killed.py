@@ -17,8 +17,8 @@ from szwatch.monitor.alerts.deliver import deliver_due
 from szwatch.monitor.detection.detect import detect
 from szwatch.replica.sinks import WebhookReceiver
 from szwatch.store import alerts as store_alerts
-from szwatch.store import detect_runs
 from szwatch.store.db import session_scope
+from szwatch.store.findings import detect_runs
 from szwatch.store.models import DetectRun
 from tests.app.test_cli import szwatch
 from tests.faults import hook_config, kill_detect_mid_run, store_news, tally
