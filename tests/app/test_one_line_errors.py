@@ -63,6 +63,14 @@ def test_a_config_file_saved_as_gbk_names_the_line_of_its_first_bad_byte(tmp_pat
     assert line == f"szwatch: error: {path}:{bad_line}: (encoding): not UTF-8 (byte 0xb6); save the file as UTF-8"
 
 
+def test_a_store_in_a_folder_that_does_not_exist_is_refused_not_created(tmp_path: Path):
+    missing = tmp_path / "typo" / "szwatch.db"
+    for command in (["status"], ["search", "硅"], ["detect"]):
+        line = one_line(szwatch(*command, db_url=f"sqlite:///{missing}"))
+        assert line.endswith(f"folder {missing.parent} does not exist (create it first for a new store)")
+    assert not missing.parent.exists()
+
+
 def test_fifty_years_travel_to_the_crawler_as_one_span():
     days = date_range(date(1975, 1, 1), date(2024, 12, 31))
     request = CrawlRequest(dates=days, base_url="http://x")

@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -38,9 +39,19 @@ MAX_ID = 2**63 - 1
 
 def db_option(func: F) -> F:
     return click.option(
-        "--db", "db_url", envvar="SZWATCH_DB", metavar="URL",
+        "--db", "db_url", envvar="SZWATCH_DB", metavar="URL", callback=_in_existing_folder,
         help="Database URL (sqlite:///file.db or postgresql+psycopg://…); default sqlite:///szwatch.db.",
     )(func)  # fmt: skip
+
+
+def _in_existing_folder(ctx: click.Context, param: click.Parameter, url: str | None) -> str | None:
+    """A SQLite file in a folder that does not exist is a typo more often than a wish for a new store: said, not
+    silently created (the library still creates folders for its own callers: demo, tests, bench)."""
+    if url and url.startswith("sqlite:///"):
+        folder = Path(url.removeprefix("sqlite:///").split("?", 1)[0]).expanduser().parent
+        if str(folder) not in ("", ".") and not folder.is_dir():
+            raise click.BadParameter(f"folder {folder} does not exist (create it first for a new store)", ctx, param)
+    return url
 
 
 def json_option(func: F) -> F:
