@@ -15,7 +15,7 @@ from szwatch.app.export import ENCODINGS, FORMATS
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from szwatch.store.plain import Plain
+    from szwatch.store.plain import Db, Plain
 
 
 @cli.command("search")
@@ -86,17 +86,10 @@ def mentions_command(watch_id: str | None, watchlist_path: str | None, config_pa
 
     Example: szwatch mentions zhongmei-olefin
     """
-    from szwatch.store.db import plain_reader
     from szwatch.store.findings.finding_reads import mention_rows
 
-    given, watch_id = watch_id, _watch_id(watch_id, "project", watchlist_path, config_path)
-    with plain_reader(db_url) as conn:  # plain SQL, like search: no ORM to import (start-up)
-        rows = list(mention_rows(conn, watch_id))
-    empty = "" if rows else _none_found(given, watch_id, watchlist_path, config_path, "mentions")
-    if as_json:
-        click.echo("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
-    else:
-        click.echo(render.mentions_table(rows) if rows else empty)
+    _show_findings(watch_id, "project", mention_rows, render.mentions_table, "mentions",
+                   watchlist_path, config_path, db_url, as_json)  # fmt: skip
 
 
 @cli.command("indicators")
@@ -111,17 +104,27 @@ def indicators_command(indicator_id: str | None, watchlist_path: str | None, con
 
     Example: szwatch indicators 地区生产总值
     """
-    from szwatch.store.db import plain_reader
     from szwatch.store.findings.finding_reads import observation_rows
 
-    given, indicator_id = indicator_id, _watch_id(indicator_id, "indicator", watchlist_path, config_path)
-    with plain_reader(db_url) as conn:  # plain SQL, like search: no ORM to import (start-up)
-        rows = list(observation_rows(conn, indicator_id))
-    empty = "" if rows else _none_found(given, indicator_id, watchlist_path, config_path, "figures")
+    _show_findings(indicator_id, "indicator", observation_rows, render.indicators_table, "figures",
+                   watchlist_path, config_path, db_url, as_json)  # fmt: skip
+
+
+def _show_findings(
+    given: str | None, kind: str, read: Callable[[Db, str | None], Iterable[dict[str, Any]]],
+    table: Callable[[list[dict[str, Any]]], str], noun: str, watchlist_path: str | None, config_path: str | None,
+    db_url: str | None, as_json: bool,
+) -> None:  # fmt: skip
+    """One watch's (or every watch's) findings, read with plain SQL like search: no ORM to import (start-up)."""
+    from szwatch.store.db import plain_reader
+
+    watch_id = _watch_id(given, kind, watchlist_path, config_path)
+    with plain_reader(db_url) as conn:
+        rows = list(read(conn, watch_id))
     if as_json:
         click.echo("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
     else:
-        click.echo(render.indicators_table(rows) if rows else empty)
+        click.echo(table(rows) if rows else _none_found(given, watch_id, watchlist_path, config_path, noun))
 
 
 @cli.group("export")
