@@ -93,6 +93,12 @@ def exit_reason(report: CrawlReport) -> str | None:
         return None
     if report.status == RunStatus.PROBLEMS:
         kinds = f" of {len(report.groups)} kinds" if len(report.groups) > 1 else ""
+        counted = sum((report.stats.get("problems") or {}).values())
+        if counted > len(report.problems):  # the database was away when they happened: the log has them
+            return (
+                f"crawl finished with {counted} problem(s), {counted - len(report.problems)} of them not recorded "
+                "(the database refused writes for a while; see the log); the next crawl fetches what is missing"
+            )
         return f"crawl finished with {len(report.problems)} problem(s){kinds}"
     if report.status == RunStatus.UNREACHABLE:
         return f"site unreachable: {report.error or 'no response'}"

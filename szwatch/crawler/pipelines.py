@@ -8,6 +8,7 @@ reason) before any issue may be called complete.
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +40,12 @@ class Pending:
     record: ArticleRecord
 
 
+# What a store that refuses every write says (a full disk; a database that went away): the crawl stops at the
+# first one instead of failing, and logging, each further item the same way.
+STORE_DOWN = ("database or disk is full", "disk i/o error", "server closed the connection", "terminating connection",
+              "connection refused", "connection is closed", "could not connect")  # fmt: skip
+
+
 class StorePipeline:
     """Writes each item in its own short transaction (articles in batches), so a crash loses little."""
 
@@ -53,6 +60,7 @@ class StorePipeline:
         self.issue_ids: dict[date, int] = {}
         self.page_ids: dict[tuple[date, str], int] = {}
         self.pending: list[Pending] = []
+        self.store_down: str | None = None  # why the store refuses writes, once it does
         crawler.signals.connect(self.spider_error, signal=signals.spider_error)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -113,6 +121,10 @@ class StorePipeline:
             with session_scope(self.engine) as session:
                 outcomes = articles.save_articles(session, [(p.issue_id, p.page_id, p.record) for p in batch])
         except Exception as exc:
+            if self._store_down(exc):
+                for pending in batch:
+                    self.ledger.failed(pending.day, pending.record.url, "store_failed")
+                return
             logger.warning("{} articles could not be stored together ({}); storing them one by one", len(batch),
                            describe(exc))  # fmt: skip
             self._flush_one_by_one(batch)
@@ -127,8 +139,9 @@ class StorePipeline:
                     outcome = articles.save_articles(session, [(pending.issue_id, pending.page_id, pending.record)])
             except Exception as exc:
                 self.ledger.failed(pending.day, pending.record.url, "store_failed")
-                self._problem(ProblemItem("store_failed", pending.record.url, f"storing raised {describe(exc)}",
-                                          pending.day, "article"))  # fmt: skip
+                if not self._store_down(exc):
+                    self._problem(ProblemItem("store_failed", pending.record.url, f"storing raised {describe(exc)}",
+                                              pending.day, "article"))  # fmt: skip
             else:
                 self._stored([pending], outcome)
 
@@ -141,17 +154,20 @@ class StorePipeline:
         self.problems[item.kind] += 1
         first = (item.kind, item.detail) not in self.problem_kinds  # the same problem again is logged, quieter
         self.problem_kinds.add((item.kind, item.detail))
-        logger.log("WARNING" if first else "INFO", "problem {} at {}: {}", item.kind, item.url, item.detail)
+        if self.store_down is None:  # once the store refuses writes, its one line has said why
+            logger.log("WARNING" if first else "INFO", "problem {} at {}: {}", item.kind, item.url, item.detail)
         try:
             with session_scope(self.engine) as session:
                 runs.add_problem(session, self.run_id, item.kind, item.url, item.detail, item.issue_date, item.subject)
         except Exception as exc:  # the count above still makes the run end with "problems"
-            logger.error("problem at {} could not be recorded: {}", item.url, describe(exc))
+            if not self._store_down(exc):
+                logger.error("problem at {} could not be recorded: {}", item.url, describe(exc))
 
     def _store_failed(self, item: Any, exc: Exception) -> None:
         """An item the store refused: its article (or page, or issue) has not landed; the issue stays open."""
         if isinstance(item, ProblemItem):
-            logger.error("problem at {} could not be recorded: {}", item.url, describe(exc))
+            if not self._store_down(exc):
+                logger.error("problem at {} could not be recorded: {}", item.url, describe(exc))
             return
         what = {IssueItem: "issue", PageItem: "page", ArticleItem: "article"}[type(item)]
         if isinstance(item, ArticleItem):
@@ -160,8 +176,25 @@ class StorePipeline:
             self.ledger.page_failed(item.issue_date, item.code)
         else:
             self.ledger.page_failed(item.issue_date, "(issue)")
-        self._problem(ProblemItem("store_failed", item.url, f"storing the {what} raised {describe(exc)}",
-                                  item.issue_date, what))  # fmt: skip
+        if not self._store_down(exc):
+            self._problem(ProblemItem("store_failed", item.url, f"storing the {what} raised {describe(exc)}",
+                                      item.issue_date, what))  # fmt: skip
+
+    def _store_down(self, exc: Exception) -> bool:
+        """Is the store refusing every write? Then the crawl stops once, with one line, and ends interrupted:
+        what landed is stored, the listed articles not stored keep their issues incomplete, the next crawl
+        completes them."""
+        detail = describe(exc)
+        if not any(words in detail.lower() for words in STORE_DOWN):
+            return False
+        if self.store_down is None:
+            self.store_down = detail
+            self.ledger.stop_reason = f"the store refuses writes: {detail}"
+            logger.error("crawl stops: the store refuses writes: {}", detail)
+            with warnings.catch_warnings():  # Scrapy 2.13 prefers close_spider_async; this one still works
+                warnings.simplefilter("ignore")
+                self.crawler.engine.close_spider(self.crawler.spider, "store_unavailable")  # type: ignore[arg-type]
+        return True
 
     def spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
         """A safety net: a callback error that escaped ``guarded`` (Scrapy's own processing of its output)."""
@@ -187,7 +220,12 @@ class StorePipeline:
         if stopped and not ledger.stop_reason:
             ledger.stop_reason = f"stopped before the end ({reason})"
         not_fetched = self._account(ledger, stopped)
-        statuses = self._finish_issues(ledger)
+        try:
+            statuses = self._finish_issues(ledger)
+        except Exception as exc:  # the store still refuses writes: the issues keep their last recorded status
+            if not self._store_down(exc):
+                raise
+            statuses = Counter()
         stats = self._stats(ledger, statuses, not_fetched)
         status: RunStatus
         error: str | None
@@ -201,7 +239,8 @@ class StorePipeline:
             with session_scope(self.engine) as session:
                 runs.finish_run(session, self.run_id, status, stats, error)
         except Exception as exc:  # a full disk: the run stays "running" and is closed as interrupted by whoever looks
-            logger.error("crawl run {} could not record its result: {}", self.run_id, describe(exc))
+            if not self._store_down(exc):
+                logger.error("crawl run {} could not record its result: {}", self.run_id, describe(exc))
         else:
             logger.info("crawl run {} finished: {}", self.run_id, status)
         self.engine.dispose()

@@ -145,6 +145,7 @@ def test_a_full_disk_is_one_line_and_the_next_crawl_completes_the_run(small_disk
 
     last = full.stderr.strip().splitlines()[-1]
     assert full.returncode == 2 and "Traceback" not in full.stderr
+    assert len(full.stderr.strip().splitlines()) <= 4, full.stderr  # the crawl stops at the first refused write
     assert last.startswith("szwatch: error: database or disk is full; free some space and run it again")
     assert again.returncode == 0, again.stderr
     assert json.loads(status.stdout)["interrupted_runs"] or json.loads(status.stdout)["last_crawl"]
