@@ -24,13 +24,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from szwatch.app import cli_text as render
+from szwatch.app.dispatching import make_dispatcher
 from szwatch.app.health import LEASE, assess, in_window
 from szwatch.app.settings import DaemonSettings, Settings, SourceSettings
 from szwatch.app.sites import SiteAnswer, answers_info, stopped_sites
 from szwatch.app.source_health import provincial_papers
 from szwatch.common.clock import SHANGHAI, local_today
 from szwatch.crawler.probe import EntryCheck, check_entry
-from szwatch.crawler.run import CrawlReport, CrawlRequest, crawl
+from szwatch.crawler.run import CrawlReport, CrawlRequest
 from szwatch.monitor.alerts.deliver import deliver_due
 from szwatch.monitor.alerts.operator import crawl_run_alert, health_alerts
 from szwatch.monitor.detection.detect import detect
@@ -66,6 +67,7 @@ class Daemon:
         self.answers: dict[str, SiteAnswer] = {}  # per source: the newest issue its site last offered, and when
         self.several_sites = {s.paper for s in self.sources if sum(o.paper == s.paper for o in self.sources) > 1}
         self.told_no_channel = False
+        self.dispatcher = make_dispatcher(settings.crawl, engine, on_node_down=lambda *_: self.health())
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
@@ -124,20 +126,27 @@ class Daemon:
     # -- jobs ------------------------------------------------------------------------------------------------
 
     def catch_up(self) -> None:
-        """Crawl each paper's days missed since its last stored issue (at most ``catch_up_days`` back)."""
+        """Crawl each paper's days missed since its last stored issue (at most ``catch_up_days`` back): one paper
+        after the other here, all of them at once when Scrapyd nodes crawl."""
+        if self.settings.crawl.dispatcher != "local":
+            self.crawl_and_detect(*(self._catch_up_request(source) for source in self.sources))
+            return
         for source in self.sources:
             if self.stopping.is_set():
                 return
-            today = local_today(self.clock())
-            first = today - timedelta(days=source.schedule.catch_up_days)
-            with Session(self.engine) as session:
-                last = session.exec(select(col(Issue.issue_date)).where(Issue.source == source.paper,
-                                    Issue.status == IssueStatus.COMPLETE).order_by(col(Issue.issue_date).desc())
-                                    ).first()  # fmt: skip
-            start = max(first, last + timedelta(days=1)) if last else first
-            days = tuple(start + timedelta(days=i) for i in range((today - start).days + 1))
-            logger.info("catch-up of {}: {} days from {} to {}", source.id, len(days), start, today)
-            self.crawl_and_detect(CrawlRequest(latest=True, dates=days, **self._crawl_options(source)))
+            self.crawl_and_detect(self._catch_up_request(source))
+
+    def _catch_up_request(self, source: SourceSettings) -> CrawlRequest:
+        today = local_today(self.clock())
+        first = today - timedelta(days=source.schedule.catch_up_days)
+        with Session(self.engine) as session:
+            last = session.exec(select(col(Issue.issue_date)).where(Issue.source == source.paper,
+                                Issue.status == IssueStatus.COMPLETE).order_by(col(Issue.issue_date).desc())
+                                ).first()  # fmt: skip
+        start = max(first, last + timedelta(days=1)) if last else first
+        days = tuple(start + timedelta(days=i) for i in range((today - start).days + 1))
+        logger.info("catch-up of {}: {} days from {} to {}", source.id, len(days), start, today)
+        return CrawlRequest(latest=True, dates=days, **self._crawl_options(source))
 
     @property
     def entry(self) -> EntryCheck | None:
@@ -206,20 +215,18 @@ class Daemon:
         entry = self.entries.get(source.id)
         return source.schedule.check_every_minutes > 0 and (entry is None or entry.newest is not None)
 
-    def crawl_and_detect(self, request: CrawlRequest) -> CrawlReport | None:
+    def crawl_and_detect(self, *requests: CrawlRequest) -> list[CrawlReport]:
+        """Crawl (through the dispatcher: here, or on Scrapyd nodes, papers side by side), then detect once."""
         if self.stopping.is_set() or not self.crawling.acquire(blocking=False):
-            return None  # stopping, or another job's crawl is under way: the next poll comes soon enough
+            return []  # stopping, or another job's crawl is under way: the next poll comes soon enough
         try:
-            return self._crawl_and_detect(request)
+            return self._crawl_and_detect(requests)
         finally:
             self.crawling.release()
 
-    def _crawl_and_detect(self, request: CrawlRequest) -> CrawlReport:
-        report = crawl(request, self.engine, stop=self.stopping)
-        self.crawls += 1
-        crawl_run_alert(self.engine, self.settings, report.run_id)
-        stored = report.stats.get("articles_new", 0) + report.stats.get("articles_updated", 0)
-        logger.info("crawl run {}: {} ({} articles stored)", report.run_id, report.status, stored)
+    def _crawl_and_detect(self, requests: tuple[CrawlRequest, ...]) -> list[CrawlReport]:
+        reports = self.dispatcher.run(requests, stop=self.stopping)
+        stored = sum(self._crawled(report) for report in reports)
         if stored and not self.stopping.is_set():
             detected = detect(self.engine, self.watchlist, routes=self.settings.routes,
                               max_age_days=self.settings.alerts.max_age_days, provincial=self.provincial)  # fmt: skip
@@ -229,7 +236,15 @@ class Daemon:
             if note and not self.told_no_channel:
                 logger.warning(note)
                 self.told_no_channel = True
-        return report
+        return reports
+
+    def _crawled(self, report: CrawlReport) -> int:
+        """Count and log a crawl run, alert the operator if it went badly; the articles it stored."""
+        self.crawls += 1
+        crawl_run_alert(self.engine, self.settings, report.run_id)
+        stored = int(report.stats.get("articles_new", 0) + report.stats.get("articles_updated", 0))
+        logger.info("crawl run {}: {} ({} articles stored)", report.run_id, report.status, stored)
+        return stored
 
     def deliver(self) -> None:
         deliver_due(self.engine, self.settings, self.names, now=self.clock)
@@ -238,7 +253,8 @@ class Daemon:
         state = assess(self.engine, self.config, self.clock(), want_daemon=False)
         for name, why in self.settings.problems.items():  # the operator hears of a channel that cannot send
             state.conditions[f"channel {name}"] = f"{why}; its deliveries wait"
-        conditions = {**state.conditions, **stopped_sites(self.sources, self.answers)}  # this process knows best
+        conditions = {**state.conditions, **stopped_sites(self.sources, self.answers),  # this process knows best
+                      **self.dispatcher.conditions()}  # fmt: skip
         health_alerts(self.engine, self.settings, conditions, local_today(self.clock()))
 
     def renew_lease(self) -> None:

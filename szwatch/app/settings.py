@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from szwatch.app.dispatching import CrawlSettings, parse_crawl
 from szwatch.app.settings_file import settings_file
 from szwatch.common.config import key_line, read_toml
 from szwatch.monitor.alerts.channels.base import SettingsError, SettingsReader
@@ -84,6 +85,7 @@ class Settings(AlertSettings):
     path: Path | None = None
     daemon: DaemonSettings = DaemonSettings()
     sources: tuple[SourceSettings, ...] = field(default_factory=tuple)
+    crawl: CrawlSettings = field(default_factory=CrawlSettings)  # who runs the crawls: this machine, or Scrapyd nodes
 
     def watched(self) -> tuple[SourceSettings, ...]:
         """The enabled sources; without any ``[[source]]``, the one of ``[daemon] profile`` (szrb by default)."""
@@ -112,7 +114,7 @@ def _with_env_overrides(data: dict[str, Any], env: dict[str, str]) -> dict[str, 
         if not variable.startswith("SZWATCH_") or "__" not in variable:
             continue
         section, _, key = variable[len("SZWATCH_") :].lower().partition("__")
-        if section not in ("daemon", "delivery", "operator", "alerts"):
+        if section not in ("daemon", "delivery", "operator", "alerts", "crawl"):
             continue
         try:
             value = tomllib.loads(f"v = {raw}")["v"]
@@ -124,11 +126,12 @@ def _with_env_overrides(data: dict[str, Any], env: dict[str, str]) -> dict[str, 
 
 def parse_settings(data: dict[str, Any], env: dict[str, str], path: Path | None = None, text: str = "") -> Settings:
     reader = SettingsReader(path, text)
-    reader.only(data, {"channel", "route", "operator", "delivery", "alerts", "daemon", "source"}, "")
+    reader.only(data, {"channel", "route", "operator", "delivery", "alerts", "daemon", "source", "crawl"}, "")
     alerting = parse_alert_settings(reader, data, env)
     daemon = _daemon(reader, data["daemon"]) if "daemon" in data else DaemonSettings()
     sources = _sources(reader, data.get("source", []), daemon)
-    return Settings(path=path, daemon=daemon, sources=sources, **alerting)
+    crawl = parse_crawl(reader, data["crawl"], env) if "crawl" in data else CrawlSettings()
+    return Settings(path=path, daemon=daemon, sources=sources, crawl=crawl, **alerting)
 
 
 def _sources(reader: SettingsReader, raw: Any, daemon: DaemonSettings) -> tuple[SourceSettings, ...]:
@@ -219,6 +222,9 @@ def masked(settings: Settings) -> dict[str, Any]:
 
     data = asdict(settings)
     data["path"] = str(settings.path) if settings.path else None
+    if settings.crawl.password:
+        data["crawl"]["password"] = "***"
+    data["crawl"]["database"] = re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", settings.crawl.database)
     for channel in data["channels"]:
         if channel["name"] in settings.problems:  # shown, marked: the configuration that explains it
             channel["problem"] = settings.problems[channel["name"]]

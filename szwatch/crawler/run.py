@@ -62,6 +62,8 @@ class CrawlRequest:
     log_json: bool = False
     wait: bool = True  # another crawl of the same dates is under way: wait for it (else refuse)
     source: str | None = None  # the paper's id (the profile's source.id), filled in by ``crawl``
+    paper: str | None = None  # the paper (several sites may share it): runs of other papers do not block this one
+    job: str | None = None  # the Scrapyd job doing it (``szrb:2024-05-07``), when a node crawls it
 
     @property
     def mode(self) -> str:
@@ -116,13 +118,7 @@ def crawl(request: CrawlRequest, engine: Engine, stop: threading.Event | None = 
     Raises ``CrawlBusyError`` when another live crawl has the same dates and ``request.wait`` is off (or
     ``stop`` is set while waiting for it).
     """
-    if not request.latest and not request.dates:
-        raise CrawlUsageError("nothing to crawl: give --latest, --date or --from/--to")
-    profile = load_profile(request.profile)  # a bad profile is the caller's error, raised before any run
-    request = replace(request, dates=_served(request, profile), source=profile.id)  # the run records its site
-    base_url = (request.base_url or profile.base_url).rstrip("/")
-    run_id = _claim(request, engine, base_url, stop)
-    logger.info("crawl run {} started: {} of {} at {}", run_id, request.mode, profile.id, base_url)
+    request, run_id = claim_for(request, engine, stop)
     ended = _run_worker(run_id, request, engine.url.render_as_string(hide_password=False), stop)
     if ended:
         status, reason = ended
@@ -132,6 +128,19 @@ def crawl(request: CrawlRequest, engine: Engine, stop: threading.Event | None = 
             else:
                 runs.fail_run(session, run_id, reason)
     return report_of(engine, run_id)
+
+
+def claim_for(request: CrawlRequest, engine: Engine, stop: threading.Event | None = None) -> tuple[CrawlRequest, int]:
+    """Check the request, fill in its site and paper, and start its run (after any live run of the same paper's
+    dates has ended): what every dispatcher does before handing the crawl to a process, here or on a node."""
+    if not request.latest and not request.dates:
+        raise CrawlUsageError("nothing to crawl: give --latest, --date or --from/--to")
+    profile = load_profile(request.profile)  # a bad profile is the caller's error, raised before any run
+    request = replace(request, dates=_served(request, profile), source=profile.id, paper=profile.paper)
+    base_url = (request.base_url or profile.base_url).rstrip("/")
+    run_id = _claim(request, engine, base_url, stop)
+    logger.info("crawl run {} started: {} of {} at {}", run_id, request.mode, profile.id, base_url)
+    return request, run_id
 
 
 def _served(request: CrawlRequest, profile: SourceProfile) -> tuple[date, ...]:

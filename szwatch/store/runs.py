@@ -64,17 +64,20 @@ class Claim:
 def claim_run(
     session: Session, mode: str, base_url: str, request: dict[str, Any], dates: Iterable[date], latest: bool
 ) -> Claim:
-    """Start a run unless a live one is crawling the same dates.
+    """Start a run unless a live one is crawling the same dates of the same paper.
 
     Check and insert happen under one lock, so two crawls started at the same instant cannot both see
-    "nobody" and both start. ``--latest`` may turn out to be any date, so it overlaps every other run.
+    "nobody" and both start. ``--latest`` may turn out to be any date, so it overlaps every other run of
+    its paper (a run that does not name its paper, from before papers were named, overlaps every run).
     Runs whose worker is gone are closed first: a killed crawl must not block the next one for ever.
     """
     lock(session, RUNS_LOCK)
     closed = close_dead_runs(session)
-    wanted = set(dates)
+    wanted, paper = set(dates), request.get("paper")
     for other in running_runs(session):
         theirs = set(request_days(other.request or {}))
+        if paper and (other.request or {}).get("paper") not in (None, paper):
+            continue  # another paper's issues: crawled side by side (on Scrapyd nodes, say)
         if latest or (other.request or {}).get("latest") or wanted & theirs:
             return Claim(None, other, closed)
     return Claim(start_run(session, mode, base_url, request, os.getpid(), this_host()), None, closed)

@@ -5,7 +5,7 @@ expected failures become one line on stderr and an exit code (0 good, 1 finished
 or unreachable site). Importing this package registers every command on the group ``cli``.
 """
 
-from szwatch.app.cli import alerts, crawl, detect, ops, read, sources  # noqa: F401  (each registers its commands)
+from szwatch.app.cli import alerts, crawl, detect, ops, read, scrapyd, sources  # noqa: F401  (each registers its commands)
 from szwatch.app.cli.base import cli, main
 
 __all__ = ["cli", "main"]
