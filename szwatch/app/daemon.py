@@ -24,12 +24,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from szwatch.app import cli_text as render
-from szwatch.app.dispatching import make_dispatcher
 from szwatch.app.health import LEASE, assess, in_window
-from szwatch.app.settings import DaemonSettings, Settings, SourceSettings
+from szwatch.app.settings import CrawlSettings, DaemonSettings, Settings, SourceSettings
 from szwatch.app.sites import SiteAnswer, answers_info, stopped_sites
 from szwatch.app.source_health import provincial_papers
 from szwatch.common.clock import SHANGHAI, local_today
+from szwatch.crawler.dispatch import Dispatcher, LocalDispatcher
 from szwatch.crawler.probe import EntryCheck, check_entry
 from szwatch.crawler.run import CrawlReport, CrawlRequest
 from szwatch.monitor.alerts.deliver import deliver_due
@@ -296,3 +296,18 @@ class Daemon:
             rows = session.exec(select(col(Issue.issue_date)).where(Issue.source == source.paper,
                                 Issue.status == IssueStatus.INCOMPLETE, Issue.issue_date >= since)).all()  # fmt: skip
         return tuple(sorted(rows))
+
+
+def make_dispatcher(
+    crawl: CrawlSettings, engine: Engine, on_node_down: Callable[[str, str], None] | None = None
+) -> Dispatcher:
+    """Today's child process, or the Scrapyd nodes of ``[crawl]`` (a node that goes silent calls ``on_node_down``)."""
+    if crawl.dispatcher == "local":
+        return LocalDispatcher(engine)
+    from szwatch.crawler.dispatch.scrapyd import ScrapydDispatcher
+    from szwatch.crawler.dispatch.scrapyd_api import ScrapydClient
+
+    auth = (crawl.username, crawl.password) if crawl.username else None
+    database = crawl.database or engine.url.render_as_string(hide_password=False)
+    return ScrapydDispatcher(engine, crawl.nodes, ScrapydClient(auth), database, crawl.poll_seconds,
+                             crawl.cancel_on_shutdown, on_node_down)  # fmt: skip

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from szwatch.app.dispatching import CrawlSettings, parse_crawl
 from szwatch.app.settings_file import settings_file
 from szwatch.common.config import key_line, read_toml
 from szwatch.monitor.alerts.channels.base import SettingsError, SettingsReader
@@ -78,6 +77,65 @@ class SourceSettings:
     schedule: DaemonSettings = DaemonSettings()
     paper: str = ""  # the paper's id in the store; several sources (sites) of one paper share it
     base_url: str = ""  # the site's address (the profile's, unless the settings point elsewhere)
+
+
+DISPATCHERS = ("local", "scrapyd")
+
+
+@dataclass(frozen=True)
+class CrawlSettings:
+    """``[crawl]``: who runs the crawls. ``local`` (the default) is this machine's child process; ``scrapyd`` sends
+    them to the ``nodes``, which write to the database the daemon uses (or ``database``, the same one as the nodes
+    reach it). The nodes' basic-auth password comes from the variable ``password_env`` names, never the file."""
+
+    dispatcher: str = "local"
+    nodes: tuple[str, ...] = ()
+    username: str = ""
+    password_env: str = ""  # the environment variable holding the nodes' password
+    password: str = ""  # read from it (not a key)
+    database: str = ""  # the database URL as the nodes reach it; empty: the daemon's own
+    cancel_on_shutdown: bool = True  # False: jobs run on when the daemon stops, and the next daemon follows them
+    poll_seconds: float = 2.0
+
+
+CRAWL_KEYS = set(CrawlSettings.__dataclass_fields__) - {"password"}
+
+
+def parse_crawl(reader: SettingsReader, raw: Any, env: dict[str, str]) -> CrawlSettings:
+    """The ``[crawl]`` table, every problem named with its file, line and key."""
+    reader.only(raw, CRAWL_KEYS, "crawl")
+    kind = raw.get("dispatcher", "local")
+    if kind not in DISPATCHERS:
+        raise reader.error("crawl.dispatcher", f'"local" or "scrapyd", not {kind!r}')
+    nodes = raw.get("nodes", [])
+    if not isinstance(nodes, list) or not all(isinstance(n, str) and n.startswith(("http://", "https://"))
+                                              for n in nodes):  # fmt: skip
+        raise reader.error("crawl.nodes", 'a list of Scrapyd addresses like "http://10.0.0.5:6800"')
+    if len(set(nodes)) < len(nodes):
+        raise reader.error("crawl.nodes", "a node is listed twice")
+    if kind == "scrapyd" and not nodes:
+        raise reader.error("crawl.nodes", 'dispatcher = "scrapyd" needs at least one node, like "http://host:6800"')
+    texts = {key: raw.get(key, "") for key in ("username", "password_env", "database")}
+    for key, value in texts.items():
+        if not isinstance(value, str):
+            raise reader.error(f"crawl.{key}", "must be text")
+    password = _password(reader, texts["username"], texts["password_env"], env)
+    cancel = raw.get("cancel_on_shutdown", True)
+    if not isinstance(cancel, bool):
+        raise reader.error("crawl.cancel_on_shutdown", "true or false")
+    poll = float(reader.signed_number(raw, "poll_seconds", "crawl")) if "poll_seconds" in raw else 2.0
+    if not 0 < poll <= 600:
+        raise reader.error("crawl.poll_seconds", "seconds, more than 0 and at most 600")
+    return CrawlSettings(kind, tuple(n.rstrip("/") for n in nodes), texts["username"], texts["password_env"],
+                         password, texts["database"], cancel, poll)  # fmt: skip
+
+
+def _password(reader: SettingsReader, username: str, variable: str, env: dict[str, str]) -> str:
+    if username and not variable:
+        raise reader.error("crawl.username", "give password_env too: the variable that holds the nodes' password")
+    if variable and variable not in env:
+        raise reader.error("crawl.password_env", f"environment variable {variable} is not set")
+    return env.get(variable, "") if variable else ""
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ def deploy_command(nodes: tuple[str, ...], config_path: str | None) -> None:
     Example: szwatch scrapyd deploy --node http://10.0.0.5:6800
     """
     from szwatch.app.settings import load_settings
-    from szwatch.crawler.scrapyd import NodeError, ScrapydClient
-    from szwatch.crawler.scrapyd_egg import egg_version
+    from szwatch.crawler.dispatch.egg import egg_version
+    from szwatch.crawler.dispatch.scrapyd_api import NodeError, ScrapydClient
 
     crawl = load_settings(config_path).crawl
     targets = [n.rstrip("/") for n in nodes] or list(crawl.nodes)

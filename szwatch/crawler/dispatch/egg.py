@@ -12,8 +12,9 @@ from __future__ import annotations
 import io
 import time
 import zipfile
+from importlib.metadata import version as installed
 
-from szwatch import __version__
+__version__ = installed("szwatch")
 
 PROJECT = "szwatch"
 PACKAGE = "szwatch_scrapyd"
@@ -32,7 +33,7 @@ def build_egg(version: str) -> bytes:
         "EGG-INFO/entry_points.txt": f"[scrapy]\nsettings = {PACKAGE}.settings\n",
         "EGG-INFO/top_level.txt": f"{PACKAGE}\n",
         "EGG-INFO/zip-safe": "\n",
-        f"{PACKAGE}/__init__.py": '"""szwatch on Scrapyd: see szwatch.crawler.scrapyd_job."""\n',
+        f"{PACKAGE}/__init__.py": '"""szwatch on Scrapyd: see szwatch.crawler.dispatch.job."""\n',
         f"{PACKAGE}/settings.py": _settings_module(),
     }
     buffer = io.BytesIO()
@@ -44,9 +45,9 @@ def build_egg(version: str) -> bytes:
 
 def _settings_module() -> str:
     return (
-        "import szwatch\n"
-        "from szwatch.crawler.scrapyd_job import *  # noqa: F403\n"
-        f"if szwatch.__version__ != {__version__!r}:\n"
-        f"    raise ImportError('this node runs szwatch ' + szwatch.__version__ + ', the deployed egg wants "
+        "from importlib.metadata import version\n"
+        "from szwatch.crawler.dispatch.job import *  # noqa: F403\n"
+        f"if version('szwatch') != {__version__!r}:\n"
+        f"    raise ImportError('this node runs szwatch ' + version('szwatch') + ', the deployed egg wants "
         f"{__version__}: install the same szwatch on every node')\n"
     )

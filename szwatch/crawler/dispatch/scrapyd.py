@@ -24,9 +24,9 @@ from sqlmodel import Session, select
 
 from szwatch.common.clock import local_iso
 from szwatch.crawler.dispatch import job_id
+from szwatch.crawler.dispatch.scrapyd_api import ACTIVE, NodeError, ScrapydClient
 from szwatch.crawler.profile import load_profile
 from szwatch.crawler.run import STOP_GRACE, CrawlBusyError, CrawlReport, CrawlRequest, claim_for, report_of
-from szwatch.crawler.scrapyd import ACTIVE, NodeError, ScrapydClient
 from szwatch.store import runs
 from szwatch.store.db import session_scope
 from szwatch.store.models import CrawlRun, RunStatus, utcnow

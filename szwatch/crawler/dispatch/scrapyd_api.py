@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from szwatch.crawler.scrapyd_egg import PROJECT, build_egg
+from szwatch.crawler.dispatch.egg import PROJECT, build_egg
 
 SPIDER = "szwatch"
 ACTIVE = ("pending", "running")

@@ -3,7 +3,7 @@
 The daemon asks one thing of a dispatcher: ``run(requests, stop)``, crawl these and give back each run's
 report, and ``conditions()``, what an operator should hear about (a node that does not answer). The local
 dispatcher is ``crawler.run.crawl`` one request after another, exactly as before; the Scrapyd dispatcher
-(``crawler.scrapyd_dispatch``) claims each run here, hands it to a node as a job, polls it, and moves it when
+(``crawler.dispatch.scrapyd``) claims each run here, hands it to a node as a job, polls it, and moves it when
 its node goes silent. Either way the run's row in the store is the truth about the crawl.
 """
 

@@ -31,7 +31,7 @@ from szwatch.store import runs
 from szwatch.store.db import make_engine, session_scope
 
 BOT_NAME = "szwatch"
-SPIDER_MODULES = ["szwatch.crawler.scrapyd_job"]
+SPIDER_MODULES = ["szwatch.crawler.dispatch.job"]
 LOG_LEVEL = "WARNING"
 TELNETCONSOLE_ENABLED = False
 DB_SETTING = "SZWATCH_DB"  # the job setting with the database URL (else the node's SZWATCH_DB variable)
