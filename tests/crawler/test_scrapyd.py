@@ -25,11 +25,11 @@ from szwatch.crawler.dispatch.scrapyd_api import ScrapydClient
 from szwatch.crawler.run import CrawlRequest
 from szwatch.monitor.detection.watchlist import load_watchlist
 from szwatch.replica.build import Manifest, ReplicaSpec, build_replica
+from szwatch.replica.scrapyd_node import ScrapydNode
 from szwatch.replica.server import ReplicaServer
 from szwatch.store.db import open_store
 from szwatch.store.models import Alert, Article, CrawlRun, DetectRun, Issue, IssueStatus
 from tests.conftest import PG_URL, _reset_postgres
-from tests.scrapyd_nodes import ScrapydNode
 
 needs_pg = pytest.mark.skipif(not PG_URL, reason="SKIPPED LOUDLY: set SZWATCH_TEST_PG to crawl through Scrapyd")
 

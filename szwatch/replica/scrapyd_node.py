@@ -1,4 +1,4 @@
-"""Real Scrapyd nodes on localhost for the tests and the dispatch bench: each in its own folder and port.
+"""Real Scrapyd nodes on localhost for the tests and the dispatch bench (not stand-ins: the real server, local).
 
 A node is the ``scrapyd`` the dev extra installs, run with this Python (so its jobs import this szwatch), its
 queue, eggs and logs in a temporary folder, polling its queue every 0.2 s. ``kill()`` ends the node and its
@@ -62,6 +62,12 @@ class ScrapydNode:
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+
+    def stop(self) -> None:
+        """Scrapyd told to stop (SIGTERM), then waited for: its jobs' CPU time then counts as its own."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=60)
 
     def __enter__(self) -> ScrapydNode:
         return self.start()
