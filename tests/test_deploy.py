@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -65,3 +66,22 @@ def test_dockerfile_install_and_start_commands_work_here(tmp_path: Path):
     assert daemon.returncode == 0, err
     assert "szwatch daemon" in err and "started" in err and "stopped" in err
     assert (tmp_path / "logs" / "szwatch.log").read_text(encoding="utf-8").count("crawl run") >= 1
+
+
+def test_compose_scrapyd_profile_has_two_nodes_on_the_same_database():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    nodes = {name: s for name, s in compose["services"].items() if "scrapyd" in s.get("profiles", [])}
+    assert sorted(nodes) == ["scrapyd-1", "scrapyd-2"]
+    for name, node in nodes.items():
+        assert (
+            node["build"]["dockerfile"] == "deploy/scrapyd.Dockerfile"
+            and (ROOT / "deploy/scrapyd.Dockerfile").is_file()
+        )
+        assert node["depends_on"]["db"]["condition"] == "service_healthy" and "PGPASSWORD" in node["environment"]
+        assert any(v.endswith(":/var/lib/scrapyd") for v in node["volumes"]) and name in compose["volumes"]
+    dockerfile = (ROOT / "deploy/scrapyd.Dockerfile").read_text(encoding="utf-8")
+    assert 'pip install --no-cache-dir ".[scrapyd]"' in dockerfile and 'CMD ["scrapyd"]' in dockerfile
+    assert (
+        "scrapyd"
+        in tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    )

@@ -67,7 +67,7 @@ class Daemon:
         self.answers: dict[str, SiteAnswer] = {}  # per source: the newest issue its site last offered, and when
         self.several_sites = {s.paper for s in self.sources if sum(o.paper == s.paper for o in self.sources) > 1}
         self.told_no_channel = False
-        self.dispatcher = make_dispatcher(settings.crawl, engine, on_node_down=lambda *_: self.health())
+        self.dispatcher = make_dispatcher(settings.crawl, engine, on_node_down=self._node_down)
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
@@ -256,6 +256,13 @@ class Daemon:
         conditions = {**state.conditions, **stopped_sites(self.sources, self.answers),  # this process knows best
                       **self.dispatcher.conditions()}  # fmt: skip
         health_alerts(self.engine, self.settings, conditions, local_today(self.clock()))
+
+    def _node_down(self, node: str, why: str) -> None:
+        """A Scrapyd node went silent: the operator hears of it now, not at the next health check."""
+        try:
+            self.health()
+        except Exception as exc:  # the alert waits for the health job; the crawl must go on
+            logger.error("operator alert for Scrapyd node {} not recorded: {}", node, exc)
 
     def renew_lease(self) -> None:
         ttl = timedelta(seconds=self.config.lease_seconds)

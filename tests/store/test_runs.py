@@ -99,3 +99,16 @@ def test_problems_are_grouped_by_kind_and_detail_with_every_url(engine: Engine):
         ("fetch_failed", "HTTP 503", "article", 1),
     ]
     assert groups[0].urls == [f"http://x/v{page}.shtml" for page in range(11)]
+
+
+def test_crawls_of_two_papers_run_side_by_side_but_one_paper_waits_for_itself(engine: Engine):
+    busy = make_run(engine, os.getpid(), runs.this_host(), timedelta(0), dates=["2024-05-07"], paper="szrb")
+    day = [date(2024, 5, 7)]
+
+    with session_scope(engine) as session:
+        other_paper = runs.claim_run(session, "dates", "http://y", {"paper": "sxrb"}, day, False)
+    with session_scope(engine) as session:
+        same_paper = runs.claim_run(session, "dates", "http://z", {"paper": "szrb"}, day, False)  # its other site
+
+    assert other_paper.run is not None  # 山西日报 of that day does not wait for 朔州日报 of that day
+    assert same_paper.run is None and same_paper.blocker is not None and same_paper.blocker.id == busy

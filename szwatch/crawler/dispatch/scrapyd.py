@@ -82,7 +82,7 @@ class ScrapydDispatcher:
         return reports
 
     def conditions(self) -> dict[str, str]:
-        return {f"scrapyd {node}": f"节点自 {local_iso(since)} 起无应答：{why}；其作业已转到其他节点"
+        return {f"scrapyd {node}"[:64]: f"节点自 {local_iso(since)} 起无应答：{why}；其作业已转到其他节点"
                 for node, (since, why) in self.down.items()}  # fmt: skip
 
     # -- one job ---------------------------------------------------------------------------------------------
