@@ -181,3 +181,26 @@ def _node_after(site: ReplicaServer, requests: int, nodes: list[ScrapydNode]) ->
             return next(n for n in nodes if "running" in client.jobs(n.url).values())
         time.sleep(0.1)
     raise AssertionError(f"the job did not make {requests} requests within two minutes")
+
+
+@needs_pg
+def test_stopping_the_daemon_cancels_its_jobs_and_their_runs_end_interrupted(
+    pg: Engine, nodes: list[ScrapydNode], site: ReplicaServer
+) -> None:
+    slow = {**FAST, "delay": 0.2, "concurrency": 1}
+    request = CrawlRequest(dates=SXRB_DAYS, base_url=site.url, profile="szrb", **slow)  # type: ignore[arg-type]
+    dispatcher = ScrapydDispatcher(pg, [n.url for n in nodes], ScrapydClient(), str(PG_URL), poll_seconds=0.3)
+    stop = threading.Event()
+    threading.Timer(0.5, lambda: _stop_when_running(site, stop)).start()
+    reports = dispatcher.run([request], stop)
+    assert [r.status for r in reports] == ["interrupted"]
+    assert "shutting down" in (reports[0].error or "")
+    client = ScrapydClient()
+    assert not [s for n in nodes for s in client.jobs(n.url).values() if s in ("pending", "running")]
+
+
+def _stop_when_running(site: ReplicaServer, stop: threading.Event) -> None:
+    deadline = time.monotonic() + 120
+    while site.hits_matching("/shtml/szrb/") < 5 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    stop.set()
