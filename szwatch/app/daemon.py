@@ -20,7 +20,7 @@ from typing import Any
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from loguru import logger
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, col, select
 
 from szwatch.app import cli_text as render
@@ -316,5 +316,8 @@ def make_dispatcher(
 
     auth = (crawl.username, crawl.password) if crawl.username else None
     database = crawl.database or engine.url.render_as_string(hide_password=False)
+    if make_url(database).get_backend_name() == "sqlite":
+        logger.warning("[crawl] dispatcher = scrapyd on an SQLite file: only nodes on this machine can write to it; "
+                       "give every node one PostgreSQL")  # fmt: skip
     return ScrapydDispatcher(engine, crawl.nodes, ScrapydClient(auth), database, crawl.poll_seconds,
                              crawl.cancel_on_shutdown, on_node_down)  # fmt: skip
