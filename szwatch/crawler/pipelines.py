@@ -82,7 +82,9 @@ class StorePipeline:
         return self.crawler.spider.ledger  # type: ignore[union-attr]
 
     def open_spider(self) -> None:
-        self.flusher.start(FLUSH_SECONDS, now=False)
+        looping = self.flusher.start(FLUSH_SECONDS, now=False)
+        looping.addErrback(lambda failure: logger.error("articles are now written only by the hundred: the timed "
+                                                        "write stopped ({})", failure.getErrorMessage()))  # fmt: skip
 
     def process_item(self, item: Any) -> Any:
         handlers: dict[type, Callable[[Any], None]] = {
