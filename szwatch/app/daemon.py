@@ -241,10 +241,6 @@ class Daemon:
                 newest = self._newest_article()
                 detected = self._detect()
                 self.landed_after = newest  # the final pass saw everything up to here
-            note = render.no_channel_note(detected.alerts, len(self.settings.channels), len(self.settings.routes))
-            if note and not self.told_no_channel:
-                logger.warning(note)
-                self.told_no_channel = True
             if detected.alerts:
                 self.deliver()
         return report
@@ -272,6 +268,10 @@ class Daemon:
         if detected.run_id is not None:
             logger.info("detect run {}{}: {} stories; {}", detected.run_id, " (landed)" if landed_after else "",
                         detected.stories_processed, render.alerts_outcome(detected))  # fmt: skip
+        note = render.no_channel_note(detected.alerts, len(self.settings.channels), len(self.settings.routes))
+        if note and not self.told_no_channel:
+            logger.warning(note)
+            self.told_no_channel = True
         return detected
 
     def _newest_article(self) -> int:

@@ -194,3 +194,11 @@ def sent_about(robot: ChatReceiver, story_url: str) -> list[str]:
 def newest_article(engine: Engine) -> int:
     with Session(engine) as session:
         return int(session.exec(select(func.max(Article.id))).one() or 0)
+
+
+def test_by_default_the_daemon_checks_every_minute_and_detects_landed_articles_every_five_seconds(engine: Engine):
+    daemon = Daemon(engine, Settings(daemon=DaemonSettings()), WATCHLIST)
+    daemon._add_jobs()
+
+    assert daemon.scheduler.get_job("check").trigger.interval == timedelta(minutes=1)
+    assert daemon.scheduler.get_job("land").trigger.interval == timedelta(seconds=5)
