@@ -155,8 +155,11 @@ def test_a_continued_story_alerts_once_whichever_part_lands_first(
     routes = (Route("team"),)
     with ChatReceiver("wecom") as robot:
         settings = Settings(channels=(WecomChannel("team", robot.url),), routes=routes)
+        # Two crawls stand in for one whose parts land in this order (a page with watched words may come first):
+        # the late part fails in the first (retries included) and lands with the second, each followed by the
+        # daemon's pass over what landed.
         late = tail if first == "head" else head
-        site.fail(late, *["500"] * 5)  # it fails for this crawl (retries included) and comes with the next
+        site.fail(late, *["500"] * 5)
         landed_after = newest_article(engine)
         crawl_site(engine, site, dates=(DAY,))
         detect(engine, watchlist, routes=routes, landed_after=landed_after)  # the daemon's pass as articles land
