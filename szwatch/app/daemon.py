@@ -6,6 +6,12 @@ statuses and the outbox are in our database, and each job works out from them wh
 catch-up job at start crawls the days since the last stored issue, the check job asks the site with one
 cheap conditional request whether today's issue is out and crawls only when it is, the poll job completes
 incomplete issues, the delivery job sends whatever is due (daily digests included: their hour is in the rows).
+
+Alerts as articles land: the land job looks at the store every ``detect_every_seconds`` and, when a crawl
+(this daemon's child today, a job on another machine tomorrow: it only reads the store) has stored articles
+since the last detection, detects those stories and delivers their alerts at once, instead of waiting for the
+whole issue. The detection after each crawl stays, as the final pass over everything; the two never run at the
+same time, and the outbox's keys make the second sight of a story (its continuation arrived) add nothing.
 """
 
 from __future__ import annotations
@@ -30,15 +36,19 @@ from szwatch.app.sites import SiteAnswer, answers_info, stopped_sites
 from szwatch.app.source_health import provincial_papers
 from szwatch.common.clock import SHANGHAI, local_today
 from szwatch.crawler.dispatch import Dispatcher, LocalDispatcher
+from szwatch.crawler.priority import shortest_words
 from szwatch.crawler.probe import EntryCheck, check_entry
 from szwatch.crawler.run import CrawlReport, CrawlRequest
 from szwatch.monitor.alerts.deliver import deliver_due
 from szwatch.monitor.alerts.operator import crawl_run_alert, health_alerts
-from szwatch.monitor.detection.detect import detect
+from szwatch.monitor.detection.detect import DetectReport, detect
 from szwatch.monitor.detection.watchlist import Watchlist
+from szwatch.store import alerts as store_alerts
 from szwatch.store import leases, runs
 from szwatch.store.db import session_scope
 from szwatch.store.models import Issue, IssueStatus, utcnow
+
+WATCHED_CHARS = 4_000  # watched words handed to a crawl to order its requests by (a hint on its command line)
 
 
 class DaemonAlreadyRunningError(RuntimeError):
@@ -61,6 +71,9 @@ class Daemon:
         )
         self.crawls = 0
         self.crawling = threading.Lock()  # one crawl at a time, whichever job asks (catch-up, check, poll)
+        self.detecting = threading.Lock()  # one detection at a time: the land job's or the one after a crawl
+        self.landed_after: int | None = None  # the newest article id the last detection saw
+        self.watched = shortest_words((n for w in watchlist.watches for n in (w.name, *w.aliases)), WATCHED_CHARS)
         self.sources = settings.watched()  # each paper is checked and polled on its own hours and days
         self.entries: dict[str, EntryCheck | None] = {}  # per paper: the entry page's last answer
         self.provincial = provincial_papers(settings)  # papers whose figures need 朔州 named to be Shuozhou's
@@ -118,6 +131,9 @@ class Daemon:
                                        minutes=minutes.check_every_minutes)  # fmt: skip
         self.scheduler.add_job(self.deliver, "interval", id="deliver", name="deliver alerts",
                                seconds=self.settings.delivery.poll_seconds)  # fmt: skip
+        if self.config.detect_every_seconds > 0:
+            self.scheduler.add_job(self.land, "interval", id="land", name="detect articles as they land",
+                                   seconds=self.config.detect_every_seconds)  # fmt: skip
         self.scheduler.add_job(self.health, "interval", id="health", name="health check",
                                minutes=minutes.health_every_minutes)  # fmt: skip
         self.scheduler.add_job(self.renew_lease, "interval", id="lease", name="renew lease",
@@ -228,14 +244,12 @@ class Daemon:
         reports = self.dispatcher.run(requests, stop=self.stopping)
         stored = sum(self._crawled(report) for report in reports)
         if stored and not self.stopping.is_set():
-            detected = detect(self.engine, self.watchlist, routes=self.settings.routes,
-                              max_age_days=self.settings.alerts.max_age_days, provincial=self.provincial)  # fmt: skip
-            logger.info("detect run {}: {} stories; {}", detected.run_id, detected.stories_processed,
-                        render.alerts_outcome(detected))  # fmt: skip
-            note = render.no_channel_note(detected.alerts, len(self.settings.channels), len(self.settings.routes))
-            if note and not self.told_no_channel:
-                logger.warning(note)
-                self.told_no_channel = True
+            with self.detecting:
+                newest = self._newest_article()
+                detected = self._detect()
+                self.landed_after = newest  # the final pass saw everything up to here
+            if detected.alerts:
+                self.deliver()
         return reports
 
     def _crawled(self, report: CrawlReport) -> int:
@@ -245,6 +259,39 @@ class Daemon:
         stored = int(report.stats.get("articles_new", 0) + report.stats.get("articles_updated", 0))
         logger.info("crawl run {}: {} ({} articles stored)", report.run_id, report.status, stored)
         return stored
+
+    def land(self) -> None:
+        """Detect the stories stored since the last detection and deliver their alerts now (see the module's
+        note). Cheap when nothing landed: one look at the newest article id."""
+        newest = self._newest_article()
+        if self.landed_after is None:
+            self.landed_after = newest  # at start: what is stored already is the catch-up's to detect
+            return
+        if newest <= self.landed_after or self.stopping.is_set() or not self.detecting.acquire(blocking=False):
+            return
+        try:
+            detected = self._detect(landed_after=self.landed_after)
+            self.landed_after = newest
+        finally:
+            self.detecting.release()
+        if detected.alerts:
+            self.deliver()
+
+    def _detect(self, landed_after: int | None = None) -> DetectReport:
+        detected = detect(self.engine, self.watchlist, routes=self.settings.routes, provincial=self.provincial,
+                          max_age_days=self.settings.alerts.max_age_days, landed_after=landed_after)  # fmt: skip
+        if detected.run_id is not None:
+            logger.info("detect run {}{}: {} stories; {}", detected.run_id, " (landed)" if landed_after else "",
+                        detected.stories_processed, render.alerts_outcome(detected))  # fmt: skip
+        note = render.no_channel_note(detected.alerts, len(self.settings.channels), len(self.settings.routes))
+        if note and not self.told_no_channel:
+            logger.warning(note)
+            self.told_no_channel = True
+        return detected
+
+    def _newest_article(self) -> int:
+        with Session(self.engine) as session:
+            return store_alerts.newest_article_id(session)
 
     def deliver(self) -> None:
         deliver_due(self.engine, self.settings, self.names, now=self.clock)
@@ -285,6 +332,7 @@ class Daemon:
             "base_url": config.base_url or None, "profile": source.profile,
             "delay": config.crawl_delay_seconds if config.crawl_delay_seconds >= 0 else None,
             "concurrency": config.crawl_concurrency or None, "time_limit": config.crawl_timeout_minutes * 60,
+            "watched": self.watched,
         }  # fmt: skip
 
     def _newest_stored(self, source: str) -> date | None:

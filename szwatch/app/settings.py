@@ -38,6 +38,9 @@ class DaemonSettings:
     # one cheap conditional request (mostly a 304): is today's issue out? Every minute by default, so an issue is
     # noticed within a minute of appearing (#20); 0: crawl at every poll instead
     check_every_minutes: float = 1.0
+    # while a crawl stores articles, detect them and deliver their alerts every few seconds (#20); 0: only after
+    # the whole crawl
+    detect_every_seconds: float = 5.0
     poll_start: str = "05:30"
     poll_end: str = "11:00"
     publishing_days: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)  # Monday = 0; a 404 on a day off costs one request

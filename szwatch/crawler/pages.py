@@ -265,6 +265,18 @@ class PageView(View):
                     urls.setdefault(url, None)
         return list(urls)
 
+    def article_titles(self) -> dict[str, str]:
+        """The words each article link shows on the page (its title, where the listing gives one; an image map's
+        area shows none): all that is known of an article before it is fetched."""
+        titles: dict[str, str] = {}
+        for query in self.profile.page["article_links"]:
+            for node in _query(self.sel, query):
+                url = urljoin(self.url, (node.attrib.get("href") or "").strip()).split("#")[0]
+                words = normalize(_text(node))
+                if words and self.profile.regexes["article_regex"].search(url):
+                    titles[url] = f"{titles[url]} {words}" if url in titles else words
+        return titles
+
 
 class ArticleView(View):
     """One article: kicker, title, subtitle, byline, every paragraph, pictures and continuation marks."""

@@ -4,6 +4,11 @@ Nothing raised while storing one item may cost another: a batch of articles that
 one by one, and an article that still cannot be stored becomes a problem on its URL that leaves its issue
 incomplete. At the end the ledger's promise is checked (every listed article stored or failed with a
 reason) before any issue may be called complete.
+
+Articles land as they come: a batch is written when it is full or, at the latest, ``FLUSH_SECONDS`` after its
+first article arrived, so that detection (which watches the store, wherever the crawl runs) can alert on an
+article while the rest of its issue is still being fetched. A batch holding a part of a continued story
+(下转/上接) joins the parts that are stored in the same transaction, so a story is never detected in pieces.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from twisted.internet import task
 from twisted.python.failure import Failure
 
 from szwatch.crawler.items import ArticleItem, IssueItem, PageItem, ProblemItem, describe
@@ -27,9 +34,10 @@ from szwatch.crawler.ledger import Ledger
 from szwatch.store import articles, runs
 from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import make_engine, session_scope
-from szwatch.store.models import IssueStatus, RunStatus
+from szwatch.store.models import Issue, IssueStatus, RunStatus
 
 BATCH = 100  # articles per transaction; a crash loses at most these, and the issue stays incomplete
+FLUSH_SECONDS = 1.0  # … and an article waits at most about this long to be written
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,7 @@ class StorePipeline:
         self.page_ids: dict[tuple[date, str], int] = {}
         self.pending: list[Pending] = []
         self.store_down: str | None = None  # why the store refuses writes, once it does
+        self.flusher = task.LoopingCall(self._flush)
         crawler.signals.connect(self.spider_error, signal=signals.spider_error)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -71,6 +80,11 @@ class StorePipeline:
     @property
     def ledger(self) -> Ledger:
         return self.crawler.spider.ledger  # type: ignore[union-attr]
+
+    def open_spider(self) -> None:
+        looping = self.flusher.start(FLUSH_SECONDS, now=False)
+        looping.addErrback(lambda failure: logger.error("articles are now written only by the hundred: the timed "
+                                                        "write stopped ({})", failure.getErrorMessage()))  # fmt: skip
 
     def process_item(self, item: Any) -> Any:
         handlers: dict[type, Callable[[Any], None]] = {
@@ -120,6 +134,7 @@ class StorePipeline:
         try:
             with session_scope(self.engine) as session:
                 outcomes = articles.save_articles(session, [(p.issue_id, p.page_id, p.record) for p in batch])
+                _link_continued(session, batch)
         except Exception as exc:
             if self._store_down(exc):
                 for pending in batch:
@@ -137,6 +152,7 @@ class StorePipeline:
             try:
                 with session_scope(self.engine) as session:
                     outcome = articles.save_articles(session, [(pending.issue_id, pending.page_id, pending.record)])
+                    _link_continued(session, [pending])
             except Exception as exc:
                 self.ledger.failed(pending.day, pending.record.url, "store_failed")
                 if not self._store_down(exc):
@@ -210,6 +226,8 @@ class StorePipeline:
         self._problem(ProblemItem("exception", url, f"processing raised {detail}", day, subject))
 
     def close_spider(self) -> None:
+        if self.flusher.running:
+            self.flusher.stop()
         self._flush()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
@@ -300,3 +318,12 @@ class StorePipeline:
             "bytes": scrapy_stats.get("downloader/response_bytes", 0),
             "problems": dict(self.problems),
         }
+
+
+def _link_continued(session: Session, batch: list[Pending]) -> None:
+    """Join the continued stories of the issues this batch adds a part to (see the module's note)."""
+    continued = {p.issue_id for p in batch if p.record.continued_to or p.record.continued_from}
+    for issue_id in sorted(continued):
+        issue = session.get(Issue, issue_id)
+        if issue is not None:
+            articles.link_stories(session, issue)

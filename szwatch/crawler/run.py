@@ -64,6 +64,7 @@ class CrawlRequest:
     source: str | None = None  # the paper's id (the profile's source.id), filled in by ``crawl``
     paper: str | None = None  # the paper (several sites may share it): runs of other papers do not block this one
     job: str | None = None  # the Scrapyd job doing it (``szrb:2024-05-07``), when a node crawls it
+    watched: tuple[str, ...] = ()  # words whose articles are fetched first (``crawler.priority``)
 
     @property
     def mode(self) -> str:
@@ -81,6 +82,7 @@ class CrawlRequest:
         data = json.loads(text)
         data["dates"] = request_days(data)
         data.pop("spans", None)
+        data["watched"] = tuple(data.get("watched") or ())
         return cls(**data)
 
 
@@ -162,8 +164,8 @@ def _claim(request: CrawlRequest, engine: Engine, base_url: str, stop: threading
     while True:
         try:
             with session_scope(engine) as session:
-                claim = runs.claim_run(session, request.mode, base_url, json.loads(request.to_json()), request.dates,
-                                       request.latest)  # fmt: skip
+                asked = {k: v for k, v in json.loads(request.to_json()).items() if k != "watched"}  # not a hint list
+                claim = runs.claim_run(session, request.mode, base_url, asked, request.dates, request.latest)
         except OperationalError as exc:  # another process held the database longer than the busy timeout
             if not request.wait or (stop is not None and stop.is_set()):
                 raise CrawlBusyError(f"the database is busy: {str(exc.orig).splitlines()[0]}") from exc

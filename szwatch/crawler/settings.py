@@ -34,7 +34,9 @@ def scrapy_settings(
         "AUTOTHROTTLE_ENABLED": bool(crawl["autothrottle"]) and delay > 0,
         "AUTOTHROTTLE_START_DELAY": max(delay, 0.1),
         "AUTOTHROTTLE_TARGET_CONCURRENCY": min(per_host, 2),
-        "CONCURRENT_REQUESTS": max(per_host, 8),
+        # one site per crawl: no more requests handed to the downloader than it sends at once, so that the
+        # scheduler's priorities (pages first, watched articles next: ``priority``) decide what goes next
+        "CONCURRENT_REQUESTS": per_host,
         "CONCURRENT_REQUESTS_PER_DOMAIN": per_host,
         "DOWNLOAD_TIMEOUT": timeout or crawl["timeout"],
         "RETRY_ENABLED": True,

@@ -90,7 +90,7 @@ def main(argv: list[str]) -> int:
         known = KnownState(engine, profile.paper)
         process.crawl(
             crawler, profile=profile, known=known, base_url=request.base_url, dates=request.dates,
-            latest=request.latest, refresh=request.refresh,
+            latest=request.latest, refresh=request.refresh, watched=request.watched,
         )  # fmt: skip
         heartbeat = Heartbeat(engine, run_id, lambda: _stop_orphan(process, crawler))
         heartbeat.start()

@@ -36,6 +36,7 @@ class ReplicaServer:
         self.root = Path(root).resolve()
         self.hang_seconds = hang_seconds
         self.hits: Counter[str] = Counter()
+        self.order: list[str] = []  # every request's path, in the order they came (what a crawl asked first)
         self.faults: defaultdict[str, deque[str]] = defaultdict(deque)
         self.replacements: dict[str, bytes] = {}
         self.redirects: dict[str, tuple[int, str]] = {}
@@ -84,6 +85,7 @@ class ReplicaServer:
     def reset(self) -> None:
         with self._lock:
             self.hits.clear()
+            self.order.clear()
             self.faults.clear()
             self.replacements.clear()
             self.redirects.clear()
@@ -94,6 +96,7 @@ class ReplicaServer:
     def next_fault(self, path: str) -> str | None:
         with self._lock:
             self.hits[path] += 1
+            self.order.append(path)
             queue = self.faults.get(path)
             return queue.popleft() if queue else None
 

@@ -29,6 +29,7 @@ from szwatch.crawler.items import ArticleItem, IssueItem, PageItem, ProblemItem,
 from szwatch.crawler.known import KnownState
 from szwatch.crawler.ledger import Ledger
 from szwatch.crawler.pages import ArticleView, EntryView, PageShapeError, PageView, decode_body, generic_text_length
+from szwatch.crawler.priority import Watched, article_priority, page_priority
 from szwatch.crawler.profile import SourceProfile
 from szwatch.crawler.urls import SiteUrls
 from szwatch.store.models import IssueStatus
@@ -74,12 +75,14 @@ class PaperSpider(scrapy.Spider):
         dates: tuple[date, ...] = (),
         latest: bool = False,
         refresh: bool = False,
+        watched: tuple[str, ...] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.profile, self.known = profile, known
         self.urls = SiteUrls.for_profile(profile, base_url)
         self.dates, self.latest, self.refresh = dates, latest, refresh
+        self.watched = Watched(watched)  # articles whose listing shows these words are fetched first
         self.ledger = Ledger()
         self.generic_broken: str | None = None  # why the generic extractor cannot run here, once it failed
 
@@ -114,6 +117,7 @@ class PaperSpider(scrapy.Spider):
         # dont_filter: the ledger already asks for each page once, and Scrapy's duplicate filter would drop
         # a page that an entry-page redirect already fetched, silently.
         return scrapy.Request(url, self.parse_page, errback=self.page_failed, dont_filter=True,
+                              priority=page_priority(seq),
                               cb_kwargs={"day": day, "code": code, "seq": seq})  # fmt: skip
 
     # -- the newest issue ----------------------------------------------------------------------------------
@@ -185,7 +189,7 @@ class PaperSpider(scrapy.Spider):
         if not links:
             yield ProblemItem("no_articles", response.url, "page lists no article links", day, "page")
         yield from (ProblemItem("layout", response.url, note, day, "page") for note in view.notes)
-        yield from self._article_requests(links, day, code)
+        yield from self._article_requests(links, day, code, self._order(view, name, links, seq))
 
     def _first_page(self, view: PageView, day: date, nav: list[Any]) -> Iterator[Any]:
         yield IssueItem(day, view.url, view.issue_no(), view.pages_declared(), view.masthead() or None)
@@ -199,7 +203,15 @@ class PaperSpider(scrapy.Spider):
             if link.code != self.urls.first_page:
                 yield self._page_request(link.url, day, link.code, seq)
 
-    def _article_requests(self, links: list[str], day: date, code: str) -> Iterator[scrapy.Request]:
+    def _order(self, view: PageView, name: str | None, links: list[str], seq: int) -> dict[str, int]:
+        """Each listed article's priority: those the listing shows watched words for first (see ``priority``)."""
+        titles = view.article_titles() if self.watched else {}
+        on_page = self.watched.seen_in(" ".join([name or "", *titles.values()])) if self.watched else False
+        return {url: article_priority(seq, index, on_page, self.watched.seen_in(titles.get(url, "")))
+                for index, url in enumerate(links)}  # fmt: skip
+
+    def _article_requests(self, links: list[str], day: date, code: str,
+                          priorities: dict[str, int]) -> Iterator[scrapy.Request]:  # fmt: skip
         known = set() if self.refresh else self.known.articles(day) & set(links)
         self.ledger.listed(day, code, links, known)
         fresh = [url for url in links if url not in known and url not in self.ledger.requested]
@@ -209,6 +221,7 @@ class PaperSpider(scrapy.Spider):
         for url in fresh:
             self.crawler.stats.inc_value("szwatch/article_requests")
             yield scrapy.Request(url, self.parse_article, errback=self.article_failed, dont_filter=True,
+                                 priority=priorities[url],
                                  cb_kwargs={"day": day, "code": code, "listed": url})  # fmt: skip
 
     # -- articles ------------------------------------------------------------------------------------------

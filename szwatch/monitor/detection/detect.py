@@ -12,6 +12,10 @@ stories stored after it (a higher article id: ids are the store's own clock, imm
 wall clock) raise alerts for that watch; for a watch still in its baseline no candidate alert is even built
 (its look-ups of earlier figures and facts would be wasted). Stories from issues more than ``max_age_days``
 older than the newest issue never alert: a backfill is archive work. ``alert_existing`` lifts both for one run.
+
+``landed_after`` makes a run of only the stories a crawl stored since (the daemon's pass while articles land,
+``app/daemon.py``): it never sets a baseline, so it does nothing until every watch has one (the first crawl's
+detection afterwards sets them, silently, as before).
 """
 
 from __future__ import annotations
@@ -98,13 +102,20 @@ def detect(
     clock: Callable[[], datetime] = utcnow,
     workers: int | None = None,
     provincial: frozenset[str] = frozenset(),
+    landed_after: int | None = None,
 ) -> DetectReport:
     """Process what is new; alerts and their deliveries are written with the findings that caused them.
 
-    ``workers``: processes that analyse stories (default: one per core for a large run, else none)."""
+    ``workers``: processes that analyse stories (default: one per core for a large run, else none).
+    ``landed_after``: only the stories with a part stored after this article id (see the module's note)."""
+    if landed_after is not None and not all_baselined(engine, watchlist):
+        return DetectReport(max_age_days=max_age_days)
     with session_scope(engine) as session:
-        digests = detections.story_digests(session)
-        done = detections.processed(session)
+        if landed_after is None:
+            digests, done = detections.story_digests(session), detections.processed(session)
+        else:
+            digests = detections.landed_digests(session, landed_after)
+            done = detections.processed(session, list(digests))
         detect_runs.close_dead(session)
         run_id = detect_runs.start(session).id
         watchlists.remember(session, str(watchlist.path.resolve()), watchlist.digest, len(watchlist.watches))
@@ -128,6 +139,13 @@ def detect(
                 report.alerts, len(report.baselined), report.held_back_baseline, report.held_back_age,
                 max_age_days)  # fmt: skip
     return report
+
+
+def all_baselined(engine: Engine, watchlist: Watchlist) -> bool:
+    """Whether every watch has had its first (silent) detection."""
+    with Session(engine) as session:
+        known = store_alerts.baselines(session)
+    return all(w.id in known for w in watchlist.watches)
 
 
 def _gate(

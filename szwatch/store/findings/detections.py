@@ -77,9 +77,35 @@ def story_digests(session: Session) -> dict[str, str]:
     return {url: _digest([h for _, h in sorted(parts)]) for url, parts in hashes.items()}
 
 
-def processed(session: Session) -> dict[str, tuple[str, str]]:
-    """story_url → (digest, watchlist digest) of what detection last saw."""
-    return {d.story_url: (d.digest, d.watchlist_digest) for d in session.exec(select(Detection)).all()}
+def landed_digests(session: Session, after_id: int) -> dict[str, str]:
+    """``story_digests`` of the stories with a part stored after article ``after_id`` (what a crawl wrote since
+    the last detection), oldest first.
+
+    A story whose first part says it continues another (上接) that is not joined to it yet is left out: detected
+    alone now, the part would be a story of its own and alert again once joined to its head (alerts are keyed by
+    the head's URL). It waits for its head, or for the detection after the crawl, which takes every story."""
+    key = func.coalesce(Article.story_url, Article.url)
+    touched = select(key).where(col(Article.id) > after_id).scalar_subquery()
+    stmt = (
+        select_wide(key, col(Article.content_hash), col(Article.id), col(Article.url), col(Article.continued_from))
+        .join(Issue, col(Issue.id) == Article.issue_id)
+        .join(Page, col(Page.id) == Article.page_id)
+        .where(key.in_(touched))
+        .order_by(col(Issue.issue_date), col(Page.seq), col(Article.id))
+    )
+    hashes: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    waiting: set[str] = set()
+    for story_url, content_hash, article_id, url, continued_from in session.exec(stmt).all():
+        hashes[story_url].append((article_id, content_hash))
+        if url == story_url and continued_from:
+            waiting.add(story_url)
+    return {url: _digest([h for _, h in sorted(parts)]) for url, parts in hashes.items() if url not in waiting}
+
+
+def processed(session: Session, urls: Sequence[str] | None = None) -> dict[str, tuple[str, str]]:
+    """story_url → (digest, watchlist digest) of what detection last saw (of these stories, when given)."""
+    stmt = select(Detection) if urls is None else select(Detection).where(col(Detection.story_url).in_(list(urls)))
+    return {d.story_url: (d.digest, d.watchlist_digest) for d in session.exec(stmt).all()}
 
 
 def load_stories(session: Session, urls: Sequence[str]) -> Iterator[Story]:

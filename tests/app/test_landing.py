@@ -1,0 +1,207 @@
+"""Alerts as articles land: the daemon detects what a crawl has stored while the crawl goes on, and delivers
+at once; a story continued on a later page alerts once, however its parts arrive."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, func, select
+
+from szwatch.app.daemon import Daemon
+from szwatch.app.settings import DaemonSettings, Route, Settings
+from szwatch.common.clock import local_today
+from szwatch.monitor.alerts.channels.wecom import WecomChannel
+from szwatch.monitor.alerts.deliver import deliver_due
+from szwatch.monitor.detection.detect import detect
+from szwatch.monitor.detection.watchlist import Watchlist, load_watchlist
+from szwatch.replica import templates
+from szwatch.replica.build import Manifest, ReplicaSpec, build_replica
+from szwatch.replica.server import ReplicaServer
+from szwatch.replica.sinks import ChatReceiver
+from szwatch.store.models import Alert, Article, CrawlRun, Detection, Issue, RunStatus, utcnow
+from tests.conftest import crawl_site
+from tests.monitor.alerts.test_alerts import WATCHLIST
+
+TODAY = local_today(utcnow())  # the daemon reads the real clock; the replica is built around it
+DAYS_BEFORE = tuple(TODAY - timedelta(days=n) for n in (3, 2, 1))
+ENTRY = "/shtml/index_szrb.shtml"
+SPEC = ReplicaSpec(start=DAYS_BEFORE[0], weeks=1, holidays=(), weekdays=tuple(range(7)), pages=4, per_page=5)
+
+
+@pytest.fixture
+def held_back(tmp_path: Path) -> Iterator[tuple[ReplicaServer, Path, Path]]:
+    """The replica as it stood at dawn on TODAY: issues up to yesterday, today's waiting in the wings."""
+    root, staging = tmp_path / "site", tmp_path / "staging"
+    manifest = build_replica(root, SPEC)
+    staging.mkdir()
+    for day in manifest.dates:
+        if day >= TODAY:
+            folder = root / "shtml" / "szrb" / f"{day:%Y%m%d}"
+            shutil.move(folder, staging / folder.name) if day == TODAY else shutil.rmtree(folder)
+    (root / ENTRY.lstrip("/")).write_bytes(templates.entry_page(DAYS_BEFORE[-1]).encode("gb18030"))
+    with ReplicaServer(root) as site:
+        yield site, root, staging
+
+
+def publish(root: Path, staging: Path, day: date) -> None:
+    shutil.move(staging / f"{day:%Y%m%d}", root / "shtml" / "szrb" / f"{day:%Y%m%d}")
+    (root / ENTRY.lstrip("/")).write_bytes(templates.entry_page(day).encode("gb18030"))
+
+
+def wait_for(check: Callable[[], object], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_an_alert_reaches_the_chat_while_the_issue_is_still_being_crawled(
+    engine: Engine, held_back: tuple[ReplicaServer, Path, Path]
+):
+    site, root, staging = held_back
+    crawl_site(engine, site, dates=DAYS_BEFORE)
+    detect(engine, WATCHLIST)  # the baseline, as the daemon's first crawl would have made it
+    with ChatReceiver("wecom", per_minute=1000) as robot:
+        settings = Settings(
+            channels=(WecomChannel("team", robot.url),), routes=(Route("team"),),
+            daemon=DaemonSettings(base_url=site.url, poll_start="00:00", poll_end="23:59", catch_up_days=1,
+                                  check_every_minutes=0.02, detect_every_seconds=0.5,
+                                  crawl_delay_seconds=0.4, crawl_concurrency=1),
+        )  # fmt: skip
+        daemon = Daemon(engine, settings, WATCHLIST)  # the real scheduler, on the real clock
+        seen: dict[str, object] = {}
+
+        def today_is_published_then_watched() -> None:
+            try:
+                wait_for(lambda: daemon.crawls >= 1 and not daemon.crawling.locked())  # the catch-up at start
+                publish(root, staging, TODAY)
+                wait_for(lambda: any(TODAY.isoformat() in r.text for r in robot.accepted()))
+                seen.update(crawl=latest_run_status(engine), stored=stored_today(engine))
+                wait_for(lambda: daemon.crawls >= 2 and not daemon.crawling.locked())
+                time.sleep(2)  # the delivery after the final pass
+            finally:
+                daemon.stop()
+
+        helper = threading.Thread(target=today_is_published_then_watched)
+        helper.start()
+        daemon.run()  # the real scheduler, in this thread (it installs signal handlers)
+        helper.join()
+
+    listed = stored_today(engine)
+    assert seen["crawl"] == RunStatus.RUNNING  # the first alert came while the crawl was still running …
+    assert isinstance(seen["stored"], int) and seen["stored"] < listed  # … with articles of the issue still to come
+    shown = [line for r in robot.accepted() for line in r.text.splitlines() if line.startswith(f"{TODAY} 第")]
+    with Session(engine) as session:
+        alerts = session.exec(select(func.count()).select_from(Alert).where(Alert.issue_date == TODAY)).one()
+        assert session.exec(select(Issue.status).where(Issue.issue_date == TODAY)).one() == "complete"
+    assert alerts > 0 and len(shown) == alerts  # every alert in the chat once, though stories were detected twice
+
+
+def latest_run_status(engine: Engine) -> str:
+    with Session(engine) as session:
+        return session.exec(select(CrawlRun.status).order_by(col(CrawlRun.id).desc())).first() or ""
+
+
+def stored_today(engine: Engine) -> int:
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(Article).join(Issue)
+                            .where(Issue.issue_date == TODAY)).one()  # fmt: skip
+
+
+# -- a story continued on a later page ------------------------------------------------------------------------
+
+DAY = date(2024, 5, 8)  # its lead story, continued from A1 to A2, is about 集大原高铁 in both parts
+RAIL = "集大原高铁"
+
+
+@pytest.fixture
+def continued(tmp_path: Path) -> Iterator[tuple[ReplicaServer, Manifest, Watchlist]]:
+    root = tmp_path / "site"
+    manifest = build_replica(root, ReplicaSpec(start=date(2024, 5, 6), weeks=1, pages=2, per_page=3, holidays=()))
+    watchlist = tmp_path / "watchlist.toml"
+    watchlist.write_text(f'[[project]]\nid = "rail"\nname = "{RAIL}"\n', encoding="utf-8")
+    with ReplicaServer(root) as site:
+        yield site, manifest, load_watchlist(watchlist)
+
+
+def parts_of(manifest: Manifest, day: date) -> tuple[str, str]:
+    head, tail = next((h, t) for h, t in manifest.continued.items() if f"/{day:%Y%m%d}/" in h)
+    return head, tail
+
+
+def rail_alerts(engine: Engine) -> list[Alert]:
+    with Session(engine) as session:
+        return list(session.exec(select(Alert).where(Alert.watch_id == "rail")).all())
+
+
+@pytest.mark.parametrize("first", ["head", "tail"])
+def test_a_continued_story_alerts_once_whichever_part_lands_first(
+    engine: Engine, continued: tuple[ReplicaServer, Manifest, Watchlist], first: str
+):
+    site, manifest, watchlist = continued
+    head, tail = parts_of(manifest, DAY)
+    for part in (head, tail):
+        text = (Path(site.root) / part.lstrip("/")).read_bytes().decode("gb18030")
+        assert RAIL in text, f"the replica's corpus changed: {RAIL} is not in {part} any more"
+    crawl_site(engine, site, dates=(date(2024, 5, 6),))
+    detect(engine, watchlist)  # the baseline
+    routes = (Route("team"),)
+    with ChatReceiver("wecom") as robot:
+        settings = Settings(channels=(WecomChannel("team", robot.url),), routes=routes)
+        # Two crawls stand in for one whose parts land in this order (a page with watched words may come first):
+        # the late part fails in the first (retries included) and lands with the second, each followed by the
+        # daemon's pass over what landed.
+        late = tail if first == "head" else head
+        site.fail(late, *["500"] * 5)
+        landed_after = newest_article(engine)
+        crawl_site(engine, site, dates=(DAY,))
+        detect(engine, watchlist, routes=routes, landed_after=landed_after)  # the daemon's pass as articles land
+        deliver_due(engine, settings)
+        story_url, tail_url = site.url + head, site.url + tail
+        before = sent_about(robot, story_url)
+
+        landed_after = newest_article(engine)
+        crawl_site(engine, site, dates=(DAY,))  # the other part arrives and is joined to its story
+        second = detect(engine, watchlist, routes=routes, landed_after=landed_after)
+        final = detect(engine, watchlist, routes=routes)  # the pass after the crawl
+        deliver_due(engine, settings)
+        after = sent_about(robot, story_url)
+
+    alerts = [a for a in rail_alerts(engine) if a.story_url in (story_url, tail_url)]
+    assert [a.story_url for a in alerts if a.rule == "new_mention"] == [story_url]  # one alert, under the head
+    assert all(a.story_url == story_url for a in alerts)  # none for the continuation as a story of its own
+    assert len(after) == len(alerts) == len(set(after))  # each sent once to the chat
+    assert second.stories_processed == 1 and final.alerts == 0  # detected again when its part arrived
+    with Session(engine) as session:
+        alone = session.exec(select(Detection).where(Detection.story_url == tail_url)).first()
+        joined = session.exec(select(Article.story_url).where(Article.url == tail_url)).one()
+    assert joined == story_url  # the parts are one story
+    assert alone is None  # the continuation was never detected alone
+    if first == "head":
+        assert before and before == after  # the head alerted as soon as it landed; its continuation added nothing
+    else:
+        assert not before  # the continuation waited for its head
+
+
+def sent_about(robot: ChatReceiver, story_url: str) -> list[str]:
+    return [r.text for r in robot.accepted() if story_url in r.text]
+
+
+def newest_article(engine: Engine) -> int:
+    with Session(engine) as session:
+        return int(session.exec(select(func.max(Article.id))).one() or 0)
+
+
+def test_by_default_the_daemon_checks_every_minute_and_detects_landed_articles_every_five_seconds(engine: Engine):
+    daemon = Daemon(engine, Settings(daemon=DaemonSettings()), WATCHLIST)
+    daemon._add_jobs()
+
+    assert daemon.scheduler.get_job("check").trigger.interval == timedelta(minutes=1)
+    assert daemon.scheduler.get_job("land").trigger.interval == timedelta(seconds=5)
