@@ -29,15 +29,18 @@ from szwatch.app.settings import DaemonSettings, Settings, SourceSettings
 from szwatch.app.sites import SiteAnswer, answers_info, stopped_sites
 from szwatch.app.source_health import provincial_papers
 from szwatch.common.clock import SHANGHAI, local_today
+from szwatch.common.config import ConfigError
 from szwatch.crawler.probe import EntryCheck, check_entry
 from szwatch.crawler.run import CrawlReport, CrawlRequest, crawl
 from szwatch.monitor.alerts.deliver import deliver_due
 from szwatch.monitor.alerts.operator import crawl_run_alert, health_alerts
 from szwatch.monitor.detection.detect import detect
-from szwatch.monitor.detection.watchlist import Watchlist
-from szwatch.store import leases, runs
+from szwatch.monitor.detection.watchlist import Watchlist, load_watchlist
+from szwatch.store import leases, operations, runs
 from szwatch.store.db import session_scope
 from szwatch.store.models import Issue, IssueStatus, utcnow
+
+CHECK_REQUESTS_SECONDS = 5  # how often the daemon looks for "check now" asked in the web view
 
 
 class DaemonAlreadyRunningError(RuntimeError):
@@ -114,6 +117,8 @@ class Daemon:
                 self.scheduler.add_job(self.check, "interval", args=(source,), id=f"check{suffix}",
                                        name=f"is today's issue of {source.id} out?",
                                        minutes=minutes.check_every_minutes)  # fmt: skip
+        self.scheduler.add_job(self.checks_asked, "interval", id="check-now", name="checks asked for in the web view",
+                               seconds=CHECK_REQUESTS_SECONDS)  # fmt: skip
         self.scheduler.add_job(self.deliver, "interval", id="deliver", name="deliver alerts",
                                seconds=self.settings.delivery.poll_seconds)  # fmt: skip
         self.scheduler.add_job(self.health, "interval", id="health", name="health check",
@@ -172,6 +177,16 @@ class Daemon:
             logger.debug("check of {}: newest issue still {} ({})", source.id, newest,
                          "304" if entry.not_modified else "200")  # fmt: skip
 
+    def checks_asked(self) -> None:
+        """ "Check now" from the web view: crawl the paper's incomplete days and today, whatever the hour."""
+        with session_scope(self.engine) as session:
+            asked = operations.take_checks(session, [s.id for s in self.sources], self.clock())
+        for source in (s for s in self.sources if s.id in asked):
+            logger.info("check of {} asked for in the web view; crawling", source.id)
+            today = local_today(self.clock())
+            pending = tuple(sorted({*self._incomplete_days(source, today), today}))
+            self.crawl_and_detect(CrawlRequest(latest=True, dates=pending, **self._crawl_options(source)))
+
     def poll(self, source: SourceSettings | None = None) -> None:
         source = source or self.sources[0]
         now, config = self.clock(), source.schedule
@@ -221,6 +236,7 @@ class Daemon:
         stored = report.stats.get("articles_new", 0) + report.stats.get("articles_updated", 0)
         logger.info("crawl run {}: {} ({} articles stored)", report.run_id, report.status, stored)
         if stored and not self.stopping.is_set():
+            self._reload_watchlist()
             detected = detect(self.engine, self.watchlist, routes=self.settings.routes,
                               max_age_days=self.settings.alerts.max_age_days, provincial=self.provincial)  # fmt: skip
             logger.info("detect run {}: {} stories; {}", detected.run_id, detected.stories_processed,
@@ -251,6 +267,19 @@ class Daemon:
         leases.record_info(self.engine, LEASE, self.holder, info)
 
     # -- helpers ---------------------------------------------------------------------------------------------
+
+    def _reload_watchlist(self) -> None:
+        """A watchlist changed on disk (by hand, or saved in the web view) is used from the next detection on; one
+        that no longer reads is logged with its file:line and the last good one goes on being used."""
+        try:
+            current = load_watchlist(self.watchlist.path)
+        except ConfigError as exc:
+            logger.error("watchlist not reloaded, the previous one stays in use: {}", exc)
+            return
+        if current.digest != self.watchlist.digest:
+            logger.info("watchlist {} changed ({} → {}); detecting with {} watches", current.path,
+                        self.watchlist.digest, current.digest, len(current.watches))  # fmt: skip
+            self.watchlist, self.names = current, {w.id: w.name for w in current.watches}
 
     def next_runs(self) -> dict[str, Any]:
         return {job.id: job.next_run_time.isoformat(timespec="seconds") if job.next_run_time else None

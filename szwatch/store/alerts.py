@@ -112,6 +112,16 @@ def counts_by_status(session: Session) -> dict[str, int]:
     return counts
 
 
+def counts_by_channel(session: Session) -> dict[str, dict[str, int]]:
+    """Channel → delivery state → how many (the operations page's table)."""
+    grouped = select(AlertDelivery.channel, AlertDelivery.status, func.count())
+    rows = session.exec(grouped.group_by(col(AlertDelivery.channel), col(AlertDelivery.status))).all()
+    counts: dict[str, dict[str, int]] = {}
+    for channel, status, number in rows:
+        counts.setdefault(channel, {})[status] = int(number)
+    return counts
+
+
 def failed_deliveries(
     session: Session, alert_ids: Sequence[int] = (), channel: str | None = None, since: datetime | None = None
 ) -> list[AlertDelivery]:

@@ -26,8 +26,8 @@ class WatchKind(StrEnum):
 
 KINDS = {"project": WatchKind.PROJECT, "indicator": WatchKind.INDICATOR}
 KEYS = {
-    "project": {"id", "name", "aliases", "keywords", "exclude", "tags"},
-    "indicator": {"id", "name", "aliases", "exclude", "tags"},
+    "project": {"id", "name", "aliases", "keywords", "exclude", "tags", "paused"},
+    "indicator": {"id", "name", "aliases", "exclude", "tags", "paused"},
 }
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Stated limits: far above any real list (the example has 18 watches), low enough that a runaway file (a
@@ -54,9 +54,13 @@ class Watch:
 
 @dataclass(frozen=True)
 class Watchlist:
+    """The watches detection uses; ``paused`` ones (``paused = true``) are kept in the file, and listed, but
+    not detected until they are resumed."""
+
     path: Path
     watches: tuple[Watch, ...]
     digest: str
+    paused: tuple[Watch, ...] = ()
 
     @property
     def projects(self) -> list[Watch]:
@@ -105,7 +109,22 @@ def parse_watchlist(path: Path, text: str, data: dict[str, Any]) -> Watchlist:
         if watch.id in seen:
             raise WatchlistError(path, "id", f"duplicate id {watch.id!r} (first at line {seen[watch.id]})", line)
         seen[watch.id] = line
-    return Watchlist(path, tuple(watches), hashlib.sha256(text.encode("utf-8")).hexdigest()[:16])
+    stopped = {watch.id for watch, table in zip(watches, _tables(data), strict=True) if _paused(path, text, table)}
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    active = tuple(w for w in watches if w.id not in stopped)
+    return Watchlist(path, active, digest, tuple(w for w in watches if w.id in stopped))
+
+
+def _tables(data: dict[str, Any]) -> list[Any]:
+    return [table for kind in KINDS for table in data.get(kind, [])]
+
+
+def _paused(path: Path, text: str, table: dict[str, Any]) -> bool:
+    value = table.get("paused", False)
+    if not isinstance(value, bool):
+        line = key_line(text, "paused")
+        raise WatchlistError(path, "paused", f"{table.get('id')}: paused must be true or false", line)
+    return value
 
 
 def _positions(data: dict[str, Any]) -> list[tuple[str, int]]:
