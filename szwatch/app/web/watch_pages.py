@@ -20,8 +20,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from szwatch.app import watch_editor as editor
 from szwatch.app.web import pages
+from szwatch.app.web import watch_editor as editor
 from szwatch.app.web.context import WebContext, context
 from szwatch.app.web.csrf import Form, read_form
 from szwatch.app.web.operations import actor, writer
