@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,13 +23,13 @@ from typing import Any
 
 import tomlkit
 from sqlmodel import Session
-from tomlkit.items import AoT
 
 from szwatch.common.config import parse_toml
 from szwatch.monitor.detection.watchlist import KINDS, Watch, Watchlist, WatchlistError, parse_watchlist
 from szwatch.store.findings import watchlists
 
 _SPLIT = re.compile(r"[,，、;；\n]+")
+_HEADER = re.compile(r"^\s*\[\[(\w+)\]\]")
 
 
 class EditError(ValueError):
@@ -84,13 +85,52 @@ def form_of(watch: Watch, paused: bool) -> dict[str, str]:
 
 def changed_text(text: str, draft: Draft | None, replacing: str | None) -> str:
     """The file's text with the watch ``replacing`` replaced by ``draft`` (None deletes it; no ``replacing``
-    adds ``draft`` at the end of its kind's tables). Everything else in the file is left as it was."""
+    adds ``draft`` after the last watch of its kind). Only that watch's own lines change: the rest of the file,
+    comments and blank lines included, is left byte for byte."""
     if replacing is None:
         return _inserted(text, draft) if draft is not None else text
-    document = tomlkit.parse(text)
-    if not _remove_or_replace(document, replacing, draft):
+    lines = text.splitlines(keepends=True)
+    found = next(((kind, a, b) for kind, a, b in _blocks(lines) if _id_of(lines[a:b]) == replacing), None)
+    if found is None:
         raise EditError(f"id: no watch {replacing!r} in the watchlist (was it deleted meanwhile?)")
-    return tomlkit.dumps(document)
+    kind, start, end = found
+    if draft is None or draft.kind != kind:  # deleted, or moved to the other kind's tables
+        rest = "".join(lines[:start] + lines[_after_blank(lines, end) if start else end :])
+        if end == len(lines):  # the file's last watch: no blank line left dangling at the end
+            rest = rest.rstrip("\n") + "\n" if rest.strip() else ""
+        return _inserted(rest, draft) if draft is not None else rest
+    document = tomlkit.parse("".join(lines[start:end]))
+    _update(document[kind][0], draft.table)
+    return "".join(lines[:start]) + tomlkit.dumps(document) + "".join(lines[end:])
+
+
+def _blocks(lines: list[str]) -> list[tuple[str, int, int]]:
+    """Each ``[[kind]]`` block as (kind, first line, end): the end stops before the comments and blank lines
+    that head the next block, which belong to it (a section's heading), not to this one."""
+    headers = [(n, m.group(1)) for n, row in enumerate(lines) if (m := _HEADER.match(row))]
+    found = []
+    for i, (start, kind) in enumerate(headers):
+        end = headers[i + 1][0] if i + 1 < len(headers) else len(lines)
+        while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+            end -= 1
+        found.append((kind, start, end))
+    return found
+
+
+def _after_blank(lines: list[str], end: int) -> int:
+    """Past the one blank line that separated a deleted block from what follows."""
+    return end + 1 if end < len(lines) and not lines[end].strip() else end
+
+
+def _id_of(block: list[str]) -> str | None:
+    try:
+        tables = tomllib.loads("".join(block))
+    except tomllib.TOMLDecodeError:
+        return None
+    for value in tables.values():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            return str(value[0].get("id"))
+    return None
 
 
 def _inserted(text: str, draft: Draft) -> str:
@@ -98,40 +138,13 @@ def _inserted(text: str, draft: Draft) -> str:
     tomlkit would put it: after them, under the other kind's heading)."""
     block = tomlkit.dumps({draft.kind: [draft.table]})
     lines = text.splitlines(keepends=True)
-    headers = [n for n, row in enumerate(lines) if re.match(r"^\s*\[\[?\w", row)]
-    mine = [n for n in headers if re.match(rf"^\s*\[\[{draft.kind}\]\]", lines[n])]
-    following = [n for n in headers if mine and n > mine[-1]]
-    if not following:
+    mine = [end for kind, _, end in _blocks(lines) if kind == draft.kind]
+    if not mine:
         return text + ("" if text.endswith("\n") or not text else "\n") + ("\n" if text.strip() else "") + block
-    end = following[0]
-    while end > mine[-1] + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
-        end -= 1
+    end = mine[-1]
+    if end == len(lines):
+        return text + ("" if text.endswith("\n") else "\n") + "\n" + block
     return "".join(lines[:end]) + "\n" + block + "".join(lines[end:])
-
-
-def _remove_or_replace(document: Any, watch_id: str, draft: Draft | None) -> bool:
-    for kind in KINDS:
-        tables = document.get(kind)
-        for number, table in enumerate(tables or []):
-            if table.get("id") != watch_id:
-                continue
-            if draft is None:
-                del tables[number]
-            elif draft.kind == kind:
-                _update(table, draft.table)
-            else:  # a kind changed: the watch moves to the other kind's tables
-                del tables[number]
-                _append(document, draft)
-            return True
-    return False
-
-
-def _append(document: Any, draft: Draft) -> None:
-    if document.get(draft.kind) is None:
-        document.append(draft.kind, tomlkit.aot())
-    tables = document[draft.kind]
-    assert isinstance(tables, AoT)
-    tables.append(_table(draft))
 
 
 def _update(table: Any, values: dict[str, Any]) -> None:

@@ -56,12 +56,13 @@ def routes(templates: Jinja2Templates) -> list[Route]:
     def render(request: Request, values: dict[str, Any], status: int = 200) -> Response:
         ctx = context(request)
         values = {"request": request, "nav": pages.NAV, "title": "编辑监测", "watchlist": str(ctx.watchlist.path),
-                  "digest": ctx.watchlist.digest, "error": None, "hits": None, **values}  # fmt: skip
+                  "digest": ctx.watchlist.digest, "error": None, "hits": None, "trail": [], **values}  # fmt: skip
         return templates.TemplateResponse(request, "watch_form.html", values, status_code=status)
 
     async def new(request: Request) -> Response:
         editable(context(request))
-        return render(request, {"form": {"kind": request.query_params.get("kind", "project")}, "original": ""})
+        kind = request.query_params.get("kind", "project")
+        return render(request, {"form": dict.fromkeys(FIELDS, "") | {"kind": kind}, "original": ""})
 
     async def edit(request: Request) -> Response:
         ctx = context(request)
