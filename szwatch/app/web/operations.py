@@ -29,6 +29,8 @@ from szwatch.store import operations as ops
 from szwatch.store.db import session_scope
 
 KIND_LABELS = {ops.CHANNEL: "渠道", ops.ROUTE: "路由"}
+ACTION_LABELS = {"add": "新增监测", "edit": "修改监测", "delete": "删除监测", "pause": "暂停", "resume": "恢复",
+                 "retry": "重试发送", "check": "立即检查"}  # fmt: skip
 
 
 def actor(request: Request) -> str:
@@ -57,6 +59,7 @@ def routes(templates: Jinja2Templates) -> list[Route]:
         with Session(ctx.engine) as session:
             data = overview(ctx, session)
         values = {"request": request, "nav": pages.NAV, "title": "运维", "o": data, "kind_labels": KIND_LABELS,
+                  "action_labels": ACTION_LABELS,
                   "done": request.query_params.get("done"), "writable": ctx.writable}  # fmt: skip
         return templates.TemplateResponse(request, "operations.html", values)
 
@@ -156,5 +159,5 @@ def overview(ctx: WebContext, session: Session) -> dict[str, Any]:
     return {"channels": channels, "routes": routes, "sources": sources, "audit": trail}
 
 
-def _since(pause: Any) -> str | None:
-    return f"{local_iso(pause.paused_at)} · {pause.paused_by}" if pause is not None else None
+def _since(pause: Any) -> dict[str, Any] | None:
+    return {"at": local_iso(pause.paused_at), "by": pause.paused_by} if pause is not None else None

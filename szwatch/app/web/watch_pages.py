@@ -20,11 +20,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from szwatch.app.web import pages
+from szwatch.app.web import pages, present
 from szwatch.app.web import watch_editor as editor
 from szwatch.app.web.context import WebContext, context
 from szwatch.app.web.csrf import Form, read_form
-from szwatch.app.web.operations import actor, writer
+from szwatch.app.web.operations import ACTION_LABELS, actor, writer
 from szwatch.common.clock import local_iso
 from szwatch.monitor.detection.detect import preview_watch
 from szwatch.monitor.detection.watchlist import EXAMPLE, Watch, Watchlist
@@ -56,7 +56,8 @@ def routes(templates: Jinja2Templates) -> list[Route]:
     def render(request: Request, values: dict[str, Any], status: int = 200) -> Response:
         ctx = context(request)
         values = {"request": request, "nav": pages.NAV, "title": "编辑监测", "watchlist": str(ctx.watchlist.path),
-                  "digest": ctx.watchlist.digest, "error": None, "hits": None, "trail": [], **values}  # fmt: skip
+                  "digest": ctx.watchlist.digest, "error": None, "hits": None, "trail": [],
+                  "action_labels": ACTION_LABELS, **values}  # fmt: skip
         return templates.TemplateResponse(request, "watch_form.html", values, status_code=status)
 
     async def new(request: Request) -> Response:
@@ -81,7 +82,8 @@ def routes(templates: Jinja2Templates) -> list[Route]:
             hits = preview_watch(ctx.engine, Watchlist(new.path, (watch,), new.digest), PREVIEW_LIMIT)
         except editor.EditError as exc:
             return render(request, {**values, "error": str(exc)}, 400)
-        shown = [{"issue_date": s.issue_date, "page": s.page, "title": s.title, "kind": h.kind,
+        shown = [{"issue_date": s.issue_date, "page": s.page, "title": s.title,
+                  "kind": present.MATCH_LABELS.get(h.kind, h.kind),
                   "snippet": snippet(h.sentence.text.strip(), h.surface)} for s, h in hits]  # fmt: skip
         return render(request, {**values, "hits": shown})
 
