@@ -178,7 +178,10 @@ class Daemon:
                          "304" if entry.not_modified else "200")  # fmt: skip
 
     def checks_asked(self) -> None:
-        """ "Check now" from the web view: crawl the paper's incomplete days and today, whatever the hour."""
+        """A "check now" asked in the web view: crawl the paper's incomplete days and today, whatever the hour.
+        While another crawl runs the requests wait (they are taken only when this job can crawl at once)."""
+        if self.crawling.locked():
+            return
         with session_scope(self.engine) as session:
             asked = operations.take_checks(session, [s.id for s in self.sources], self.clock())
         for source in (s for s in self.sources if s.id in asked):

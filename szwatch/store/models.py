@@ -413,7 +413,7 @@ class Pause(SQLModel, table=True):
 
 
 class CheckRequest(SQLModel, table=True):
-    """ "Check now" for a source, asked in the web view; the daemon takes it (``taken_at``) at its next tick."""
+    """A "check now" for a source, asked in the web view; the daemon takes it (``taken_at``) at its next tick."""
 
     __tablename__ = "check_requests"
 

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from loguru import logger
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -79,7 +80,8 @@ def routes(templates: Jinja2Templates) -> list[Route]:
         try:
             draft, new = _apply(ctx, form)
             watch = next(w for w in (*new.watches, *new.paused) if w.id == draft.id)
-            hits = preview_watch(ctx.engine, Watchlist(new.path, (watch,), new.digest), PREVIEW_LIMIT)
+            draft_list = Watchlist(new.path, (watch,), new.digest)  # the archive is read off the event loop
+            hits = await run_in_threadpool(preview_watch, ctx.engine, draft_list, PREVIEW_LIMIT)
         except editor.EditError as exc:
             return render(request, {**values, "error": str(exc)}, 400)
         shown = [{"issue_date": s.issue_date, "page": s.page, "title": s.title,

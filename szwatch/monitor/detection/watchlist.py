@@ -103,26 +103,23 @@ def parse_watchlist(path: Path, text: str, data: dict[str, Any]) -> Watchlist:
             where = blocks.get(kind, [])[number] if number < len(blocks.get(kind, [])) else (1, None)
             watches.append(_watch(path, text, kind, table, where))
     seen: dict[str, int | None] = {}
+    stopped: set[str] = set()
     for watch, (kind, number) in zip(watches, _positions(data), strict=True):
         start, end = blocks[kind][number] if number < len(blocks.get(kind, [])) else (1, None)
         line = key_line(text, "id", start, end)
         if watch.id in seen:
             raise WatchlistError(path, "id", f"duplicate id {watch.id!r} (first at line {seen[watch.id]})", line)
         seen[watch.id] = line
-    stopped = {watch.id for watch, table in zip(watches, _tables(data), strict=True) if _paused(path, text, table)}
+        if _paused(path, data[kind][number], key_line(text, "paused", start, end)):
+            stopped.add(watch.id)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     active = tuple(w for w in watches if w.id not in stopped)
     return Watchlist(path, active, digest, tuple(w for w in watches if w.id in stopped))
 
 
-def _tables(data: dict[str, Any]) -> list[Any]:
-    return [table for kind in KINDS for table in data.get(kind, [])]
-
-
-def _paused(path: Path, text: str, table: dict[str, Any]) -> bool:
+def _paused(path: Path, table: dict[str, Any], line: int | None) -> bool:
     value = table.get("paused", False)
     if not isinstance(value, bool):
-        line = key_line(text, "paused")
         raise WatchlistError(path, "paused", f"{table.get('id')}: paused must be true or false", line)
     return value
 
