@@ -35,6 +35,7 @@ from szwatch.app.settings import CrawlSettings, DaemonSettings, Settings, Source
 from szwatch.app.sites import SiteAnswer, answers_info, stopped_sites
 from szwatch.app.source_health import provincial_papers
 from szwatch.common.clock import SHANGHAI, local_today
+from szwatch.common.config import ConfigError
 from szwatch.crawler.dispatch import Dispatcher, LocalDispatcher
 from szwatch.crawler.priority import shortest_words
 from szwatch.crawler.probe import EntryCheck, check_entry
@@ -42,13 +43,19 @@ from szwatch.crawler.run import CrawlReport, CrawlRequest
 from szwatch.monitor.alerts.deliver import deliver_due
 from szwatch.monitor.alerts.operator import crawl_run_alert, health_alerts
 from szwatch.monitor.detection.detect import DetectReport, detect
-from szwatch.monitor.detection.watchlist import Watchlist
+from szwatch.monitor.detection.watchlist import Watchlist, load_watchlist
 from szwatch.store import alerts as store_alerts
-from szwatch.store import leases, runs
+from szwatch.store import leases, operations, runs
 from szwatch.store.db import session_scope
 from szwatch.store.models import Issue, IssueStatus, utcnow
 
+CHECK_REQUESTS_SECONDS = 5  # how often the daemon looks for "check now" asked in the web view
 WATCHED_CHARS = 4_000  # watched words handed to a crawl to order its requests by (a hint on its command line)
+
+
+def watched_words(watchlist: Watchlist) -> tuple[str, ...]:
+    """The watches' names and aliases a crawl fetches articles for first (shortest first, within a bound)."""
+    return shortest_words((n for w in watchlist.watches for n in (w.name, *w.aliases)), WATCHED_CHARS)
 
 
 class DaemonAlreadyRunningError(RuntimeError):
@@ -73,7 +80,7 @@ class Daemon:
         self.crawling = threading.Lock()  # one crawl at a time, whichever job asks (catch-up, check, poll)
         self.detecting = threading.Lock()  # one detection at a time: the land job's or the one after a crawl
         self.landed_after: int | None = None  # the newest article id the last detection saw
-        self.watched = shortest_words((n for w in watchlist.watches for n in (w.name, *w.aliases)), WATCHED_CHARS)
+        self.watched = watched_words(watchlist)
         self.sources = settings.watched()  # each paper is checked and polled on its own hours and days
         self.entries: dict[str, EntryCheck | None] = {}  # per paper: the entry page's last answer
         self.provincial = provincial_papers(settings)  # papers whose figures need 朔州 named to be Shuozhou's
@@ -129,6 +136,8 @@ class Daemon:
                 self.scheduler.add_job(self.check, "interval", args=(source,), id=f"check{suffix}",
                                        name=f"is today's issue of {source.id} out?",
                                        minutes=minutes.check_every_minutes)  # fmt: skip
+        self.scheduler.add_job(self.checks_asked, "interval", id="check-now", name="checks asked for in the web view",
+                               seconds=CHECK_REQUESTS_SECONDS)  # fmt: skip
         self.scheduler.add_job(self.deliver, "interval", id="deliver", name="deliver alerts",
                                seconds=self.settings.delivery.poll_seconds)  # fmt: skip
         if self.config.detect_every_seconds > 0:
@@ -196,6 +205,19 @@ class Daemon:
         else:
             logger.debug("check of {}: newest issue still {} ({})", source.id, newest,
                          "304" if entry.not_modified else "200")  # fmt: skip
+
+    def checks_asked(self) -> None:
+        """A "check now" asked in the web view: crawl the paper's incomplete days and today, whatever the hour.
+        While another crawl runs the requests wait (they are taken only when this job can crawl at once)."""
+        if self.crawling.locked():
+            return
+        with session_scope(self.engine) as session:
+            asked = operations.take_checks(session, [s.id for s in self.sources], self.clock())
+        for source in (s for s in self.sources if s.id in asked):
+            logger.info("check of {} asked for in the web view; crawling", source.id)
+            today = local_today(self.clock())
+            pending = tuple(sorted({*self._incomplete_days(source, today), today}))
+            self.crawl_and_detect(CrawlRequest(latest=True, dates=pending, **self._crawl_options(source)))
 
     def poll(self, source: SourceSettings | None = None) -> None:
         source = source or self.sources[0]
@@ -278,6 +300,7 @@ class Daemon:
             self.deliver()
 
     def _detect(self, landed_after: int | None = None) -> DetectReport:
+        self._reload_watchlist()
         detected = detect(self.engine, self.watchlist, routes=self.settings.routes, provincial=self.provincial,
                           max_age_days=self.settings.alerts.max_age_days, landed_after=landed_after)  # fmt: skip
         if detected.run_id is not None:
@@ -321,6 +344,20 @@ class Daemon:
         leases.record_info(self.engine, LEASE, self.holder, info)
 
     # -- helpers ---------------------------------------------------------------------------------------------
+
+    def _reload_watchlist(self) -> None:
+        """A watchlist changed on disk (by hand, or saved in the web view) is used from the next detection on; one
+        that no longer reads is logged with its file:line and the last good one goes on being used."""
+        try:
+            current = load_watchlist(self.watchlist.path)
+        except ConfigError as exc:
+            logger.error("watchlist not reloaded, the previous one stays in use: {}", exc)
+            return
+        if current.digest != self.watchlist.digest:
+            logger.info("watchlist {} changed ({} → {}); detecting with {} watches", current.path,
+                        self.watchlist.digest, current.digest, len(current.watches))  # fmt: skip
+            self.watchlist, self.names = current, {w.id: w.name for w in current.watches}
+            self.watched = watched_words(current)
 
     def next_runs(self) -> dict[str, Any]:
         return {job.id: job.next_run_time.isoformat(timespec="seconds") if job.next_run_time else None

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session, col, func, select
 
 from szwatch.common.clock import local_iso
+from szwatch.store import operations
 from szwatch.store.models import (
     Alert,
     AlertDelivery,
@@ -112,6 +113,16 @@ def counts_by_status(session: Session) -> dict[str, int]:
     return counts
 
 
+def counts_by_channel(session: Session) -> dict[str, dict[str, int]]:
+    """Channel → delivery state → how many (the operations page's table)."""
+    grouped = select(AlertDelivery.channel, AlertDelivery.status, func.count())
+    rows = session.exec(grouped.group_by(col(AlertDelivery.channel), col(AlertDelivery.status))).all()
+    counts: dict[str, dict[str, int]] = {}
+    for channel, status, number in rows:
+        counts.setdefault(channel, {})[status] = int(number)
+    return counts
+
+
 def failed_deliveries(
     session: Session, alert_ids: Sequence[int] = (), channel: str | None = None, since: datetime | None = None
 ) -> list[AlertDelivery]:
@@ -154,10 +165,14 @@ def why_pending(
     now = now or utcnow()
     rows = session.exec(select(AlertDelivery).where(AlertDelivery.status == DeliveryStatus.PENDING)).all()
     running = {r.id: r for r in session.exec(select(DetectRun).where(col(DetectRun.finished_at).is_(None))).all()}
+    paused, held = set(operations.paused_channels(session)), set(operations.paused_routes(session))
     reasons: dict[str, int] = {}
     for row in rows:
         reason = _pending_reason(row, running, now)
-        if blocked and row.channel in blocked and reason.endswith(DUE_NOW):
+        if row.channel in paused or (row.channel, row.mode) in held:
+            what = "channel" if row.channel in paused else f"route {operations.route_name(row.channel, row.mode)}"
+            reason = f"{row.channel}: {what} paused (web view); held, sent in order when resumed"
+        elif blocked and row.channel in blocked and reason.endswith(DUE_NOW):
             reason = f"{row.channel}: cannot send: {blocked[row.channel]}"
         reasons[reason] = reasons.get(reason, 0) + 1
     return sorted(((n, reason) for reason, n in reasons.items()), key=lambda item: (-item[0], item[1]))

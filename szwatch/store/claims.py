@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy import ColumnElement, and_, not_, or_, update
 from sqlmodel import Session, col, select
 
 from szwatch.store.models import AlertDelivery, DeliveryMode, DeliveryStatus, DetectRun
@@ -70,15 +70,18 @@ def claimable(now: datetime, dead: Sequence[str]) -> ColumnElement[bool]:
 
 
 def candidates(
-    session: Session, now: datetime, dead: Sequence[str], skip: Sequence[int], blocked: Sequence[str] = ()
-) -> list[AlertDelivery]:
+    session: Session, now: datetime, dead: Sequence[str], skip: Sequence[int], blocked: Sequence[str] = (),
+    held: Sequence[tuple[str, str]] = (),
+) -> list[AlertDelivery]:  # fmt: skip
     """Claimable rows, in sending order: a few instant ones (rows another worker is claiming right now are
     passed over), every row of each digest whose detection run has ended, every row of each due daily digest.
-    Rows of ``blocked`` channels (that cannot send now) are left where they are."""
+    Rows of ``blocked`` channels (that cannot send now, or are paused) and of ``held`` (channel, mode) routes
+    are left where they are, and left out in SQL so that they never take the place of rows that can go."""
     due = (
         claimable(now, dead),
         col(AlertDelivery.id).not_in(list(skip)),
         col(AlertDelivery.channel).not_in(list(blocked)),
+        *(not_(and_(col(AlertDelivery.channel) == channel, col(AlertDelivery.mode) == mode)) for channel, mode in held),
     )
     instant = (
         select(AlertDelivery)

@@ -384,3 +384,41 @@ class Lease(SQLModel, table=True):
     acquired_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     info: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what from the web view, and when: a watch saved, paused or deleted, a delivery retried, a
+    channel paused, a check asked for. ``detail`` is one human line (the watch's id and what changed)."""
+
+    __tablename__ = "audit_trail"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=32)
+    target: str = Field(max_length=255)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class Pause(SQLModel, table=True):
+    """A channel (``kind="channel"``, its name) or a route (``kind="route"``, ``channel/mode``) whose deliveries
+    are held: not sent, not failed, not counted as attempts; they go out in order once the row is gone."""
+
+    __tablename__ = "pauses"
+
+    kind: str = Field(primary_key=True, max_length=16)
+    name: str = Field(primary_key=True, max_length=128)
+    paused_at: datetime = Field(default_factory=utcnow)
+    paused_by: str = Field(max_length=64)
+
+
+class CheckRequest(SQLModel, table=True):
+    """A "check now" for a source, asked in the web view; the daemon takes it (``taken_at``) at its next tick."""
+
+    __tablename__ = "check_requests"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=64)
+    requested_at: datetime = Field(default_factory=utcnow)
+    requested_by: str = Field(max_length=64)
+    taken_at: datetime | None = Field(default=None, index=True)

@@ -114,14 +114,16 @@ def config_show(config_path: str | None) -> None:
               help="Address to listen on; another than loopback exposes the archive (use --token).")  # fmt: skip
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
 @click.option("--token", envvar="SZWATCH_WEB_TOKEN", metavar="T",
-              help="Require it on every request (Authorization: Bearer T, or ?token=T in a browser).")  # fmt: skip
+              help="Require it on every request (Authorization: Bearer T, or ?token=T in a browser); with it "
+                   "the view also edits watches, retries, pauses and asks for checks.")  # fmt: skip
 @watchlist_option
 @db_option
 @config_option
 def web_command(
     host: str, port: int, token: str | None, watchlist_path: str | None, db_url: str | None, config_path: str | None
 ) -> None:
-    """Serve a read-only web view: issues, articles, search, watches with charts, alerts, status, JSON API.
+    """Serve the web view: issues, articles, search, watches with charts, alerts, status, JSON API, Atom feed
+    (read-only; with --token also watch editing and operations).
 
     Example: szwatch web --port 8080
     """
@@ -133,7 +135,7 @@ def web_command(
     check_watchlist(open_db(db_url), chosen)
     click.echo(chosen.describe(), err=True)
     try:
-        serve(db_url, chosen.watchlist, settings.daemon, host=host, port=port, token=token or None)
+        serve(db_url, chosen.watchlist, settings.daemon, host=host, port=port, token=token or None, settings=settings)
     except AddressError as exc:
         raise click.ClickException(str(exc)) from exc
 

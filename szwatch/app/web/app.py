@@ -1,11 +1,14 @@
 """The web application: Starlette routes over a read-only engine, with the safety rules every response obeys.
 
-Safe by default: only GET and HEAD exist (the engine cannot write either: SQLite ``query_only``, PostgreSQL
-read-only transactions); with a token every request must carry it (``Authorization: Bearer``, or once as
-``?token=`` in a browser, which turns it into an HttpOnly cookie); bound to loopback, only loopback host
-names are served (a page elsewhere cannot reach it through DNS rebinding); every response carries a strict
-Content-Security-Policy (scripts only from our own static folder, no inline script or style), and Jinja2
-escapes everything the templates print.
+Safe by default: without a token only GET and HEAD exist (the engine cannot write either: SQLite
+``query_only``, PostgreSQL read-only transactions); with a token every request must carry it (``Authorization:
+Bearer``, or once as ``?token=`` in a browser, which turns it into an HttpOnly, SameSite=Strict cookie), and the
+operations are POSTs that also need the CSRF token of the page's form, checked against a second SameSite
+cookie (double submit; a request with the ``Authorization`` header, which no other site can make a browser
+send, needs none). The Atom feed takes ``?token=`` as it is (feed readers keep no cookies). Bound to
+loopback, only loopback host names are served (a page elsewhere cannot reach it through DNS rebinding); every
+response carries a strict Content-Security-Policy (scripts only from our own static folder, no inline script
+or style), and Jinja2 escapes everything the templates print.
 """
 
 from __future__ import annotations
@@ -29,11 +32,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from szwatch.app.web import api, pages
+from szwatch.app.web import api, csrf, feed, operations, pages, watch_pages
 from szwatch.app.web.context import WebContext
 
 HERE = Path(__file__).parent
 COOKIE = "szwatch_token"
+FEED = "/feed.atom"
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -56,6 +60,9 @@ def create_app(ctx: WebContext, token: str | None = None, allowed_hosts: list[st
     routes = [
         Route("/healthz", api.healthz),
         *api.routes(),
+        Route(FEED, feed.atom),
+        *watch_pages.routes(templates),
+        *operations.routes(templates),
         *pages.routes(templates),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
@@ -73,6 +80,7 @@ def create_app(ctx: WebContext, token: str | None = None, allowed_hosts: list[st
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined)
     env.globals["link"] = _link
+    env.globals["csrf_field"] = csrf.field
     env.filters["when"] = _when
     return env
 
@@ -102,7 +110,9 @@ class _Guard:
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         started = time.perf_counter()
-        response = self._refuse(request) or await call_next(request)
+        response = self._refuse(request) or await self._refuse_write(request) or await call_next(request)
+        if self.token:
+            csrf.give_cookie(request, response)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if request.url.path.startswith("/api/") or request.url.path == "/healthz":
@@ -114,14 +124,17 @@ class _Guard:
         return response
 
     def _refuse(self, request: Request) -> Response | None:
-        if request.method not in ("GET", "HEAD"):
-            return PlainTextResponse("read-only: only GET and HEAD", status_code=405, headers={"Allow": "GET, HEAD"})
+        if request.method not in ("GET", "HEAD") and not (self.token and request.method == "POST"):
+            allowed = "GET, HEAD, POST" if self.token else "GET, HEAD"
+            return PlainTextResponse("read-only: only GET and HEAD", status_code=405, headers={"Allow": allowed})
         size = len(request.scope.get("raw_path") or b"") + len(request.scope.get("query_string") or b"")
         if size > MAX_TARGET:
             return _too_long(request, f"request address of {size} bytes; at most {MAX_TARGET}")
         if not self.token:
             return None
         given = request.query_params.get("token")
+        if request.url.path == FEED and request.method == "GET" and given is not None and _same(given, self.token):
+            return None  # a feed reader asks with ?token= every time and keeps no cookie
         if given is not None and _same(given, self.token):
             # A browser arrives with ?token= once; the cookie carries it from then on, off the address bar.
             rest = {k: v for k, v in request.query_params.items() if k != "token"}
@@ -129,14 +142,33 @@ class _Guard:
             response = RedirectResponse(target, status_code=303)
             response.set_cookie(COOKIE, self.token, httponly=True, samesite="strict")
             return response
-        header = request.headers.get("authorization", "")
-        offered = header[7:] if header.lower().startswith("bearer ") else request.cookies.get(COOKIE, "")
-        if offered and _same(offered, self.token):
+        if self._authorised(request):
             return None
         logger.warning("web {} {} refused: no valid token", request.method, request.url.path)
+        if request.method == "POST":  # a write without the token is forbidden, whatever else it carries
+            return PlainTextResponse("禁止：修改需要访问令牌", status_code=403)
         if request.url.path.startswith("/api/") or request.url.path == "/healthz":
             return JSONResponse({"error": "a token is required (Authorization: Bearer …)"}, status_code=401)
         return PlainTextResponse("需要访问令牌：请在地址后加上 ?token=… 再打开", status_code=401)
+
+    def _authorised(self, request: Request) -> bool:
+        offered = _bearer(request) or request.cookies.get(COOKIE, "")
+        return bool(self.token and offered and _same(offered, self.token))
+
+    async def _refuse_write(self, request: Request) -> Response | None:
+        """A POST (already known to carry the token) must carry the form's CSRF token too, unless it was
+        authorised by the ``Authorization`` header, which a page on another site cannot make a browser send."""
+        if request.method != "POST" or (self.token and _bearer(request) and _same(_bearer(request), self.token)):
+            return None
+        if await csrf.valid(request):
+            return None
+        logger.warning("web POST {} refused: no valid CSRF token", request.url.path)
+        return PlainTextResponse("禁止：表单已失效（CSRF 校验未通过），请重新打开页面再提交", status_code=403)
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    return header[7:] if header.lower().startswith("bearer ") else ""
 
 
 def _too_long(request: Request, why: str) -> Response:

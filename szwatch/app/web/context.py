@@ -11,17 +11,27 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from starlette.requests import Request
 
-from szwatch.app.settings import DaemonSettings
+from szwatch.app.settings import DaemonSettings, Settings
 from szwatch.monitor.detection.watchlist import Watchlist
 
 
-@dataclass(frozen=True)
+@dataclass
 class WebContext:
-    """What every handler needs: the read-only engine, the watchlist (names, kinds) and daemon settings."""
+    """What every handler needs: the read-only engine, the watchlist (names, kinds) and daemon settings.
+
+    ``writer`` is an engine that may write, present only when the view was started with a token: the
+    operations (watch edits, retries, pauses, check requests) go through it, and every read still goes through
+    ``engine``. ``watchlist`` is replaced when a watch is saved from the browser (one process, one writer)."""
 
     engine: Engine
     watchlist: Watchlist
     daemon: DaemonSettings
+    writer: Engine | None = None
+    settings: Settings | None = None
+
+    @property
+    def writable(self) -> bool:
+        return self.writer is not None
 
 
 def context(request: Request) -> WebContext:

@@ -20,7 +20,14 @@ from szwatch.app.web.context import context
 from szwatch.store import queries
 from szwatch.store.search import spans
 
-NAV = [("/issues", "报纸"), ("/search", "检索"), ("/watches", "监测"), ("/alerts", "提醒"), ("/status", "状态")]
+NAV = [
+    ("/issues", "报纸"),
+    ("/search", "检索"),
+    ("/watches", "监测"),
+    ("/alerts", "提醒"),
+    ("/status", "状态"),
+    ("/operations", "运维"),
+]
 
 
 def routes(templates: Jinja2Templates) -> list[Route]:
@@ -77,7 +84,8 @@ def routes(templates: Jinja2Templates) -> list[Route]:
         ctx = context(request)
         with Session(ctx.engine) as session:
             rows = present.watches_json(ctx, session)
-        return render(request, "watches.html", rows=rows, watchlist=ctx.watchlist.path.name, title="监测")
+        return render(request, "watches.html", rows=rows, watchlist=ctx.watchlist.path.name,
+                      paused=ctx.watchlist.paused, title="监测")  # fmt: skip
 
     def watch(request: Request) -> Response:
         ctx = context(request)

@@ -307,7 +307,7 @@ def alerts_json(ctx: WebContext, session: Session, status: str | None, limit: in
     for alert, deliveries in store_alerts.list_alerts(session, status, limit):
         data = messages.alert_dict(alert, names)
         data["deliveries"] = [
-            {"channel": d.channel, "mode": d.mode, "status": d.status, "attempts": d.attempts,
+            {"id": d.id, "channel": d.channel, "mode": d.mode, "status": d.status, "attempts": d.attempts,
              "last_error": d.last_error, "next_attempt_at": local_iso(d.next_attempt_at),
              "sent_at": local_iso(d.sent_at)}
             for d in deliveries

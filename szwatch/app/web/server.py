@@ -8,7 +8,7 @@ import socket
 import uvicorn
 from loguru import logger
 
-from szwatch.app.settings import DaemonSettings
+from szwatch.app.settings import DaemonSettings, Settings
 from szwatch.app.web.app import LOOPBACK_HOSTS, create_app
 from szwatch.app.web.context import WebContext
 from szwatch.monitor.detection.watchlist import Watchlist
@@ -45,10 +45,11 @@ def check_address(host: str, port: int) -> None:
 
 def serve(
     db_url: str | None, watchlist: Watchlist, daemon: DaemonSettings, host: str = "127.0.0.1", port: int = 8080,
-    token: str | None = None,
+    token: str | None = None, settings: Settings | None = None,
 ) -> None:  # fmt: skip
-    """Serve until interrupted. The schema is brought up to date first (as every command does); requests
-    then use an engine that cannot write."""
+    """Serve until interrupted. The schema is brought up to date first (as every command does); pages read
+    through an engine that cannot write. With a token, the operations (POST, with CSRF) write through a second
+    engine; without one the view stays read-only."""
     check_address(host, port)
     open_store(db_url).dispose()
     engine = read_only_engine(db_url)
@@ -57,9 +58,13 @@ def serve(
     allowed = LOOPBACK_HOSTS if is_loopback(host) else None
     if not is_loopback(host) and not token:
         logger.warning("web view on {} without a token: anyone who reaches this address can read the archive", host)
-    app = create_app(WebContext(engine, watchlist, daemon), token=token, allowed_hosts=allowed)
+    writer = open_store(db_url) if token else None
+    app = create_app(WebContext(engine, watchlist, daemon, writer, settings), token=token, allowed_hosts=allowed)
     shown = f"[{host}]" if ":" in host else host
-    logger.info("web view at http://{}:{}/ (database {}, read-only)", shown, port, engine.url.render_as_string())
+    mode = "operations with the token" if token else "read-only"
+    logger.info("web view at http://{}:{}/ (database {}, {})", shown, port, engine.url.render_as_string(), mode)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, server_header=False,
                 h11_max_incomplete_event_size=READ_LIMIT)  # fmt: skip
     engine.dispose()
+    if writer is not None:
+        writer.dispose()

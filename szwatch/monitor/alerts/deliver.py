@@ -23,7 +23,7 @@ from szwatch.monitor.alerts import channels
 from szwatch.monitor.alerts.channels.base import DEFER, FAILED, SENT, ChannelConfig, SendResult
 from szwatch.monitor.alerts.settings import AlertSettings, Mode
 from szwatch.store import alerts as store_alerts
-from szwatch.store import claims
+from szwatch.store import claims, operations
 from szwatch.store.db import session_scope
 from szwatch.store.findings import detect_runs
 from szwatch.store.models import Alert, AlertDelivery, DeliveryStatus, utcnow
@@ -95,7 +95,10 @@ def _claim_next(
     with session_scope(engine) as session:
         claims.begin_write(session)
         dead = claims.dead_claimants(session, moment)
-        due = claims.candidates(session, moment, dead, sorted(tried), sorted(settings.problems))
+        # A paused channel or route is held, not failed: its rows wait, in order, until it is unpaused.
+        blocked = sorted({*settings.problems, *operations.paused_channels(session)})
+        held = operations.paused_routes(session)
+        due = claims.candidates(session, moment, dead, sorted(tried), blocked, held)
         for message in _messages(due):
             until = _claim_end(settings.channel(message.channel), moment)
             if claims.claim(session, message.rows, worker, moment, until, dead):

@@ -26,8 +26,8 @@ class WatchKind(StrEnum):
 
 KINDS = {"project": WatchKind.PROJECT, "indicator": WatchKind.INDICATOR}
 KEYS = {
-    "project": {"id", "name", "aliases", "keywords", "exclude", "tags"},
-    "indicator": {"id", "name", "aliases", "exclude", "tags"},
+    "project": {"id", "name", "aliases", "keywords", "exclude", "tags", "paused"},
+    "indicator": {"id", "name", "aliases", "exclude", "tags", "paused"},
 }
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Stated limits: far above any real list (the example has 18 watches), low enough that a runaway file (a
@@ -54,9 +54,13 @@ class Watch:
 
 @dataclass(frozen=True)
 class Watchlist:
+    """The watches detection uses; ``paused`` ones (``paused = true``) are kept in the file, and listed, but
+    not detected until they are resumed."""
+
     path: Path
     watches: tuple[Watch, ...]
     digest: str
+    paused: tuple[Watch, ...] = ()
 
     @property
     def projects(self) -> list[Watch]:
@@ -99,13 +103,25 @@ def parse_watchlist(path: Path, text: str, data: dict[str, Any]) -> Watchlist:
             where = blocks.get(kind, [])[number] if number < len(blocks.get(kind, [])) else (1, None)
             watches.append(_watch(path, text, kind, table, where))
     seen: dict[str, int | None] = {}
+    stopped: set[str] = set()
     for watch, (kind, number) in zip(watches, _positions(data), strict=True):
         start, end = blocks[kind][number] if number < len(blocks.get(kind, [])) else (1, None)
         line = key_line(text, "id", start, end)
         if watch.id in seen:
             raise WatchlistError(path, "id", f"duplicate id {watch.id!r} (first at line {seen[watch.id]})", line)
         seen[watch.id] = line
-    return Watchlist(path, tuple(watches), hashlib.sha256(text.encode("utf-8")).hexdigest()[:16])
+        if _paused(path, data[kind][number], key_line(text, "paused", start, end)):
+            stopped.add(watch.id)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    active = tuple(w for w in watches if w.id not in stopped)
+    return Watchlist(path, active, digest, tuple(w for w in watches if w.id in stopped))
+
+
+def _paused(path: Path, table: dict[str, Any], line: int | None) -> bool:
+    value = table.get("paused", False)
+    if not isinstance(value, bool):
+        raise WatchlistError(path, "paused", f"{table.get('id')}: paused must be true or false", line)
+    return value
 
 
 def _positions(data: dict[str, Any]) -> list[tuple[str, int]]:

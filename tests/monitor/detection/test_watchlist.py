@@ -64,3 +64,18 @@ def test_good_file_loads_normalised(tmp_path: Path):
 def test_bad_watchlist_names_file_line_and_key(tmp_path: Path, broken: str, message: str):
     with pytest.raises(WatchlistError, match=message):
         load_watchlist(write(tmp_path, broken))
+
+
+def test_a_paused_watch_stays_in_the_file_but_out_of_detection(tmp_path: Path):
+    from szwatch.monitor.detection.match import Matcher
+
+    watchlist = load_watchlist(write(tmp_path, GOOD.replace('aliases = ["GDP"]', 'aliases = ["GDP"]\npaused = true')))
+
+    assert [w.id for w in watchlist.watches] == ["olefin"] and [w.id for w in watchlist.paused] == ["gdp"]
+    assert Matcher(watchlist).find("上半年全市地区生产总值增长5.3%。") == []
+
+
+def test_paused_must_be_true_or_false(tmp_path: Path):
+    path = write(tmp_path, GOOD.replace('aliases = ["GDP"]', 'paused = "yes"'))
+    with pytest.raises(WatchlistError, match=r"watchlist\.toml:\d+: paused: gdp: paused must be true or false"):
+        load_watchlist(path)
