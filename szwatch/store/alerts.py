@@ -180,3 +180,15 @@ def _pending_reason(row: AlertDelivery, running: dict[int | None, DetectRun], no
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def last_sent(session: Session, channel: str) -> datetime | None:
+    """When a message last went out through ``channel`` (a chat's minimum interval counts from it)."""
+    found = session.exec(
+        select(func.max(AlertDelivery.sent_at)).where(
+            AlertDelivery.channel == channel, AlertDelivery.status == DeliveryStatus.SENT
+        )
+    ).one()
+    if found is None:
+        return None
+    return found if found.tzinfo else found.replace(tzinfo=UTC)

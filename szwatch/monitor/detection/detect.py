@@ -155,6 +155,7 @@ def _process(
 ) -> None:  # fmt: skip
     """One batch of stories in one transaction: findings, facts, alerts and deliveries, and "done"."""
     names = {w.id: w.name for w in watchlist.watches}
+    people = watchlist.mentions  # whom each watch's alerts @ (its own and its tags'), resolved once per run
     with Session(engine) as session:
         stories = list(detections.load_stories(session, urls))
     analysed = list(analyser.batch(stories))  # before the transaction: writers wait less for it
@@ -176,7 +177,8 @@ def _process(
                 else:
                     raised.append(alert)
             if raised:
-                report.alerts += len(record_alerts(session, raised, routes, watchlist.tags, names, clock()))
+                report.alerts += len(record_alerts(session, raised, routes, watchlist.tags, names, clock(),
+                                                       people))  # fmt: skip
             _count(report, findings, mentions, observations)
         writer.close()
 
