@@ -38,6 +38,7 @@ _LABELS: dict[str, tuple[str, str]] = {  # key → (Chinese, English)
     "health": ("运行异常", "health"),
     "health_recovered": ("已恢复", "recovered"),
     "test": ("测试消息", "test message"),
+    "heartbeat": ("每日报告", "daily report"),
     "alerts": ("{n}条提醒", "{n} alerts"),
     "continued": ("续", "cont."),
     "page": ("第{page}版", "page {page}"),
