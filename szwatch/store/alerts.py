@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, func, select
 
@@ -72,6 +72,45 @@ def prior_observation(session: Session, obs: ObservationRow) -> tuple[Observatio
     )
     row = session.exec(stmt).first()
     return (row[0], row[1], row[2]) if row else None
+
+
+def same_period_last_year(session: Session, obs: ObservationRow) -> tuple[Observation, date, str | None] | None:
+    """The latest figure for the same indicator and scope, for the period a year before (a threshold's base)."""
+    if obs.period_start is None or obs.period_end is None:
+        return None
+    start, end = _year_before(obs.period_start), _year_before(obs.period_end)
+    return _newest(session, obs, Observation.period_start == start, Observation.period_end == end)
+
+
+def earlier_ranked(session: Session, obs: ObservationRow) -> tuple[Observation, date, str | None] | None:
+    """The same indicator and scope's latest ranked figure for an earlier period (a rank threshold's base)."""
+    if obs.period_end is None:
+        return None
+    return _newest(session, obs, col(Observation.period_end) < obs.period_end, Observation.rank != "",
+                   order=col(Observation.period_end).desc())  # fmt: skip
+
+
+def _newest(
+    session: Session, obs: ObservationRow, *where: Any, order: Any = None
+) -> tuple[Observation, date, str | None] | None:
+    same = (Observation.indicator_id == obs.indicator_id, Observation.scope == obs.scope)
+    first = [order] if order is not None else []
+    stmt = (
+        select(Observation, col(Issue.issue_date), col(Article.title))
+        .join(Article, col(Article.id) == Observation.article_id)
+        .join(Issue, col(Issue.id) == Article.issue_id)
+        .where(*same, col(Observation.relative).is_(False), *where)
+        .order_by(*first, col(Issue.issue_date).desc(), col(Observation.id).desc())
+    )
+    row = session.exec(stmt).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def _year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
 
 
 def latest_fact(session: Session, watch_id: str, field: str, story_url: str) -> ProjectFact | None:

@@ -33,6 +33,7 @@ class Rule(StrEnum):
     NEW_FIGURE = "new_figure"
     REVISED_FIGURE = "revised_figure"
     PROJECT_UPDATE = "project_update"
+    THRESHOLD = "threshold"  # an indicator's figure crossed a rule of its watch (growth < 0, …)
 
 
 Mode = DeliveryMode  # the store keeps it in ``deliveries.mode``

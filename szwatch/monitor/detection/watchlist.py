@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from szwatch.common.config import ConfigError, key_line, read_toml
+from szwatch.monitor.detection import thresholds as rules
 from szwatch.store.text import normalize
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "watchlist.example.toml"
@@ -27,7 +28,7 @@ class WatchKind(StrEnum):
 KINDS = {"project": WatchKind.PROJECT, "indicator": WatchKind.INDICATOR}
 KEYS = {
     "project": {"id", "name", "aliases", "keywords", "exclude", "tags", "mention"},
-    "indicator": {"id", "name", "aliases", "exclude", "tags", "mention"},
+    "indicator": {"id", "name", "aliases", "exclude", "tags", "mention", "thresholds"},
 }
 TAGS = "tags"  # [tags."能源"] mention = [...]: whom an alert of any watch with that tag @s
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -52,6 +53,7 @@ class Watch:
     exclude: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     mention: tuple[str, ...] = ()  # whom its alerts @ in team chats: user ids, mobile numbers, "all"
+    thresholds: tuple[rules.Threshold, ...] = ()  # an indicator's: "growth < 0", … (thresholds.py)
 
 
 @dataclass(frozen=True)
@@ -171,12 +173,24 @@ def _watch(path: Path, text: str, kind: str, table: Any, where: tuple[int, int |
         id=watch_id, kind=kind, name=name, aliases=_strings(path, table, "aliases", watch_id, line),
         keywords=groups, exclude=_strings(path, table, "exclude", watch_id, line),
         tags=_strings(path, table, "tags", watch_id, line), mention=_strings(path, table, "mention", watch_id, line),
+        thresholds=_thresholds(path, table, watch_id, line),
     )  # fmt: skip
     terms = len(watch.aliases) + sum(len(g) for g in groups) + len(watch.exclude)
     if terms > MAX_TERMS:
         raise WatchlistError(path, "aliases", f"{watch_id}: {terms} aliases, keywords and exclusions; a watch may "
                                               f"have at most {MAX_TERMS}", line("aliases"))  # fmt: skip
     return watch
+
+
+def _thresholds(path: Path, table: dict[str, Any], watch_id: str, line: Any) -> tuple[rules.Threshold, ...]:
+    found = []
+    for text in _strings(path, table, "thresholds", watch_id, line):
+        rule = rules.parse(text)
+        if rule is None:
+            raise WatchlistError(path, "thresholds", f"{watch_id}: cannot read {text!r}; write e.g. "
+                                                     f"{', '.join(rules.FORMS)}", line("thresholds"))  # fmt: skip
+        found.append(rule)
+    return tuple(found)
 
 
 def _strings(path: Path, table: dict[str, Any], key: str, watch_id: str, line: Any) -> tuple[str, ...]:
