@@ -212,6 +212,9 @@ def _pending_reason(row: AlertDelivery, running: dict[int | None, DetectRun], no
     if _aware(row.next_attempt_at) > now:
         if row.mode == DeliveryMode.DAILY and not row.attempts:
             return f"{row.channel}: daily digest, due {local_iso(row.next_attempt_at)}"
+        if not row.last_error:  # held, not failed: outside the route's push window, or the chat's interval
+            held = f"push window {row.push_window}" if row.push_window else "the chat's minimum interval"
+            return f"{row.channel}: held by {held}, due {local_iso(row.next_attempt_at)}"
         why = f"after: {(row.last_error or '')[:120]}" if row.last_error else "(backoff)"
         return f"{row.channel}: retried from {local_iso(row.next_attempt_at)} {why}"
     return f"{row.channel}: {DUE_NOW}"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from szwatch.app.settings import Settings, load_settings
 from szwatch.common.config import ConfigError
@@ -17,6 +18,7 @@ from szwatch.monitor.alerts.deliver import deliver_due
 from szwatch.monitor.detection.detect import detect
 from szwatch.monitor.detection.watchlist import Watchlist, WatchlistError, load_watchlist
 from szwatch.replica.sinks import ChatReceiver
+from szwatch.store.alerts import why_pending
 from szwatch.store.models import DeliveryStatus
 from tests.conftest import store_story
 from tests.monitor.alerts.test_alerts import deliveries
@@ -170,11 +172,14 @@ def test_alerts_outside_the_window_are_held_and_go_out_in_order_when_it_opens(en
         at_night = deliver_due(engine, settings, now=lambda: shanghai(23, 30))
         before_eight = deliver_due(engine, settings, now=lambda: shanghai(7, 59, day=8))
         held = [row.next_attempt_at for row in deliveries(engine)]
+        with Session(engine) as session:
+            said = why_pending(session, shanghai(7, 59, day=8))
         at_eight = deliver_due(engine, settings, now=lambda: shanghai(8, 0, day=8))
         texts = [r.text for r in wecom.accepted() if r.json()["msgtype"] == "markdown"]
 
     assert at_night.sent == before_eight.sent == 0 and not at_night.lines  # nothing sent, nothing failed
-    assert held == [shanghai(8, 0, day=8)] * 2  # `szwatch status` can say when they go
+    assert held == [shanghai(8, 0, day=8)] * 2
+    assert said == [(2, "team: held by push window 08:00-22:00, due 2024-05-08T08:00:00+08:00")]  # as status says
     assert at_eight.sent == 2
     assert "东立多晶硅项目" in texts[0] and "中煤烯烃项目" in texts[1]  # in the order they were raised
     assert {row.status for row in deliveries(engine)} == {DeliveryStatus.SENT}
