@@ -82,8 +82,8 @@ def check(
     if rule.kind == "compare":
         return _compare(rule, figure)
     if rule.kind == "yoy":
-        return _yoy(rule, figure, last_year())
-    return _rank(rule, figure, earlier_rank())
+        return _yoy(rule, figure, last_year) if figure.get("value") is not None else None
+    return _rank(rule, figure, earlier_rank)
 
 
 def _compare(rule: Threshold, figure: Figure) -> Crossing | None:
@@ -100,9 +100,10 @@ def _holds(actual: float, op: str, limit: float) -> bool:
     return {"<": actual < limit, "<=": actual <= limit, ">": actual > limit, ">=": actual >= limit}[op]
 
 
-def _yoy(rule: Threshold, figure: Figure, earlier: Earlier | None) -> Crossing | None:
-    value = figure.get("value")
-    if earlier is None or value is None:
+def _yoy(rule: Threshold, figure: Figure, last_year: Callable[[], Earlier | None]) -> Crossing | None:
+    value = figure["value"]
+    earlier = last_year()
+    if earlier is None:
         return None
     before, source = earlier
     old = before.get("value")
@@ -116,9 +117,12 @@ def _yoy(rule: Threshold, figure: Figure, earlier: Earlier | None) -> Crossing |
     return Crossing(says, before, source)
 
 
-def _rank(rule: Threshold, figure: Figure, earlier: Earlier | None) -> Crossing | None:
+def _rank(rule: Threshold, figure: Figure, earlier_rank: Callable[[], Earlier | None]) -> Crossing | None:
     now = rank_of(figure.get("rank") or "", rule.area)
-    if now is None or now <= rule.top or earlier is None:
+    if now is None or now <= rule.top:
+        return None  # unranked, or still in the first N: no look-up of the earlier rank needed
+    earlier = earlier_rank()
+    if earlier is None:
         return None
     before, source = earlier
     was = rank_of(before.get("rank") or "", rule.area)
