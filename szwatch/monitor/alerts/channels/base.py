@@ -174,7 +174,7 @@ class Mentions:
     def of_entries(cls, entries: tuple[str, ...] | list[str]) -> Mentions:
         """A watchlist's ``mention = [...]``: ``"all"`` (or ``所有人``) is everyone, a mobile number (11 digits,
         optionally after ``+86``) is a member by mobile, anything else a user id."""
-        mobiles = tuple(e for e in entries if MOBILE.fullmatch(e))
+        mobiles = tuple(e.removeprefix("+86") for e in entries if MOBILE.fullmatch(e))  # as the robots take them
         users = tuple(e for e in entries if e not in EVERYONE and not MOBILE.fullmatch(e))
         return cls(any(e in EVERYONE for e in entries), mobiles, users)
 
