@@ -47,9 +47,8 @@ class _Message:
     alert_ids: tuple[int, ...]
     key: str
     event: str
-    mentions: Mentions = field(
-        default_factory=Mentions
-    )  # whom its routes, watches and tags @ (the channel adds its own)
+    # whom its routes, watches and tags @ (the channel adds its own)
+    mentions: Mentions = field(default_factory=Mentions)
 
 
 def send(channel: ChannelConfig, alerts: list[Alert], key: str, event: str, names: dict[str, str]) -> SendResult:

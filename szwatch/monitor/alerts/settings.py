@@ -50,9 +50,8 @@ class Route:
     rules: tuple[str, ...] = RULES
     mode: str = Mode.INSTANT
     at: str = "08:30"  # when a daily digest goes out, Asia/Shanghai
-    mentions: Mentions = field(
-        default_factory=Mentions
-    )  # whom this route's chat messages @ (besides the channel's own)
+    # whom this route's chat messages @ (besides the channel's own; watches and tags add theirs)
+    mentions: Mentions = field(default_factory=Mentions)
     window: str | None = None  # "08:00-22:00" (Asia/Shanghai): outside it messages are held until it opens
     heartbeat: str | None = None  # "21:00" (Asia/Shanghai): a daily 今日已读 report to this route's channel
 
