@@ -4,7 +4,7 @@ new_mention     a tracked project in a story not alerted before (once per watch 
 new_figure      an indicator figure for a period and scope not known before;
 revised_figure  the same indicator, period and scope with another value or growth: before → after;
 project_update  a project's investment, stage (签约 → 开工 → 在建 → 投产) or progress changed, as its clause says;
-threshold       a new or revised figure crossed a rule its indicator's watch states (``thresholds.py``).
+threshold       a new or revised figure crossed a rule its indicator's watch states (``common/thresholds.py``).
 
 Alerts are keyed by a dedupe key, so a re-crawl, a rescan or the other part of a continued story meets an
 alert that exists already and adds nothing. Candidates are built only for the watches the caller says may
@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlmodel import Session
 
+from szwatch.common import thresholds as limits
 from szwatch.monitor.alerts.settings import Rule
-from szwatch.monitor.detection import thresholds as limits
 from szwatch.monitor.detection.facts import Fact, mention_facts, stage_rank, story_facts
 from szwatch.store import alerts as store_alerts
 from szwatch.store.findings.detections import FactRow, FindingsWriter, MentionRow, ObservationRow, Story

@@ -13,8 +13,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from szwatch.common import thresholds as rules
 from szwatch.common.config import ConfigError, key_line, read_toml
-from szwatch.monitor.detection import thresholds as rules
 from szwatch.store.text import normalize
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "watchlist.example.toml"
@@ -53,7 +53,7 @@ class Watch:
     exclude: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     mention: tuple[str, ...] = ()  # whom its alerts @ in team chats: user ids, mobile numbers, "all"
-    thresholds: tuple[rules.Threshold, ...] = ()  # an indicator's: "growth < 0", … (thresholds.py)
+    thresholds: tuple[rules.Threshold, ...] = ()  # an indicator's: "growth < 0", … (common/thresholds.py)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ alerts once per figure — indicator, period, area — and rule, saying in Chine
 which earlier figure and source.
 
 Parsing is apart from checking (pure; the store's look-ups are passed in), so the watchlist refuses a rule it
-cannot read with its file and line, and a test reads a rule without a database.
+cannot read with its file and line, and a test reads a rule without a database. Being pure — text in, a rule out;
+figures as plain dicts in, a Chinese sentence out — it lives in ``common`` beside ``period_names``, and detection
+(the watchlist, the rules) uses it.
 """
 
 from __future__ import annotations
