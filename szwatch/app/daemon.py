@@ -40,6 +40,7 @@ from szwatch.crawler.dispatch import Dispatcher, LocalDispatcher
 from szwatch.crawler.priority import shortest_words
 from szwatch.crawler.probe import EntryCheck, check_entry
 from szwatch.crawler.run import CrawlReport, CrawlRequest
+from szwatch.monitor.alerts import heartbeat as heartbeats
 from szwatch.monitor.alerts.deliver import deliver_due
 from szwatch.monitor.alerts.operator import crawl_run_alert, health_alerts
 from szwatch.monitor.detection.detect import DetectReport, detect
@@ -138,6 +139,10 @@ class Daemon:
                                        minutes=minutes.check_every_minutes)  # fmt: skip
         self.scheduler.add_job(self.checks_asked, "interval", id="check-now", name="checks asked for in the web view",
                                seconds=CHECK_REQUESTS_SECONDS)  # fmt: skip
+        for at in sorted({r.heartbeat for r in self.settings.routes if r.heartbeat}):
+            hour, minute = (int(part) for part in at.split(":"))
+            self.scheduler.add_job(self.heartbeat, "cron", args=(at,), id=f"heartbeat:{at}", hour=hour,
+                                   minute=minute, name=f"daily report at {at} (Asia/Shanghai)")  # fmt: skip
         self.scheduler.add_job(self.deliver, "interval", id="deliver", name="deliver alerts",
                                seconds=self.settings.delivery.poll_seconds)  # fmt: skip
         if self.config.detect_every_seconds > 0:
@@ -155,11 +160,13 @@ class Daemon:
         after the other here, all of them at once when Scrapyd nodes crawl."""
         if self.settings.crawl.dispatcher != "local":
             self.crawl_and_detect(*(self._catch_up_request(source) for source in self.sources))
-            return
-        for source in self.sources:
-            if self.stopping.is_set():
-                return
-            self.crawl_and_detect(self._catch_up_request(source))
+        else:
+            for source in self.sources:
+                if self.stopping.is_set():
+                    return
+                self.crawl_and_detect(self._catch_up_request(source))
+        if not self.stopping.is_set():
+            self.heartbeat()  # started after a route's hour: today's report still goes (once: its key has the day)
 
     def _catch_up_request(self, source: SourceSettings) -> CrawlRequest:
         today = local_today(self.clock())
@@ -172,6 +179,19 @@ class Daemon:
         days = tuple(start + timedelta(days=i) for i in range((today - start).days + 1))
         logger.info("catch-up of {}: {} days from {} to {}", source.id, len(days), start, today)
         return CrawlRequest(latest=True, dates=days, **self._crawl_options(source))
+
+    def heartbeat(self, at: str | None = None) -> None:
+        """Queue the daily report of the routes whose ``heartbeat`` is ``at`` (all whose hour has passed, without
+        ``at``); the delivery job sends it."""
+        moment = self.clock()
+        routes = heartbeats.due_routes(self.settings.routes, moment, at)
+        if routes:
+            papers: dict[str, heartbeats.Paper] = {}
+            for source in self.sources:
+                several = source.paper in self.several_sites  # any of its sites: the day's last crawl of one
+                papers.setdefault(source.paper, heartbeats.Paper(source.paper, source.name,
+                                                                 "" if several else source.base_url))  # fmt: skip
+            heartbeats.raise_heartbeats(self.engine, routes, list(papers.values()), moment)
 
     @property
     def entry(self) -> EntryCheck | None:

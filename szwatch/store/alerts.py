@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, func, select
 
@@ -73,6 +73,45 @@ def prior_observation(session: Session, obs: ObservationRow) -> tuple[Observatio
     )
     row = session.exec(stmt).first()
     return (row[0], row[1], row[2]) if row else None
+
+
+def same_period_last_year(session: Session, obs: ObservationRow) -> tuple[Observation, date, str | None] | None:
+    """The latest figure for the same indicator and scope, for the period a year before (a threshold's base)."""
+    if obs.period_start is None or obs.period_end is None:
+        return None
+    start, end = _year_before(obs.period_start), _year_before(obs.period_end)
+    return _newest(session, obs, Observation.period_start == start, Observation.period_end == end)
+
+
+def earlier_ranked(session: Session, obs: ObservationRow) -> tuple[Observation, date, str | None] | None:
+    """The same indicator and scope's latest ranked figure for an earlier period (a rank threshold's base)."""
+    if obs.period_end is None:
+        return None
+    return _newest(session, obs, col(Observation.period_end) < obs.period_end, Observation.rank != "",
+                   order=col(Observation.period_end).desc())  # fmt: skip
+
+
+def _newest(
+    session: Session, obs: ObservationRow, *where: Any, order: Any = None
+) -> tuple[Observation, date, str | None] | None:
+    same = (Observation.indicator_id == obs.indicator_id, Observation.scope == obs.scope)
+    first = [order] if order is not None else []
+    stmt = (
+        select(Observation, col(Issue.issue_date), col(Article.title))
+        .join(Article, col(Article.id) == Observation.article_id)
+        .join(Issue, col(Issue.id) == Article.issue_id)
+        .where(*same, col(Observation.relative).is_(False), *where)
+        .order_by(*first, col(Issue.issue_date).desc(), col(Observation.id).desc())
+    )
+    row = session.exec(stmt).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def _year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
 
 
 def latest_fact(session: Session, watch_id: str, field: str, story_url: str) -> ProjectFact | None:
@@ -188,6 +227,9 @@ def _pending_reason(row: AlertDelivery, running: dict[int | None, DetectRun], no
     if _aware(row.next_attempt_at) > now:
         if row.mode == DeliveryMode.DAILY and not row.attempts:
             return f"{row.channel}: daily digest, due {local_iso(row.next_attempt_at)}"
+        if not row.last_error:  # held, not failed: outside the route's push window, or the chat's interval
+            held = f"push window {row.push_window}" if row.push_window else "the chat's minimum interval"
+            return f"{row.channel}: held by {held}, due {local_iso(row.next_attempt_at)}"
         why = f"after: {(row.last_error or '')[:120]}" if row.last_error else "(backoff)"
         return f"{row.channel}: retried from {local_iso(row.next_attempt_at)} {why}"
     return f"{row.channel}: {DUE_NOW}"
@@ -195,3 +237,15 @@ def _pending_reason(row: AlertDelivery, running: dict[int | None, DetectRun], no
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def last_sent(session: Session, channel: str) -> datetime | None:
+    """When a message last went out through ``channel`` (a chat's minimum interval counts from it)."""
+    found = session.exec(
+        select(func.max(AlertDelivery.sent_at)).where(
+            AlertDelivery.channel == channel, AlertDelivery.status == DeliveryStatus.SENT
+        )
+    ).one()
+    if found is None:
+        return None
+    return found if found.tzinfo else found.replace(tzinfo=UTC)

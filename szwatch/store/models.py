@@ -369,6 +369,9 @@ class AlertDelivery(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     claimed_by: str | None = Field(default=None, max_length=64)
     claimed_until: datetime | None = None
+    # Resolved when queued, so a retry @s the same people and keeps the same hours (routes, watch, tags):
+    mentions: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # {"all", "mobiles", "users"}
+    push_window: str | None = Field(default=None, max_length=16)  # "08:00-22:00", Asia/Shanghai
 
 
 class Lease(SQLModel, table=True):

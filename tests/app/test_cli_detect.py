@@ -103,7 +103,7 @@ def test_bad_watchlist_is_refused_and_changes_nothing(crawled: str, tmp_path: Pa
     assert result.returncode == 2
     assert (
         result.stderr.strip()
-        == f"szwatch: error: {bad}:4: colour: unknown key in [[project]] (allowed: aliases, exclude, id, keywords, name, paused, tags)"
+        == f"szwatch: error: {bad}:4: colour: unknown key in [[project]] (allowed: aliases, exclude, id, keywords, mention, name, paused, tags)"
     )
     with Session(open_store(crawled)) as session:
         assert session.exec(select(func.count()).select_from(Mention)).one() == 0

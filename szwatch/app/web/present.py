@@ -161,7 +161,7 @@ STATUS_LABELS = {"complete": "完整", "incomplete": "不完整", "no_issue": "�
 DELIVERY_LABELS = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
 RULE_LABELS = {rule: messages.rule_label(rule) for rule in
                ("new_mention", "new_figure", "revised_figure", "project_update", "crawl_problems", "site_unreachable",
-                "health", "health_recovered", "test")}  # fmt: skip
+                "health", "health_recovered", "test", "threshold", "heartbeat")}  # fmt: skip
 CONDITION_LABELS = {"daemon_down": "后台服务未运行", "site_unreachable": "网站无法访问",
                     "layout_changed": "版面结构可能已变化", "no_issue_today": "今日报纸尚未抓全",
                     "failed_deliveries": "有提醒发送失败"}  # fmt: skip

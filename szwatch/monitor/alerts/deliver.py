@@ -13,14 +13,15 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from loguru import logger
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-from szwatch.monitor.alerts import channels
-from szwatch.monitor.alerts.channels.base import DEFER, FAILED, SENT, ChannelConfig, SendResult
+from szwatch.monitor.alerts import channels, windows
+from szwatch.monitor.alerts.channels.base import DEFER, FAILED, SENT, ChannelConfig, Mentions, SendResult
 from szwatch.monitor.alerts.settings import AlertSettings, Mode
 from szwatch.store import alerts as store_alerts
 from szwatch.store import claims, operations
@@ -46,6 +47,8 @@ class _Message:
     alert_ids: tuple[int, ...]
     key: str
     event: str
+    # whom its routes, watches and tags @ (the channel adds its own)
+    mentions: Mentions = field(default_factory=Mentions)
 
 
 def send(channel: ChannelConfig, alerts: list[Alert], key: str, event: str, names: dict[str, str]) -> SendResult:
@@ -75,7 +78,7 @@ def deliver_due(
         if channel is None:
             result = SendResult(FAILED, f"no channel named {message.channel!r} in the settings")
         else:
-            result = send(channel, alerts, message.key, message.event, names or {})
+            result = send(_with_mentions(channel, message.mentions), alerts, message.key, message.event, names or {})
         _record(engine, settings, message, result, now(), worker)
         _tally(report, message, result)
     return report
@@ -99,7 +102,7 @@ def _claim_next(
         blocked = sorted({*settings.problems, *operations.paused_channels(session)})
         held = operations.paused_routes(session)
         due = claims.candidates(session, moment, dead, sorted(tried), blocked, held)
-        for message in _messages(due):
+        for message in _messages(_not_held(session, settings, due, moment), settings):
             until = _claim_end(settings.channel(message.channel), moment)
             if claims.claim(session, message.rows, worker, moment, until, dead):
                 found = store_alerts.alerts_by_id(session, message.alert_ids)
@@ -113,21 +116,72 @@ def _still_ours(engine: Engine, message: _Message, worker: str, until: datetime)
         return claims.extend(session, message.rows, worker, until)
 
 
-def _messages(due: list[AlertDelivery]) -> list[_Message]:
+def _messages(due: list[AlertDelivery], settings: AlertSettings | None = None) -> list[_Message]:
     """Instant rows go one by one; digest rows of one channel and detection run go as one message, and so do
-    daily rows of one channel and day (days in order, when a daemon that was down has several to send)."""
+    daily rows of one channel and day (days in order, when a daemon that was down has several to send). A chat
+    with a minimum interval gets everything due for it in one message: what came within the interval."""
     found: list[_Message] = []
     digests: dict[tuple[str, str, int | None], list[AlertDelivery]] = {}
     for row in due:
-        if row.mode in (Mode.DIGEST, Mode.DAILY):
+        if _interval(settings, row.channel):
+            digests.setdefault(("grouped", row.channel, 0), []).append(row)
+        elif row.mode in (Mode.DIGEST, Mode.DAILY):
             digests.setdefault((row.mode, row.channel, row.batch), []).append(row)
         else:
-            found.append(_Message(row.channel, (row.id or 0,), (row.alert_id,), row.idempotency_key, "alert"))
+            found.append(_Message(row.channel, (row.id or 0,), (row.alert_id,), row.idempotency_key, "alert",
+                                  _mentions([row])))  # fmt: skip
     for (mode, channel, batch), rows in sorted(digests.items(), key=lambda item: (item[0][0], item[0][2] or 0)):
         ids = tuple(sorted(r.alert_id for r in rows))
+        if mode == "grouped" and len(rows) == 1:
+            found.append(_Message(channel, (rows[0].id or 0,), ids, rows[0].idempotency_key, "alert", _mentions(rows)))
+            continue
         key = hashlib.sha256(f"{channel}|{mode}|{batch}|{ids}".encode()).hexdigest()[:32]
-        found.append(_Message(channel, tuple(r.id or 0 for r in rows), ids, key, "digest"))
+        found.append(_Message(channel, tuple(r.id or 0 for r in rows), ids, key, "digest", _mentions(rows)))
     return found
+
+
+def _mentions(rows: list[AlertDelivery]) -> Mentions:
+    people = Mentions()
+    for row in rows:
+        people = people | Mentions.from_stored(row.mentions)
+    return people
+
+
+def _with_mentions(channel: ChannelConfig, people: Mentions) -> ChannelConfig:
+    """The channel as it sends this message: its own ``@`` and the message's (a kind without ``@`` ignores it)."""
+    own = getattr(channel, "mentions", None)
+    if not people or own is None:
+        return channel
+    return replace(channel, mentions=own | people)  # type: ignore[type-var]
+
+
+def _interval(settings: AlertSettings | None, channel: str) -> timedelta:
+    config = settings.channel(channel) if settings else None
+    return timedelta(minutes=float(getattr(config, "min_interval", 0.0) or 0.0))
+
+
+def _not_held(
+    session: Session, settings: AlertSettings, due: list[AlertDelivery], moment: datetime
+) -> list[AlertDelivery]:
+    """The rows that may go now. A row outside its route's push window, or for a chat that had a message less
+    than its minimum interval ago, is *held*: due again when the window opens or the interval ends (so
+    ``status`` says when), never dropped; held rows go out then in the order they were raised."""
+    ready = []
+    last_sent: dict[str, datetime | None] = {}
+    for row in due:
+        until = windows.next_open(row.push_window, moment)
+        interval = _interval(settings, row.channel)
+        if until == moment and interval:
+            if row.channel not in last_sent:
+                last_sent[row.channel] = store_alerts.last_sent(session, row.channel)
+            last = last_sent[row.channel]
+            until = max(moment, last + interval) if last else moment
+        if until > moment:
+            row.next_attempt_at = until
+            session.add(row)
+            continue
+        ready.append(row)
+    return ready
 
 
 def _record(

@@ -38,6 +38,8 @@ _LABELS: dict[str, tuple[str, str]] = {  # key → (Chinese, English)
     "health": ("运行异常", "health"),
     "health_recovered": ("已恢复", "recovered"),
     "test": ("测试消息", "test message"),
+    "heartbeat": ("每日报告", "daily report"),
+    "threshold": ("阈值提醒", "threshold crossed"),
     "alerts": ("{n}条提醒", "{n} alerts"),
     "continued": ("续", "cont."),
     "page": ("第{page}版", "page {page}"),
@@ -183,6 +185,10 @@ def detail_lines(alert: Alert, names: dict[str, str] | None, language: str) -> l
         head = figure_text({**after, "value": None, "growth_pct": None, "rank": ""}, name, language)
         text = f"{head}：{amount_text(change.get('before'), language)} → {amount_text(after, language)}"
         lines.append(("change", text))
+    elif alert.rule == "threshold" and change:  # the figure as read, then what it crossed (said in Chinese)
+        if alert.figures:
+            lines.append(("figure", figure_text(alert.figures[0], name, language)))
+        lines.append(("change", str(change.get("rule") if language == "en" else change.get("says"))))
     elif alert.rule == "project_update" and change:
         field = label(str(change.get("field")), language)
         lines.append(("change", f"{field}：{change.get('before')} → {change.get('after')}"))

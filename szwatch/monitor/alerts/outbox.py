@@ -18,6 +18,8 @@ from datetime import UTC, datetime, time, timedelta
 from sqlmodel import Session
 
 from szwatch.common.clock import SHANGHAI
+from szwatch.monitor.alerts import windows
+from szwatch.monitor.alerts.channels.base import Mentions
 from szwatch.monitor.alerts.settings import Mode, Route
 from szwatch.store import alerts as store_alerts
 from szwatch.store.models import Alert, AlertDelivery, utcnow
@@ -30,11 +32,14 @@ def record_alerts(
     tags: Mapping[str, tuple[str, ...]],
     names: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    mentions: Mapping[str, tuple[str, ...]] | None = None,
 ) -> list[Alert]:
-    """Store the alerts not known yet, each with a delivery per route that wants it; returns the new ones.
+    """Store the alerts not known yet, each with a delivery per channel that a route wants it for; returns the
+    new ones.
 
     Each alert keeps its watch's name and tags as they are now, so it reads the same whatever watchlist is
-    at hand when it is listed or sent later."""
+    at hand when it is listed or sent later; each delivery keeps whom it ``@``s (its routes', its watch's and
+    tags' ``mentions``) and its route's push window, so a retry mentions the same people at the same hours."""
     moment = now or utcnow()
     unique = {a.dedupe_key: a for a in candidates}
     known = store_alerts.known_keys(session, list(unique))  # one query per story, not per candidate
@@ -47,22 +52,34 @@ def record_alerts(
         session.add(alert)
     session.flush()
     for alert in fresh:
-        for route in routes:
-            if route.accepts(alert.rule, alert.watch_id, tags.get(alert.watch_id or "", ())):
-                session.add(delivery_for(alert, route.channel, route.mode, route.at, moment))
+        watch = alert.watch_id or ""
+        wanted = [r for r in routes if r.accepts(alert.rule, alert.watch_id, tags.get(watch, ()))]
+        for route in wanted:
+            if any(r.channel == route.channel for r in wanted[: wanted.index(route)]):
+                continue  # one delivery per channel: the first route's mode and window, every route's @
+            people = Mentions.of_entries((mentions or {}).get(watch, ()))
+            for other in (r for r in wanted if r.channel == route.channel):
+                people = other.mentions | people
+            session.add(delivery_for(alert, route.channel, route.mode, route.at, moment, people, route.window))
     return fresh
 
 
 def delivery_for(
-    alert: Alert, channel: str, mode: str = Mode.INSTANT, at: str = "08:30", now: datetime | None = None
-) -> AlertDelivery:
+    alert: Alert, channel: str, mode: str = Mode.INSTANT, at: str = "08:30", now: datetime | None = None,
+    mentions: Mentions | None = None, window: str | None = None,
+) -> AlertDelivery:  # fmt: skip
+    """The delivery row; outside its push ``window`` it is due when the window next opens (held, not lost)."""
     key = hashlib.sha256(f"{channel}|{alert.dedupe_key}".encode()).hexdigest()[:32]
     if mode == Mode.DAILY:
         day, moment = daily_slot(now or utcnow(), at)
-        return AlertDelivery(alert_id=alert.id or 0, channel=channel, mode=mode, batch=day, next_attempt_at=moment,
-                             idempotency_key=key)  # fmt: skip
-    return AlertDelivery(alert_id=alert.id or 0, channel=channel, mode=mode, batch=alert.detect_run_id,
-                         idempotency_key=key)  # fmt: skip
+        row = AlertDelivery(alert_id=alert.id or 0, channel=channel, mode=mode, batch=day,
+                            next_attempt_at=windows.next_open(window, moment), idempotency_key=key)  # fmt: skip
+    else:
+        due = windows.next_open(window, now or utcnow())
+        row = AlertDelivery(alert_id=alert.id or 0, channel=channel, mode=mode, batch=alert.detect_run_id,
+                            next_attempt_at=due, idempotency_key=key)  # fmt: skip
+    row.mentions, row.push_window = (mentions.stored() if mentions else None), window
+    return row
 
 
 def daily_slot(created: datetime, at: str) -> tuple[int, datetime]:

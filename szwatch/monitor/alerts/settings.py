@@ -13,7 +13,16 @@ from enum import StrEnum
 from typing import Any
 
 from szwatch.monitor.alerts import channels as kinds
-from szwatch.monitor.alerts.channels.base import LANGUAGES, ChannelConfig, MessageStyle, SettingsReader
+from szwatch.monitor.alerts import windows
+from szwatch.monitor.alerts.channels.base import (
+    LANGUAGES,
+    MENTION_KEYS,
+    ChannelConfig,
+    Mentions,
+    MessageStyle,
+    SettingsReader,
+    parse_mentions,
+)
 from szwatch.store.models import DeliveryMode
 
 
@@ -24,6 +33,7 @@ class Rule(StrEnum):
     NEW_FIGURE = "new_figure"
     REVISED_FIGURE = "revised_figure"
     PROJECT_UPDATE = "project_update"
+    THRESHOLD = "threshold"  # an indicator's figure crossed a rule of its watch (growth < 0, …)
 
 
 Mode = DeliveryMode  # the store keeps it in ``deliveries.mode``
@@ -40,6 +50,10 @@ class Route:
     rules: tuple[str, ...] = RULES
     mode: str = Mode.INSTANT
     at: str = "08:30"  # when a daily digest goes out, Asia/Shanghai
+    # whom this route's chat messages @ (besides the channel's own; watches and tags add theirs)
+    mentions: Mentions = field(default_factory=Mentions)
+    window: str | None = None  # "08:00-22:00" (Asia/Shanghai): outside it messages are held until it opens
+    heartbeat: str | None = None  # "21:00" (Asia/Shanghai): a daily 今日已读 report to this route's channel
 
     def accepts(self, rule: str, watch_id: str | None, tags: tuple[str, ...]) -> bool:
         if rule not in self.rules:
@@ -125,8 +139,12 @@ def _policy(reader: SettingsReader, raw: Any) -> AlertPolicy:
     return AlertPolicy(**values)
 
 
+ROUTE_KEYS = {"channel", "tags", "watches", "rules", "mode", "at", "window", "heartbeat", *MENTION_KEYS}
+_TIME = re.compile(r"([01]?\d|2[0-3]):[0-5]\d")
+
+
 def _route(reader: SettingsReader, raw: dict[str, Any], channels: set[str]) -> Route:
-    reader.only(raw, {"channel", "tags", "watches", "rules", "mode", "at"}, "route")
+    reader.only(raw, ROUTE_KEYS, "route")
     channel = reader.text(raw, "channel", "route")
     if channel not in channels:
         raise reader.error("route.channel", f"no channel named {channel!r}")
@@ -139,6 +157,13 @@ def _route(reader: SettingsReader, raw: dict[str, Any], channels: set[str]) -> R
     at = raw.get("at", "08:30")
     if "at" in raw and mode != Mode.DAILY:
         raise reader.error("route.at", 'only a route with mode = "daily" has a time')
-    if not isinstance(at, str) or not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", at):
+    if not isinstance(at, str) or not _TIME.fullmatch(at):
         raise reader.error("route.at", "a time like 08:30 (Asia/Shanghai)")
-    return Route(channel, tuple(raw.get("tags", ())), tuple(raw.get("watches", ())), rules, Mode(mode), at)
+    window = raw.get("window")
+    if window is not None and (not isinstance(window, str) or windows.parse(window) is None):
+        raise reader.error("route.window", 'hours like "08:00-22:00" (Asia/Shanghai) in which messages may go out')
+    heartbeat = raw.get("heartbeat")
+    if heartbeat is not None and (not isinstance(heartbeat, str) or not _TIME.fullmatch(heartbeat)):
+        raise reader.error("route.heartbeat", 'a time like "21:00" (Asia/Shanghai) for the daily report')
+    return Route(channel, tuple(raw.get("tags", ())), tuple(raw.get("watches", ())), rules, Mode(mode), at,
+                 parse_mentions(reader, raw, "route"), window, heartbeat)  # fmt: skip

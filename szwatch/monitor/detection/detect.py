@@ -173,6 +173,8 @@ def _process(
 ) -> None:  # fmt: skip
     """One batch of stories in one transaction: findings, facts, alerts and deliveries, and "done"."""
     names = {w.id: w.name for w in watchlist.watches}
+    limits = {w.id: w.thresholds for w in watchlist.indicators if w.thresholds}
+    people = watchlist.mentions  # whom each watch's alerts @ (its own and its tags'), resolved once per run
     with Session(engine) as session:
         stories = list(detections.load_stories(session, urls))
     analysed = list(analyser.batch(stories))  # before the transaction: writers wait less for it
@@ -186,7 +188,7 @@ def _process(
             if found - held:
                 writer.flush()  # the rules' look-ups must see the stories before this one
             candidates = story_alerts(session, story, findings.mentions, findings.observations, findings.facts,
-                                      report.run_id, writer, _outside(held))  # fmt: skip
+                                      report.run_id, writer, _outside(held), limits)  # fmt: skip
             raised = []
             for alert in candidates:
                 if gate.verdict(story, alert) == "age":
@@ -194,7 +196,8 @@ def _process(
                 else:
                     raised.append(alert)
             if raised:
-                report.alerts += len(record_alerts(session, raised, routes, watchlist.tags, names, clock()))
+                report.alerts += len(record_alerts(session, raised, routes, watchlist.tags, names, clock(),
+                                                       people))  # fmt: skip
             _count(report, findings, mentions, observations)
         writer.close()
 

@@ -3,7 +3,8 @@
 new_mention     a tracked project in a story not alerted before (once per watch and story);
 new_figure      an indicator figure for a period and scope not known before;
 revised_figure  the same indicator, period and scope with another value or growth: before → after;
-project_update  a project's investment, stage (签约 → 开工 → 在建 → 投产) or progress changed, as its clause says.
+project_update  a project's investment, stage (签约 → 开工 → 在建 → 投产) or progress changed, as its clause says;
+threshold       a new or revised figure crossed a rule its indicator's watch states (``common/thresholds.py``).
 
 Alerts are keyed by a dedupe key, so a re-crawl, a rescan or the other part of a continued story meets an
 alert that exists already and adds nothing. Candidates are built only for the watches the caller says may
@@ -13,11 +14,12 @@ facts are most of the cost of detecting an archive. Project facts are saved for 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlmodel import Session
 
+from szwatch.common import thresholds as limits
 from szwatch.monitor.alerts.settings import Rule
 from szwatch.monitor.detection.facts import Fact, mention_facts, stage_rank, story_facts
 from szwatch.store import alerts as store_alerts
@@ -34,6 +36,7 @@ def project_facts(mentions: list[MentionRow]) -> list[Fact]:
 def story_alerts(
     session: Session, story: Story, mentions: list[MentionRow], observations: list[ObservationRow],
     facts: list[Fact], run_id: int | None, writer: FindingsWriter, wanted: Callable[[str], bool] = lambda _: True,
+    thresholds: Mapping[str, tuple[limits.Threshold, ...]] | None = None,
 ) -> list[Alert]:  # fmt: skip
     """Candidate alerts of one story (before dedupe) for the ``wanted`` watches, in the order a reader would
     want them; the story's project ``facts`` are saved through ``writer``. The look-ups read the store: the
@@ -41,7 +44,7 @@ def story_alerts(
     wanted_mentions = [m for m in mentions if wanted(m.watch_id)]
     wanted_observations = [o for o in observations if wanted(o.indicator_id)]
     found = [*_mention_alerts(story, wanted_mentions, run_id),
-             *_figure_alerts(session, story, wanted_observations, run_id)]  # fmt: skip
+             *_figure_alerts(session, story, wanted_observations, run_id, thresholds or {})]  # fmt: skip
     found.extend(_project_updates(session, story, facts, run_id, writer, wanted))
     return found
 
@@ -66,17 +69,20 @@ def _mention_alerts(story: Story, mentions: list[MentionRow], run_id: int | None
 
 
 def _figure_alerts(
-    session: Session, story: Story, observations: list[ObservationRow], run_id: int | None
-) -> Iterable[Alert]:
+    session: Session, story: Story, observations: list[ObservationRow], run_id: int | None,
+    thresholds: Mapping[str, tuple[limits.Threshold, ...]],
+) -> Iterable[Alert]:  # fmt: skip
     for obs in observations:
         if obs.relative or obs.period_start is None:
             continue
         scope_key = f"{obs.indicator_id}|{obs.period_start}|{obs.period_end}|{obs.scope}"
         figure = _figure(obs)
+        rules = thresholds.get(obs.indicator_id, ())
         prior = store_alerts.prior_observation(session, obs)
         if prior is None:
             yield _base(story, Rule.NEW_FIGURE, f"new_figure|{scope_key}", obs.indicator_id, run_id,
                         snippet=snippet(obs.snippet, obs.surface, width=60), figures=[figure])  # fmt: skip
+            yield from _threshold_alerts(session, story, obs, run_id, rules)  # on new figures only
             continue
         before, before_date, before_title = prior
         changed = _differs(before.value, obs.value) or _differs(before.growth_pct, obs.growth_pct)
@@ -91,6 +97,34 @@ def _figure_alerts(
             text = snippet(obs.snippet, obs.surface, width=60)
             yield _base(story, Rule.REVISED_FIGURE, key, obs.indicator_id, run_id, snippet=text, figures=[figure],
                         change=change)  # fmt: skip
+            yield from _threshold_alerts(session, story, obs, run_id, rules)
+
+
+def _threshold_alerts(
+    session: Session, story: Story, obs: ObservationRow, run_id: int | None, rules: tuple[limits.Threshold, ...]
+) -> Iterable[Alert]:
+    """One alert per figure (indicator, period, area) and rule it crosses; the earlier figure it was measured
+    against, with its source, goes with it. A revision that crosses a rule the first report did not alerts too;
+    one that crosses it again adds nothing (the dedupe key has no value in it)."""
+    figure = _figure(obs)
+    for rule in rules:
+        crossing = limits.check(rule, figure, lambda: _earlier(store_alerts.same_period_last_year(session, obs)),
+                                lambda: _earlier(store_alerts.earlier_ranked(session, obs)))  # fmt: skip
+        if crossing is None:
+            continue
+        key = f"threshold|{obs.indicator_id}|{obs.period_start}|{obs.period_end}|{obs.scope}|{rule.text}"
+        change: dict[str, Any] = {"field": "threshold", "rule": rule.text, "says": crossing.says}
+        if crossing.before is not None:
+            change.update(before=crossing.before, after=figure, previous=crossing.previous)
+        yield _base(story, Rule.THRESHOLD, key[:255], obs.indicator_id, run_id,
+                    snippet=snippet(obs.snippet, obs.surface, width=60), figures=[figure], change=change)  # fmt: skip
+
+
+def _earlier(found: tuple[Observation, Any, str | None] | None) -> limits.Earlier | None:
+    if found is None:
+        return None
+    before, issue_date, title = found
+    return _figure(before), {"issue_date": issue_date.isoformat(), "title": title, "url": before.story_url}
 
 
 def _project_updates(

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from szwatch.common import thresholds as rules
 from szwatch.common.config import ConfigError, key_line, read_toml
 from szwatch.store.text import normalize
 
@@ -26,9 +27,10 @@ class WatchKind(StrEnum):
 
 KINDS = {"project": WatchKind.PROJECT, "indicator": WatchKind.INDICATOR}
 KEYS = {
-    "project": {"id", "name", "aliases", "keywords", "exclude", "tags", "paused"},
-    "indicator": {"id", "name", "aliases", "exclude", "tags", "paused"},
+    "project": {"id", "name", "aliases", "keywords", "exclude", "tags", "mention", "paused"},
+    "indicator": {"id", "name", "aliases", "exclude", "tags", "mention", "thresholds", "paused"},
 }
+TAGS = "tags"  # [tags."能源"] mention = [...]: whom an alert of any watch with that tag @s
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Stated limits: far above any real list (the example has 18 watches), low enough that a runaway file (a
 # generated 30 MB list kept `detect` busy for minutes without a word) is refused at once, with its limit.
@@ -50,6 +52,8 @@ class Watch:
     keywords: tuple[tuple[str, ...], ...] = ()
     exclude: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    mention: tuple[str, ...] = ()  # whom its alerts @ in team chats: user ids, mobile numbers, "all"
+    thresholds: tuple[rules.Threshold, ...] = ()  # an indicator's: "growth < 0", … (common/thresholds.py)
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class Watchlist:
     watches: tuple[Watch, ...]
     digest: str
     paused: tuple[Watch, ...] = ()
+    tag_mentions: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     @property
     def projects(self) -> list[Watch]:
@@ -73,6 +78,16 @@ class Watchlist:
     @property
     def tags(self) -> dict[str, tuple[str, ...]]:
         return {w.id: w.tags for w in self.watches}
+
+    @property
+    def mentions(self) -> dict[str, tuple[str, ...]]:
+        """Watch id → whom its alerts ``@``: its own ``mention`` and its tags', each once."""
+        found = {}
+        for watch in self.watches:
+            entries = (*watch.mention, *(e for tag in watch.tags for e in self.tag_mentions.get(tag, ())))
+            if entries:
+                found[watch.id] = tuple(dict.fromkeys(entries))
+        return found
 
     def get(self, watch_id: str) -> Watch | None:
         return next((w for w in self.watches if w.id == watch_id), None)
@@ -89,8 +104,9 @@ def load_watchlist(path: Path | str | None = None) -> Watchlist:
 def parse_watchlist(path: Path, text: str, data: dict[str, Any]) -> Watchlist:
     blocks = _block_lines(text)
     for key in data:
-        if key not in KINDS:
-            raise WatchlistError(path, key, "unknown table (use [[project]] or [[indicator]])", key_line(text, key))
+        if key not in KINDS and key != TAGS:
+            raise WatchlistError(path, key, "unknown table (use [[project]], [[indicator]] or [tags.…])",
+                                 key_line(text, key))  # fmt: skip
     watches: list[Watch] = []
     for kind in KINDS:
         tables = data.get(kind, [])
@@ -114,7 +130,8 @@ def parse_watchlist(path: Path, text: str, data: dict[str, Any]) -> Watchlist:
             stopped.add(watch.id)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     active = tuple(w for w in watches if w.id not in stopped)
-    return Watchlist(path, active, digest, tuple(w for w in watches if w.id in stopped))
+    paused = tuple(w for w in watches if w.id in stopped)
+    return Watchlist(path, active, digest, paused, _tag_mentions(path, text, data.get(TAGS, {})))
 
 
 def _paused(path: Path, table: dict[str, Any], line: int | None) -> bool:
@@ -122,6 +139,20 @@ def _paused(path: Path, table: dict[str, Any], line: int | None) -> bool:
     if not isinstance(value, bool):
         raise WatchlistError(path, "paused", f"{table.get('id')}: paused must be true or false", line)
     return value
+
+
+def _tag_mentions(path: Path, text: str, tables: Any) -> dict[str, tuple[str, ...]]:
+    """``[tags."能源"] mention = [...]``: the only thing a tag has of its own."""
+    if not isinstance(tables, dict):
+        raise WatchlistError(path, TAGS, 'must be tables like [tags."能源"]', key_line(text, TAGS))
+    found: dict[str, tuple[str, ...]] = {}
+    for tag, table in tables.items():
+        line = key_line(text, f'tags."{tag}"') or key_line(text, f"tags.{tag}")
+        if not isinstance(table, dict) or set(table) - {"mention"}:
+            raise WatchlistError(path, f"tags.{tag}", "a tag's table has only mention = [...]", line)
+        at = key_line(text, "mention", line) if line else None
+        found[normalize(tag)] = _strings(path, table, "mention", f"tag {tag}", lambda _key, at=at: at)
+    return found
 
 
 def _positions(data: dict[str, Any]) -> list[tuple[str, int]]:
@@ -157,13 +188,25 @@ def _watch(path: Path, text: str, kind: str, table: Any, where: tuple[int, int |
     watch = Watch(
         id=watch_id, kind=kind, name=name, aliases=_strings(path, table, "aliases", watch_id, line),
         keywords=groups, exclude=_strings(path, table, "exclude", watch_id, line),
-        tags=_strings(path, table, "tags", watch_id, line),
+        tags=_strings(path, table, "tags", watch_id, line), mention=_strings(path, table, "mention", watch_id, line),
+        thresholds=_thresholds(path, table, watch_id, line),
     )  # fmt: skip
     terms = len(watch.aliases) + sum(len(g) for g in groups) + len(watch.exclude)
     if terms > MAX_TERMS:
         raise WatchlistError(path, "aliases", f"{watch_id}: {terms} aliases, keywords and exclusions; a watch may "
                                               f"have at most {MAX_TERMS}", line("aliases"))  # fmt: skip
     return watch
+
+
+def _thresholds(path: Path, table: dict[str, Any], watch_id: str, line: Any) -> tuple[rules.Threshold, ...]:
+    found = []
+    for text in _strings(path, table, "thresholds", watch_id, line):
+        rule = rules.parse(text)
+        if rule is None:
+            raise WatchlistError(path, "thresholds", f"{watch_id}: cannot read {text!r}; write e.g. "
+                                                     f"{', '.join(rules.FORMS)}", line("thresholds"))  # fmt: skip
+        found.append(rule)
+    return tuple(found)
 
 
 def _strings(path: Path, table: dict[str, Any], key: str, watch_id: str, line: Any) -> tuple[str, ...]:

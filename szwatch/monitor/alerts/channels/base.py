@@ -7,6 +7,7 @@ each other.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -149,3 +150,62 @@ class SettingsReader:
         if not url.startswith(("http://", "https://")):
             raise self.error("channel.url", f"{name}: an http(s) URL")
         return url
+
+
+@dataclass(frozen=True)
+class Mentions:
+    """Whom a 企业微信, 钉钉 or 飞书 message ``@``s: everyone, or members by mobile number or user id. A channel
+    may name some for all its messages; a route, a watch or a tag adds its own to the alerts it concerns — those
+    are resolved when the alert is queued and kept on the delivery row, so a retry ``@``s the same people."""
+
+    all: bool = False
+    mobiles: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.all or bool(self.mobiles or self.users)
+
+    def __or__(self, other: Mentions) -> Mentions:
+        """Both sets of people, each once, in the order first named (the channel's, then a route's, a watch's)."""
+        return Mentions(self.all or other.all, tuple(dict.fromkeys((*self.mobiles, *other.mobiles))),
+                        tuple(dict.fromkeys((*self.users, *other.users))))  # fmt: skip
+
+    @classmethod
+    def of_entries(cls, entries: tuple[str, ...] | list[str]) -> Mentions:
+        """A watchlist's ``mention = [...]``: ``"all"`` (or ``所有人``) is everyone, a mobile number (11 digits,
+        optionally after ``+86``) is a member by mobile, anything else a user id."""
+        mobiles = tuple(e.removeprefix("+86") for e in entries if MOBILE.fullmatch(e))  # as the robots take them
+        users = tuple(e for e in entries if e not in EVERYONE and not MOBILE.fullmatch(e))
+        return cls(any(e in EVERYONE for e in entries), mobiles, users)
+
+    def stored(self) -> dict[str, Any] | None:
+        """As the delivery row keeps it (``deliveries.mentions``); None when nobody is ``@``-ed."""
+        if not self:
+            return None
+        return {"all": self.all, "mobiles": list(self.mobiles), "users": list(self.users)}
+
+    @classmethod
+    def from_stored(cls, data: dict[str, Any] | None) -> Mentions:
+        data = data or {}
+        return cls(bool(data.get("all")), tuple(data.get("mobiles") or ()), tuple(data.get("users") or ()))
+
+
+EVERYONE = {"all", "@all", "所有人"}
+MOBILE = re.compile(r"(\+86)?1\d{10}")
+
+
+MENTION_KEYS = {"mention_all", "mention_mobiles", "mention_users"}
+
+
+def parse_mentions(reader: SettingsReader, raw: dict[str, Any], section: str = "channel") -> Mentions:
+    """``mention_all``, ``mention_mobiles``, ``mention_users`` of a ``[[channel]]`` or a ``[[route]]``."""
+    everyone = raw.get("mention_all", False)
+    if not isinstance(everyone, bool):
+        raise reader.error(f"{section}.mention_all", "true or false")
+    lists = []
+    for key in ("mention_mobiles", "mention_users"):
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise reader.error(f"{section}.{key}", "a list of non-empty strings")
+        lists.append(tuple(v.strip() for v in value))
+    return Mentions(everyone, lists[0], lists[1])

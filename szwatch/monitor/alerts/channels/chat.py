@@ -24,7 +24,18 @@ from typing import Any
 
 import httpx
 
-from szwatch.monitor.alerts.channels.base import DEFER, FAILED, RETRY, SENT, SendResult, SettingsReader, retry_after
+from szwatch.monitor.alerts.channels.base import (  # noqa: F401 (Mentions & co. are read here by the chat kinds)
+    DEFER,
+    FAILED,
+    MENTION_KEYS,
+    RETRY,
+    SENT,
+    Mentions,
+    SendResult,
+    SettingsReader,
+    parse_mentions,
+    retry_after,
+)
 
 USER_AGENT = "szwatch-chat/1"
 WINDOW = 60.0
@@ -83,44 +94,17 @@ def parse_common(reader: SettingsReader, raw: dict[str, Any], env: dict[str, str
     """``name``, ``url`` (or ``url_env``: the robot's URL carries its key, so it may live in the environment),
     ``timeout`` and ``per_minute``, checked for every chat kind."""
     name = reader.text(raw, "name", "channel")
-    reader.only(raw, {"type", "name", "url", "url_env", "timeout", "per_minute", *keys}, "channel")
+    reader.only(raw, {"type", "name", "url", "url_env", "timeout", "per_minute", "min_interval_minutes", *keys},
+                "channel")  # fmt: skip
     if ("url" in raw) == ("url_env" in raw):
         raise reader.error("channel.url", f"{name}: give url or url_env (the robot's webhook address), not both")
     url = reader.url(raw, name) if "url" in raw else reader.secret(raw, "url_env", env) or ""
     if not url.startswith(("http://", "https://")) and name not in reader.missing:
         raise reader.error("channel.url_env", f"{name}: the variable must hold an http(s) URL")
     per_minute = int(reader.number(raw, "per_minute", "channel")) if "per_minute" in raw else 20
-    return {"name": name, "url": url, "timeout": reader.timeout(raw), "per_minute": max(per_minute, 1)}
-
-
-@dataclass(frozen=True)
-class Mentions:
-    """Whom a 企业微信 or 钉钉 message ``@``s: everyone, or members by mobile number or user id. It belongs to the
-    channel (one message per alert and channel: two routes to one channel send one message); a team that wants
-    another ``@`` for some alerts gives that route a second channel on the same robot."""
-
-    all: bool = False
-    mobiles: tuple[str, ...] = ()
-    users: tuple[str, ...] = ()
-
-    def __bool__(self) -> bool:
-        return self.all or bool(self.mobiles or self.users)
-
-
-MENTION_KEYS = {"mention_all", "mention_mobiles", "mention_users"}
-
-
-def parse_mentions(reader: SettingsReader, raw: dict[str, Any]) -> Mentions:
-    everyone = raw.get("mention_all", False)
-    if not isinstance(everyone, bool):
-        raise reader.error("channel.mention_all", "true or false")
-    lists = []
-    for key in ("mention_mobiles", "mention_users"):
-        value = raw.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise reader.error(f"channel.{key}", "a list of non-empty strings")
-        lists.append(tuple(v.strip() for v in value))
-    return Mentions(everyone, lists[0], lists[1])
+    interval = float(reader.number(raw, "min_interval_minutes", "channel")) if "min_interval_minutes" in raw else 0.0
+    return {"name": name, "url": url, "timeout": reader.timeout(raw), "per_minute": max(per_minute, 1),
+            "min_interval": interval}  # fmt: skip
 
 
 def _shared_client() -> httpx.Client:

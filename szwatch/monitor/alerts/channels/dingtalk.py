@@ -36,6 +36,7 @@ class DingtalkChannel:
     secret: str | None = field(default=None, repr=False)
     timeout: float = 10.0
     per_minute: int = 20
+    min_interval: float = 0.0  # minutes between two messages to this chat; what comes sooner is sent with the next
     mentions: chat.Mentions = field(default_factory=chat.Mentions)
     style: MessageStyle = field(default_factory=MessageStyle)
     kind: str = "dingtalk"

@@ -39,6 +39,8 @@ class FeishuChannel:
     format: str = "post"
     timeout: float = 10.0
     per_minute: int = 20
+    min_interval: float = 0.0  # minutes between two messages to this chat; what comes sooner is sent with the next
+    mentions: chat.Mentions = field(default_factory=chat.Mentions)  # by open id (ou_…) or "all"; not by mobile
     style: MessageStyle = field(default_factory=MessageStyle)
     kind: str = "feishu"
 
@@ -47,11 +49,12 @@ class FeishuChannel:
 
 
 def parse(reader: SettingsReader, raw: dict[str, Any], env: dict[str, str]) -> FeishuChannel:
-    common = chat.parse_common(reader, raw, env, {"secret_env", "format"})
+    common = chat.parse_common(reader, raw, env, {"secret_env", "format", *chat.MENTION_KEYS})
     fmt = raw.get("format", "post")
     if fmt not in FORMATS:
         raise reader.error("channel.format", f"{common['name']}: post (rich text) or card")
-    return FeishuChannel(secret=reader.secret(raw, "secret_env", env), format=fmt, **common)
+    return FeishuChannel(secret=reader.secret(raw, "secret_env", env), format=fmt,
+                         mentions=chat.parse_mentions(reader, raw), **common)  # fmt: skip
 
 
 def sign(secret: str, timestamp: int) -> str:
@@ -80,13 +83,29 @@ def post_content(title: str, text: str) -> dict[str, Any]:
     return {"post": {"zh_cn": {"title": title, "content": paragraphs}}}
 
 
-def payload(fmt: str, title: str, text: str) -> dict[str, Any]:
+def _at_ids(mentions: chat.Mentions | None) -> list[str]:
+    """Feishu ``@``s by open id (``ou_…``) or ``all``; it cannot ``@`` a mobile number from a bot."""
+    if not mentions:
+        return []
+    return (["all"] if mentions.all else []) + list(mentions.users)
+
+
+def payload(fmt: str, title: str, text: str, mentions: chat.Mentions | None = None) -> dict[str, Any]:
+    """A rich-text post or a card; with ``mentions`` it ends with their ``@`` (an ``at`` element in a post,
+    ``<at id=…></at>`` in a card's markdown)."""
+    ids = _at_ids(mentions)
     if fmt == "card":
+        content = text.replace("### ", "**").replace("## ", "**")
+        if ids:
+            content += "\n" + " ".join(f"<at id={i}></at>" for i in ids)
         return {"msg_type": "interactive", "card": {
             "header": {"title": {"tag": "plain_text", "content": title}, "template": "blue"},
-            "elements": [{"tag": "markdown", "content": text.replace("### ", "**").replace("## ", "**")}],
+            "elements": [{"tag": "markdown", "content": content}],
         }}  # fmt: skip
-    return {"msg_type": "post", "content": post_content(title, text)}
+    body = post_content(title, text)
+    if ids:
+        body["post"]["zh_cn"]["content"].append([{"tag": "at", "user_id": i} for i in ids])
+    return {"msg_type": "post", "content": body}
 
 
 def judge(data: dict[str, Any]) -> SendResult:
@@ -98,7 +117,8 @@ def send(channel: FeishuChannel, alerts: list[Alert], key: str, event: str, name
     title = messages.subject(alerts, names, channel.style)
 
     def build(text: str, index: int, total: int) -> chat.Part:
-        body = payload(channel.format, title if total == 1 else f"{title} ({index + 1}/{total})", text)
+        mentions = channel.mentions if index == total - 1 else None
+        body = payload(channel.format, title if total == 1 else f"{title} ({index + 1}/{total})", text, mentions)
         if channel.secret:
             stamp = int(time.time())
             body = {"timestamp": str(stamp), "sign": sign(channel.secret, stamp), **body}
