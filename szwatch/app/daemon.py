@@ -27,7 +27,7 @@ from szwatch.app import cli_text as render
 from szwatch.app.health import LEASE, assess, in_window
 from szwatch.app.settings import DaemonSettings, Settings, SourceSettings
 from szwatch.app.sites import SiteAnswer, answers_info, stopped_sites
-from szwatch.app.source_health import provincial_papers
+from szwatch.app.source_health import paper_names, provincial_papers
 from szwatch.common.clock import SHANGHAI, local_today
 from szwatch.crawler.probe import EntryCheck, check_entry
 from szwatch.crawler.run import CrawlReport, CrawlRequest, crawl
@@ -63,6 +63,7 @@ class Daemon:
         self.sources = settings.watched()  # each paper is checked and polled on its own hours and days
         self.entries: dict[str, EntryCheck | None] = {}  # per paper: the entry page's last answer
         self.provincial = provincial_papers(settings)  # papers whose figures need 朔州 named to be Shuozhou's
+        self.papers = paper_names(settings)  # alerts name their paper
         self.answers: dict[str, SiteAnswer] = {}  # per source: the newest issue its site last offered, and when
         self.several_sites = {s.paper for s in self.sources if sum(o.paper == s.paper for o in self.sources) > 1}
         self.told_no_channel = False
@@ -222,7 +223,8 @@ class Daemon:
         logger.info("crawl run {}: {} ({} articles stored)", report.run_id, report.status, stored)
         if stored and not self.stopping.is_set():
             detected = detect(self.engine, self.watchlist, routes=self.settings.routes,
-                              max_age_days=self.settings.alerts.max_age_days, provincial=self.provincial)  # fmt: skip
+                              max_age_days=self.settings.alerts.max_age_days, provincial=self.provincial,
+                              papers=self.papers)  # fmt: skip
             logger.info("detect run {}: {} stories; {}", detected.run_id, detected.stories_processed,
                         render.alerts_outcome(detected))  # fmt: skip
             note = render.no_channel_note(detected.alerts, len(self.settings.channels), len(self.settings.routes))
