@@ -4,8 +4,9 @@ Safe by default: only GET and HEAD exist (the engine cannot write either: SQLite
 read-only transactions); with a token every request must carry it (``Authorization: Bearer``, or once as
 ``?token=`` in a browser, which turns it into an HttpOnly cookie); bound to loopback, only loopback host
 names are served (a page elsewhere cannot reach it through DNS rebinding); every response carries a strict
-Content-Security-Policy (scripts only from our own static folder, no inline script or style), and Jinja2
-escapes everything the templates print.
+Content-Security-Policy (scripts only from our own static folder, no inline script or style; pictures may come from
+the papers' sites too: the page as printed is shown from where the paper serves it), and Jinja2 escapes everything
+the templates print.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from szwatch.app.web.context import WebContext
 HERE = Path(__file__).parent
 COOKIE = "szwatch_token"
 CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: http: https:; connect-src 'self'; "
     "font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 SECURITY_HEADERS = {

@@ -15,6 +15,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
+from szwatch.app.settings import Settings
+from szwatch.app.source_health import paper_names
 from szwatch.app.web import present
 from szwatch.app.web.context import context
 from szwatch.store import queries
@@ -48,8 +50,8 @@ def routes(templates: Jinja2Templates) -> list[Route]:
             view = queries.issue_view(session, present.parse_day(day), paper)
         if view is None:
             raise HTTPException(404, f"没有 {paper} {day} 的报纸存档")
-        title = f"{view.issue_date} " + ("朔州日报" if paper == "szrb" else paper)
-        return render(request, "issue.html", issue=view, title=title)
+        name = paper_names(Settings()).get(paper, paper)  # the bundled profiles name the papers
+        return render(request, "issue.html", issue=view, title=f"{view.issue_date} {name}", paper_name=name)
 
     def article(request: Request) -> Response:
         ctx = context(request)
