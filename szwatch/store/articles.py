@@ -106,6 +106,8 @@ def upsert_page(
         page, article_urls, url = twin, twin.article_urls, twin.url
     page = page or Page(issue_id=issue.id or 0, code=code, url=url)
     page.name, page.seq, page.url = name or page.name, page.seq if twin else seq, url
+    if twin is not None:  # the first site's printed page stands; the other's fills a gap
+        image_url, pdf_url = twin.image_url or image_url, twin.pdf_url or pdf_url
     page.image_url, page.pdf_url = image_url or page.image_url, pdf_url or page.pdf_url
     page.number = number if number is not None else page.number
     page.article_urls = list(article_urls)

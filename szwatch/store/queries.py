@@ -74,6 +74,12 @@ def issue_days(session: Session, first: date, last: date, source: str = "szrb") 
     ]
 
 
+def papers(session: Session) -> list[str]:
+    """The papers the store holds issues of (their ids), 朔州日报 first."""
+    found = session.exec(select(Issue.source).distinct()).all()
+    return sorted(found, key=lambda paper: (paper != "szrb", paper))
+
+
 def issue_bounds(session: Session, source: str = "szrb") -> tuple[date | None, date | None]:
     row = session.exec(
         select(func.min(Issue.issue_date), func.max(Issue.issue_date)).where(Issue.source == source)

@@ -42,7 +42,10 @@ def routes(templates: Jinja2Templates) -> list[Route]:
             newest = queries.issue_bounds(session, paper)[1]
             month = present.month_param(request.query_params, newest)
             cal = present.month_calendar(session, month, paper)
-        return render(request, "issues.html", cal=cal, title="报纸")
+            held = queries.papers(session)
+        names = paper_names(Settings())
+        others = [(p, names.get(p, p)) for p in held if p != paper] if len(held) > 1 else []
+        return render(request, "issues.html", cal=cal, title="报纸", paper_name=names.get(paper, paper), others=others)
 
     def issue(request: Request) -> Response:
         day, paper = request.path_params["day"], present.paper_param(request.query_params)
@@ -51,7 +54,8 @@ def routes(templates: Jinja2Templates) -> list[Route]:
         if view is None:
             raise HTTPException(404, f"没有 {paper} {day} 的报纸存档")
         name = paper_names(Settings()).get(paper, paper)  # the bundled profiles name the papers
-        return render(request, "issue.html", issue=view, title=f"{view.issue_date} {name}", paper_name=name)
+        return render(request, "issue.html", issue=view, title=f"{view.issue_date} {name}", paper_name=name,
+                      paper=paper)  # fmt: skip
 
     def article(request: Request) -> Response:
         ctx = context(request)
