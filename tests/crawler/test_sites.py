@@ -22,6 +22,7 @@ from szwatch.replica.sinks import WebhookReceiver
 from szwatch.store.articles import alternate_urls
 from szwatch.store.db import open_store
 from szwatch.store.models import Article, Issue, Page
+from szwatch.store.queries import issue_view
 from tests.conftest import crawl_site
 
 DAY, NEXT = date(2024, 5, 7), date(2024, 5, 8)
@@ -153,6 +154,13 @@ def test_an_issue_half_on_each_site_is_one_set_of_articles_with_both_urls_and_on
             assert mine and theirs == []
         else:  # both: the old site's URL first, the new site's beside it
             assert mine and len(theirs) == 1 and theirs[0].startswith(new_site.url)
+    with Session(engine) as session:  # the issue page: each article once on its page, under its first URL
+        view = issue_view(session, DAY)
+    assert view is not None and len(view.pages) == 4
+    for page in view.pages:
+        ids = [line["id"] for line in page.articles]
+        assert None not in ids and len(ids) == len(set(ids))
+    assert {line["id"] for page in view.pages for line in page.articles} == {a.id for a in stored}
     sent = [a for request in webhook.requests for a in request.json()["alerts"]]
     assert first.sent and second.sent and len(sent) == len({a["dedupe_key"] for a in sent})
     told = [(a["rule"], a["watch_id"], a["story"]["title"]) for a in sent]
