@@ -231,7 +231,8 @@ def indicators_table(rows: list[dict[str, Any]]) -> str:
         groups.setdefault(key, []).append(row)
     for same in groups.values():
         row, more = same[0], len(same) - 1
-        source = f"{row.get('paper') or ''} {row['issue_date']} {row['page']} {row['title']}".lstrip()
+        parts = (row["issue_date"], row.get("paper"), row["page"], row["title"])  # the date first: it lines up
+        source = " ".join(str(part) for part in parts if part)
         source += f" (+{more} later reports)" if more else ""
         lines.append(
             f"{pad(row['indicator_id'], 24)} {pad(_period(row), 22)} {pad(row['scope'], 8)} "
