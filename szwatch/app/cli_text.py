@@ -52,6 +52,7 @@ def crawl_summary(report: CrawlReport) -> str:
         f"  pages     {s.get('pages', 0)}",
         f"  articles  {s.get('articles_new', 0)} new, {s.get('articles_updated', 0)} updated, "
         f"{s.get('articles_unchanged', 0)} unchanged, {s.get('articles_known_skipped', 0)} already stored"
+        + (f", {s['articles_from_other_site']} stored from another site" if s.get("articles_from_other_site") else "")
         + _not_stored(s),
         f"  requests  {s.get('requests', 0)} ({s.get('article_requests', 0)} for articles), "
         f"{s.get('retries', 0)} retries",
@@ -210,7 +211,8 @@ def preview(hits: list[tuple[Story, Hit]]) -> str:
 def mentions_table(rows: list[dict[str, Any]]) -> str:
     lines = []
     for row in rows:
-        lines.append(f"{row['issue_date']}  {row['page']}  {row['watch_id']}  [{row['match_kind']}]  {row['title']}")
+        lines.append(f"{row['issue_date']}  {row.get('paper') or ''}  {row['page']}  {row['watch_id']}  "
+                     f"[{row['match_kind']}]  {row['title']}")  # fmt: skip
         lines.append(f"    {snippet(str(row['snippet']), str(row['surface']))}")
     return "\n".join(lines)
 
@@ -229,7 +231,9 @@ def indicators_table(rows: list[dict[str, Any]]) -> str:
         groups.setdefault(key, []).append(row)
     for same in groups.values():
         row, more = same[0], len(same) - 1
-        source = f"{row['issue_date']} {row['page']} {row['title']}" + (f" (+{more} later reports)" if more else "")
+        parts = (row["issue_date"], row.get("paper"), row["page"], row["title"])  # the date first: it lines up
+        source = " ".join(str(part) for part in parts if part)
+        source += f" (+{more} later reports)" if more else ""
         lines.append(
             f"{pad(row['indicator_id'], 24)} {pad(_period(row), 22)} {pad(row['scope'], 8)} "
             f"{pad(_value(row), 14, True)} {pad(_growth(row), 12, True)}  {pad(row['rank'] or '', 12)} {source}"

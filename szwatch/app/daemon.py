@@ -33,7 +33,7 @@ from szwatch.app import cli_text as render
 from szwatch.app.health import LEASE, assess, in_window
 from szwatch.app.settings import CrawlSettings, DaemonSettings, Settings, SourceSettings
 from szwatch.app.sites import SiteAnswer, answers_info, stopped_sites
-from szwatch.app.source_health import provincial_papers
+from szwatch.app.source_health import paper_names, provincial_papers
 from szwatch.common.clock import SHANGHAI, local_today
 from szwatch.common.config import ConfigError
 from szwatch.crawler.dispatch import Dispatcher, LocalDispatcher
@@ -85,6 +85,7 @@ class Daemon:
         self.sources = settings.watched()  # each paper is checked and polled on its own hours and days
         self.entries: dict[str, EntryCheck | None] = {}  # per paper: the entry page's last answer
         self.provincial = provincial_papers(settings)  # papers whose figures need 朔州 named to be Shuozhou's
+        self.papers = paper_names(settings)  # alerts name their paper
         self.answers: dict[str, SiteAnswer] = {}  # per source: the newest issue its site last offered, and when
         self.several_sites = {s.paper for s in self.sources if sum(o.paper == s.paper for o in self.sources) > 1}
         self.told_no_channel = False
@@ -322,7 +323,8 @@ class Daemon:
     def _detect(self, landed_after: int | None = None) -> DetectReport:
         self._reload_watchlist()
         detected = detect(self.engine, self.watchlist, routes=self.settings.routes, provincial=self.provincial,
-                          max_age_days=self.settings.alerts.max_age_days, landed_after=landed_after)  # fmt: skip
+                          max_age_days=self.settings.alerts.max_age_days, landed_after=landed_after,
+                          papers=self.papers)  # fmt: skip
         if detected.run_id is not None:
             logger.info("detect run {}{}: {} stories; {}", detected.run_id, " (landed)" if landed_after else "",
                         detected.stories_processed, render.alerts_outcome(detected))  # fmt: skip

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, func, select
 from szwatch.app.settings import Settings
 from szwatch.common.clock import local_iso
 from szwatch.common.config import ConfigError
-from szwatch.crawler.profile import bundled_ids, load_profile
+from szwatch.crawler.profile import SourceProfile, bundled_ids, load_profile
 from szwatch.store.models import CrawlRun, Issue, IssueStatus, RunStatus
 
 DEFAULT_SOURCE = "szrb"  # the paper of every issue and run stored before there were several
@@ -23,16 +23,25 @@ DEFAULT_SOURCE = "szrb"  # the paper of every issue and run stored before there 
 def provincial_papers(settings: Settings) -> frozenset[str]:
     """The papers with no default city (``source.city`` of their profile is not 朔州), bundled or in the settings:
     detection counts a figure of theirs for Shuozhou only where the story names 朔州 or one of its counties."""
-    refs = {*bundled_ids(), *(s.profile for s in settings.sources)}
-    found = set()
-    for ref in refs:
+    return frozenset(p.paper for p in _profiles(settings) if p.source["city"] != "朔州")
+
+
+def paper_names(settings: Settings) -> dict[str, str]:
+    """Each paper's name by its id (``szrb`` → 朔州日报), bundled or in the settings: alerts name their paper."""
+    names: dict[str, str] = {}
+    for profile in _profiles(settings):
+        names.setdefault(profile.paper, profile.name)
+    return names
+
+
+def _profiles(settings: Settings) -> list[SourceProfile]:
+    found = []
+    for ref in sorted({*bundled_ids(), *(str(s.profile) for s in settings.sources)}):
         try:
-            profile = load_profile(ref)
+            found.append(load_profile(ref))
         except ConfigError:
             continue
-        if profile.source["city"] != "朔州":
-            found.add(profile.paper)
-    return frozenset(found)
+    return found
 
 
 def run_source(run: CrawlRun) -> str:

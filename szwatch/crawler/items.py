@@ -27,6 +27,7 @@ class PageItem:
     article_urls: list[str]
     image: str | None = None  # the printed page's picture and PDF, where the family shows them
     pdf: str | None = None
+    number: int | None = None  # the printed 版面 number, from the page list
 
 
 @dataclass(frozen=True)

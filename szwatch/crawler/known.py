@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from szwatch.store import articles
-from szwatch.store.models import Article
 
 
 class KnownState:
@@ -28,10 +27,7 @@ class KnownState:
 
     def articles(self, day: date) -> set[str]:
         if day not in self._articles:
-            with Session(self.engine) as session:
+            with Session(self.engine) as session:  # the URLs other sites serve a stored article under count too
                 issue = articles.get_issue(session, day, self.source)
-                whole = select(Article.url).where(
-                    Article.issue_id == (issue.id if issue else -1), col(Article.truncation_suspect).is_(False)
-                )
-                self._articles[day] = set(session.exec(whole).all())
+                self._articles[day] = articles.known_article_urls(session, issue, whole_only=True) if issue else set()
         return self._articles[day]

@@ -206,6 +206,21 @@ class PageLink:
     code: str
     name: str | None
     url: str
+    number: int | None = None  # the printed 版面 number of its label (第02版 is 2), where the label says it
+
+
+def page_for_number(code: str | None, numbers: dict[str, int]) -> str | None:
+    """The page a continuation mark means, through the issue's page list (page code → printed number).
+
+    The view turns "（下转第2版）" into a page code by the family's numbering (``A2``, ``02``, ``2``); on a system
+    whose page codes are node ids (founder-node: node_2 is 第01版) that names the wrong page. When the issue's
+    page list says which page is printed as 第2版, that page wins; without a list the view's guess stands.
+    """
+    digits = re.sub(r"\D", "", code or "")
+    if not digits or not numbers:
+        return code
+    by_number = {number: page for page, number in numbers.items()}
+    return by_number.get(int(digits), code)
 
 
 class PageView(View):
@@ -236,7 +251,8 @@ class PageView(View):
             if not found or found["page"] in links:
                 continue
             label = self.profile.patterns["page_label"].search(normalize(_text(node)))
-            links[found["page"]] = PageLink(found["page"], label["name"] if label and label["name"] else None, url)
+            name = label["name"] if label and label["name"] else None
+            links[found["page"]] = PageLink(found["page"], name, url, _label_number(label))
         return list(links.values())
 
     def image(self) -> str | None:
@@ -379,6 +395,12 @@ class ArticleView(View):
                 paragraphs = paragraphs[1:]
             self._body = (paragraphs, self._page_code(to), self._page_code(came), byline or None)
         return self._body
+
+
+def _label_number(label: re.Match[str] | None) -> int | None:
+    """第A2版 and 第02版 are both printed page 2."""
+    digits = re.sub(r"\D", "", label["code"]) if label else ""
+    return int(digits) if digits else None
 
 
 def generic_text_length(html: str) -> int:

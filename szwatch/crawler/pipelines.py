@@ -109,7 +109,7 @@ class StorePipeline:
         with session_scope(self.engine) as session:
             issue = articles.upsert_issue(session, item.issue_date, item.url, self.source)
             page = articles.upsert_page(session, issue, item.code, item.url, item.name, item.seq, item.article_urls,
-                                        image_url=item.image, pdf_url=item.pdf)  # fmt: skip
+                                        image_url=item.image, pdf_url=item.pdf, number=item.number)  # fmt: skip
             self.issue_ids[item.issue_date] = issue.id or 0
             self.page_ids[(item.issue_date, item.code)] = page.id or 0
 
@@ -308,6 +308,7 @@ class StorePipeline:
             "articles_new": self.outcomes["new"],
             "articles_updated": self.outcomes["updated"],
             "articles_unchanged": self.outcomes["unchanged"],
+            "articles_from_other_site": self.outcomes["alternate"],
             "articles_known_skipped": scrapy_stats.get("szwatch/articles_known_skipped", 0),
             "articles_failed": sum(len(p.articles_failed) for p in progress),
             "articles_not_fetched": not_fetched,

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from szwatch.replica import printed
 from szwatch.replica.shapes import Shape
 from szwatch.replica.templates import ArticleDoc, PageDoc
 
@@ -201,9 +202,12 @@ def _write_issue(
     index = shape.issue_index(day)
     if index:
         _write(root / index.lstrip("/"), shape.index_html(day), shape.encoding)
-    for page in pages:
+    for seq, page in enumerate(pages):
         html = shape.page_html(day, issue_no, pages, page, prev_next)
         _write(root / shape.page_path(day, page.code).lstrip("/"), html, shape.encoding)
+        _write_bytes(root / shape.image_path(day, seq).lstrip("/"), printed.page_picture(seq + 1))  # as printed
+        if shape.has_pdf():
+            _write_bytes(root / shape.pdf_path(day, seq).lstrip("/"), printed.PDF)
         for doc in page.articles:
             _write(root / doc.path.lstrip("/"), shape.article_html(day, page, doc), shape.encoding)
         manifest.pages += 1
@@ -215,5 +219,9 @@ def _write_issue(
 
 
 def _write(path: Path, html: str, encoding: str = ENCODING) -> None:
+    _write_bytes(path, html.encode(encoding))
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(html.encode(encoding))
+    path.write_bytes(data)

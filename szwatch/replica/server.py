@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 from loguru import logger
 
+from szwatch.replica.printed import content_type
+
 
 class ReplicaServer:
     """``with ReplicaServer(root) as site: site.url`` — a live copy of the site on a free port.
@@ -156,7 +158,7 @@ def _handler_for(site: ReplicaServer) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
             self.send_response(status)
-            self.send_header("Content-Type", "text/html" if not self.path.endswith(".txt") else "text/plain")
+            self.send_header("Content-Type", content_type(self.path, body))
             self.send_header("Content-Length", str(len(body)))
             for name, value in (headers or {}).items():
                 self.send_header(name, value)

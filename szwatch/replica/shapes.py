@@ -79,7 +79,12 @@ class Shape:
         return self.page_path(day, self.page_codes(1)[0])
 
     def image_path(self, day: date, seq: int) -> str:
+        if self.family == "shtml":  # where 朔州日报's old pages show their picture (templates.py); no PDF there
+            return f"/shtml/images/szrb/{day:%Y%m%d}/A{seq + 1}.jpg"
         return f"/images/{self.code}/{day:%Y%m%d}/page_{seq + 1:02d}.jpg"
+
+    def has_pdf(self) -> bool:
+        return self.family != "shtml"
 
     def pdf_path(self, day: date, seq: int) -> str:
         return f"/attachement/{self.code}/{day:%Y%m%d}/page_{seq + 1:02d}.pdf"

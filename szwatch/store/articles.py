@@ -7,17 +7,28 @@ changes nothing, and an article whose text changed keeps its earlier version in 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, delete, select
 
 from szwatch.store import search
-from szwatch.store.models import Article, ArticleVersion, Issue, Page, Picture, select_wide, utcnow
+from szwatch.store.models import (
+    Article,
+    ArticleAlternate,
+    ArticleVersion,
+    Issue,
+    Page,
+    Picture,
+    select_wide,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,7 @@ class Outcome:
     NEW = "new"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
+    ALTERNATE = "alternate"  # the same article, already stored from another site: kept as its alternate URL
 
 
 def get_issue(session: Session, issue_date: date, source: str = "szrb") -> Issue | None:
@@ -83,12 +95,21 @@ def issue_statuses(session: Session, dates: Iterable[date], source: str = "szrb"
 
 def upsert_page(
     session: Session, issue: Issue, code: str, url: str, name: str | None, seq: int, article_urls: list[str],
-    image_url: str | None = None, pdf_url: str | None = None,
+    image_url: str | None = None, pdf_url: str | None = None, number: int | None = None,
 ) -> Page:  # fmt: skip
+    """Create or update a 版面. A page another site of the paper stored under another code (A2 there, 02 here)
+    is the same page when its printed number is: it keeps its code and URL, and its listing gains this site's."""
     page = session.exec(select(Page).where(Page.issue_id == issue.id, Page.code == code)).first()
+    twin = None if page or number is None else _page_numbered(session, issue, number)
+    if twin is not None:
+        twin.article_urls = [*twin.article_urls, *(u for u in article_urls if u not in twin.article_urls)]
+        page, article_urls, url = twin, twin.article_urls, twin.url
     page = page or Page(issue_id=issue.id or 0, code=code, url=url)
-    page.name, page.seq, page.url = name or page.name, seq, url
+    page.name, page.seq, page.url = name or page.name, page.seq if twin else seq, url
+    if twin is not None:  # the first site's printed page stands; the other's fills a gap
+        image_url, pdf_url = twin.image_url or image_url, twin.pdf_url or pdf_url
     page.image_url, page.pdf_url = image_url or page.image_url, pdf_url or page.pdf_url
+    page.number = number if number is not None else page.number
     page.article_urls = list(article_urls)
     page.fetched_at = utcnow()
     session.add(page)
@@ -100,8 +121,26 @@ def get_page(session: Session, issue: Issue, code: str) -> Page | None:
     return session.exec(select(Page).where(Page.issue_id == issue.id, Page.code == code)).first()
 
 
-def known_article_urls(session: Session, issue: Issue) -> set[str]:
-    return set(session.exec(select(Article.url).where(Article.issue_id == issue.id)).all())
+def _page_numbered(session: Session, issue: Issue, number: int) -> Page | None:
+    return session.exec(select(Page).where(Page.issue_id == issue.id, Page.number == number)).first()
+
+
+def known_article_urls(session: Session, issue: Issue, whole_only: bool = False) -> set[str]:
+    """The URLs an issue's articles are stored under, their other sites' URLs included (``whole_only``: not those
+    stored as possibly cut off, which a crawl fetches again)."""
+    stored = select(Article.url).where(Article.issue_id == issue.id)
+    others = select(ArticleAlternate.url).join(Article, col(Article.id) == ArticleAlternate.article_id)
+    others = others.where(Article.issue_id == issue.id)
+    if whole_only:
+        stored = stored.where(col(Article.truncation_suspect).is_(False))
+        others = others.where(col(Article.truncation_suspect).is_(False))
+    return set(session.exec(stored).all()) | set(session.exec(others).all())
+
+
+def alternate_urls(session: Session, article_id: int) -> list[str]:
+    """The URLs other sites of the paper serve an article under, first seen first."""
+    rows = select(ArticleAlternate.url).where(ArticleAlternate.article_id == article_id)
+    return list(session.exec(rows.order_by(col(ArticleAlternate.id))).all())
 
 
 def save_article(session: Session, issue_id: int, page_id: int, record: ArticleRecord) -> str:
@@ -117,6 +156,7 @@ def save_articles(session: Session, batch: Sequence[tuple[int, int, ArticleRecor
     keeps their earlier version.
     """
     existing = _by_url(session, [record.url for _, _, record in batch])
+    elsewhere = _AlternateMatch(session, [b for b in batch if b[2].url not in existing])
     outcomes: list[str] = []
     fresh: dict[str, tuple[dict[str, Any], ArticleRecord]] = {}
     changed: list[tuple[Article, ArticleRecord]] = []
@@ -126,6 +166,10 @@ def save_articles(session: Session, batch: Sequence[tuple[int, int, ArticleRecor
         article = existing.get(record.url)
         if record.url in fresh or record.url in updating or (article is not None and article.content_hash == digest):
             outcomes.append(Outcome.UNCHANGED)
+        elif article is None and elsewhere.known(record.url):
+            outcomes.append(Outcome.UNCHANGED)  # stored from another site, and this URL already noted as its own
+        elif article is None and elsewhere.twin(issue_id, page_id, record):
+            outcomes.append(Outcome.ALTERNATE)
         elif article is None:
             fresh[record.url] = (_new_row(issue_id, page_id, record, digest), record)
             outcomes.append(Outcome.NEW)
@@ -153,6 +197,61 @@ def save_articles(session: Session, batch: Sequence[tuple[int, int, ArticleRecor
     search.add(session, search.docs_for(session, [*indexed, *new]))
     _insert_pictures(session, ids, [record for _, record in changed] + [record for _, record in fresh.values()])
     return outcomes
+
+
+def same_article_key(title: str, text: str) -> tuple[str, str]:
+    """What two sites' copies of one article share whatever their markup: the title and the opening of the text,
+    without spaces and punctuation (one site's full-width comma is another's, one splits a line the other not)."""
+    return _bare(title), _bare(text)[:MATCH_CHARS]
+
+
+MATCH_CHARS = 60  # of the text's opening, past which two sites' copies may differ (a byline kept in the body)
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text or "")
+
+
+class _AlternateMatch:
+    """Is a new URL the same article another site of the paper already gave us? (Date: the same issue, which is
+    the paper's on that date; page: preferred when several match; title and text: ``same_article_key``.)
+
+    Only articles first stored from another host count, so two URLs of one site are never merged. A match is
+    recorded as an alternate URL of the stored article, which is then not stored, detected or alerted again."""
+
+    def __init__(self, session: Session, batch: Sequence[tuple[int, int, ArticleRecord]]) -> None:
+        self.session = session
+        urls = [record.url for _, _, record in batch]
+        self.noted: set[str] = set()
+        self.stored: dict[int, list[tuple[int, int, str, tuple[str, str]]]] = {}
+        if urls:
+            noted = select(ArticleAlternate.url).where(col(ArticleAlternate.url).in_(urls))
+            self.noted = set(session.exec(noted).all())
+            self._load({issue_id for issue_id, _, _ in batch})
+
+    def _load(self, issue_ids: set[int]) -> None:
+        rows = self.session.exec(
+            select_wide(col(Article.id), col(Article.issue_id), col(Article.page_id), col(Article.url),
+                        col(Article.title), func.substr(Article.text, 1, MATCH_CHARS * 3))
+            .where(col(Article.issue_id).in_(issue_ids))
+        ).all()  # fmt: skip
+        for id_, issue_id, page_id, url, title, opening in rows:
+            self.stored.setdefault(issue_id, []).append((id_ or 0, page_id, url, same_article_key(title, opening)))
+
+    def known(self, url: str) -> bool:
+        return url in self.noted
+
+    def twin(self, issue_id: int, page_id: int, record: ArticleRecord) -> bool:
+        key, host = same_article_key(record.title, record.text), urlsplit(record.url).netloc
+        if not any(key):
+            return False
+        found = [c for c in self.stored.get(issue_id, []) if c[3] == key and urlsplit(c[2]).netloc != host]
+        if not found:
+            return False
+        article_id = sorted(found, key=lambda c: c[1] != page_id)[0][0]
+        self.session.add(ArticleAlternate(article_id=article_id, url=record.url))
+        self.noted.add(record.url)
+        return True
 
 
 def _new_row(issue_id: int, page_id: int, record: ArticleRecord, digest: str) -> dict[str, Any]:
@@ -214,7 +313,7 @@ def link_stories(session: Session, issue: Issue) -> int:
     first part as ``story_url``. Returns how many continuations were joined.
     """
     articles = list(session.exec(select(Article).where(Article.issue_id == issue.id)).all())
-    pages = {p.id: p.code for p in session.exec(select(Page).where(Page.issue_id == issue.id)).all()}
+    pages = _PageKeys(session.exec(select(Page).where(Page.issue_id == issue.id)).all())
     joined = 0
     for head in sorted((a for a in articles if a.continued_to), key=lambda a: a.id or 0):
         tail = _continuation_of(head, pages, articles)
@@ -225,13 +324,32 @@ def link_stories(session: Session, issue: Issue) -> int:
     return joined
 
 
-def _continuation_of(head: Article, pages: dict[int | None, str], articles: list[Article]) -> Article | None:
-    home = pages.get(head.page_id)
+class _PageKeys:
+    """Each page of an issue by what a continuation mark names: its printed number where known, else its code.
+
+    The parts of one story may come from two sites (A1 from one, 02 from the other), and a page's code may be a
+    node id (founder-node): the printed number is what they agree on."""
+
+    def __init__(self, pages: Sequence[Page]) -> None:
+        self.of_page = {p.id: str(p.number) if p.number is not None else p.code for p in pages}
+        self.of_code = {p.code: self.of_page[p.id] for p in pages}
+        self.numbered = {str(p.number) for p in pages if p.number is not None}
+
+    def named(self, code: str | None) -> str | None:
+        """The page a continuation's code names: that page's key, else the printed number its digits say."""
+        if code is None or code in self.of_code:
+            return self.of_code.get(code or "", code)
+        digits = re.sub(r"\D", "", code)
+        return str(int(digits)) if digits and str(int(digits)) in self.numbered else code
+
+
+def _continuation_of(head: Article, pages: _PageKeys, articles: list[Article]) -> Article | None:
+    home, target = pages.of_page.get(head.page_id), pages.named(head.continued_to)
     candidates = [
         a
         for a in articles
-        if pages.get(a.page_id) == head.continued_to
-        and a.continued_from in (home, None)
+        if pages.of_page.get(a.page_id) == target
+        and pages.named(a.continued_from) in (home, None)
         and a is not head
         and a.continued_from is not None
     ]

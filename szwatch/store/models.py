@@ -100,6 +100,9 @@ class Page(SQLModel, table=True):
     fetched_at: datetime = Field(default_factory=utcnow)
     image_url: str | None = Field(default=None, max_length=512)  # the page as printed: its picture
     pdf_url: str | None = Field(default=None, max_length=512)  # and its PDF, where the system offers them
+    # The printed 版面 number (第02版 is 2): what two sites of one paper agree on when their page codes do not
+    # (A2, 02, node_3), and what a continuation mark (下转第2版) names. Unknown for pages stored before 0013.
+    number: int | None = None
 
 
 class Article(SQLModel, table=True):
@@ -144,6 +147,19 @@ class ArticleVersion(SQLModel, table=True):
     content_hash: str = Field(max_length=64)
     seen_from: datetime
     superseded_at: datetime = Field(default_factory=utcnow)
+
+
+class ArticleAlternate(SQLModel, table=True):
+    """Another URL of a stored article: the same article served by another site of the same paper (matched on
+    date, page and normalised title and text), kept instead of a second copy, so it is detected and alerted once
+    and a later crawl of that site knows it is stored."""
+
+    __tablename__ = "article_alternates"
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="articles.id", index=True)
+    url: str = Field(max_length=512, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Picture(SQLModel, table=True):
@@ -311,6 +327,7 @@ class Alert(SQLModel, table=True):
     issue_date: date | None = None
     page: str | None = Field(default=None, max_length=16)
     page_print_url: str | None = Field(default=None, max_length=512)  # the story's page as printed (PDF, picture)
+    paper: str | None = Field(default=None, max_length=64)  # the paper's name when raised (山西日报; migration 0013)
     title: str | None = Field(default=None, sa_column=Column(Text))
     snippet: str = Field(default="", sa_column=Column(Text))
     figures: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))

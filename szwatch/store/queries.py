@@ -18,6 +18,7 @@ from szwatch.common.clock import local_iso
 from szwatch.store.findings import finding_reads
 from szwatch.store.models import (
     Article,
+    ArticleAlternate,
     ArticleVersion,
     CrawlRun,
     Issue,
@@ -73,6 +74,12 @@ def issue_days(session: Session, first: date, last: date, source: str = "szrb") 
     ]
 
 
+def papers(session: Session) -> list[str]:
+    """The papers the store holds issues of (their ids), 朔州日报 first."""
+    found = session.exec(select(Issue.source).distinct()).all()
+    return sorted(found, key=lambda paper: (paper != "szrb", paper))
+
+
 def issue_bounds(session: Session, source: str = "szrb") -> tuple[date | None, date | None]:
     row = session.exec(
         select(func.min(Issue.issue_date), func.max(Issue.issue_date)).where(Issue.source == source)
@@ -111,14 +118,20 @@ def issue_view(session: Session, issue_date: date, source: str = "szrb") -> Issu
     pages = session.exec(select(Page).where(Page.issue_id == issue.id).order_by(col(Page.seq), col(Page.id))).all()
     stored = session.exec(select(Article).where(Article.issue_id == issue.id).order_by(col(Article.id))).all()
     by_url = {a.url: a for a in stored}
+    by_url.update(_alternates(session, issue, {a.id: a for a in stored}))  # the same article from another site
     views = []
     listed: set[str] = set()
     for page in pages:
         view = PageView(page.code, page.name, page.url, image_url=page.image_url, pdf_url=page.pdf_url)
+        shown: set[int | None] = set()
         for url in page.article_urls or []:
             article = by_url.get(url)
-            view.articles.append(_article_line(article, url))
             listed.add(url)
+            if article is not None and article.id in shown:  # both sites listed it: one line
+                continue
+            shown.add(article.id if article else None)
+            view.articles.append(_article_line(article, article.url if article else url))
+            listed.add(article.url if article else url)
         for article in stored:  # stored on this page but missing from its listing (should not happen)
             if article.page_id == page.id and article.url not in listed:
                 view.articles.append(_article_line(article, article.url))
@@ -128,6 +141,15 @@ def issue_view(session: Session, issue_date: date, source: str = "szrb") -> Issu
         issue.issue_date, issue.status, issue.issue_no, issue.pages_declared, issue.url, issue.masthead,
         local_iso(issue.updated_at), views,
     )  # fmt: skip
+
+
+def _alternates(session: Session, issue: Issue, by_id: dict[int | None, Article]) -> dict[str, Article]:
+    rows = session.exec(
+        select(ArticleAlternate.url, ArticleAlternate.article_id)
+        .join(Article, col(Article.id) == ArticleAlternate.article_id)
+        .where(Article.issue_id == issue.id)
+    ).all()
+    return {url: by_id[article_id] for url, article_id in rows if article_id in by_id}
 
 
 def _article_line(article: Article | None, url: str) -> dict[str, Any]:
@@ -162,6 +184,7 @@ class ArticleView:
     first_seen_at: str | None
     updated_at: str | None
     truncation_suspect: bool
+    alternate_urls: list[str] = field(default_factory=list)  # the same article on the paper's other sites
 
 
 def article_view(session: Session, article_id: int) -> ArticleView | None:
@@ -207,6 +230,8 @@ def article_view(session: Session, article_id: int) -> ArticleView | None:
         findings=_findings(session, article.id or 0),
         first_seen_at=local_iso(article.first_seen_at), updated_at=local_iso(article.updated_at),
         truncation_suspect=article.truncation_suspect,
+        alternate_urls=list(session.exec(select(ArticleAlternate.url).where(ArticleAlternate.article_id == article.id)
+                                         .order_by(col(ArticleAlternate.id))).all()),
     )  # fmt: skip
 
 

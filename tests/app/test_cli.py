@@ -168,3 +168,7 @@ def test_demo_prints_a_summary_of_the_crawled_replica(tmp_path):
     assert re.search(r"findings; [1-9]\d* alerts? raised", after)
     accepted = re.search(r"企业微信-style group robot accepted (\d+) messages", after)
     assert accepted and int(accepted.group(1)) > 0 and "│ ## [szwatch] " in after  # the chat group got them
+    # two papers in two families, in one store: both crawled whole, twice, and both in what the reader sees
+    assert result.stdout.count("crawl run 2: ok") == result.stdout.count("crawl run 4: ok") == 1
+    assert "dtrb: szwatch crawl --profile dtrb --latest" in after and "《朔州日报》2024-05-17" in after
+    assert "  dtrb  " in result.stdout  # 大同日报's search hits beside 朔州日报's

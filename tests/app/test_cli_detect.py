@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -34,10 +35,12 @@ def test_detect_then_read_mentions_and_indicators(crawled: str):
 
     mentions = szwatch("mentions", "jidayuan-hsr", "--json", db_url=crawled)
     rows = [json.loads(line) for line in mentions.stdout.splitlines()]
-    assert rows and {r["watch_id"] for r in rows} == {"jidayuan-hsr"}
+    assert rows and {r["watch_id"] for r in rows} == {"jidayuan-hsr"} and {r["paper"] for r in rows} == {"szrb"}
+    assert "  szrb  " in szwatch("mentions", "jidayuan-hsr", db_url=crawled).stdout  # the paper beside the date
 
     table = szwatch("indicators", "gdp", db_url=crawled)
     assert table.stdout.startswith("indicator") and "亿元" in table.stdout and "gdp" in table.stdout
+    assert re.search(r" 20\d\d-\d\d-\d\d szrb A\d ", table.stdout)  # the source names its paper after the date
 
 
 def test_exports_have_the_documented_fields(crawled: str):
@@ -58,7 +61,9 @@ def test_exports_have_the_documented_fields(crawled: str):
         "surface",
         "match_kind",
         "snippet",
+        "paper",
     }
+    assert {row["paper"] for row in mentions} == {"szrb"}  # every row says which paper (one paper crawled here)
     assert indicators and {
         "indicator_id",
         "issue_date",
@@ -74,7 +79,9 @@ def test_exports_have_the_documented_fields(crawled: str):
         "scope",
         "relative",
         "snippet",
+        "paper",
     } <= set(indicators[0])
+    assert {row["paper"] for row in indicators} == {"szrb"}
     spans = [(row["period_start"], row["period_end"]) for row in indicators if row["period_start"]]
     assert spans and all(start <= end for start, end in spans)  # ISO days: a quarter is not the year
     assert any(start.endswith("-01-01") and end.endswith("-03-31") for start, end in spans)

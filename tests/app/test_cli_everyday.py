@@ -135,6 +135,10 @@ def test_demo_serves_its_web_view_on_the_port_given(tmp_path: Path):
             except httpx.HTTPError:
                 time.sleep(1)
         assert page is not None and page.status_code == 200 and "地区生产总值" in page.text
+        calendar = httpx.get(f"http://127.0.0.1:{port}/issues?month=2024-05", timeout=10).text
+        other = httpx.get(f"http://127.0.0.1:{port}/issues?month=2024-05&paper=dtrb", timeout=10).text
+        assert "朔州日报 2024年5月" in calendar and 'href="/issues?paper=dtrb&amp;month=2024-05">大同日报' in calendar
+        assert "大同日报 2024年5月" in other and "/issues/2024-05-17?paper=dtrb" in other  # its issues, its links
     finally:
         demo.terminate()
         demo.wait(timeout=30)

@@ -82,6 +82,9 @@ def test_first_crawl_stores_every_article_whole_and_a_recrawl_requests_none(
         assert len(session.exec(select(Page)).all()) == manifest.pages
         assert {i.source for i in session.exec(select(Issue)).all()} == {load_profile(profile).paper}
     assert stored_stories(engine) == szrb_stories  # every article, title and every paragraph, in any markup
+    with Session(engine) as session:  # each lead story continued on 第2版 is one story, whatever the page codes
+        parts = {a.url.removeprefix(site.url): a.story_url for a in session.exec(select(Article)).all()}
+    assert all(parts[tail] == site.url + head for head, tail in manifest.continued.items())
 
     site.reset()
     again = crawl_site(engine, site, profile=profile, dates=days)

@@ -57,7 +57,7 @@ def detect_command(
     Example: szwatch detect --watchlist my-watchlist.toml
     """
     from szwatch.app.settings import load_settings
-    from szwatch.app.source_health import provincial_papers
+    from szwatch.app.source_health import paper_names, provincial_papers
     from szwatch.monitor.detection.detect import detect
 
     settings = load_settings(config_path)
@@ -71,7 +71,7 @@ def detect_command(
     watchlist = chosen.watchlist
     report = detect(engine, watchlist, rescan=rescan, routes=settings.routes,
                     max_age_days=settings.alerts.max_age_days, alert_existing=alert_existing,
-                    provincial=provincial_papers(settings))  # fmt: skip
+                    provincial=provincial_papers(settings), papers=paper_names(settings))  # fmt: skip
     if as_json:
         click.echo(json.dumps({**asdict(report), "findings": report.findings}, ensure_ascii=False))
     else:

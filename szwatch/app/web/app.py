@@ -8,7 +8,8 @@ cookie (double submit; a request with the ``Authorization`` header, which no oth
 send, needs none). The Atom feed takes ``?token=`` as it is (feed readers keep no cookies). Bound to
 loopback, only loopback host names are served (a page elsewhere cannot reach it through DNS rebinding); every
 response carries a strict Content-Security-Policy (scripts only from our own static folder, no inline script
-or style), and Jinja2 escapes everything the templates print.
+or style; pictures may come from the papers' sites too: the page as printed is shown from where the paper
+serves it), and Jinja2 escapes everything the templates print.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ HERE = Path(__file__).parent
 COOKIE = "szwatch_token"
 FEED = "/feed.atom"
 CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: http: https:; connect-src 'self'; "
     "font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 SECURITY_HEADERS = {

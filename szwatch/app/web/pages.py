@@ -15,6 +15,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
+from szwatch.app.settings import Settings
+from szwatch.app.source_health import paper_names
 from szwatch.app.web import present
 from szwatch.app.web.context import context
 from szwatch.store import queries
@@ -47,7 +49,10 @@ def routes(templates: Jinja2Templates) -> list[Route]:
             newest = queries.issue_bounds(session, paper)[1]
             month = present.month_param(request.query_params, newest)
             cal = present.month_calendar(session, month, paper)
-        return render(request, "issues.html", cal=cal, title="报纸")
+            held = queries.papers(session)
+        names = paper_names(Settings())
+        others = [(p, names.get(p, p)) for p in held if p != paper] if len(held) > 1 else []
+        return render(request, "issues.html", cal=cal, title="报纸", paper_name=names.get(paper, paper), others=others)
 
     def issue(request: Request) -> Response:
         day, paper = request.path_params["day"], present.paper_param(request.query_params)
@@ -55,8 +60,9 @@ def routes(templates: Jinja2Templates) -> list[Route]:
             view = queries.issue_view(session, present.parse_day(day), paper)
         if view is None:
             raise HTTPException(404, f"没有 {paper} {day} 的报纸存档")
-        title = f"{view.issue_date} " + ("朔州日报" if paper == "szrb" else paper)
-        return render(request, "issue.html", issue=view, title=title)
+        name = paper_names(Settings()).get(paper, paper)  # the bundled profiles name the papers
+        return render(request, "issue.html", issue=view, title=f"{view.issue_date} {name}", paper_name=name,
+                      paper=paper)  # fmt: skip
 
     def article(request: Request) -> Response:
         ctx = context(request)

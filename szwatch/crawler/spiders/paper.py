@@ -28,7 +28,15 @@ from twisted.python.failure import Failure
 from szwatch.crawler.items import ArticleItem, IssueItem, PageItem, ProblemItem, describe
 from szwatch.crawler.known import KnownState
 from szwatch.crawler.ledger import Ledger
-from szwatch.crawler.pages import ArticleView, EntryView, PageShapeError, PageView, decode_body, generic_text_length
+from szwatch.crawler.pages import (
+    ArticleView,
+    EntryView,
+    PageShapeError,
+    PageView,
+    decode_body,
+    generic_text_length,
+    page_for_number,
+)
 from szwatch.crawler.priority import Watched, article_priority, page_priority
 from szwatch.crawler.profile import SourceProfile
 from szwatch.crawler.urls import SiteUrls
@@ -37,13 +45,17 @@ from szwatch.store.models import IssueStatus
 # Failures that mean "nobody answered" (as opposed to an answer we did not like). Scrapy 2.13+ wraps
 # Twisted's errors in its own types; both are listed so either version is understood.
 UNREACHABLE: tuple[type[BaseException], ...] = (
-    ConnectError, ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TwistedTimeoutError,
+    ConnectError,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TwistedTimeoutError,
     *(
         getattr(scrapy_errors, name)
         for name in ("DownloadConnectionRefusedError", "CannotResolveHostError", "DownloadTimeoutError")
         if hasattr(scrapy_errors, name)
     ),
-)  # fmt: skip
+)
 ENTRY_HOPS = 3  # an entry page may point at another entry-like page; this many are followed
 BYLINE_MAX, NUMBER_MAX, URL_MAX = 256, 32, 512  # column sizes in the store (PostgreSQL refuses longer values)
 
@@ -84,6 +96,7 @@ class PaperSpider(scrapy.Spider):
         self.dates, self.latest, self.refresh = dates, latest, refresh
         self.watched = Watched(watched)  # articles whose listing shows these words are fetched first
         self.ledger = Ledger()
+        self.page_numbers: dict[date, dict[str, int]] = {}  # each issue's page list: page code → printed number
         self.generic_broken: str | None = None  # why the generic extractor cannot run here, once it failed
 
     async def start(self) -> AsyncIterator[Any]:
@@ -184,7 +197,8 @@ class PaperSpider(scrapy.Spider):
             progress.pages_failed.add(code)
             yield ProblemItem("truncated_html", response.url, "page HTML ends before </html>", day, "page")
         printed = _clip(view.image(), URL_MAX), _clip(view.pdf(), URL_MAX)  # the page as printed, where offered
-        yield PageItem(day, code, name, response.url, seq, links, *printed)
+        number = self.page_numbers.get(day, {}).get(code)
+        yield PageItem(day, code, name, response.url, seq, links, *printed, number=number)
         progress.pages_done.add(code)
         if not links:
             yield ProblemItem("no_articles", response.url, "page lists no article links", day, "page")
@@ -199,6 +213,7 @@ class PaperSpider(scrapy.Spider):
         if not nav:
             yield ProblemItem("layout", view.url, "no page navigation found; only this page is crawled", day, "page")
         self.ledger.issues[day].pages_expected.update(link.code for link in nav)
+        self.page_numbers[day] = {link.code: link.number for link in nav if link.number is not None}
         for seq, link in enumerate(nav):
             if link.code != self.urls.first_page:
                 yield self._page_request(link.url, day, link.code, seq)
@@ -260,11 +275,13 @@ class PaperSpider(scrapy.Spider):
 
     def _article_item(self, view: ArticleView, day: date, code: str, listed: str, suspect: bool) -> ArticleItem:
         found = self.urls.parse_article(listed) or self.urls.parse_article(view.url)
+        numbers = self.page_numbers.get(day, {})  # 下转第2版 is the page printed as 2, whatever its code
         return ArticleItem(
             issue_date=day, page_code=code, url=listed, number=(found[1] if found else listed)[:NUMBER_MAX],
             title=view.title(), paragraphs=view.paragraphs(), raw_paragraphs=view.raw_paragraphs(),
             kicker=view.kicker(), subtitle=view.subtitle(), byline=_clip(view.byline(), BYLINE_MAX),
-            pictures=view.pictures(), continued_to=view.continued_to(), continued_from=view.continued_from(),
+            pictures=view.pictures(), continued_to=page_for_number(view.continued_to(), numbers),
+            continued_from=page_for_number(view.continued_from(), numbers),
             truncation_suspect=suspect,
         )  # fmt: skip
 

@@ -130,6 +130,7 @@ def alert_dict(alert: Alert, names: dict[str, str] | None = None) -> dict[str, A
         "watch_name": watch_label(alert, names) if alert.watch_id else None,
         "tags": list(alert.tags or []),
         "story": {
+            "paper": alert.paper,  # the paper's name (山西日报)
             "issue_date": alert.issue_date.isoformat() if alert.issue_date else None,
             "page": alert.page,
             "title": _TEST_TITLE if test else alert.title,
@@ -167,9 +168,10 @@ def subject(alerts: list[Alert], names: dict[str, str] | None = None, style: Mes
 
 
 def _where(alert: Alert, language: str) -> str:
-    """``2024-05-07 第A1版``: the paper's date and page."""
+    """``《朔州日报》2024-05-07 第A1版``: the paper, its date and page (several papers are watched)."""
     page = label("page", language, page=alert.page) if alert.page else ""
-    return " ".join(p for p in (str(alert.issue_date or ""), page) if p)
+    paper = f"《{alert.paper}》" if alert.paper else ""
+    return " ".join(p for p in (paper + str(alert.issue_date or ""), page) if p)
 
 
 def detail_lines(alert: Alert, names: dict[str, str] | None, language: str) -> list[tuple[str, str]]:

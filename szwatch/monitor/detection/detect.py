@@ -20,7 +20,7 @@ detection afterwards sets them, silently, as before).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -103,11 +103,14 @@ def detect(
     workers: int | None = None,
     provincial: frozenset[str] = frozenset(),
     landed_after: int | None = None,
+    papers: Mapping[str, str] | None = None,
 ) -> DetectReport:
     """Process what is new; alerts and their deliveries are written with the findings that caused them.
 
     ``workers``: processes that analyse stories (default: one per core for a large run, else none).
-    ``landed_after``: only the stories with a part stored after this article id (see the module's note)."""
+    ``landed_after``: only the stories with a part stored after this article id (see the module's note).
+    ``papers``: each paper's name by its id (``issues.source``), which every alert carries so its message names
+    the paper."""
     if landed_after is not None and not all_baselined(engine, watchlist):
         return DetectReport(max_age_days=max_age_days)
     with session_scope(engine) as session:
@@ -127,7 +130,8 @@ def detect(
     logger.info("detect: {} stories, {} to process (watchlist {})", len(digests), len(todo), watchlist.digest)
     with Analyser(watchlist, worker_count(len(todo), workers), provincial) as analyser:
         for start in range(0, len(todo), BATCH):
-            _process(engine, todo[start : start + BATCH], analyser, watchlist, routes, report, gate, clock)
+            batch = todo[start : start + BATCH]
+            _process(engine, batch, analyser, watchlist, routes, report, gate, clock, papers or {})
             with session_scope(engine) as session:
                 detect_runs.beat(session, run_id or 0)
             if progress:
@@ -169,7 +173,7 @@ def _gate(
 
 def _process(
     engine: Engine, urls: list[str], analyser: Analyser, watchlist: Watchlist, routes: tuple[Route, ...],
-    report: DetectReport, gate: AlertGate, clock: Callable[[], datetime],
+    report: DetectReport, gate: AlertGate, clock: Callable[[], datetime], papers: Mapping[str, str],
 ) -> None:  # fmt: skip
     """One batch of stories in one transaction: findings, facts, alerts and deliveries, and "done"."""
     names = {w.id: w.name for w in watchlist.watches}
@@ -194,6 +198,7 @@ def _process(
                 if gate.verdict(story, alert) == "age":
                     report.held_back_age += 1
                 else:
+                    alert.paper = papers.get(story.source, story.source)  # 《山西日报》 in every message
                     raised.append(alert)
             if raised:
                 report.alerts += len(record_alerts(session, raised, routes, watchlist.tags, names, clock(),

@@ -17,19 +17,20 @@ from szwatch.store.plain import plain_of
 if TYPE_CHECKING:
     from szwatch.store.plain import Db
 
-MENTION_FIELDS = ["watch_id", "issue_date", "page", "title", "url", "surface", "match_kind", "snippet"]
+MENTION_FIELDS = ["watch_id", "issue_date", "page", "title", "url", "surface", "match_kind", "snippet", "paper"]
 INDICATOR_FIELDS = [
     "indicator_id", "issue_date", "page", "title", "url", "value", "unit", "growth_pct", "period", "period_start",
-    "period_end", "scope", "rank", "relative", "snippet",
+    "period_end", "scope", "rank", "relative", "snippet", "paper",
 ]  # fmt: skip
 
 SOURCE = " JOIN articles a ON a.id = f.article_id JOIN issues i ON i.id = a.issue_id JOIN pages p ON p.id = a.page_id"
 MENTION_COLUMNS = (
-    "f.watch_id, i.issue_date, p.code, a.title, f.story_url, f.surface, f.kind, f.snippet, f.article_id, a.url"
+    "f.watch_id, i.issue_date, p.code, a.title, f.story_url, f.surface, f.kind, f.snippet, f.article_id, a.url, "
+    "i.source"
 )
 OBSERVATION_COLUMNS = (
     "f.indicator_id, i.issue_date, p.code, a.title, f.story_url, f.value, f.unit, f.growth_pct, f.period, "
-    "f.period_start, f.period_end, f.scope, f.rank, f.relative, f.snippet, f.id, f.article_id, a.url"
+    "f.period_start, f.period_end, f.scope, f.rank, f.relative, f.snippet, f.id, f.article_id, a.url, i.source"
 )
 
 
@@ -45,7 +46,7 @@ def mention_rows(db: Db, watch_id: str | None = None) -> Iterator[dict[str, Any]
     where, params = ("WHERE f.watch_id = :watch", {"watch": watch_id}) if watch_id else ("", {})
     sql = f"SELECT {MENTION_COLUMNS} FROM mentions f{SOURCE} {where} ORDER BY i.issue_date, f.watch_id, f.id"
     for row in plain_of(db).run(sql, params):
-        yield dict(zip(MENTION_FIELDS, (row[0], iso(row[1]), *row[2:8]), strict=True))
+        yield dict(zip(MENTION_FIELDS, (row[0], iso(row[1]), *row[2:8], row[10]), strict=True))
 
 
 def mention_page(db: Db, watch_id: str, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
@@ -58,7 +59,7 @@ def mention_page(db: Db, watch_id: str, limit: int, offset: int) -> tuple[int, l
     return int(total), [
         {"issue_date": iso(day), "title": title, "snippet": text, "surface": surface, "match_kind": kind,
          "source": source(article_id, url, iso(day) or "", code, title)}
-        for _, day, code, title, _, surface, kind, text, article_id, url in rows
+        for _, day, code, title, _, surface, kind, text, article_id, url, _ in rows
     ]  # fmt: skip
 
 
@@ -90,4 +91,4 @@ def _observations(db: Db, indicator_id: str | None, order: str) -> list[tuple[An
 def _observation_values(row: tuple[Any, ...]) -> tuple[Any, ...]:
     indicator, day, code, title, url, value, unit, growth, period, start, end, scope, rank, relative, text = row[:15]
     return (indicator, iso(day), code, title, url, value, unit, growth, period, iso(start), iso(end), scope, rank,
-            bool(relative), text)  # fmt: skip
+            bool(relative), text, row[18])  # fmt: skip

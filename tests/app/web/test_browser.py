@@ -310,3 +310,32 @@ def test_at_1280_px_places_and_amounts_stay_on_one_line(browser: Any, web: WebSe
             shoot(browser, f"desktop-{name}")
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["1280", "390"])
+def test_an_issue_shows_each_page_as_printed_beside_its_articles(browser: Any, web: WebServer, size: tuple[int, int]):
+    """Readers ask for the printed page next to the text: each 版面 shows its picture (linking to the full picture)
+    and its PDF, labelled in Chinese, and the page still fits a phone."""
+    from selenium.webdriver.common.by import By
+
+    viewport(browser, size)
+    try:
+        open_page(browser, web, "/issues/2024-05-07")
+        wait_for(browser, "return [...document.querySelectorAll('figure.print img')].every(i => i.complete)")
+        figures = browser.find_elements(By.CSS_SELECTOR, "section.page figure.print")
+        pictures = browser.execute_script(
+            "return [...document.querySelectorAll('figure.print img')].map(i => [i.naturalWidth, i.width])"
+        )
+        links = [f.find_element(By.CSS_SELECTOR, "a.print-image").get_attribute("href") for f in figures]
+        pdfs = browser.find_elements(By.CSS_SELECTOR, "figure.print a.print-pdf")
+        layout = fits(browser, "section.page, figure.print")
+        shoot(browser, f"{'phone' if size == PHONE else 'desktop'}-issue")
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+    assert len(figures) == 4 and all("版面原样" in f.text and "大图" in f.text for f in figures)
+    assert all(natural > 0 and 0 < shown <= 120 for natural, shown in pictures)  # loaded, shown as a thumbnail
+    assert [link.rsplit("/", 1)[1] for link in links] == [f"A{n}.jpg" for n in range(1, 5)]  # the full picture
+    assert pdfs == []  # 朔州日报's old site offers no PDF (the other systems do: see the issue JSON)
+    assert layout["page"] <= layout["width"] <= size[0] and layout["wide"] == []  # (a desktop has a scrollbar)
+    assert problems(browser) == []
