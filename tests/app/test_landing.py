@@ -97,7 +97,7 @@ def test_an_alert_reaches_the_chat_while_the_issue_is_still_being_crawled(
     listed = stored_today(engine)
     assert seen["crawl"] == RunStatus.RUNNING  # the first alert came while the crawl was still running …
     assert isinstance(seen["stored"], int) and seen["stored"] < listed  # … with articles of the issue still to come
-    shown = [line for r in robot.accepted() for line in r.text.splitlines() if line.startswith(f"{TODAY} 第")]
+    shown = [line for r in robot.accepted() for line in r.text.splitlines() if f"》{TODAY} 第" in line]
     with Session(engine) as session:
         alerts = session.exec(select(func.count()).select_from(Alert).where(Alert.issue_date == TODAY)).one()
         assert session.exec(select(Issue.status).where(Issue.issue_date == TODAY)).one() == "complete"
