@@ -16,9 +16,9 @@ if TYPE_CHECKING:  # only names for annotations: rendering must not pull the cra
     from szwatch.monitor.detection.detect import DetectReport, RescanPreview
     from szwatch.monitor.detection.match import Hit
     from szwatch.monitor.detection.watchlist import Watchlist
-    from szwatch.store.alert_reads import AlertRow, DeliveryRow
     from szwatch.store.findings.detections import Story
     from szwatch.store.models import CrawlRun, DetectRun
+    from szwatch.store.reads.alerts import AlertRow, DeliveryRow
     from szwatch.store.runs import ProblemGroup
     from szwatch.store.search import Hit as SearchHit
 

@@ -35,8 +35,8 @@ def alerts_group(ctx: click.Context, status: str | None, limit: int, db_url: str
     Example: szwatch alerts --status failed
     """
     from szwatch.monitor.alerts import messages
-    from szwatch.store.alert_reads import list_alerts
     from szwatch.store.db import plain_reader
+    from szwatch.store.reads.alerts import list_alerts
 
     if ctx.invoked_subcommand:
         return

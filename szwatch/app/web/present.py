@@ -24,8 +24,9 @@ from szwatch.common.period_names import kind_label, period_kind
 from szwatch.common.period_names import period_label as named_period
 from szwatch.monitor.alerts import messages
 from szwatch.monitor.detection.watchlist import Watch
-from szwatch.store import alert_reads, queries
+from szwatch.store import queries
 from szwatch.store.models import DeliveryStatus
+from szwatch.store.reads import alerts as alert_reads
 from szwatch.store.search import SearchError, SearchQuery, SearchResult, find
 
 MAX_LIMIT = 100

@@ -25,9 +25,9 @@ from szwatch.common.clock import SHANGHAI, local_iso
 from szwatch.common.period_names import period_label
 from szwatch.monitor.alerts.channels.base import MessageStyle
 
-if TYPE_CHECKING:  # names only: `szwatch alerts` renders plain rows (store.alert_reads) without loading the ORM
-    from szwatch.store.alert_reads import AlertRow
+if TYPE_CHECKING:  # names only: `szwatch alerts` renders plain rows (store.reads.alerts) without loading the ORM
     from szwatch.store.models import Alert
+    from szwatch.store.reads.alerts import AlertRow
 
 SCHEMA = "szwatch.alert/v1"
 PLAIN = MessageStyle()

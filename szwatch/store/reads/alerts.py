@@ -100,14 +100,14 @@ def _alert(row: tuple[Any, ...]) -> AlertRow:
      change, detect_run, crawl_run, created) = row  # fmt: skip
     return AlertRow(
         id_, key, rule, audience, watch_id, watch_name, _json(tags) or [], url, _date(day), page, print_url, title,
-        snippet or "", _json(figures) or [], _json(change) or {}, detect_run, crawl_run, _moment(created),
+        snippet or "", _json(figures) or [], _json(change) or {}, detect_run, crawl_run, utc_moment(created),
     )  # fmt: skip
 
 
 def _delivery(row: tuple[Any, ...]) -> DeliveryRow:
     alert_id, id_, channel, mode, batch, status, attempts, due, error, key, sent, created, by, until = row
-    return DeliveryRow(alert_id, id_, channel, mode, batch, status, attempts, _moment(due), error, key,
-                       _moment_or_none(sent), _moment(created), by, _moment_or_none(until))  # fmt: skip
+    return DeliveryRow(alert_id, id_, channel, mode, batch, status, attempts, utc_moment(due), error, key,
+                       _moment_or_none(sent), utc_moment(created), by, _moment_or_none(until))  # fmt: skip
 
 
 def _json(value: Any) -> Any:
@@ -121,7 +121,7 @@ def _date(value: Any) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-def _moment(value: Any) -> datetime:
+def utc_moment(value: Any) -> datetime:
     """A timestamp column in UTC: sqlite3 gives the ISO text SQLAlchemy wrote (UTC, no offset), PostgreSQL an
     aware ``datetime``."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
@@ -129,4 +129,4 @@ def _moment(value: Any) -> datetime:
 
 
 def _moment_or_none(value: Any) -> datetime | None:
-    return None if value is None else _moment(value)
+    return None if value is None else utc_moment(value)

@@ -12,9 +12,9 @@ from sqlmodel import select
 
 from szwatch.app import cli_text as render
 from szwatch.monitor.alerts import messages
-from szwatch.store.alert_reads import list_alerts
 from szwatch.store.db import open_store, plain_reader, session_scope
 from szwatch.store.models import Alert, AlertDelivery
+from szwatch.store.reads.alerts import list_alerts
 
 
 def raise_alerts(engine: Engine) -> None:
