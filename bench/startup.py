@@ -23,7 +23,11 @@ from pathlib import Path
 
 from record import recorded  # bench/record.py: the dated record of this run
 
-COMMANDS = (["--help"], ["search", "硅"], ["mentions"], ["indicators"], ["alerts"], ["status"])
+COMMANDS = (
+    ["--help"], ["search", "硅"], ["mentions"], ["indicators"], ["alerts"], ["status"], ["sources"], ["watch", "list"],
+    ["watch", "test", "dongli-polysilicon"], ["export", "articles"], ["export", "mentions"], ["export", "indicators"],
+    ["config", "show"],
+)  # fmt: skip  # every command that only reads
 
 
 def timed(argv: list[str], env: dict[str, str], cwd: str) -> tuple[float, float]:
@@ -55,20 +59,33 @@ def heaviest_imports(env: dict[str, str], cwd: str, top: int = 6) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--compare", metavar="DIR", help="earlier code (a checkout): each run paired with one of it")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         env = {**os.environ, "SZWATCH_DB": f"sqlite:///{Path(work) / 'startup.db'}"}
         env.pop("SZWATCH_CONFIG", None)
         timed(["search", "硅"], env, work)  # creates and migrates the store once
-        print(f"szwatch start-up, {args.runs} runs each (seconds; empty store at the newest migration)")
+        before = {**env, "PYTHONPATH": args.compare} if args.compare else None
+        print(f"szwatch start-up, {args.runs} runs each (seconds; empty store at the newest migration)"
+              + (f"; each run paired with one of {args.compare}" if before else ""))  # fmt: skip
         for argv in COMMANDS:
-            runs = [timed(argv, env, work) for _ in range(args.runs)]
-            walls, cpus = [w for w, _ in runs], [c for _, c in runs]
-            print(f"  szwatch {' '.join(argv):<14} wall min {min(walls):.3f}  median {statistics.median(walls):.3f}"
-                  f"  CPU median {statistics.median(cpus):.3f} ({min(cpus):.3f}-{max(cpus):.3f})")  # fmt: skip
+            runs, earlier = [], []
+            for _ in range(args.runs):
+                if before:
+                    earlier.append(timed(argv, before, work))
+                runs.append(timed(argv, env, work))
+            if before:
+                print(f"  {'(before)':>8} {' '.join(argv):<34} {_figures(earlier)}")
+            print(f"  szwatch {' '.join(argv):<34} {_figures(runs)}")
         print("heaviest top-level imports of `szwatch search` (cumulative):")
         for row in heaviest_imports(env, work):
             print("  " + row)
+
+
+def _figures(runs: list[tuple[float, float]]) -> str:
+    walls, cpus = [w for w, _ in runs], [c for _, c in runs]
+    return (f"wall min {min(walls):.3f}  median {statistics.median(walls):.3f}  CPU median "
+            f"{statistics.median(cpus):.3f} ({min(cpus):.3f}-{max(cpus):.3f})")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ if TYPE_CHECKING:  # only names for annotations: rendering must not pull the cra
     from szwatch.monitor.detection.match import Hit
     from szwatch.monitor.detection.watchlist import Watchlist
     from szwatch.store.findings.detections import Story
-    from szwatch.store.models import Alert, AlertDelivery, CrawlRun, DetectRun
+    from szwatch.store.models import CrawlRun, DetectRun
+    from szwatch.store.reads.alerts import AlertRow, DeliveryRow
     from szwatch.store.runs import ProblemGroup
     from szwatch.store.search import Hit as SearchHit
 
@@ -266,7 +267,7 @@ def _growth(row: dict[str, Any]) -> str:
     return f"{row['growth_pct']:+g}{' points' if row['relative'] else '%'}"
 
 
-def delivery_dict(delivery: AlertDelivery) -> dict[str, Any]:
+def delivery_dict(delivery: DeliveryRow) -> dict[str, Any]:
     return {
         "channel": delivery.channel, "mode": delivery.mode, "status": delivery.status, "attempts": delivery.attempts,
         "next_attempt_at": delivery.next_attempt_at.isoformat(), "last_error": delivery.last_error,
@@ -275,9 +276,7 @@ def delivery_dict(delivery: AlertDelivery) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def alerts_table(rows: list[tuple[Alert, list[AlertDelivery]]]) -> str:
-    from szwatch.store.models import DeliveryStatus  # here, not at the top: `szwatch --help` loads no SQLModel
-
+def alerts_table(rows: list[tuple[AlertRow, list[DeliveryRow]]]) -> str:
     lines = []
     for alert, deliveries in rows:
         states = ", ".join(
@@ -291,7 +290,7 @@ def alerts_table(rows: list[tuple[Alert, list[AlertDelivery]]]) -> str:
         failed = [
             d
             for d in deliveries
-            if d.status == DeliveryStatus.FAILED or (d.last_error and d.status == DeliveryStatus.PENDING)
+            if d.status == "failed" or (d.last_error and d.status == "pending")  # DeliveryStatus: no ORM import
         ]
         lines.extend(f"       {d.channel}: {d.last_error}" for d in failed if d.last_error)
     return "\n".join(lines)

@@ -124,23 +124,6 @@ def latest_fact(session: Session, watch_id: str, field: str, story_url: str) -> 
     return session.exec(stmt).first()
 
 
-def list_alerts(
-    session: Session, status: str | None = None, limit: int = 200
-) -> list[tuple[Alert, list[AlertDelivery]]]:
-    stmt = select(Alert).order_by(col(Alert.id).desc()).limit(limit)
-    if status:
-        ids = select(AlertDelivery.alert_id).where(AlertDelivery.status == status)
-        stmt = stmt.where(col(Alert.id).in_(ids))
-    alerts = list(session.exec(stmt).all())
-    deliveries = session.exec(
-        select(AlertDelivery).where(col(AlertDelivery.alert_id).in_([a.id for a in alerts]))
-    ).all()
-    by_alert: dict[int, list[AlertDelivery]] = {}
-    for delivery in deliveries:
-        by_alert.setdefault(delivery.alert_id, []).append(delivery)
-    return [(a, by_alert.get(a.id or 0, [])) for a in alerts]
-
-
 def alerts_by_id(session: Session, ids: Sequence[int]) -> dict[int, Alert]:
     return {a.id or 0: a for a in session.exec(select(Alert).where(col(Alert.id).in_(list(ids)))).all()}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from types import SimpleNamespace
@@ -357,30 +357,3 @@ def _continuation_of(head: Article, pages: _PageKeys, articles: list[Article]) -
     if same_title:
         return same_title[0]
     return candidates[0] if len(candidates) == 1 else None
-
-
-EXPORT_FIELDS = [
-    "url", "issue_date", "issue_no", "page", "page_name", "kicker", "title", "subtitle", "byline", "text",
-    "continued_to", "continued_from", "story_url", "first_seen_at", "updated_at", "paper",
-]  # fmt: skip
-
-
-def article_rows(session: Session) -> Iterator[dict[str, object]]:
-    """Every stored article with its issue and page, oldest issue first: what ``export articles`` writes."""
-    stmt = (
-        select_wide(
-            Article, col(Issue.issue_date), col(Issue.issue_no), col(Page.code), col(Page.name), col(Issue.source)
-        )
-        .join(Issue, col(Issue.id) == Article.issue_id)
-        .join(Page, col(Page.id) == Article.page_id)
-        .order_by(col(Issue.issue_date), col(Page.seq), col(Article.id))
-    )
-    for article, issue_date, issue_no, code, name, source in session.exec(stmt):
-        yield {
-            "url": article.url, "issue_date": issue_date.isoformat(), "issue_no": issue_no, "page": code,
-            "page_name": name, "kicker": article.kicker, "title": article.title, "subtitle": article.subtitle,
-            "byline": article.byline, "text": article.text, "continued_to": article.continued_to,
-            "continued_from": article.continued_from, "story_url": article.story_url,
-            "first_seen_at": article.first_seen_at.isoformat(), "updated_at": article.updated_at.isoformat(),
-            "paper": source,
-        }  # fmt: skip

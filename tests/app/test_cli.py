@@ -85,8 +85,9 @@ def test_search_reads_the_embedded_store_without_loading_sqlalchemy(tmp_path):
 
 @pytest.mark.parametrize(
     ("argv", "expected"),
-    [(["mentions", "dongli-polysilicon"], "东立多晶硅项目投产"), (["indicators", "gdp"], "298.6亿元")],
-)
+    [(["mentions", "dongli-polysilicon"], "东立多晶硅项目投产"), (["indicators", "gdp"], "298.6亿元"),
+     (["export", "articles"], "东立多晶硅项目投产")],
+)  # fmt: skip
 def test_mentions_and_indicators_read_without_loading_sqlalchemy(tmp_path, argv: list[str], expected: str):
     """``szwatch mentions`` and ``szwatch indicators`` start like ``search`` (docs/architecture.md, Start-up):
     plain SQL through sqlite3, no SQLAlchemy, no ORM models."""

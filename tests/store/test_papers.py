@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from szwatch.store import articles
 from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import session_scope
+from szwatch.store.models import Article
+from szwatch.store.reads import articles as article_reads
 from szwatch.store.search import SearchQuery, find
 
 DAY = date(2024, 5, 7)
@@ -38,7 +40,8 @@ def test_the_same_day_of_three_papers_is_three_issues_and_search_filters_by_pape
         everything = find(session, SearchQuery("多晶硅"))
         provincial = find(session, SearchQuery("多晶硅", paper="sxrb"))
         exact = find(session, SearchQuery("多晶硅、", paper="sxjjrb"))  # punctuation: the exact-term path
-        rows = list(articles.article_rows(session))
+        rows = list(article_reads.article_rows(session))
+        stored = {a.url: a for a in session.exec(select(Article)).all()}
 
     assert sorted(h.paper for h in everything.hits) == ["sxjjrb", "sxrb", "szrb"]
     assert (provincial.total, [h.title for h in provincial.hits]) == (1, ["全省多晶硅产能提升"])
@@ -46,3 +49,10 @@ def test_the_same_day_of_three_papers_is_three_issues_and_search_filters_by_pape
     assert sorted((r["paper"], r["issue_date"]) for r in rows) == [
         (p, DAY.isoformat()) for p in ("sxjjrb", "sxrb", "szrb")
     ]
+    for row in rows:  # the export's times read with plain SQL, as the ORM gives them (UTC, with the offset)
+        article = stored[str(row["url"])]
+        assert (row["first_seen_at"], row["updated_at"], row["title"]) == (
+            article.first_seen_at.isoformat(),
+            article.updated_at.isoformat(),
+            article.title,
+        )

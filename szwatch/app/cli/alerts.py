@@ -35,13 +35,13 @@ def alerts_group(ctx: click.Context, status: str | None, limit: int, db_url: str
     Example: szwatch alerts --status failed
     """
     from szwatch.monitor.alerts import messages
-    from szwatch.store import alerts as store_alerts
-    from szwatch.store.db import session_scope
+    from szwatch.store.db import plain_reader
+    from szwatch.store.reads.alerts import list_alerts
 
     if ctx.invoked_subcommand:
         return
-    with session_scope(open_db(db_url)) as session:
-        rows = store_alerts.list_alerts(session, status, limit)
+    with plain_reader(db_url) as conn:  # plain SQL like search: no ORM to import (start-up)
+        rows = list_alerts(conn, status, limit)
     if as_json:
         for alert, deliveries in rows:
             data = messages.alert_dict(alert)

@@ -9,12 +9,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from szwatch.app import cli_text as render
-from szwatch.app.cli.base import MAX_LIMIT, F, cli, config_option, db_option, json_option, open_db, watchlist_option
+from szwatch.app.cli.base import MAX_LIMIT, F, cli, config_option, db_option, json_option, watchlist_option
 from szwatch.app.export import ENCODINGS, FORMATS
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
-
     from szwatch.store.plain import Db, Plain
 
 
@@ -143,16 +141,6 @@ def export_options(func: F) -> F:
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)(func)
 
 
-def _export(db_url: str | None, rows: Callable[[Session], Iterable[dict[str, object]]], fields: list[str], fmt: str,
-            output: Any, noun: str, encoding: str) -> None:  # fmt: skip
-    from szwatch.app.export import write_rows
-    from szwatch.store.db import session_scope
-
-    with session_scope(open_db(db_url)) as session:
-        count = write_rows(rows(session), fields, fmt, output, bom=encoding == "utf-8-sig")
-    click.echo(f"exported {count} {noun}", err=True)
-
-
 def _export_plain(db_url: str | None, rows: Callable[[Plain], Iterable[dict[str, object]]], fields: list[str],
                   fmt: str, output: Any, noun: str, encoding: str) -> None:  # fmt: skip
     from szwatch.app.export import write_rows
@@ -170,9 +158,9 @@ def export_articles(fmt: str, encoding: str, output: Any, db_url: str | None) ->
 
     Example: szwatch export articles --format csv -o articles.csv
     """
-    from szwatch.store import articles
+    from szwatch.store.reads import articles as article_reads
 
-    _export(db_url, articles.article_rows, articles.EXPORT_FIELDS, fmt, output, "articles", encoding)
+    _export_plain(db_url, article_reads.article_rows, article_reads.EXPORT_FIELDS, fmt, output, "articles", encoding)
 
 
 @export_group.command("mentions")

@@ -24,9 +24,9 @@ from szwatch.common.period_names import kind_label, period_kind
 from szwatch.common.period_names import period_label as named_period
 from szwatch.monitor.alerts import messages
 from szwatch.monitor.detection.watchlist import Watch
-from szwatch.store import alerts as store_alerts
 from szwatch.store import queries
 from szwatch.store.models import DeliveryStatus
+from szwatch.store.reads import alerts as alert_reads
 from szwatch.store.search import SearchError, SearchQuery, SearchResult, find
 
 MAX_LIMIT = 100
@@ -304,7 +304,7 @@ def alerts_json(ctx: WebContext, session: Session, status: str | None, limit: in
         raise bad_request(f"status: one of {', '.join(DELIVERY_STATES)}")
     names = {w.id: w.name for w in ctx.watchlist.watches}
     out = []
-    for alert, deliveries in store_alerts.list_alerts(session, status, limit):
+    for alert, deliveries in alert_reads.list_alerts(session, status, limit):  # shared with `szwatch alerts`
         data = messages.alert_dict(alert, names)
         data["deliveries"] = [
             {"id": d.id, "channel": d.channel, "mode": d.mode, "status": d.status, "attempts": d.attempts,

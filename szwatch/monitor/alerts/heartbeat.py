@@ -19,7 +19,7 @@ from szwatch.common.clock import SHANGHAI, local_today
 from szwatch.monitor.alerts.outbox import delivery_for
 from szwatch.monitor.alerts.settings import Mode, Route
 from szwatch.store import alerts as store_alerts
-from szwatch.store.day_report import DayReport, day_report
+from szwatch.store.reads.day_report import DayReport, day_report
 from szwatch.store.db import session_scope
 from szwatch.store.models import Alert, IssueStatus, RunStatus
 

@@ -19,12 +19,15 @@ from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from szwatch.common.clock import SHANGHAI, local_iso
 from szwatch.common.period_names import period_label
 from szwatch.monitor.alerts.channels.base import MessageStyle
-from szwatch.store.models import Alert
+
+if TYPE_CHECKING:  # names only: `szwatch alerts` renders plain rows (store.reads.alerts) without loading the ORM
+    from szwatch.store.models import Alert
+    from szwatch.store.reads.alerts import AlertRow
 
 SCHEMA = "szwatch.alert/v1"
 PLAIN = MessageStyle()
@@ -70,7 +73,7 @@ def rule_label(rule: str, language: str = "zh") -> str:
     return label(rule, language)
 
 
-def watch_label(alert: Alert, names: dict[str, str] | None = None, language: str = "zh") -> str:
+def watch_label(alert: Alert | AlertRow, names: dict[str, str] | None = None, language: str = "zh") -> str:
     """The watch's name as it was when the alert was raised; older rows fall back to today's watchlist."""
     if alert.rule == "test":
         return label("test", language)
@@ -119,7 +122,7 @@ def _day(value: Any) -> date | None:
         return None
 
 
-def alert_dict(alert: Alert, names: dict[str, str] | None = None) -> dict[str, Any]:
+def alert_dict(alert: Alert | AlertRow, names: dict[str, str] | None = None) -> dict[str, Any]:
     """One alert as the webhook body carries it (documented in docs/alerts.md)."""
     test = alert.rule == "test"
     return {

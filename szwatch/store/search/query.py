@@ -32,6 +32,8 @@ from szwatch.store.search.index import (
     title_of,
 )
 
+RANKED = 2000  # "by relevance" ranks the newest this many matches (all of them when there are fewer)
+
 
 class SearchError(ValueError):
     """A query the index cannot answer (nothing searchable in it, too many terms, a bad order)."""
@@ -147,11 +149,23 @@ def _sqlite_keys(
     total = conn.run(f"SELECT count(*) FROM {source} WHERE {condition}", params)[0][0]
     # A single character carries no relevance signal worth its cost: those queries stay newest first.
     by_rank = query.order == "relevance" and table == SQLITE_PAIRS
+    if by_rank and total > RANKED:
+        condition += f" AND {table}.rowid >= :cut"
+        params["cut"] = _newest_cut(conn, table, source, " AND ".join(where), params)
     order = f"{table}.rank, {table}.rowid DESC" if by_rank else f"{table}.rowid DESC"
     rows = conn.run(
         f"SELECT {table}.rowid FROM {source} WHERE {condition} ORDER BY {order} LIMIT :limit OFFSET :offset", params
     )
     return total, [r[0] for r in rows]
+
+
+def _newest_cut(conn: Plain, table: str, source: str, condition: str, params: dict[str, Any]) -> int:
+    """The key of the ``RANKED``-th newest match: ranking only the matches from there on costs a fixed amount,
+    where bm25 over every match of a frequent term (100,000 articles: reading each one's size, then sorting)
+    took 100 ms and more. The newest is read first: a ranked page keeps to what a reader of the paper would
+    look for, and a term with fewer matches is ranked among all of them, exactly as before."""
+    statement = f"SELECT {table}.rowid FROM {source} WHERE {condition} ORDER BY {table}.rowid DESC LIMIT 1 OFFSET :n"
+    return int(conn.run(statement, {**params, "n": RANKED - 1})[0][0])
 
 
 def _like(term: str) -> str:
@@ -171,7 +185,6 @@ def _tsquery(terms: Iterable[str], phrases: bool = True) -> str:
 
 
 PG_EXACT_PHRASE_LIMIT = 2000
-PG_RANKED = 2000
 
 
 def _pg_keys(
@@ -223,12 +236,13 @@ def _pg_keys(
     rows = conn.run(f"SELECT reltuples FROM pg_class WHERE relname = '{PG_TABLE}'")[0][0] or 1
     walk = (query.offset + query.limit) * max(rows, 1) / max(total, 1)
     conn.run("SET LOCAL enable_bitmapscan = off" if walk < total else "SET LOCAL enable_indexscan = off")
-    if query.order == "newest":
+    # A single character carries no relevance signal worth its cost (as on SQLite): newest first.
+    if query.order == "newest" or all(len(r) == 1 for t in terms for r in runs(t)):
         statement = f"SELECT d.key FROM {source} WHERE {condition} ORDER BY d.key DESC LIMIT :limit OFFSET :offset"
-    else:  # ranking reads every candidate's tsvector: the newest PG_RANKED matches are ranked
+    else:  # ranking reads every candidate's tsvector: the newest RANKED matches are ranked
         statement = (
             f"SELECT s.key FROM (SELECT d.key, d.grams FROM {source} WHERE {condition} ORDER BY d.key DESC"
-            f" LIMIT {PG_RANKED}) s ORDER BY ts_rank(s.grams, CAST(:q AS tsquery)) DESC, s.key DESC"
+            f" LIMIT {RANKED}) s ORDER BY ts_rank(s.grams, CAST(:q AS tsquery)) DESC, s.key DESC"
             " LIMIT :limit OFFSET :offset"
         )
     keys = [r[0] for r in conn.run(statement, params)]

@@ -1,0 +1,104 @@
+"""Search by relevance gives the answers it gave before it was made fast (issue #20): on a corpus, the top results
+of 2-, 3- and 5-character queries, frequent and rare, are the ranking of every match; a term found in more
+than ``RANKED`` articles is ranked among its newest ``RANKED`` matches; one character stays newest first."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from szwatch.replica.build import load_corpus
+from szwatch.store import articles
+from szwatch.store.articles import ArticleRecord
+from szwatch.store.db import session_scope
+from szwatch.store.search import SearchQuery, find
+from szwatch.store.search import query as search_query
+from szwatch.store.search.index import article_id_of, pairs, runs
+
+FIRST_DAY = date(2024, 3, 1)
+
+
+@pytest.fixture
+def corpus(engine: Engine) -> Engine:
+    """The replica's 245 articles, five an issue, oldest first."""
+    with session_scope(engine) as session:
+        for n, article in enumerate(load_corpus()):
+            day = FIRST_DAY + timedelta(days=n // 5)
+            issue = articles.upsert_issue(session, day, f"http://x/{day:%Y%m%d}/")
+            page = articles.upsert_page(session, issue, "A1", f"http://x/{day:%Y%m%d}/vA1", None, 0, [])
+            record = ArticleRecord(url=f"http://x/{day:%Y%m%d}/{n}.shtml", number=str(n), title=article["title"],
+                                   kicker=article.get("kicker"), subtitle=article.get("subtitle"),
+                                   paragraphs=article["paragraphs"], raw_paragraphs=article["paragraphs"])  # fmt: skip
+            articles.save_article(session, issue.id or 0, page.id or 0, record)
+    return engine
+
+
+def queries(engine: Engine) -> dict[int, list[str]]:
+    """Per length, the two most frequent terms of the corpus and two found in one or two articles."""
+    with engine.connect() as conn:
+        texts = [r[0] for r in conn.execute(text("SELECT title || text FROM articles"))]
+    chosen: dict[int, list[str]] = {}
+    for length in (2, 3, 5):
+        counts = Counter(t for body in texts for t in {r[i : i + length] for r in runs(body) for i in range(len(r))}
+                         if len(t) == length)  # fmt: skip
+        ranked = counts.most_common()
+        chosen[length] = [t for t, _ in ranked[:2]] + [t for t, n in ranked if n <= 2][:2]
+    return chosen
+
+
+def ranked_before(engine: Engine, term: str, newest: int | None = None) -> list[int]:
+    """The ranking as it was before #20: SQLite's bm25 over every match (``newest``: over the newest that many),
+    PostgreSQL's ts_rank over the newest 2,000."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            match = f'{{title body}} : "{pairs(runs(term))}"'
+            keys = "SELECT rowid FROM search_pairs WHERE search_pairs MATCH :m ORDER BY rowid DESC LIMIT :n"
+            pool = conn.execute(text(keys), {"m": match, "n": newest or -1}).scalars().all()
+            statement = ("SELECT rowid FROM search_pairs WHERE search_pairs MATCH :m AND rowid >= :cut"
+                         " ORDER BY rank, rowid DESC LIMIT 20")  # fmt: skip
+            rows = conn.execute(text(statement), {"m": match, "cut": min(pool)})
+        else:
+            statement = (
+                "SELECT s.key FROM (SELECT key, grams FROM search_docs WHERE grams @@ CAST(:q AS tsquery)"
+                " ORDER BY key DESC LIMIT :n) s ORDER BY ts_rank(s.grams, CAST(:q AS tsquery)) DESC, s.key DESC LIMIT 20"
+            )
+            rows = conn.execute(text(statement), {"q": search_query._tsquery([term]), "n": newest or 2000})
+        return [article_id_of(r[0]) for r in rows]
+
+
+def ranked_now(engine: Engine, term: str) -> list[int]:
+    with Session(engine) as session:
+        return [h.article_id for h in find(session, SearchQuery(term, order="relevance")).hits]
+
+
+def test_top_results_are_those_of_the_ranking_before(corpus: Engine):
+    asked = queries(corpus)
+    assert all(len(terms) == 4 for terms in asked.values()), asked
+    for terms in asked.values():
+        for term in terms:
+            before = ranked_before(corpus, term)
+            assert before and ranked_now(corpus, term) == before, term
+
+
+def test_a_frequent_term_is_ranked_among_its_newest_matches(corpus: Engine, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(search_query, "RANKED", 20)
+    term = queries(corpus)[2][0]
+    with Session(corpus) as session:
+        result = find(session, SearchQuery(term, order="relevance"))
+        newest = find(session, SearchQuery(term, limit=20))
+    assert result.total > 20  # the total still counts every match
+    assert sorted(h.article_id for h in result.hits) == sorted(h.article_id for h in newest.hits)
+    assert [h.article_id for h in result.hits] == ranked_before(corpus, term, newest=20)
+
+
+def test_one_character_by_relevance_stays_newest_first(corpus: Engine):
+    with Session(corpus) as session:
+        by_relevance = find(session, SearchQuery("市", order="relevance", limit=10)).hits
+        newest = find(session, SearchQuery("市", limit=10)).hits
+    assert [h.article_id for h in by_relevance] == [h.article_id for h in newest]
+    assert by_relevance[0].issue_date == max(h.issue_date for h in newest)
