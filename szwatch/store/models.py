@@ -327,7 +327,7 @@ class Alert(SQLModel, table=True):
     issue_date: date | None = None
     page: str | None = Field(default=None, max_length=16)
     page_print_url: str | None = Field(default=None, max_length=512)  # the story's page as printed (PDF, picture)
-    paper: str | None = Field(default=None, max_length=64)  # the paper's name when raised (山西日报; migration 0013)
+    paper: str | None = Field(default=None, max_length=64)  # the paper's name when raised (山西日报; migration 0015)
     title: str | None = Field(default=None, sa_column=Column(Text))
     snippet: str = Field(default="", sa_column=Column(Text))
     figures: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))

@@ -19,9 +19,9 @@ from starlette.responses import Response
 from szwatch.app.web import present
 from szwatch.app.web.context import context
 from szwatch.common.clock import local_iso
-from szwatch.store import alerts as store_alerts
 from szwatch.store import operations as ops
-from szwatch.store.models import Alert, AlertDelivery, utcnow
+from szwatch.store.models import utcnow
+from szwatch.store.reads.alerts import AlertRow, DeliveryRow, list_alerts
 
 ATOM = "http://www.w3.org/2005/Atom"
 LIMIT = 100
@@ -33,19 +33,19 @@ def atom(request: Request) -> Response:
     if route and "/" not in route:
         raise HTTPException(400, "route: CHANNEL/MODE, e.g. team-hook/instant")
     with Session(context(request).engine) as session:
-        rows = [(a, d) for a, d in store_alerts.list_alerts(session, None, 500) if a.audience == "user"]
+        rows = [(a, d) for a, d in list_alerts(session, None, 500) if a.audience == "user"]
     chosen = [a for a, deliveries in rows if _wanted(a, deliveries, route, tag)][:LIMIT]
     body = ET.tostring(_feed(request, chosen, route, tag), encoding="utf-8", xml_declaration=True)
     return Response(body, media_type="application/atom+xml; charset=utf-8")
 
 
-def _wanted(alert: Alert, deliveries: list[AlertDelivery], route: str | None, tag: str | None) -> bool:
+def _wanted(alert: AlertRow, deliveries: list[DeliveryRow], route: str | None, tag: str | None) -> bool:
     if tag and tag not in (alert.tags or []):
         return False
     return not route or any(ops.route_name(d.channel, d.mode) == route for d in deliveries)
 
 
-def _feed(request: Request, alerts: list[Alert], route: str | None, tag: str | None) -> ET.Element:
+def _feed(request: Request, alerts: list[AlertRow], route: str | None, tag: str | None) -> ET.Element:
     base = str(request.base_url).rstrip("/")
     about = f"路由 {route}" if route else f"标签 {tag}" if tag else "全部"
     feed = ET.Element("feed", xmlns=ATOM)
@@ -60,7 +60,7 @@ def _feed(request: Request, alerts: list[Alert], route: str | None, tag: str | N
     return feed
 
 
-def _entry(base: str, alert: Alert) -> ET.Element:
+def _entry(base: str, alert: AlertRow) -> ET.Element:
     entry = ET.Element("entry")
     _text(entry, "id", f"{base}/alerts#alert-{alert.id}")
     rule = present.RULE_LABELS.get(alert.rule, alert.rule)
@@ -76,7 +76,7 @@ def _entry(base: str, alert: Alert) -> ET.Element:
     return entry
 
 
-def _summary(alert: Alert) -> str:
+def _summary(alert: AlertRow) -> str:
     where: list[Any] = [alert.issue_date, f"第{alert.page}版" if alert.page else ""]
     return " ".join(str(part) for part in where if part) + ("\n" if alert.issue_date else "") + (alert.snippet or "")
 

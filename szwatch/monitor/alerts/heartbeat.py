@@ -19,9 +19,9 @@ from szwatch.common.clock import SHANGHAI, local_today
 from szwatch.monitor.alerts.outbox import delivery_for
 from szwatch.monitor.alerts.settings import Mode, Route
 from szwatch.store import alerts as store_alerts
-from szwatch.store.reads.day_report import DayReport, day_report
 from szwatch.store.db import session_scope
 from szwatch.store.models import Alert, IssueStatus, RunStatus
+from szwatch.store.reads.day_report import DayReport, day_report
 
 RULE = "heartbeat"
 FAILED_RUNS = {RunStatus.FAILED, RunStatus.UNREACHABLE, RunStatus.INTERRUPTED}

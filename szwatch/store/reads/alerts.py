@@ -23,11 +23,11 @@ if TYPE_CHECKING:
 
 ALERT_COLUMNS = (
     "id, dedupe_key, rule, audience, watch_id, watch_name, tags, story_url, issue_date, page, page_print_url, "
-    "title, snippet, figures, change, detect_run_id, crawl_run_id, created_at"
+    "title, snippet, figures, change, detect_run_id, crawl_run_id, created_at, paper"
 )
 DELIVERY_COLUMNS = (
     "alert_id, id, channel, mode, batch, status, attempts, next_attempt_at, last_error, idempotency_key, sent_at, "
-    "created_at, claimed_by, claimed_until"
+    "created_at, claimed_by, claimed_until, mentions, push_window"
 )
 
 
@@ -53,6 +53,7 @@ class AlertRow:
     detect_run_id: int | None
     crawl_run_id: int | None
     created_at: datetime
+    paper: str | None = None  # the paper's name when raised (山西日报)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class DeliveryRow:
     created_at: datetime
     claimed_by: str | None = field(default=None)
     claimed_until: datetime | None = field(default=None)
+    mentions: dict[str, Any] | None = field(default=None)  # whom it @s, fixed when queued
+    push_window: str | None = field(default=None)  # "08:00-22:00", Asia/Shanghai
 
 
 def list_alerts(db: Db, status: str | None = None, limit: int = 200) -> list[tuple[AlertRow, list[DeliveryRow]]]:
@@ -97,17 +100,19 @@ def list_alerts(db: Db, status: str | None = None, limit: int = 200) -> list[tup
 
 def _alert(row: tuple[Any, ...]) -> AlertRow:
     (id_, key, rule, audience, watch_id, watch_name, tags, url, day, page, print_url, title, snippet, figures,
-     change, detect_run, crawl_run, created) = row  # fmt: skip
+     change, detect_run, crawl_run, created, paper) = row  # fmt: skip
     return AlertRow(
         id_, key, rule, audience, watch_id, watch_name, _json(tags) or [], url, _date(day), page, print_url, title,
-        snippet or "", _json(figures) or [], _json(change) or {}, detect_run, crawl_run, utc_moment(created),
+        snippet or "", _json(figures) or [], _json(change) or {}, detect_run, crawl_run, utc_moment(created), paper,
     )  # fmt: skip
 
 
 def _delivery(row: tuple[Any, ...]) -> DeliveryRow:
-    alert_id, id_, channel, mode, batch, status, attempts, due, error, key, sent, created, by, until = row
+    alert_id, id_, channel, mode, batch, status, attempts, due, error, key, sent, created, by, until, *rest = row
+    mentions, window = rest
     return DeliveryRow(alert_id, id_, channel, mode, batch, status, attempts, utc_moment(due), error, key,
-                       _moment_or_none(sent), utc_moment(created), by, _moment_or_none(until))  # fmt: skip
+                       _moment_or_none(sent), utc_moment(created), by, _moment_or_none(until), _json(mentions),
+                       window)  # fmt: skip
 
 
 def _json(value: Any) -> Any:
