@@ -135,15 +135,16 @@ class _Clause:
 
 
 def extract(
-    text: str, hits: list[Hit], issue_date: date, matcher: Matcher | None = None, default_place: str | None = None
-) -> list[Observation]:
+    text: str, hits: list[Hit], issue_date: date, matcher: Matcher | None = None, default_place: str | None = None,
+    sentences: list[Sentence] | None = None,
+) -> list[Observation]:  # fmt: skip
     """Observations of the indicators among ``hits`` (the matcher's hits for watched indicators).
 
     ``matcher`` (the one that produced the hits) lets a clause name an indicator in parts: a shared head
     (交通、水利投资) or a topic and its elliptical measure (粮食…，总产量…). Without it only whole names count.
     ``default_place`` is where a story stands before it names a place: ``None`` is the city (a Shuozhou paper's
     story), ``OTHER`` another area (a provincial paper's: a figure is Shuozhou's only once 朔州 or a county of it
-    is named).
+    is named). ``sentences``: the text's ``split_sentences``, when the caller has them.
     """
     by_sentence: dict[int, list[Hit]] = {}
     for hit in _longest_names(hits):
@@ -151,7 +152,7 @@ def extract(
             by_sentence.setdefault(hit.sentence.index, []).append(hit)
     context, found = _Context(county=default_place, others=pl.other_names(text), issue=issue_date), []
     reader = _Reader(matcher)
-    for sentence in split_sentences(text):
+    for sentence in split_sentences(text) if sentences is None else sentences:
         period = find_period(sentence.text, issue_date)
         context.period = period or context.period
         sentence_hits = sorted(by_sentence.get(sentence.index, []), key=lambda h: h.start)
