@@ -91,6 +91,11 @@ class Sentence:
         """No synonym inside names here: its canonical form is itself (most sentences)."""
         return SYNONYM is None or SYNONYM.search(self.text) is None
 
+    @cached_property
+    def bigrams(self) -> frozenset[str]:
+        """Every two characters in a row: a name's word (a bigram) is in the sentence when it is one of these."""
+        return frozenset(self.text[i : i + 2] for i in range(len(self.text) - 1))
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -208,13 +213,12 @@ class Matcher:
         if self.automaton is None or not text:
             return []
         sentences = split_sentences(text) if sentences is None else sentences
-        starts = [s.start for s in sentences]
+        starts, ends, roles = [s.start for s in sentences], [s.end for s in sentences], self.roles
         found: dict[int, list[tuple[_Role, int, int]]] = defaultdict(list)
         for pattern, start, end in self.automaton.find_matches_as_indexes(text, overlapping=True):
             at = bisect_right(starts, start) - 1
-            if at >= 0 and end <= sentences[at].end:
-                for role in self.roles[pattern]:
-                    found[at].append((role, start, end))
+            if at >= 0 and end <= ends[at]:
+                found[at].extend([(role, start, end) for role in roles[pattern]])
         hits: list[Hit] = []
         named: set[str] = set()
         lines = bool(self.lines) and LINE_KIND.search(text) is not None  # most stories name no kind of line
@@ -346,7 +350,7 @@ class Matcher:
         if index not in self.cores:
             return None
         _, bigrams = self.cores[index]
-        if sentence.plain and sum(b in sentence.text for b in bigrams) < max(2, VARIANT_SHARE * len(bigrams)):
+        if sentence.plain and len(bigrams & sentence.bigrams) < max(2, VARIANT_SHARE * len(bigrams)):
             return None  # too few of the core's words in the whole sentence, so in any phrase of it
         for role, start, _end in items:
             if role.role != "anchor":
