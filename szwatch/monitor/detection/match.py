@@ -218,7 +218,13 @@ class Matcher:
         for pattern, start, end in self.automaton.find_matches_as_indexes(text, overlapping=True):
             at = bisect_right(starts, start) - 1
             if at >= 0 and end <= ends[at]:
-                found[at].extend([(role, start, end) for role in roles[pattern]])
+                found[at].extend(
+                    [
+                        (r, start, end)
+                        for r in roles[pattern]
+                        if r.role != "anchor" or self._may_name(r, text, sentences[at], end)
+                    ]
+                )
         hits: list[Hit] = []
         named: set[str] = set()
         lines = bool(self.lines) and LINE_KIND.search(text) is not None  # most stories name no kind of line
@@ -235,6 +241,17 @@ class Matcher:
             hits.extend(here)
             named.update(h.watch_id for h in here)
         return hits
+
+    def _may_name(self, anchor: _Role, text: str, sentence: Sentence, end: int) -> bool:
+        """Could a company word ending at ``end`` name its project here: in a variant wording (enough of the
+        name's words in the sentence, ``_variant``) or a company reference (项目 or 工程 after it, ``_company``)?
+        Most company words in a story cannot: they are left out before the watches are looked at."""
+        bigrams = self.cores[anchor.watch][1]
+        if not sentence.plain or len(bigrams & sentence.bigrams) >= max(2, VARIANT_SHARE * len(bigrams)):
+            return True
+        return anchor.watch in self.companies and (
+            text.find("项目", end, sentence.end) >= 0 or text.find("工程", end, sentence.end) >= 0
+        )
 
     def _routes(self, text: str, sentence: Sentence, here: list[Hit]) -> list[Hit]:
         """集宁经大同至原平高铁, 集(集宁)大(大同)原(原平)高铁, 朔(城)神(池)高速: a watched line named by the places it
