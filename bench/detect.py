@@ -287,8 +287,9 @@ def command(sizes: list[int], runs: int, watches: int, compare: Path | None = No
                     rescan = run_detect(db, watchlist, settings, code, "--rescan")
                     timings[(label, size, "first")].append(first)
                     timings[(label, size, "rescan")].append(rescan)
-                    print(f"  round {round_no + 1}, {size:,} stories, {label}: first {first.wall:.1f} s, "
-                          f"rescan {rescan.wall:.1f} s", flush=True)  # fmt: skip
+                    # wall and CPU of each run as it ends: a run cut short on a busy machine still has its figures
+                    print(f"  round {round_no + 1}, {size:,} stories, {label}: first {first.wall:.1f} s "
+                          f"(CPU {first.cpu:.1f} s), rescan {rescan.wall:.1f} s (CPU {rescan.cpu:.1f} s)", flush=True)  # fmt: skip
         say(f"`szwatch detect` (new process, start-up counted), SQLite, {watches} watches occurring in the text, "
             f"archive-length stories; {runs} runs, median (min-max); {os.cpu_count()} cores, load average "
             f"{os.getloadavg()[0]:.1f} at the end")  # fmt: skip

@@ -26,8 +26,16 @@ _GAP_BEFORE_CJK = re.compile(rf"(?<=\S) (?=[{_CJK}])")
 _GAP_IN_NUMBER = re.compile(r"(?<=\d) ?([.%]) ?(?=\d)|(?<=\d) (?=[%\d])")
 
 
+# Every character ``normalize`` may change: text without any is its own normal form (most stored text).
+_CHANGED = re.compile(
+    rf"[\s\u00a0\u3000\u2002-\u200d\u202f\u205f\u2060\ufeff\u00ad{re.escape(''.join(_FULLWIDTH_ASCII))}]"
+)
+
+
 def normalize(text: str) -> str:
     """Return the normal form of one paragraph (or title): what is stored, searched and matched."""
+    if _CHANGED.search(text) is None:
+        return text
     text = _INVISIBLE.sub("", text.translate(_TRANSLATE))
     text = _SPACES.sub(" ", text).strip()
     text = _GAP_AFTER_CJK.sub("", text)

@@ -47,7 +47,7 @@ def analyse(
     ``provincial``: the papers (``issues.source``) whose stories have no default city, so that a figure counts
     for Shuozhou only where 朔州 or one of its counties is named (the app knows them from the profiles)."""
     default_place = OTHER if story.source in provincial else None
-    found = find(story_body(story), matcher, watchlist, story.issue_date, default_place)
+    found = find(story_body(story), matcher, watchlist, story.issue_date, default_place, facts=False)
     mentions = [_mention(story, h) for h in found.mentions]
     observations = [_observation(story, ordinal, obs) for ordinal, obs in enumerate(found.observations)]
     return StoryFindings(mentions, observations, project_facts(mentions))

@@ -20,7 +20,7 @@ detection afterwards sets them, silently, as before).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -30,7 +30,7 @@ from sqlmodel import Session
 
 from szwatch.monitor.alerts.outbox import record_alerts
 from szwatch.monitor.alerts.settings import Route
-from szwatch.monitor.detection.analysis import Analyser, StoryFindings, analyse, story_body, worker_count
+from szwatch.monitor.detection.analysis import Analyser, StoryFindings, story_body, worker_count
 from szwatch.monitor.detection.match import Hit, Matcher
 from szwatch.monitor.detection.rules import story_alerts
 from szwatch.monitor.detection.watchlist import Watchlist
@@ -240,23 +240,33 @@ class RescanPreview:
         return sum(o for _, o in self.removed.values())
 
 
-def preview_rescan(engine: Engine, watchlist: Watchlist) -> RescanPreview:
-    """Evaluate every stored story with this watchlist and count what a rescan would remove (nothing is written)."""
-    matcher = Matcher(watchlist)
+def preview_rescan(engine: Engine, watchlist: Watchlist, workers: int | None = None) -> RescanPreview:
+    """Evaluate every stored story with this watchlist and count what a rescan would remove (nothing is written).
+
+    The stories are analysed as a run does (worker processes for a large archive): the preview reads the whole
+    archive once before the rescan reads it again, and in one process it took longer than the rescan itself."""
     preview = RescanPreview()
     with Session(engine) as session:
         urls = list(detections.story_digests(session))
-        for start in range(0, len(urls), BATCH):
-            for story in detections.load_stories(session, urls[start : start + BATCH]):
-                found = analyse(story, matcher, watchlist)
-                gone_m, gone_o, added = detections.findings_diff(session, story.url, found.mentions,
-                                                                 found.observations)  # fmt: skip
-                preview.stories += 1
-                preview.added += added
-                for watch_id in gone_m:
-                    preview.removed.setdefault(watch_id, [0, 0])[0] += 1
-                for watch_id in gone_o:
-                    preview.removed.setdefault(watch_id, [0, 0])[1] += 1
+        with Analyser(watchlist, worker_count(len(urls), workers)) as analyser:
+            for start in range(0, len(urls), BATCH):
+                stories = list(detections.load_stories(session, urls[start : start + BATCH]))
+                preview = _previewed(session, preview, stories, analyser.batch(stories))
+    return preview
+
+
+def _previewed(
+    session: Session, preview: RescanPreview, stories: list[Story], analysed: Iterable[StoryFindings]
+) -> RescanPreview:
+    """Add to ``preview`` what a rescan would add and remove in ``stories``."""
+    for story, found in zip(stories, analysed, strict=True):
+        gone_m, gone_o, added = detections.findings_diff(session, story.url, found.mentions, found.observations)
+        preview.stories += 1
+        preview.added += added
+        for watch_id in gone_m:
+            preview.removed.setdefault(watch_id, [0, 0])[0] += 1
+        for watch_id in gone_o:
+            preview.removed.setdefault(watch_id, [0, 0])[1] += 1
     return preview
 
 

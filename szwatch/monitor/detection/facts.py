@@ -69,6 +69,7 @@ GENERIC_STEM = re.compile(
 )
 SITE = ("现场", "工地")
 VENUE = re.compile(rf"^(?P<event>[^在，。；]*?)在(?P<venue>[^，。；]+?)(?:{g.alternation(g.VENUE_VERBS)})")
+COUNTED = re.compile(rf"[\d零一二两三四五六七八九十百](?:{g.alternation(g.PROGRESS_UNITS)})")
 GROUP_GLUE = re.compile(r"^(?:项目)?(?:[一二三四]期)?(?:项目)?[、和及与\s]*$")
 
 
@@ -282,7 +283,9 @@ def _venue(
 def _progress(sentence: str, start: int, end: int) -> list[tuple[int, int, int]]:
     """(total, done, where) of the counts that start in ``start:end``; the done part may be in the next clause
     (5座车站中，已有3座完成…; 3座车站中，山阴南站、应县西站已完成…)."""
-    found = []
+    found: list[tuple[int, int, int]] = []
+    if COUNTED.search(sentence, start) is None:
+        return found  # every count starts with a number and its unit (5座, 12个)
     for match in g.PROGRESS.finditer(sentence, start):
         if match.start() >= end:
             break

@@ -81,6 +81,7 @@ ENUM_SPLIT = re.compile(r"、")
 ENUM_SPLIT_ALL = re.compile(r"、|和|及|与")
 TRAILING_FILLER = re.compile(rf"(?:{g.alternation(g.FILLERS)}|\s)+$")
 MEASURE_END = re.compile(rf"(?:{g.alternation(g.MEASURES)})$")
+ELLIPTICAL = re.compile(g.alternation(g.ELLIPTICAL))
 NAMED_MEASURE = re.compile(rf"[\u4e00-\u9fff]{{2,}}?(?:{g.alternation(g.MEASURES)})")
 
 
@@ -135,15 +136,16 @@ class _Clause:
 
 
 def extract(
-    text: str, hits: list[Hit], issue_date: date, matcher: Matcher | None = None, default_place: str | None = None
-) -> list[Observation]:
+    text: str, hits: list[Hit], issue_date: date, matcher: Matcher | None = None, default_place: str | None = None,
+    sentences: list[Sentence] | None = None,
+) -> list[Observation]:  # fmt: skip
     """Observations of the indicators among ``hits`` (the matcher's hits for watched indicators).
 
     ``matcher`` (the one that produced the hits) lets a clause name an indicator in parts: a shared head
     (交通、水利投资) or a topic and its elliptical measure (粮食…，总产量…). Without it only whole names count.
     ``default_place`` is where a story stands before it names a place: ``None`` is the city (a Shuozhou paper's
     story), ``OTHER`` another area (a provincial paper's: a figure is Shuozhou's only once 朔州 or a county of it
-    is named).
+    is named). ``sentences``: the text's ``split_sentences``, when the caller has them.
     """
     by_sentence: dict[int, list[Hit]] = {}
     for hit in _longest_names(hits):
@@ -151,14 +153,25 @@ def extract(
             by_sentence.setdefault(hit.sentence.index, []).append(hit)
     context, found = _Context(county=default_place, others=pl.other_names(text), issue=issue_date), []
     reader = _Reader(matcher)
-    for sentence in split_sentences(text):
-        period = find_period(sentence.text, issue_date)
-        context.period = period or context.period
+    unread: list[Sentence] = []  # sentences since the last one read, whose periods nobody has needed yet
+    for sentence in split_sentences(text) if sentences is None else sentences:
+        unread.append(sentence)
         sentence_hits = sorted(by_sentence.get(sentence.index, []), key=lambda h: h.start)
         if sentence_hits or (matcher is not None and reader.may_name(sentence.text)):
+            context.period = _latest_period(unread, issue_date) or context.period
+            unread = []
             found.extend(reader.sentence(sentence, sentence_hits, context))
         context.county = pl.story_county(sentence.text, context.county, context.others)
     return _distinct(found)
+
+
+def _latest_period(sentences: list[Sentence], issue_date: date) -> Period | None:
+    """The period the last of ``sentences`` naming one names: looked for only before a sentence is read, and
+    from the end back, as most sentences have no figure to read."""
+    for sentence in reversed(sentences):
+        if (period := find_period(sentence.text, issue_date)) is not None:
+            return period
+    return None
 
 
 def _longest_names(hits: list[Hit]) -> list[Hit]:
@@ -191,7 +204,7 @@ class _Reader:
 
     def may_name(self, text: str) -> bool:
         """Could a sentence with no indicator name still name one in parts (topic + measure, shared head)?"""
-        if not ("、" in text or any(m in text for m in g.ELLIPTICAL)):
+        if not ("、" in text or ELLIPTICAL.search(text)):
             return False
         return (GROWTH.search(text) or VALUE.search(text)) is not None
 

@@ -15,7 +15,7 @@ from datetime import date
 
 from szwatch.monitor.detection.facts import Fact, hit_facts
 from szwatch.monitor.detection.figures import Observation, extract
-from szwatch.monitor.detection.match import Hit, Matcher
+from szwatch.monitor.detection.match import Hit, Matcher, split_sentences
 from szwatch.monitor.detection.watchlist import WatchKind, Watchlist
 from szwatch.store.text import normalize
 
@@ -51,11 +51,19 @@ class Findings:
 
 
 def find(
-    text: str, matcher: Matcher, watchlist: Watchlist, issue_date: date, default_place: str | None = None
-) -> Findings:
-    """``default_place``: see ``figures.extract`` (``None`` for a Shuozhou paper, ``OTHER`` for a provincial one)."""
-    kinds = {w.id: w.kind for w in watchlist.watches}
-    hits = matcher.find(text, every_indicator=True)
+    text: str, matcher: Matcher, watchlist: Watchlist, issue_date: date, default_place: str | None = None,
+    facts: bool = True,
+) -> Findings:  # fmt: skip
+    """``default_place``: see ``figures.extract`` (``None`` for a Shuozhou paper, ``OTHER`` for a provincial one).
+
+    ``facts=False`` leaves the project facts out, for a caller that reads them from the stored mentions
+    (``rules.project_facts``): reading every clause once is enough. The story's sentences are split once, for
+    the matcher and for the figures alike.
+    """
+    kinds = matcher.kinds if matcher.built_from is watchlist.watches else {w.id: w.kind for w in watchlist.watches}
+    sentences = split_sentences(text)
+    hits = matcher.find(text, every_indicator=True, sentences=sentences)
     mentions = [h for h in hits if kinds.get(h.watch_id) == WatchKind.PROJECT]
     indicators = [h for h in hits if kinds.get(h.watch_id) == WatchKind.INDICATOR]
-    return Findings(mentions, extract(text, indicators, issue_date, matcher, default_place), hit_facts(mentions))
+    observations = extract(text, indicators, issue_date, matcher, default_place, sentences)
+    return Findings(mentions, observations, hit_facts(mentions) if facts else [])

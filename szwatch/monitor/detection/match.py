@@ -30,6 +30,8 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple
 
 import ahocorasick_rs
 
@@ -84,6 +86,16 @@ class Sentence:
     end: int
     text: str
 
+    @cached_property
+    def plain(self) -> bool:
+        """No synonym inside names here: its canonical form is itself (most sentences)."""
+        return SYNONYM is None or SYNONYM.search(self.text) is None
+
+    @cached_property
+    def bigrams(self) -> frozenset[str]:
+        """Every two characters in a row: a name's word (a bigram) is in the sentence when it is one of these."""
+        return frozenset(self.text[i : i + 2] for i in range(len(self.text) - 1))
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -110,6 +122,22 @@ def split_sentences(text: str) -> list[Sentence]:
     return sentences
 
 
+class _Phrase(NamedTuple):
+    """The phrase after a company word, through its own 项目 (what a variant wording of a name must fill), and
+    its text in canonical form."""
+
+    text: str
+    canon: str
+
+    @staticmethod
+    def after(text: str, start: int, end: int) -> _Phrase:
+        stop = PHRASE_END.search(text, start, end)
+        phrase = text[start : stop.start() if stop else end]
+        if (own := phrase.find("项目")) >= 0:
+            phrase = phrase[: own + 2]  # a name does not run past its own 项目
+        return _Phrase(phrase, canonical_text(phrase))
+
+
 @dataclass(frozen=True)
 class _Role:
     watch: int
@@ -122,6 +150,8 @@ class Matcher:
 
     def __init__(self, watchlist: Watchlist | Iterable[Watch]) -> None:
         self.watches = list(watchlist.watches if isinstance(watchlist, Watchlist) else watchlist)
+        self.built_from = watchlist.watches if isinstance(watchlist, Watchlist) else None
+        self.kinds = {w.id: w.kind for w in self.watches}
         self.indicator_ids = frozenset(w.id for w in self.watches if w.kind == "indicator")
         roles: dict[str, list[_Role]] = defaultdict(list)
         self.cores: dict[int, tuple[str, set[str]]] = {}
@@ -173,22 +203,28 @@ class Matcher:
         self.roles = [roles[p] for p in self.patterns]
         self.automaton = ahocorasick_rs.AhoCorasick(self.patterns) if self.patterns else None
 
-    def find(self, text: str, every_indicator: bool = False) -> list[Hit]:
+    def find(self, text: str, every_indicator: bool = False, sentences: list[Sentence] | None = None) -> list[Hit]:
         """Every (watch, sentence) the text names, best wording first within a sentence.
 
         With ``every_indicator``, an indicator named twice in a sentence (怀仁市一般预算收入…，朔城区公共财政预算
         收入…) gives a hit for each place it is named: figures are read per clause, mentions per sentence.
+        ``sentences``: the text's ``split_sentences``, when the caller has them already (figures reads them too).
         """
         if self.automaton is None or not text:
             return []
-        sentences = split_sentences(text)
-        starts = [s.start for s in sentences]
+        sentences = split_sentences(text) if sentences is None else sentences
+        starts, ends, roles = [s.start for s in sentences], [s.end for s in sentences], self.roles
         found: dict[int, list[tuple[_Role, int, int]]] = defaultdict(list)
         for pattern, start, end in self.automaton.find_matches_as_indexes(text, overlapping=True):
             at = bisect_right(starts, start) - 1
-            if at >= 0 and end <= sentences[at].end:
-                for role in self.roles[pattern]:
-                    found[at].append((role, start, end))
+            if at >= 0 and end <= ends[at]:
+                found[at].extend(
+                    [
+                        (r, start, end)
+                        for r in roles[pattern]
+                        if r.role != "anchor" or self._may_name(r, text, sentences[at], end)
+                    ]
+                )
         hits: list[Hit] = []
         named: set[str] = set()
         lines = bool(self.lines) and LINE_KIND.search(text) is not None  # most stories name no kind of line
@@ -205,6 +241,17 @@ class Matcher:
             hits.extend(here)
             named.update(h.watch_id for h in here)
         return hits
+
+    def _may_name(self, anchor: _Role, text: str, sentence: Sentence, end: int) -> bool:
+        """Could a company word ending at ``end`` name its project here: in a variant wording (enough of the
+        name's words in the sentence, ``_variant``) or a company reference (项目 or 工程 after it, ``_company``)?
+        Most company words in a story cannot: they are left out before the watches are looked at."""
+        bigrams = self.cores[anchor.watch][1]
+        if not sentence.plain or len(bigrams & sentence.bigrams) >= max(2, VARIANT_SHARE * len(bigrams)):
+            return True
+        return anchor.watch in self.companies and (
+            text.find("项目", end, sentence.end) >= 0 or text.find("工程", end, sentence.end) >= 0
+        )
 
     def _routes(self, text: str, sentence: Sentence, here: list[Hit]) -> list[Hit]:
         """集宁经大同至原平高铁, 集(集宁)大(大同)原(原平)高铁, 朔(城)神(池)高速: a watched line named by the places it
@@ -255,7 +302,15 @@ class Matcher:
         for occurrence in occurrences:
             by_watch[occurrence[0].watch].append(occurrence)
         hits = []
+        phrases: dict[int, _Phrase] = {}  # watches sharing a company word share the phrase after it
         for index, items in by_watch.items():
+            if all(r.role == "anchor" for r, _, _ in items):  # the company word alone: most candidates
+                anchored = self._variant(index, text, sentence, items, phrases) or self._company(
+                    index, text, sentence, items
+                )
+                if anchored is not None and not _elsewhere(text, sentence, anchored):
+                    hits.append(anchored)
+                continue
             watch = self.watches[index]
             if watch.kind == "project" and any(r.role == "exclude" for r, _, _ in items):
                 continue
@@ -263,7 +318,7 @@ class Matcher:
                 hits.extend(self._every_name(watch, text, sentence, items))
                 continue
             named = self._named(watch, text, sentence, items)
-            variant = self._variant(index, text, sentence, items)
+            variant = self._variant(index, text, sentence, items, phrases)
             hit = (
                 _longest(named, variant)
                 or self._company(index, text, sentence, items)
@@ -305,21 +360,24 @@ class Matcher:
                 chosen.append((kind, start, end))
         return [Hit(watch.id, kind, text[start:end], start, end, sentence) for kind, start, end in chosen]
 
-    def _variant(self, index: int, text: str, sentence: Sentence, items: list[tuple[_Role, int, int]]) -> Hit | None:
+    def _variant(
+        self, index: int, text: str, sentence: Sentence, items: list[tuple[_Role, int, int]],
+        phrases: dict[int, _Phrase],
+    ) -> Hit | None:  # fmt: skip
         if index not in self.cores:
             return None
         _, bigrams = self.cores[index]
+        if sentence.plain and len(bigrams & sentence.bigrams) < max(2, VARIANT_SHARE * len(bigrams)):
+            return None  # too few of the core's words in the whole sentence, so in any phrase of it
         for role, start, _end in items:
             if role.role != "anchor":
                 continue
-            stop = PHRASE_END.search(text, start, sentence.end)
-            phrase_end = stop.start() if stop else sentence.end
-            phrase = text[start:phrase_end]
-            if (own := phrase.find("项目")) >= 0:
-                phrase = phrase[: own + 2]  # a name does not run past its own 项目
-            canon, where = canonical(phrase)
+            if (found := phrases.get(start)) is None:
+                found = phrases[start] = _Phrase.after(text, start, sentence.end)
+            phrase, canon = found
             present = [b for b in bigrams if b in canon]
             if len(present) >= max(2, VARIANT_SHARE * len(bigrams)):
+                where = canonical(phrase)[1]
                 last = where[max(canon.find(b) + 1 for b in present)] + 1
                 end = start + _through_suffix(phrase, last)
                 return Hit(self.watches[index].id, "variant", text[start:end], start, end, sentence)
@@ -332,8 +390,10 @@ class Matcher:
         rest = self.companies[index]
         _, bigrams = self.cores[index]
         for role, start, end in items:
-            if role.role != "anchor":
-                continue
+            if role.role != "anchor" or (
+                text.find("项目", end, sentence.end) < 0 and text.find("工程", end, sentence.end) < 0
+            ):
+                continue  # a company reference ends in 项目 or 工程
             at = end
             while at < sentence.end and at - end < len(rest) and text[at] == rest[at - end]:
                 at += 1  # the company's name goes on as the project's does: 晋北 → 晋北化工
@@ -518,6 +578,13 @@ def _name_rest(name: str) -> str:
     for place in PLACES:
         name = name.removeprefix(place)
     return name[2:]
+
+
+def canonical_text(text: str) -> str:
+    """``canonical(text)[0]`` without the offsets."""
+    if SYNONYM is None or SYNONYM.search(text) is None:
+        return text
+    return SYNONYM.sub(lambda m: _SYNONYM[m.group(0)], text)
 
 
 def canonical(text: str) -> tuple[str, list[int]]:

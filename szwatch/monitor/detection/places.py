@@ -158,6 +158,7 @@ SUBJECT_CITY = re.compile(rf"(?<!{')(?<!'.join(g.BEFORE_AREA_NOT_SUBJECT)})全�
 
 
 PLACE = re.compile(g.alternation(g.PLACES))
+ANY_COUNTY = re.compile(g.alternation(g.COUNTIES))  # most sentences name none: one search, not one per county
 
 
 # A rank verb of two characters or more stands between a subject and its rank (增速排名全市第一) like a filler.
@@ -221,7 +222,7 @@ def _own_words(county: str) -> tuple[str, ...]:
 def story_county(text: str, current: str | None, others: tuple[str, ...] | None = None) -> str | None:
     if other_area_subject(text, others):
         return OTHER
-    named = [(text.rfind(c), c) for c in g.COUNTIES if c in text]
+    named = [(text.rfind(c), c) for c in g.COUNTIES if c in text] if ANY_COUNTY.search(text) else []
     named.extend((m.start(), "") for m in CITY.finditer(text))
     if named:
         return max(named)[1] or None

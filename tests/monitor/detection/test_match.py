@@ -235,3 +235,21 @@ def test_a_qualifier_inside_a_countys_project_name_is_a_variant():
     assert [(h.watch_id, h.kind, h.surface) for h in matcher.find("新建应县通用机场项目获批。")] == [
         ("yingxian-airport", "variant", "应县通用机场项目")
     ]
+
+
+def test_a_company_word_names_its_project_only_with_the_names_words_or_a_project_reference():
+    """Most company words in a story are left out before any watch is looked at (the speed of a large watchlist);
+    the ones that name a project — with the name's words written as a synonym (煤制 for 煤基), or before 等项目 —
+    are still found."""
+    matcher = Matcher([Watch("olefin", "project", "中煤朔州煤基烯烃一体化项目"),
+                       Watch("sany", "project", "三一光伏产业园项目")])  # fmt: skip
+
+    def hits(text: str) -> list[tuple[str, str, str]]:
+        return [(h.watch_id, h.kind, h.surface) for h in matcher.find(text)]
+
+    assert hits("中煤集团在朔州投资的煤制烯烃一体化项目正式开工。") == [
+        ("olefin", "variant", "中煤集团在朔州投资的煤制烯烃一体化项目")
+    ]
+    assert hits("三一等项目集中开工。") == [("sany", "company", "三一")]
+    assert hits("中煤集团召开年度工作会议，部署安全生产。") == []
+    assert hits("三一集团董事长来朔考察。") == []
