@@ -118,10 +118,11 @@ def test_pause_a_channel_and_writes_refused_without_csrf_or_token(signed_in: Any
     forged = "document.querySelector('tr[data-channel=\"team-hook\"] input[name=csrf]').value = 'forged'"
     driver.execute_script(forged)
     driver.find_element(By.CSS_SELECTOR, f"{row} button.pause").click()
-    assert "CSRF" in driver.find_element(By.TAG_NAME, "body").text
+    # the refusal is a new page: wait for it rather than read the page the click left
+    wait_for(driver, "return document.body.innerText.includes('CSRF')")
     open_page(driver, site.server, "/operations")
     driver.delete_cookie("szwatch_token")
     driver.find_element(By.CSS_SELECTOR, f"{row} button.pause").click()
-    assert "禁止：修改需要访问令牌" in driver.find_element(By.TAG_NAME, "body").text
+    wait_for(driver, "return document.body.innerText.includes('禁止：修改需要访问令牌')")
     driver.get(f"{site.server.url}/operations?token={TOKEN}")
     assert "已暂停" in driver.find_element(By.CSS_SELECTOR, f"{row} td.state").text  # neither forged post resumed it
