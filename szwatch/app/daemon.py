@@ -344,7 +344,7 @@ class Daemon:
     def health(self) -> None:
         state = assess(self.engine, self.config, self.clock(), want_daemon=False)
         for name, why in self.settings.problems.items():  # the operator hears of a channel that cannot send
-            state.conditions[f"channel {name}"] = f"{why}; its deliveries wait"
+            state.conditions[f"channel {name}"] = f"{why}；发往它的消息暂存等待"
         conditions = {**state.conditions, **stopped_sites(self.sources, self.answers),  # this process knows best
                       **self.dispatcher.conditions()}  # fmt: skip
         health_alerts(self.engine, self.settings, conditions, local_today(self.clock()))

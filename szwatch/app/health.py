@@ -74,21 +74,21 @@ def assess(
 def _judge(health: Health, config: DaemonSettings, runs: list[CrawlRun], today: Issue | None, layout_runs: int,
            now: datetime, want_daemon: bool, scheduled: bool) -> None:  # fmt: skip
     if want_daemon and not (health.daemon and health.daemon["alive"]):
-        health.conditions["daemon_down"] = "no szwatch daemon holds the lease on this database"
+        health.conditions["daemon_down"] = "没有 szwatch 守护进程持有本数据库的租约（lease）"
     down_since = _unreachable_since(runs)
     if down_since and now - down_since >= timedelta(minutes=config.unreachable_after_minutes):
-        health.conditions["site_unreachable"] = f"every crawl since {local_iso(down_since)} reached nothing"
+        health.conditions["site_unreachable"] = f"自 {local_iso(down_since)} 起每次抓取都连不上网站"
     if layout_runs >= config.layout_problem_runs:
-        health.conditions["layout_changed"] = (
-            f"extraction problems on the last {layout_runs} crawls: has the layout changed?"
-        )
+        health.conditions["layout_changed"] = f"最近 {layout_runs} 次抓取都有提取问题：网页版式是否变了？"
     local = now.astimezone(SHANGHAI)
     late = scheduled and local.weekday() in config.publishing_days and local.time() >= _clock(config.no_issue_by)
     if late and (today is None or today.status != IssueStatus.COMPLETE):
-        health.conditions["no_issue_today"] = f"no complete issue for {local.date()} by {config.no_issue_by}"
+        health.conditions["no_issue_today"] = (
+            f"到 {config.no_issue_by}（Asia/Shanghai）仍没有 {local.date()} 的完整一期"
+        )
     if health.deliveries.get(DeliveryStatus.FAILED):
         health.conditions["failed_deliveries"] = (
-            f"{health.deliveries[DeliveryStatus.FAILED]} deliveries failed for good"
+            f"{health.deliveries[DeliveryStatus.FAILED]} 条推送最终发送失败，不再重试"
         )
 
 

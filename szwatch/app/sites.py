@@ -50,6 +50,6 @@ def stopped_in(sites: dict[str, dict[str, str]]) -> dict[str, str]:
         for site, offered in found:
             if (newest - offered).days >= STALE_DAYS:
                 conditions[f"site_stopped:{site}"] = (
-                    f"{site} still offers {offered} while {ahead} has {newest}: has it stopped publishing?"
+                    f"{site} 仍停在 {offered}，而 {ahead} 已有 {newest}：它是否停止更新了？"
                 )
     return conditions

@@ -30,6 +30,7 @@ from szwatch.store.models import (
     ProjectFact,
     select_wide,
 )
+from szwatch.store.text import page_label
 
 
 def _iso(day: date | None) -> str | None:
@@ -95,6 +96,7 @@ class PageView:
     articles: list[dict[str, Any]] = field(default_factory=list)
     image_url: str | None = None  # the page as printed, where the paper's system offers it
     pdf_url: str | None = None
+    label: str = ""  # the page as printed (``page_label``): what the heading shows; ``code`` stays the anchor
 
 
 @dataclass
@@ -122,7 +124,8 @@ def issue_view(session: Session, issue_date: date, source: str = "szrb") -> Issu
     views = []
     listed: set[str] = set()
     for page in pages:
-        view = PageView(page.code, page.name, page.url, image_url=page.image_url, pdf_url=page.pdf_url)
+        view = PageView(page.code, page.name, page.url, image_url=page.image_url, pdf_url=page.pdf_url,
+                        label=page_label(page.code, page.number))  # fmt: skip
         shown: set[int | None] = set()
         for url in page.article_urls or []:
             article = by_url.get(url)
@@ -185,24 +188,27 @@ class ArticleView:
     updated_at: str | None
     truncation_suspect: bool
     alternate_urls: list[str] = field(default_factory=list)  # the same article on the paper's other sites
+    page_label: str = ""  # the page as printed (``page_label``); ``page`` (its code) stays the issue page's anchor
 
 
 def article_view(session: Session, article_id: int) -> ArticleView | None:
     row = session.exec(
-        select_wide(Article, col(Issue.issue_date), col(Issue.issue_no), col(Page.code), col(Page.name))
+        select_wide(
+            Article, col(Issue.issue_date), col(Issue.issue_no), col(Page.code), col(Page.name), col(Page.number)
+        )
         .join(Issue, col(Issue.id) == Article.issue_id)
         .join(Page, col(Page.id) == Article.page_id)
         .where(Article.id == article_id)
     ).first()
     if row is None:
         return None
-    article, issue_date, issue_no, code, name = row
+    article, issue_date, issue_no, code, name, printed = row
     pictures = session.exec(
         select(Picture).where(Picture.article_id == article.id).order_by(col(Picture.position))
     ).all()
     key = article.story_url or article.url
     parts = session.exec(
-        select(Article.id, Article.url, Article.title, Page.code)
+        select_wide(col(Article.id), col(Article.url), col(Article.title), col(Page.code), col(Page.number))
         .join(Page, col(Page.id) == Article.page_id)
         .where(Article.story_url == key)
         .order_by(col(Article.id))
@@ -218,8 +224,8 @@ def article_view(session: Session, article_id: int) -> ArticleView | None:
         byline=article.byline, paragraphs=[p for p in article.text.split("\n") if p],
         pictures=[{"position": p.position, "url": p.url, "caption": p.caption} for p in pictures],
         parts=[
-            {"id": pid, "url": url, "title": title, "page": pcode, "current": pid == article.id}
-            for pid, url, title, pcode in sorted(parts, key=lambda p: (p[1] != key, p[0]))
+            {"id": pid, "url": url, "title": title, "page": page_label(pcode, pnumber), "current": pid == article.id}
+            for pid, url, title, pcode, pnumber in sorted(parts, key=lambda p: (p[1] != key, p[0]))
         ],
         versions=[
             {"title": v.title, "kicker": v.kicker, "subtitle": v.subtitle, "byline": v.byline,
@@ -229,7 +235,7 @@ def article_view(session: Session, article_id: int) -> ArticleView | None:
         ],
         findings=_findings(session, article.id or 0),
         first_seen_at=local_iso(article.first_seen_at), updated_at=local_iso(article.updated_at),
-        truncation_suspect=article.truncation_suspect,
+        truncation_suspect=article.truncation_suspect, page_label=page_label(code, printed),
         alternate_urls=list(session.exec(select(ArticleAlternate.url).where(ArticleAlternate.article_id == article.id)
                                          .order_by(col(ArticleAlternate.id))).all()),
     )  # fmt: skip

@@ -62,3 +62,14 @@ def snippet(text: str, needle: str, width: int = 30, mark: tuple[str, str] = ("�
     head = "…" if start > 0 else ""
     tail = "…" if end < len(flat) else ""
     return f"{head}{flat[start:at]}{mark[0]}{needle}{mark[1]}{flat[at + len(needle) : end]}{tail}"
+
+
+def page_label(code: str, number: int | None) -> str:
+    """The page label a reader knows: the printed number (``01``) where the page code is only a node id.
+
+    Founder's classic system names its pages by node id (node_2 is often 第01版), so an all-digit code is
+    replaced by the printed ``Page.number`` when it is known; a code with letters (szrb's ``A1``) is what
+    the paper prints and stays, as does any code whose printed number was never read."""
+    if number is not None and code.isdigit():
+        return f"{number:02d}"
+    return code

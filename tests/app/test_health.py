@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from szwatch.app.health import assess
-from szwatch.app.settings import DaemonSettings, Settings
+from szwatch.app.settings import DaemonSettings, Settings, load_settings
+from szwatch.monitor.alerts.channels import chat
 from szwatch.monitor.alerts.channels.webhook import WebhookChannel
-from szwatch.monitor.alerts.operator import health_alerts
+from szwatch.monitor.alerts.deliver import deliver_due
+from szwatch.monitor.alerts.operator import crawl_run_alert, health_alerts
+from szwatch.replica.sinks import ChatReceiver
 from szwatch.store import runs
 from szwatch.store.db import session_scope
 from szwatch.store.models import Alert, AlertDelivery, utcnow
@@ -58,3 +63,25 @@ def test_assess_names_unreachable_site_and_layout_trouble(engine: Engine):
             runs.finish_run(session, run.id or 0, "problems", {})
     later = assess(engine, config, datetime.now().astimezone(), want_daemon=False)
     assert "layout_changed" in later.conditions and "site_unreachable" not in later.conditions
+
+
+def test_the_team_robot_hears_of_an_unreachable_site_in_chinese(engine: Engine, tmp_path: Path):
+    chat.LIMITER.reset()
+    with session_scope(engine) as session:
+        run = runs.start_run(session, "dates", "http://szb.example", {})
+        runs.finish_run(session, run.id or 0, "unreachable", {})
+    config = DaemonSettings(unreachable_after_minutes=0, no_issue_by="23:59")
+    with ChatReceiver("wecom") as robot:
+        path = tmp_path / "settings.toml"
+        path.write_text(f'[[channel]]\ntype = "wecom"\nname = "ops"\nurl = "{robot.url}"\n'
+                        '[operator]\nchannel = "ops"\n', encoding="utf-8")  # fmt: skip
+        settings = load_settings(path)
+        crawl_run_alert(engine, settings, run.id or 0)
+        health = assess(engine, config, utcnow() + timedelta(minutes=1), want_daemon=False)
+        health_alerts(engine, settings, health.conditions, date(2024, 5, 7))
+        deliver_due(engine, settings)
+        texts = "\n".join(m.text for m in robot.accepted())
+
+    assert "第 1 次抓取（http://szb.example）结束：连不上网站（unreachable）" in texts
+    assert re.search(r"自 \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00 起每次抓取都连不上网站", texts)  # Shanghai time
+    assert "reached nothing" not in texts and "crawl run" not in texts

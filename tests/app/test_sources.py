@@ -200,7 +200,7 @@ def test_a_site_that_stops_while_the_other_goes_on_is_one_operator_alert(
     with Session(engine) as session:
         stopped = session.exec(select(Alert).where(Alert.watch_id == "site_stopped:szrb")).all()
     assert len(stopped) == 1 and stopped[0].audience == "operator"
-    assert f"still offers {TODAY - timedelta(days=3)} while szrb-epaper has {TODAY}" in (stopped[0].title or "")
+    assert f"仍停在 {TODAY - timedelta(days=3)}，而 szrb-epaper 已有 {TODAY}" in (stopped[0].title or "")
     daemon.renew_lease()  # what `szwatch status` reads: which site answered last, and what each offers
     status = szwatch("status", config=config, db_url=db_url).stdout
     assert "site szrb-epaper" in status and f"newest issue {TODAY}" in status and "site_stopped:szrb" in status

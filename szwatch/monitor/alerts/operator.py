@@ -15,6 +15,14 @@ from szwatch.store.db import session_scope
 from szwatch.store.models import Alert, RunStatus
 
 MAX_LISTED = 10
+# The team reads operator alerts in its chat, in Chinese (only Chinese: the texts are also the store's record, and
+# ``[alerts] language`` is the users' messages); the status code stays in brackets for whoever greps logs.
+_RUN_STATUS: dict[str, str] = {
+    RunStatus.PROBLEMS: "有问题（problems）",
+    RunStatus.UNREACHABLE: "连不上网站（unreachable）",
+    RunStatus.INTERRUPTED: "中断（interrupted）",
+    RunStatus.FAILED: "抓取程序出错（failed）",
+}
 
 
 def crawl_run_alert(engine: Engine, settings: Settings, run_id: int) -> Alert | None:
@@ -30,8 +38,10 @@ def crawl_run_alert(engine: Engine, settings: Settings, run_id: int) -> Alert | 
         rule = "site_unreachable" if run.status == RunStatus.UNREACHABLE else "crawl_problems"
         lines = [f"{p.kind} {p.url} {p.detail}" for p in problems[:MAX_LISTED]]
         if len(problems) > MAX_LISTED:
-            lines.append(f"… and {len(problems) - MAX_LISTED} more")
-        summary = f"crawl run {run_id} at {run.base_url}: {run.status}" + (f" ({run.error})" if run.error else "")
+            lines.append(f"……另有 {len(problems) - MAX_LISTED} 条")
+        summary = f"第 {run_id} 次抓取（{run.base_url}）结束：{_RUN_STATUS.get(run.status, run.status)}" + (
+            f"（{run.error}）" if run.error else ""
+        )
         listed = [{"kind": p.kind, "url": p.url} for p in problems[:MAX_LISTED]]
         alert = Alert(dedupe_key=key, rule=rule, audience="operator", crawl_run_id=run_id, title=summary,
                       snippet="\n".join(lines) or summary, figures=listed)  # fmt: skip
@@ -54,7 +64,7 @@ def health_alerts(engine: Engine, settings: Settings, conditions: dict[str, str]
             if last.rule == "health" and condition not in conditions:
                 key = f"health|{condition}|recovered|{last.id}"
                 raised.append(_operator_alert(session, settings, key, "health_recovered", condition,
-                                              f"recovered: {last.title}"))  # fmt: skip
+                                              f"此前的异常已消除：{last.title}"))  # fmt: skip
     return raised
 
 

@@ -31,6 +31,7 @@ from szwatch.store.models import (
     select_wide,
     utcnow,
 )
+from szwatch.store.text import page_label
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def load_stories(session: Session, urls: Sequence[str]) -> Iterator[Story]:
     key = func.coalesce(Article.story_url, Article.url)
     wanted = list(urls)
     columns = (Article.id, Article.url, Article.kicker, Article.title, Article.subtitle, Article.text,
-               Article.content_hash, Issue.issue_date, Page.code, Page.seq)  # fmt: skip
+               Article.content_hash, Issue.issue_date, Page.code, Page.seq, Page.number)  # fmt: skip
     own = and_(col(Article.story_url).is_(None), col(Article.url).in_(wanted))
     stmt = (
         select_wide(*(col(c) for c in columns), key, col(Issue.source), func.coalesce(Page.pdf_url, Page.image_url))
@@ -140,11 +141,12 @@ def load_stories(session: Session, urls: Sequence[str]) -> Iterator[Story]:
 
 
 def _story(story_url: str, rows: list[tuple[Any, ...]], source: str, printed: str | None = None) -> Story:
-    """Rows are (id, url, kicker, title, subtitle, text, content_hash, issue_date, page code, page seq, key)."""
+    """Rows are (id, url, kicker, title, subtitle, text, content_hash, issue_date, page code, page seq, printed
+    page number, key); the story's page is its first part's label as printed (``page_label``)."""
     parts = tuple(StoryPart(r[0] or 0, r[1], r[2], r[3], r[4], r[5]) for r in rows)
     head = rows[0]
     digest = _digest([r[6] for r in sorted(rows, key=lambda r: r[0] or 0)])
-    return Story(story_url, head[7], head[8], head[3], parts, digest, source, printed)
+    return Story(story_url, head[7], page_label(head[8], head[10]), head[3], parts, digest, source, printed)
 
 
 def _digest(content_hashes: list[str]) -> str:

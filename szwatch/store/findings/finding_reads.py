@@ -13,6 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from szwatch.store.plain import plain_of
+from szwatch.store.text import page_label
 
 if TYPE_CHECKING:
     from szwatch.store.plain import Db
@@ -26,11 +27,12 @@ INDICATOR_FIELDS = [
 SOURCE = " JOIN articles a ON a.id = f.article_id JOIN issues i ON i.id = a.issue_id JOIN pages p ON p.id = a.page_id"
 MENTION_COLUMNS = (
     "f.watch_id, i.issue_date, p.code, a.title, f.story_url, f.surface, f.kind, f.snippet, f.article_id, a.url, "
-    "i.source"
+    "i.source, p.number"
 )
 OBSERVATION_COLUMNS = (
     "f.indicator_id, i.issue_date, p.code, a.title, f.story_url, f.value, f.unit, f.growth_pct, f.period, "
-    "f.period_start, f.period_end, f.scope, f.rank, f.relative, f.snippet, f.id, f.article_id, a.url, i.source"
+    "f.period_start, f.period_end, f.scope, f.rank, f.relative, f.snippet, f.id, f.article_id, a.url, i.source, "
+    "p.number"
 )
 
 
@@ -41,11 +43,17 @@ def iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, date) else str(value)[:10]
 
 
+def labelled(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows whose third column is the page code and last the printed number, with the page label (``page_label``)
+    in place of the code and the number dropped: what a reader sees is the page as printed."""
+    return [(*row[:2], page_label(row[2], row[-1]), *row[3:-1]) for row in rows]
+
+
 def mention_rows(db: Db, watch_id: str | None = None) -> Iterator[dict[str, Any]]:
     """Stored mentions (of one watch, or all), oldest issue first: the CLI's and the export's rows."""
     where, params = ("WHERE f.watch_id = :watch", {"watch": watch_id}) if watch_id else ("", {})
     sql = f"SELECT {MENTION_COLUMNS} FROM mentions f{SOURCE} {where} ORDER BY i.issue_date, f.watch_id, f.id"
-    for row in plain_of(db).run(sql, params):
+    for row in labelled(plain_of(db).run(sql, params)):
         yield dict(zip(MENTION_FIELDS, (row[0], iso(row[1]), *row[2:8], row[10]), strict=True))
 
 
@@ -55,7 +63,7 @@ def mention_page(db: Db, watch_id: str, limit: int, offset: int) -> tuple[int, l
     [(total,)] = plain.run("SELECT count(*) FROM mentions WHERE watch_id = :watch", {"watch": watch_id})
     sql = (f"SELECT {MENTION_COLUMNS} FROM mentions f{SOURCE} WHERE f.watch_id = :watch "
            "ORDER BY i.issue_date DESC, f.story_url, f.sentence_index LIMIT :limit OFFSET :offset")  # fmt: skip
-    rows = plain.run(sql, {"watch": watch_id, "limit": limit, "offset": offset})
+    rows = labelled(plain.run(sql, {"watch": watch_id, "limit": limit, "offset": offset}))
     return int(total), [
         {"issue_date": iso(day), "title": title, "snippet": text, "surface": surface, "match_kind": kind,
          "source": source(article_id, url, iso(day) or "", code, title)}
@@ -85,7 +93,7 @@ def observation_sources(db: Db, indicator_id: str) -> Iterator[tuple[dict[str, A
 def _observations(db: Db, indicator_id: str | None, order: str) -> list[tuple[Any, ...]]:
     where, params = ("WHERE f.indicator_id = :indicator", {"indicator": indicator_id}) if indicator_id else ("", {})
     sql = f"SELECT {OBSERVATION_COLUMNS} FROM observations f{SOURCE} {where} ORDER BY {order}, i.issue_date, f.id"
-    return plain_of(db).run(sql, params)
+    return labelled(plain_of(db).run(sql, params))
 
 
 def _observation_values(row: tuple[Any, ...]) -> tuple[Any, ...]:
