@@ -158,8 +158,9 @@ def _alternates(session: Session, issue: Issue, by_id: dict[int | None, Article]
 def _article_line(article: Article | None, url: str) -> dict[str, Any]:
     if article is None:
         return {"id": None, "url": url, "title": None, "kicker": None, "continued": None}
-    continued = "to " + article.continued_to if article.continued_to else None
-    continued = continued or ("from " + article.continued_from if article.continued_from else None)
+    # as the paper prints it (转A2版 / 接A1版): the page is read by people who read Chinese
+    continued = f"转{article.continued_to}版" if article.continued_to else None
+    continued = continued or (f"接{article.continued_from}版" if article.continued_from else None)
     return {"id": article.id, "url": url, "title": article.title, "kicker": article.kicker, "continued": continued}
 
 

@@ -80,6 +80,16 @@ def test_article_shows_everything_stored_about_it(client: httpx.Client, archive:
     assert client.get("/articles/999999").status_code == 404
 
 
+def test_a_continued_story_is_marked_as_the_paper_prints_it(client: httpx.Client, archive: Archive):
+    head_path, tail_path = next(iter(archive.manifest.continued.items()))
+    lines = [a for p in client.get(f"/api/issues/{_day(head_path)}").json()["pages"] for a in p["articles"]]
+    head = next(a for a in lines if a["url"].endswith(head_path))
+    tail = next(a for a in lines if a["url"].endswith(tail_path))
+    assert re.fullmatch(r"转\w+版", head["continued"]) and re.fullmatch(r"接\w+版", tail["continued"])
+    html = client.get(f"/issues/{_day(head_path)}").text
+    assert head["continued"] in html and ">to " not in html and ">from " not in html
+
+
 def _day(path: str) -> str:
     digits = re.search(r"/(\d{8})/", path).group(1)  # type: ignore[union-attr]
     return f"{digits[:4]}-{digits[4:6]}-{digits[6:]}"
