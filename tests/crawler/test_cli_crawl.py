@@ -112,7 +112,7 @@ def test_kill_9_of_the_crawl_command_stops_its_worker_which_records_what_landed(
     slow_down(site)
     cli = start(args(site, "--date", DAY), db_url)
     run = wait_for(lambda: attached(engine, cli))
-    time.sleep(2)  # pages read, the first articles on their way
+    wait_for(lambda: issue_status(engine))  # pages read, the first articles on their way (a sleep was flaky)
     os.kill(cli.pid, signal.SIGKILL)
     cli.wait(timeout=10)
 
