@@ -119,12 +119,15 @@ def test_article_the_store_refuses_costs_only_itself(engine: Engine, site: Repli
 
 
 def test_crawl_stopped_midway_accounts_for_every_listed_article(engine: Engine, site: ReplicaServer):
-    # Every other article hangs (4 s each, 8 at a time): the crawl cannot finish within its limit, and the ones
+    # Every other article hangs (30 s each, 8 at a time): the crawl cannot finish within its limit, and the ones
     # between are answered at once, so some are stored however slowly the machine starts the crawl.
     for name in replica_articles(site)[:40:2]:
         site.fail(DAY_PATH + name, "hang")
-
-    report = crawl_site(engine, site, dates=(DAY,), time_limit=6)
+    site.hang_seconds, usual = 30.0, site.hang_seconds
+    try:
+        report = crawl_site(engine, site, dates=(DAY,), time_limit=10)
+    finally:
+        site.hang_seconds = usual
 
     assert report.status == "interrupted" and report.exit_code == 2
     assert "time limit" in (report.error or "")
