@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from szwatch.monitor.detection.facts import Fact, hit_facts
-from szwatch.monitor.detection.figures import Observation, extract
 from szwatch.monitor.detection.match import Hit, Matcher, split_sentences
 from szwatch.monitor.detection.watchlist import WatchKind, Watchlist
 from szwatch.store.plain import plain_on
@@ -25,6 +23,8 @@ from szwatch.store.text import normalize
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from szwatch.monitor.detection.facts import Fact
+    from szwatch.monitor.detection.figures import Observation
     from szwatch.store.plain import Db
 
 PREVIEW_BATCH = 200  # stories read at a time by the preview of a watch
@@ -76,6 +76,11 @@ def find(
     (``rules.project_facts``): reading every clause once is enough. The story's sentences are split once, for
     the matcher and for the figures alike.
     """
+    # Figures and facts are read here only: ``preview_watch`` (``szwatch watch test``) needs the matcher alone, and
+    # starts without their grammar (a twentieth of a second of CPU).
+    from szwatch.monitor.detection.facts import hit_facts
+    from szwatch.monitor.detection.figures import extract
+
     kinds = matcher.kinds if matcher.built_from is watchlist.watches else {w.id: w.kind for w in watchlist.watches}
     sentences = split_sentences(text)
     hits = matcher.find(text, every_indicator=True, sentences=sentences)
