@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # only names for annotations: rendering must not pull the cra
     from szwatch.store.findings.detections import Story
     from szwatch.store.models import CrawlRun, DetectRun
     from szwatch.store.reads.alerts import AlertRow, DeliveryRow
+    from szwatch.store.reads.runs import CrawlRunRow
     from szwatch.store.runs import ProblemGroup
     from szwatch.store.search import Hit as SearchHit
 
@@ -323,7 +324,7 @@ def status_text(health: Health) -> str:
     return "\n".join(lines)
 
 
-def crawls_text(closed: list[CrawlRun], running: list[CrawlRun], groups: list[ProblemGroup]) -> str:
+def crawls_text(closed: list[CrawlRun], running: list[CrawlRunRow], groups: list[ProblemGroup]) -> str:
     """What ``status`` adds about crawls: runs it found dead and closed, runs at work, the last run's problems."""
     lines = [f"interrupted crawl run #{run.id}: {run.error}" for run in closed]
     for run in running:

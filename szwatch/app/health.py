@@ -7,18 +7,21 @@ is the same whichever process asks, and survives restarts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
-from typing import Any
-
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
 from szwatch.app.settings import DaemonSettings
 from szwatch.app.sites import stopped_in
 from szwatch.common.clock import SHANGHAI, local_iso
-from szwatch.store import alerts as store_alerts
-from szwatch.store import leases
-from szwatch.store.models import CrawlRun, DeliveryStatus, Issue, IssueStatus, Problem, RunStatus, utcnow
+from szwatch.common.states import DeliveryStatus, IssueStatus, RunStatus
+from szwatch.store.plain import Plain, plain_on
+from szwatch.store.reads import health as facts
+from szwatch.store.reads.runs import CrawlRunRow, last_crawl_runs, problem_kinds
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from szwatch.store.plain import Db
 
 LEASE = "daemon"
 LAYOUT_KINDS = ("layout", "no_articles", "no_title", "no_body", "entry")
@@ -40,28 +43,24 @@ class Health:
 
 
 def assess(
-    engine: Engine, config: DaemonSettings, now: datetime | None = None, want_daemon: bool | None = None
+    db: Db | Engine, config: DaemonSettings, now: datetime | None = None, want_daemon: bool | None = None
 ) -> Health:
     """The installation's health. A daemon (and today's issue by ``no_issue_by``) is expected only where one is
     meant to run: the settings have a ``[daemon]`` section, or a daemon has held this database's lease — a
     CLI-only install that crawls by hand is not unhealthy for want of one. ``want_daemon`` overrides that (the
-    daemon asks with False: it does not report itself)."""
-    now = now or utcnow()
-    with Session(engine) as session:
-        runs = list(session.exec(select(CrawlRun).order_by(col(CrawlRun.id).desc()).limit(50)).all())
-        newest = session.exec(select(Issue).where(Issue.status != IssueStatus.NO_ISSUE)
-                              .order_by(col(Issue.issue_date).desc())).first()  # fmt: skip
-        complete = session.exec(select(Issue).where(Issue.status == IssueStatus.COMPLETE)
-                                .order_by(col(Issue.issue_date).desc())).first()  # fmt: skip
-        deliveries = store_alerts.counts_by_status(session)
-        layout_runs = _layout_streak(session, [r for r in runs if r.status != RunStatus.RUNNING])
-        today = session.exec(select(Issue).where(Issue.issue_date == now.astimezone(SHANGHAI).date())).first()
-    lease = leases.current(engine, LEASE)
+    daemon asks with False: it does not report itself). Read with plain SQL (``store/reads/``): ``status`` asks
+    with a plain reader and starts without the ORM; the daemon holds an engine, the web view a session."""
+    now = now or datetime.now(UTC)
+    with plain_on(db) as plain:
+        runs = last_crawl_runs(plain, 50)
+        newest, complete = facts.newest_issue(plain), facts.newest_issue(plain, complete=True)
+        deliveries = facts.delivery_counts(plain)
+        layout_runs = _layout_streak(plain, [r for r in runs if r.status != RunStatus.RUNNING])
+        today = facts.issue_status_on(plain, now.astimezone(SHANGHAI).date())
+        lease = facts.lease(plain, LEASE)
     health = Health(
-        checked_at=now, last_crawl=_run_dict(runs[0]) if runs else None,
-        newest_issue=newest.issue_date.isoformat() if newest else None,
-        newest_complete_issue=complete.issue_date.isoformat() if complete else None, deliveries=deliveries,
-        daemon=_lease_dict(lease, now) if lease else None,
+        checked_at=now, last_crawl=_run_dict(runs[0]) if runs else None, newest_issue=newest,
+        newest_complete_issue=complete, deliveries=deliveries, daemon=_lease_dict(lease, now) if lease else None,
     )  # fmt: skip
     scheduled = config.configured or lease is not None
     _judge(health, config, runs, today, layout_runs, now, scheduled if want_daemon is None else want_daemon,
@@ -71,7 +70,7 @@ def assess(
     return health
 
 
-def _judge(health: Health, config: DaemonSettings, runs: list[CrawlRun], today: Issue | None, layout_runs: int,
+def _judge(health: Health, config: DaemonSettings, runs: list[CrawlRunRow], today: str | None, layout_runs: int,
            now: datetime, want_daemon: bool, scheduled: bool) -> None:  # fmt: skip
     if want_daemon and not (health.daemon and health.daemon["alive"]):
         health.conditions["daemon_down"] = "没有 szwatch 守护进程持有本数据库的租约（lease）"
@@ -82,7 +81,7 @@ def _judge(health: Health, config: DaemonSettings, runs: list[CrawlRun], today: 
         health.conditions["layout_changed"] = f"最近 {layout_runs} 次抓取都有提取问题：网页版式是否变了？"
     local = now.astimezone(SHANGHAI)
     late = scheduled and local.weekday() in config.publishing_days and local.time() >= _clock(config.no_issue_by)
-    if late and (today is None or today.status != IssueStatus.COMPLETE):
+    if late and today != IssueStatus.COMPLETE:  # today: the status of today's issue, if one is stored
         health.conditions["no_issue_today"] = (
             f"到 {config.no_issue_by}（Asia/Shanghai）仍没有 {local.date()} 的完整一期"
         )
@@ -92,7 +91,7 @@ def _judge(health: Health, config: DaemonSettings, runs: list[CrawlRun], today: 
         )
 
 
-def _unreachable_since(runs: list[CrawlRun]) -> datetime | None:
+def _unreachable_since(runs: list[CrawlRunRow]) -> datetime | None:
     since = None
     for run in runs:  # newest first
         if run.status == RunStatus.RUNNING:
@@ -103,17 +102,18 @@ def _unreachable_since(runs: list[CrawlRun]) -> datetime | None:
     return since
 
 
-def _layout_streak(session: Session, runs: list[CrawlRun]) -> int:
+def _layout_streak(plain: Plain, runs: list[CrawlRunRow]) -> int:
+    """How many of the newest finished runs in a row met a layout problem."""
+    kinds = problem_kinds(plain, [r.id for r in runs])
     streak = 0
     for run in runs:
-        kinds = set(session.exec(select(Problem.kind).where(Problem.run_id == run.id)).all())
-        if not kinds & set(LAYOUT_KINDS):
+        if not kinds.get(run.id, set()) & set(LAYOUT_KINDS):
             break
         streak += 1
     return streak
 
 
-def _run_dict(run: CrawlRun) -> dict[str, Any]:
+def _run_dict(run: CrawlRunRow) -> dict[str, Any]:
     return {
         "id": run.id, "started_at": local_iso(run.started_at), "finished_at": local_iso(run.finished_at),
         "status": run.status, "error": run.error, "articles_new": (run.stats or {}).get("articles_new"),

@@ -6,16 +6,22 @@ were all 朔州日报's), so one paper's failing site does not make another look
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, func, select
+from typing import TYPE_CHECKING, Any
 
 from szwatch.app.settings import Settings
 from szwatch.common.clock import local_iso
 from szwatch.common.config import ConfigError
+from szwatch.common.states import RunStatus
 from szwatch.crawler.profile import SourceProfile, bundled_ids, load_profile
-from szwatch.store.models import CrawlRun, Issue, IssueStatus, RunStatus
+from szwatch.store.plain import plain_on
+from szwatch.store.reads.health import newest_issue
+from szwatch.store.reads.runs import CrawlRunRow, last_crawl_runs
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from szwatch.store.models import CrawlRun
+    from szwatch.store.plain import Db
 
 DEFAULT_SOURCE = "szrb"  # the paper of every issue and run stored before there were several
 
@@ -44,24 +50,25 @@ def _profiles(settings: Settings) -> list[SourceProfile]:
     return found
 
 
-def run_source(run: CrawlRun) -> str:
+def run_source(run: CrawlRun | CrawlRunRow) -> str:
     return str((run.request or {}).get("source") or DEFAULT_SOURCE)
 
 
-def source_health(engine: Engine, settings: Settings) -> list[dict[str, Any]]:
+def source_health(db: Db | Engine, settings: Settings) -> list[dict[str, Any]]:
+    """Each source's row of ``szwatch sources``, read with plain SQL (the command starts without the ORM)."""
     sources = settings.sources or settings.watched()
-    with Session(engine) as session:
-        runs = list(session.exec(select(CrawlRun).order_by(col(CrawlRun.id).desc()).limit(200)).all())
+    with plain_on(db) as plain:
+        runs = last_crawl_runs(plain, 200)
         rows = []
         for source in sources:
-            newest = _newest(session, source.paper, complete=False)
-            complete = _newest(session, source.paper, complete=True)
             last = next((r for r in runs if run_source(r) == source.id and r.status != RunStatus.RUNNING), None)
             rows.append({
                 "id": source.id, "name": source.name, "profile": source.profile,
                 "family": load_profile(source.profile).family, "enabled": source.enabled,
-                "paper": source.paper, "newest_issue": newest, "newest_complete_issue": complete,
-                "site_newest_issue": _site_newest(session, source.paper, source.base_url),
+                "paper": source.paper, "newest_issue": newest_issue(plain, paper=source.paper),
+                "newest_complete_issue": newest_issue(plain, complete=True, paper=source.paper),
+                # the newest issue this site gave (an issue is stored once, from the site that had it first)
+                "site_newest_issue": newest_issue(plain, paper=source.paper, url_prefix=source.base_url + "/"),
                 "last_crawl": {"id": last.id, "status": last.status, "finished_at": local_iso(last.finished_at)}
                 if last else None,
                 "health": _health(last),
@@ -69,21 +76,7 @@ def source_health(engine: Engine, settings: Settings) -> list[dict[str, Any]]:
     return rows
 
 
-def _newest(session: Session, source: str, complete: bool) -> str | None:
-    status = col(Issue.status) == IssueStatus.COMPLETE if complete else col(Issue.status) != IssueStatus.NO_ISSUE
-    day = session.exec(select(func.max(Issue.issue_date)).where(Issue.source == source, status)).one()
-    return day.isoformat() if day else None
-
-
-def _site_newest(session: Session, paper: str, base_url: str) -> str | None:
-    """The newest issue this site gave (an issue is stored once, from the site that had it first)."""
-    day = session.exec(select(func.max(Issue.issue_date)).where(
-        Issue.source == paper, col(Issue.status) != IssueStatus.NO_ISSUE, col(Issue.url).startswith(base_url + "/")
-    )).one()  # fmt: skip
-    return day.isoformat() if day else None
-
-
-def _health(last: CrawlRun | None) -> str:
+def _health(last: CrawlRunRow | None) -> str:
     if last is None:
         return "never crawled"
     return "ok" if last.status in (RunStatus.OK, RunStatus.PROBLEMS) else f"last crawl {last.status}"

@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, func, select
 
-from szwatch.common.clock import local_iso
-from szwatch.store import operations
 from szwatch.store.models import (
     Alert,
     AlertDelivery,
     Article,
-    DeliveryMode,
     DeliveryStatus,
-    DetectRun,
     Issue,
     Observation,
     ProjectFact,
     WatchBaseline,
     utcnow,
 )
+from szwatch.store.plain import plain_of
+from szwatch.store.reads.health import delivery_counts
+from szwatch.store.reads.pending import DUE_NOW as DUE_NOW  # what a pending delivery waits for: read there
+from szwatch.store.reads.pending import why_pending as why_pending
 
 if TYPE_CHECKING:
     from szwatch.store.findings.detections import ObservationRow
@@ -129,10 +129,7 @@ def alerts_by_id(session: Session, ids: Sequence[int]) -> dict[int, Alert]:
 
 
 def counts_by_status(session: Session) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for status in session.exec(select(AlertDelivery.status)).all():
-        counts[status] = counts.get(status, 0) + 1
-    return counts
+    return delivery_counts(plain_of(session))  # the health check's read (``store/reads/health.py``)
 
 
 def counts_by_channel(session: Session) -> dict[str, dict[str, int]]:
@@ -174,52 +171,6 @@ def latest_health(session: Session) -> dict[str, Alert]:
         select(Alert).where(col(Alert.rule).in_(["health", "health_recovered"])).order_by(col(Alert.id))
     ).all()
     return {a.watch_id or "": a for a in rows}
-
-
-DUE_NOW = "due now (szwatch deliver, or the daemon, sends it)"
-
-
-def why_pending(
-    session: Session, now: datetime | None = None, blocked: Mapping[str, str] | None = None
-) -> list[tuple[int, str]]:
-    """Pending deliveries grouped by what they wait for, so that none is pending without a stated reason.
-    ``blocked``: channels that cannot send now (a secret not in the environment), and why."""
-    now = now or utcnow()
-    rows = session.exec(select(AlertDelivery).where(AlertDelivery.status == DeliveryStatus.PENDING)).all()
-    running = {r.id: r for r in session.exec(select(DetectRun).where(col(DetectRun.finished_at).is_(None))).all()}
-    paused, held = set(operations.paused_channels(session)), set(operations.paused_routes(session))
-    reasons: dict[str, int] = {}
-    for row in rows:
-        reason = _pending_reason(row, running, now)
-        if row.channel in paused or (row.channel, row.mode) in held:
-            what = "channel" if row.channel in paused else f"route {operations.route_name(row.channel, row.mode)}"
-            reason = f"{row.channel}: {what} paused (web view); held, sent in order when resumed"
-        elif blocked and row.channel in blocked and reason.endswith(DUE_NOW):
-            reason = f"{row.channel}: cannot send: {blocked[row.channel]}"
-        reasons[reason] = reasons.get(reason, 0) + 1
-    return sorted(((n, reason) for reason, n in reasons.items()), key=lambda item: (-item[0], item[1]))
-
-
-def _pending_reason(row: AlertDelivery, running: dict[int | None, DetectRun], now: datetime) -> str:
-    if row.claimed_until and _aware(row.claimed_until) >= now:
-        return f"{row.channel}: being sent by {row.claimed_by}"
-    if row.mode == DeliveryMode.DIGEST and row.batch in running:
-        run = running[row.batch]
-        return (f"{row.channel}: digest of detection run #{run.id}, still running (pid {run.worker_pid} on "
-                f"{run.worker_host}, last heartbeat {local_iso(run.heartbeat_at) or 'none'})")  # fmt: skip
-    if _aware(row.next_attempt_at) > now:
-        if row.mode == DeliveryMode.DAILY and not row.attempts:
-            return f"{row.channel}: daily digest, due {local_iso(row.next_attempt_at)}"
-        if not row.last_error:  # held, not failed: outside the route's push window, or the chat's interval
-            held = f"push window {row.push_window}" if row.push_window else "the chat's minimum interval"
-            return f"{row.channel}: held by {held}, due {local_iso(row.next_attempt_at)}"
-        why = f"after: {(row.last_error or '')[:120]}" if row.last_error else "(backoff)"
-        return f"{row.channel}: retried from {local_iso(row.next_attempt_at)} {why}"
-    return f"{row.channel}: {DUE_NOW}"
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def last_sent(session: Session, channel: str) -> datetime | None:

@@ -8,12 +8,18 @@ of this site. Times are timezone-aware UTC; the CLI shows them in Asia/Shanghai.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 from sqlmodel.sql.expression import Select
+
+# The states live in ``common/states.py`` (no SQLModel there, so the settings and the plain reads name them
+# cheaply); the tables and their callers keep naming them from here.
+from szwatch.common.states import DeliveryMode as DeliveryMode
+from szwatch.common.states import DeliveryStatus as DeliveryStatus
+from szwatch.common.states import IssueStatus as IssueStatus
+from szwatch.common.states import RunStatus as RunStatus
 
 
 def utcnow() -> datetime:
@@ -28,43 +34,6 @@ def select_wide(*entities: Any) -> Select[*tuple[Any, ...]]:
     are typed as tuples of ``Any``.
     """
     return Select(*entities)
-
-
-# The states below are StrEnums: each member *is* its string, so columns stay plain text (shown to users,
-# read by SQL and JSON as they are, no migration) while code names them instead of repeating literals.
-
-
-class IssueStatus(StrEnum):
-    COMPLETE = "complete"
-    INCOMPLETE = "incomplete"
-    NO_ISSUE = "no_issue"
-
-
-class RunStatus(StrEnum):
-    """How a crawl run stands or ended (``crawl_runs.status``)."""
-
-    RUNNING = "running"
-    OK = "ok"
-    PROBLEMS = "problems"  # finished, with problems recorded
-    UNREACHABLE = "unreachable"  # the site's entry could not be fetched at all
-    INTERRUPTED = "interrupted"  # stopped early, or its worker died
-    FAILED = "failed"  # the crawler process itself failed
-
-
-class DeliveryStatus(StrEnum):
-    """Where an alert stands for one channel (``deliveries.status``)."""
-
-    PENDING = "pending"  # not sent yet, or to be retried
-    SENT = "sent"
-    FAILED = "failed"  # given up; ``alerts --status failed`` shows it, ``alerts --resend`` retries it
-
-
-class DeliveryMode(StrEnum):
-    """When a delivery goes out (``deliveries.mode``); routes in the alert settings choose it."""
-
-    INSTANT = "instant"
-    DIGEST = "digest"  # one message per detection run and channel
-    DAILY = "daily"  # one message per day and channel, at the route's ``at`` (Asia/Shanghai)
 
 
 class Issue(SQLModel, table=True):

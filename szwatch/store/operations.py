@@ -13,14 +13,14 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from szwatch.store.models import AuditEntry, CheckRequest, Pause, utcnow
+from szwatch.store.plain import plain_of
+from szwatch.store.reads import pending
 
-CHANNEL = "channel"
-ROUTE = "route"
-
-
-def route_name(channel: str, mode: str) -> str:
-    """A route's name for pausing: its channel and mode (a delivery row knows both, and nothing more)."""
-    return f"{channel}/{mode}"
+# The kinds of pause and a route's name live with the plain reads of pending deliveries (``status`` reads them
+# without the ORM); they stay importable from here.
+from szwatch.store.reads.pending import CHANNEL as CHANNEL
+from szwatch.store.reads.pending import ROUTE as ROUTE
+from szwatch.store.reads.pending import route_name as route_name
 
 
 def audit(session: Session, actor: str, action: str, target: str, detail: str = "") -> None:
@@ -55,13 +55,12 @@ def pauses(session: Session) -> list[Pause]:
 
 
 def paused_channels(session: Session) -> list[str]:
-    return [p.name for p in pauses(session) if p.kind == CHANNEL]
+    return pending.paused_channels(plain_of(session))
 
 
 def paused_routes(session: Session) -> list[tuple[str, str]]:
-    """(channel, mode) of each paused route."""
-    found = [p.name.rpartition("/") for p in pauses(session) if p.kind == ROUTE]
-    return [(channel, mode) for channel, _, mode in found]
+    """(channel, mode) of each paused route (read in plain SQL, as ``status`` reads them)."""
+    return pending.paused_routes(plain_of(session))
 
 
 def request_check(session: Session, source: str, actor: str) -> CheckRequest:

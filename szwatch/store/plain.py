@@ -10,11 +10,12 @@ case, and every writer, goes through SQLAlchemy as before. Nothing here imports 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    from sqlalchemy.engine import Connection, Engine
     from sqlmodel import Session
 
 Params = Mapping[str, Any] | Sequence[Mapping[str, Any]]
@@ -77,6 +78,22 @@ def plain_of(db: Db) -> Plain:
         return AlchemyPlain(db)
     db.flush()
     return AlchemyPlain(db.connection())
+
+
+@contextmanager
+def plain_on(db: Db | Engine) -> Iterator[Plain]:
+    """``plain_of`` for an engine too (a connection of its own for the block): readers shared by a command that
+    holds a plain reader and a daemon or web view that hold an engine or a session."""
+    if isinstance(db, Plain):
+        yield db
+        return
+    from sqlalchemy.engine import Engine  # only here, as in ``plain_of``
+
+    if isinstance(db, Engine):
+        with db.connect() as conn:
+            yield AlchemyPlain(conn)
+        return
+    yield plain_of(db)
 
 
 def in_list(name: str, values: Iterable[Any], params: dict[str, Any]) -> str:

@@ -9,38 +9,29 @@ two crawls of the same dates on one database do not run at once.
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from szwatch.common.days import request_days
 from szwatch.store.db import RUNS_LOCK, lock
 from szwatch.store.models import CrawlRun, Problem, RunStatus, utcnow
+from szwatch.store.plain import plain_of
+from szwatch.store.reads import runs as reads
 
-HEARTBEAT_EVERY = timedelta(seconds=5)
-# A worker on another host (one PostgreSQL, two machines) is judged by its heartbeat alone; on this host
-# by its pid, and by a much older heartbeat in case the pid now belongs to some other process.
-SILENT_ELSEWHERE = timedelta(seconds=60)
-SILENT_HERE = timedelta(minutes=10)
-
-
-@dataclass
-class ProblemGroup:
-    """Identical problems of one run (same kind and detail), e.g. one layout fallback on 11 pages."""
-
-    kind: str
-    detail: str
-    subject: str
-    count: int = 0
-    urls: list[str] = field(default_factory=list)
-
-
-def this_host() -> str:
-    return socket.gethostname()
+# Whether a run's worker is still there is judged on a run's row alone, so ``status`` can ask it without the ORM:
+# it lives with the plain reads; these names stay importable from here.
+from szwatch.store.reads.runs import HEARTBEAT_EVERY as HEARTBEAT_EVERY
+from szwatch.store.reads.runs import SILENT_ELSEWHERE as SILENT_ELSEWHERE
+from szwatch.store.reads.runs import SILENT_HERE as SILENT_HERE
+from szwatch.store.reads.runs import ProblemGroup as ProblemGroup
+from szwatch.store.reads.runs import WorkerRun as WorkerRun
+from szwatch.store.reads.runs import pid_alive as pid_alive
+from szwatch.store.reads.runs import this_host as this_host
+from szwatch.store.reads.runs import worker_gone as worker_gone
 
 
 def start_run(
@@ -142,14 +133,8 @@ def problems_of(session: Session, run_id: int) -> list[Problem]:
 
 
 def problem_groups(session: Session, run_id: int) -> list[ProblemGroup]:
-    """The run's problems grouped by kind and detail, in the order each was first met; every URL kept."""
-    groups: dict[tuple[str, str], ProblemGroup] = {}
-    for problem in problems_of(session, run_id):
-        group = groups.setdefault((problem.kind, problem.detail), ProblemGroup(problem.kind, problem.detail,
-                                                                                problem.subject))  # fmt: skip
-        group.count += 1
-        group.urls.append(problem.url)
-    return list(groups.values())
+    """The run's problems grouped by kind and detail (``reads.runs.problem_groups``, which ``status`` reads alone)."""
+    return reads.problem_groups(plain_of(session), run_id)
 
 
 def last_runs(session: Session, limit: int = 10) -> list[CrawlRun]:
@@ -160,33 +145,6 @@ def running_runs(session: Session) -> list[CrawlRun]:
     return list(
         session.exec(select(CrawlRun).where(CrawlRun.status == RunStatus.RUNNING).order_by(col(CrawlRun.id))).all()
     )
-
-
-class WorkerRun(Protocol):
-    """What a run says about its worker: crawl runs and detection runs both do."""
-
-    started_at: datetime
-    heartbeat_at: datetime | None
-    worker_pid: int | None
-    worker_host: str | None
-
-
-def worker_gone(run: WorkerRun, now: datetime | None = None, host: str | None = None) -> str | None:
-    """Why a running run's worker is no longer there, or None while it may still be working."""
-    now, host = now or utcnow(), host or this_host()
-    last = _aware(run.heartbeat_at or run.started_at)
-    silent = now - last
-    when = last.isoformat(timespec="seconds")
-    if run.worker_pid and run.worker_host == host:
-        if not pid_alive(run.worker_pid):
-            return f"its worker (pid {run.worker_pid}) is gone; last heartbeat {when}"
-        if silent > SILENT_HERE:
-            return f"no heartbeat since {when} (pid {run.worker_pid} now belongs to another process?)"
-        return None
-    if silent > SILENT_ELSEWHERE:
-        where = f"pid {run.worker_pid} on {run.worker_host}" if run.worker_pid else "its worker"
-        return f"no heartbeat from {where} since {when}"
-    return None
 
 
 def close_dead_runs(session: Session, now: datetime | None = None, because: str | None = None) -> list[CrawlRun]:
@@ -208,22 +166,3 @@ def fail_unfinished(session: Session, error: str) -> int:
     run is its own.
     """
     return len(close_dead_runs(session, because=error))
-
-
-def pid_alive(pid: int) -> bool:
-    """Is a process with this pid running here? A zombie (dead, not yet reaped) counts as gone."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
-            return handle.read().rpartition(")")[2].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

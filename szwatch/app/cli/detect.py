@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from szwatch.app.watchlist_choice import Chosen
     from szwatch.monitor.detection.watchlist import Watchlist
+    from szwatch.store.plain import Plain
 
 
 @cli.command("detect")
@@ -92,16 +93,13 @@ def _rescan_confirmed(engine: Engine, watchlist: Watchlist, yes: bool) -> bool:
     return click.confirm("remove them?", default=False, err=True)
 
 
-def _note_other_watchlist(engine: Engine, chosen: Chosen) -> None:
+def _note_other_watchlist(db: Plain, chosen: Chosen) -> None:
     """``watch test`` stores nothing, so another watchlist is not refused; it is said, so a missing watch is not
     taken for a missing story."""
-    from sqlmodel import Session
-
     from szwatch.app.watchlist_choice import refusal
     from szwatch.store.findings.watchlists import remembered
 
-    with Session(engine) as session:
-        why = refusal(chosen, remembered(session))
+    why = refusal(chosen, remembered(db))
     if why:
         click.echo(f"note: {why.split('; pass')[0]}", err=True)
 
@@ -138,8 +136,9 @@ def watch_test(
 
     Example: szwatch watch test --name 东立多晶硅项目
     """
-    from szwatch.monitor.detection.detect import preview_watch
+    from szwatch.monitor.detection.findings import preview_watch
     from szwatch.monitor.detection.watchlist import Watchlist, parse_watchlist
+    from szwatch.store.db import plain_reader
 
     chosen = pick_watchlist_quickly(watchlist_path, config_path)
     watchlist = chosen.watchlist
@@ -153,8 +152,8 @@ def watch_test(
         raise click.UsageError(
             f"no watch {watch_id!r} in {watchlist.path}" if watch_id else "give a watch ID or --name"
         )
-    engine = open_db(db_url)
-    if not name:
-        _note_other_watchlist(engine, chosen)
-    hits = preview_watch(engine, draft, limit)
+    with plain_reader(db_url) as plain:  # plain SQL like search: no ORM to import (start-up)
+        if not name:
+            _note_other_watchlist(plain, chosen)
+        hits = preview_watch(plain, draft, limit)
     click.echo(render.preview(hits) if hits else "no story in the archive matches")

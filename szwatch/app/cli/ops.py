@@ -6,6 +6,7 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,6 +21,9 @@ from szwatch.app.cli.base import (
     pick_watchlist,
     watchlist_option,
 )
+
+if TYPE_CHECKING:
+    from szwatch.store.models import CrawlRun, DetectRun
 
 
 @cli.command("run")
@@ -58,21 +62,17 @@ def status_command(db_url: str | None, config_path: str | None, as_json: bool) -
     from szwatch.app.health import assess
     from szwatch.app.settings import load_settings
     from szwatch.common.clock import local_iso
-    from szwatch.store import alerts as store_alerts
-    from szwatch.store import runs
-    from szwatch.store.db import session_scope
-    from szwatch.store.findings import detect_runs
+    from szwatch.store.db import plain_reader
+    from szwatch.store.reads import pending as pending_reads
+    from szwatch.store.reads import runs
 
     settings = load_settings(config_path)
-    engine = open_db(db_url)
-    with session_scope(engine) as session:  # a run whose worker was killed is closed here, not left "running"
-        closed, running = runs.close_dead_runs(session), runs.running_runs(session)
-        closed_detect = detect_runs.close_dead(session)
-        last = runs.last_runs(session, 1)
-        groups = runs.problem_groups(session, last[0].id or 0) if last else []
-    with session_scope(engine) as session:
-        pending = store_alerts.why_pending(session, blocked=settings.problems)
-    health = assess(engine, settings.daemon)
+    closed, closed_detect = _close_dead_runs(db_url)
+    with plain_reader(db_url) as plain:  # plain SQL like search: no ORM to import (start-up)
+        running, last = runs.running_crawl_runs(plain), runs.last_crawl_runs(plain, 1)
+        groups = runs.problem_groups(plain, last[0].id) if last else []
+        pending = pending_reads.why_pending(plain, blocked=settings.problems)
+        health = assess(plain, settings.daemon)
     for name, why in settings.problems.items():  # a channel that cannot send is a health problem
         health.conditions[f"channel {name}"] = f"{why}; its deliveries wait"
     if as_json:
@@ -90,6 +90,23 @@ def status_command(db_url: str | None, config_path: str | None, as_json: bool) -
                  render.pending_text(closed_detect, pending)]  # fmt: skip
         click.echo("\n".join(filter(None, parts)))
     sys.exit(0 if health.healthy else 1)
+
+
+def _close_dead_runs(db_url: str | None) -> tuple[list[CrawlRun], list[DetectRun]]:
+    """Close the crawl and detection runs whose worker was killed (not left "running"): the crawl runs and the
+    detection runs closed. Asked first with plain SQL; the ORM, which writes them, loads only when there is one."""
+    from szwatch.store.db import plain_reader
+    from szwatch.store.reads.runs import any_worker_gone
+
+    with plain_reader(db_url) as plain:
+        if not any_worker_gone(plain):
+            return [], []
+    from szwatch.store import runs
+    from szwatch.store.db import session_scope
+    from szwatch.store.findings import detect_runs
+
+    with session_scope(open_db(db_url)) as session:
+        return runs.close_dead_runs(session), detect_runs.close_dead(session)
 
 
 @cli.group("config")

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from szwatch.app.cli.base import cli, config_option, db_option, json_option, open_db
+from szwatch.app.cli.base import cli, config_option, db_option, json_option
 
 
 @cli.command("sources")
@@ -22,10 +22,11 @@ def sources_command(db_url: str | None, config_path: str | None, as_json: bool) 
     """
     from szwatch.app.settings import load_settings
     from szwatch.app.source_health import source_health
+    from szwatch.store.db import plain_reader
 
     settings = load_settings(config_path)
-    engine = open_db(db_url)
-    rows = source_health(engine, settings)
+    with plain_reader(db_url) as plain:  # plain SQL like search: no ORM to import (start-up)
+        rows = source_health(plain, settings)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, default=str))
     else:

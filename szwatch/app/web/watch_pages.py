@@ -27,7 +27,7 @@ from szwatch.app.web.context import WebContext, context
 from szwatch.app.web.csrf import Form, read_form
 from szwatch.app.web.operations import ACTION_LABELS, actor, writer
 from szwatch.common.clock import local_iso
-from szwatch.monitor.detection.detect import preview_watch
+from szwatch.monitor.detection.findings import preview_watch
 from szwatch.monitor.detection.watchlist import EXAMPLE, Watch, Watchlist
 from szwatch.store import operations as ops
 from szwatch.store.db import session_scope

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from szwatch.common.states import DeliveryMode  # not store.models: loading the settings needs no ORM
 from szwatch.monitor.alerts import channels as kinds
 from szwatch.monitor.alerts import windows
 from szwatch.monitor.alerts.channels.base import (
@@ -23,7 +24,6 @@ from szwatch.monitor.alerts.channels.base import (
     SettingsReader,
     parse_mentions,
 )
-from szwatch.store.models import DeliveryMode
 
 
 class Rule(StrEnum):

@@ -20,7 +20,7 @@ from multiprocessing import get_context
 
 from szwatch.monitor.detection.facts import Fact
 from szwatch.monitor.detection.figures import Observation as Found
-from szwatch.monitor.detection.findings import find, story_text
+from szwatch.monitor.detection.findings import find, story_body
 from szwatch.monitor.detection.match import Hit, Matcher
 from szwatch.monitor.detection.places import OTHER
 from szwatch.monitor.detection.rules import project_facts
@@ -51,13 +51,6 @@ def analyse(
     mentions = [_mention(story, h) for h in found.mentions]
     observations = [_observation(story, ordinal, obs) for ordinal, obs in enumerate(found.observations)]
     return StoryFindings(mentions, observations, project_facts(mentions))
-
-
-def story_body(story: Story) -> str:
-    """The text detection reads: the first part's kicker, title and subtitle, then every part's lines."""
-    head = story.parts[0]
-    body = [line for part in story.parts for line in part.text.split("\n")]
-    return story_text(head.kicker, head.title, head.subtitle, body)
 
 
 def _observation(story: Story, ordinal: int, obs: Found) -> ObservationRow:

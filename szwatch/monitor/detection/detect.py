@@ -30,8 +30,7 @@ from sqlmodel import Session
 
 from szwatch.monitor.alerts.outbox import record_alerts
 from szwatch.monitor.alerts.settings import Route
-from szwatch.monitor.detection.analysis import Analyser, StoryFindings, story_body, worker_count
-from szwatch.monitor.detection.match import Hit, Matcher
+from szwatch.monitor.detection.analysis import Analyser, StoryFindings, worker_count
 from szwatch.monitor.detection.rules import story_alerts
 from szwatch.monitor.detection.watchlist import Watchlist
 from szwatch.store import alerts as store_alerts
@@ -268,17 +267,3 @@ def _previewed(
         for watch_id in gone_o:
             preview.removed.setdefault(watch_id, [0, 0])[1] += 1
     return preview
-
-
-def preview_watch(engine: Engine, watchlist: Watchlist, limit: int = 50) -> list[tuple[Story, Hit]]:
-    """What a watch (or a draft of one) would match in the archive, without storing anything."""
-    matcher = Matcher(watchlist)
-    found: list[tuple[Story, Hit]] = []
-    with Session(engine) as session:
-        urls = list(detections.story_digests(session))
-        for start in range(0, len(urls), BATCH):
-            for story in detections.load_stories(session, urls[start : start + BATCH]):
-                found.extend((story, hit) for hit in matcher.find(story_body(story)))
-                if len(found) >= limit:
-                    return found[:limit]
-    return found

@@ -10,14 +10,13 @@ than matching a sentence (about 0.5 ms each), and an archive holds millions of f
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, update
+from sqlalchemy import bindparam, func, insert, update
 from sqlmodel import Session, col, delete, select
 
 from szwatch.store.models import (
@@ -31,51 +30,19 @@ from szwatch.store.models import (
     select_wide,
     utcnow,
 )
-from szwatch.store.text import page_label
+from szwatch.store.plain import plain_of
+from szwatch.store.reads import stories
 
-
-@dataclass(frozen=True)
-class StoryPart:
-    article_id: int
-    url: str
-    kicker: str | None
-    title: str
-    subtitle: str | None
-    text: str
-
-
-@dataclass(frozen=True)
-class Story:
-    url: str
-    issue_date: date
-    page: str
-    title: str
-    parts: tuple[StoryPart, ...]
-    digest: str
-    source: str = "szrb"  # the paper (``issues.source``): detection reads a provincial paper differently
-    page_print_url: str | None = None  # the first part's page as printed: its PDF, else its picture
-
-    @property
-    def head_id(self) -> int:
-        return self.parts[0].article_id
+# A story and its digest live with the plain reads (``watch test`` reads stories without the ORM); these names
+# stay importable from here.
+from szwatch.store.reads.stories import Story as Story
+from szwatch.store.reads.stories import StoryPart as StoryPart
+from szwatch.store.reads.stories import digest
 
 
 def story_digests(session: Session) -> dict[str, str]:
-    """Every story's digest, from content hashes only (no article text is read), oldest story first.
-
-    The order matters to alerts: a figure first printed in March and repeated in May is new in March.
-    """
-    key = func.coalesce(Article.story_url, Article.url)
-    stmt = (
-        select_wide(key, col(Article.content_hash), col(Issue.issue_date), col(Page.seq), col(Article.id))
-        .join(Issue, col(Issue.id) == Article.issue_id)
-        .join(Page, col(Page.id) == Article.page_id)
-        .order_by(col(Issue.issue_date), col(Page.seq), col(Article.id))
-    )
-    hashes: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for story_url, content_hash, _day, _seq, article_id in session.exec(stmt).all():
-        hashes[story_url].append((article_id, content_hash))
-    return {url: _digest([h for _, h in sorted(parts)]) for url, parts in hashes.items()}
+    """Every story's digest, oldest story first (``reads.stories``: the preview of a watch reads it alone)."""
+    return stories.story_digests(plain_of(session))
 
 
 def landed_digests(session: Session, after_id: int) -> dict[str, str]:
@@ -100,7 +67,7 @@ def landed_digests(session: Session, after_id: int) -> dict[str, str]:
         hashes[story_url].append((article_id, content_hash))
         if url == story_url and continued_from:
             waiting.add(story_url)
-    return {url: _digest([h for _, h in sorted(parts)]) for url, parts in hashes.items() if url not in waiting}
+    return {url: digest([h for _, h in sorted(parts)]) for url, parts in hashes.items() if url not in waiting}
 
 
 def processed(session: Session, urls: Sequence[str] | None = None) -> dict[str, tuple[str, str]]:
@@ -110,47 +77,8 @@ def processed(session: Session, urls: Sequence[str] | None = None) -> dict[str, 
 
 
 def load_stories(session: Session, urls: Sequence[str]) -> Iterator[Story]:
-    """The stories with these URLs, parts in reading order (first part, then by page).
-
-    A story's parts are the articles whose ``story_url`` is one of these, or, for an article of its own
-    (``story_url`` empty), whose URL is: both indexed, so a batch costs its own rows, not the archive's."""
-    key = func.coalesce(Article.story_url, Article.url)
-    wanted = list(urls)
-    columns = (Article.id, Article.url, Article.kicker, Article.title, Article.subtitle, Article.text,
-               Article.content_hash, Issue.issue_date, Page.code, Page.seq, Page.number)  # fmt: skip
-    own = and_(col(Article.story_url).is_(None), col(Article.url).in_(wanted))
-    stmt = (
-        select_wide(*(col(c) for c in columns), key, col(Issue.source), func.coalesce(Page.pdf_url, Page.image_url))
-        .join(Issue, col(Issue.id) == Article.issue_id)
-        .join(Page, col(Page.id) == Article.page_id)
-        .where(or_(col(Article.story_url).in_(wanted), own))
-    )
-    grouped: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    sources: dict[str, str] = {}
-    prints: dict[str, str | None] = {}
-    for row in session.exec(stmt).all():
-        story_url, source, printed = row[-3], row[-2], row[-1]
-        grouped[story_url].append(tuple(row[:-2]))
-        sources[story_url] = source
-        if row[1] == story_url:  # the first part's page, as printed
-            prints[story_url] = printed
-    for story_url in urls:
-        rows = sorted(grouped.get(story_url, []), key=lambda r: (r[1] != story_url, r[9], r[0] or 0))
-        if rows:
-            yield _story(story_url, rows, sources[story_url], prints.get(story_url))
-
-
-def _story(story_url: str, rows: list[tuple[Any, ...]], source: str, printed: str | None = None) -> Story:
-    """Rows are (id, url, kicker, title, subtitle, text, content_hash, issue_date, page code, page seq, printed
-    page number, key); the story's page is its first part's label as printed (``page_label``)."""
-    parts = tuple(StoryPart(r[0] or 0, r[1], r[2], r[3], r[4], r[5]) for r in rows)
-    head = rows[0]
-    digest = _digest([r[6] for r in sorted(rows, key=lambda r: r[0] or 0)])
-    return Story(story_url, head[7], page_label(head[8], head[10]), head[3], parts, digest, source, printed)
-
-
-def _digest(content_hashes: list[str]) -> str:
-    return hashlib.sha256("".join(content_hashes).encode("ascii")).hexdigest()[:32]
+    """The stories with these URLs, parts in reading order (``reads.stories``, shared with the preview)."""
+    return stories.load_stories(plain_of(session), urls)
 
 
 @dataclass(frozen=True)

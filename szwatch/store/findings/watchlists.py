@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlmodel import Session
+from szwatch.store.plain import plain_of
+from szwatch.store.reads.alerts import utc_moment
 
-from szwatch.store.models import WatchlistInUse, utcnow
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from szwatch.store.plain import Db
 
 
 @dataclass(frozen=True)
@@ -19,10 +24,14 @@ class Remembered:
     recorded_at: datetime
 
 
-def remembered(session: Session) -> Remembered | None:
-    row = session.get(WatchlistInUse, "detect")
-    return Remembered(row.path, row.digest, row.watches, row.recorded_at) if row else None
+def remembered(db: Db) -> Remembered | None:
+    """Read with plain SQL: ``watch test`` asks it without the ORM (start-up)."""
+    sql = "SELECT path, digest, watches, recorded_at FROM watchlist_in_use WHERE name = :name"
+    rows = plain_of(db).run(sql, {"name": "detect"})
+    return Remembered(rows[0][0] or "", rows[0][1], rows[0][2] or 0, utc_moment(rows[0][3])) if rows else None
 
 
 def remember(session: Session, path: str, digest: str, watches: int) -> None:
+    from szwatch.store.models import WatchlistInUse, utcnow  # here: reading what is remembered needs no ORM
+
     session.merge(WatchlistInUse(name="detect", path=path, digest=digest, watches=watches, recorded_at=utcnow()))

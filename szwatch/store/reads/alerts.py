@@ -93,7 +93,7 @@ def list_alerts(db: Db, status: str | None = None, limit: int = 200) -> list[tup
         ids: dict[str, Any] = {}
         sql = f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE alert_id IN {in_list('a', [a.id for a in alerts], ids)}"
         for row in plain.run(sql + " ORDER BY id", ids):
-            delivery = _delivery(row)
+            delivery = delivery_row(row)
             by_alert.setdefault(delivery.alert_id, []).append(delivery)
     return [(a, by_alert.get(a.id, [])) for a in alerts]
 
@@ -102,25 +102,26 @@ def _alert(row: tuple[Any, ...]) -> AlertRow:
     (id_, key, rule, audience, watch_id, watch_name, tags, url, day, page, print_url, title, snippet, figures,
      change, detect_run, crawl_run, created, paper) = row  # fmt: skip
     return AlertRow(
-        id_, key, rule, audience, watch_id, watch_name, _json(tags) or [], url, _date(day), page, print_url, title,
-        snippet or "", _json(figures) or [], _json(change) or {}, detect_run, crawl_run, utc_moment(created), paper,
+        id_, key, rule, audience, watch_id, watch_name, json_value(tags) or [], url, as_date(day), page, print_url,
+        title, snippet or "", json_value(figures) or [], json_value(change) or {}, detect_run, crawl_run,
+        utc_moment(created), paper,
     )  # fmt: skip
 
 
-def _delivery(row: tuple[Any, ...]) -> DeliveryRow:
+def delivery_row(row: tuple[Any, ...]) -> DeliveryRow:
     alert_id, id_, channel, mode, batch, status, attempts, due, error, key, sent, created, by, until, *rest = row
     mentions, window = rest
     return DeliveryRow(alert_id, id_, channel, mode, batch, status, attempts, utc_moment(due), error, key,
-                       _moment_or_none(sent), utc_moment(created), by, _moment_or_none(until), _json(mentions),
+                       moment_or_none(sent), utc_moment(created), by, moment_or_none(until), json_value(mentions),
                        window)  # fmt: skip
 
 
-def _json(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     """A JSON column: sqlite3 gives its text, PostgreSQL (through SQLAlchemy) the value already parsed."""
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
-def _date(value: Any) -> date | None:
+def as_date(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
@@ -133,5 +134,5 @@ def utc_moment(value: Any) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.utcoffset() is None else moment.astimezone(UTC)
 
 
-def _moment_or_none(value: Any) -> datetime | None:
+def moment_or_none(value: Any) -> datetime | None:
     return None if value is None else utc_moment(value)
