@@ -17,6 +17,7 @@ from sqlmodel import Session, col, func, select
 from szwatch.app.daemon import Daemon
 from szwatch.app.settings import DaemonSettings, Route, Settings
 from szwatch.common.clock import local_today
+from szwatch.crawler.run import CrawlRequest
 from szwatch.monitor.alerts.channels.wecom import WecomChannel
 from szwatch.monitor.alerts.deliver import deliver_due
 from szwatch.monitor.detection.detect import detect
@@ -25,7 +26,7 @@ from szwatch.replica import templates
 from szwatch.replica.build import Manifest, ReplicaSpec, build_replica
 from szwatch.replica.server import ReplicaServer
 from szwatch.replica.sinks import ChatReceiver
-from szwatch.store.models import Alert, Article, CrawlRun, Detection, Issue, RunStatus, utcnow
+from szwatch.store.models import Alert, Article, CrawlRun, Detection, Issue, Mention, RunStatus, utcnow
 from tests.conftest import crawl_site
 from tests.monitor.alerts.test_alerts import WATCHLIST
 
@@ -208,3 +209,45 @@ def test_by_default_the_daemon_checks_every_minute_and_detects_landed_articles_e
 
     assert daemon.scheduler.get_job("check").trigger.interval == timedelta(minutes=1)
     assert daemon.scheduler.get_job("land").trigger.interval == timedelta(seconds=5)
+
+
+@pytest.mark.parametrize("head_arrives", ["never", "next crawl"])
+def test_a_continuation_whose_head_fails_the_whole_crawl_alerts_once(
+    engine: Engine, continued: tuple[ReplicaServer, Manifest, Watchlist], head_arrives: str
+):
+    """The daemon's final pass detects the continuation on its own (its head may never come); when the head
+    arrives with a later crawl, the joined story adds nothing that was sent already."""
+    site, manifest, watchlist = continued
+    head, tail = parts_of(manifest, DAY)
+    story_url, tail_url = site.url + head, site.url + tail
+    crawl_site(engine, site, dates=(date(2024, 5, 6),))
+    detect(engine, watchlist)  # the baseline
+    with ChatReceiver("wecom") as robot:
+        settings = Settings(channels=(WecomChannel("team", robot.url),), routes=(Route("team"),),
+                            daemon=DaemonSettings(base_url=site.url, crawl_delay_seconds=0))  # fmt: skip
+        daemon = Daemon(engine, settings, watchlist)
+        daemon.land()  # at start: what is stored is the catch-up's
+        request = CrawlRequest(base_url=site.url, dates=(DAY,), delay=0, concurrency=8, timeout=3, retries=2)
+        site.fail(head, *["500"] * 5)  # the head fails, retries included, for the whole crawl
+        daemon.crawl_and_detect(request)  # the crawl, then its final pass over everything
+        alone = sent_about(robot, tail_url)
+        if head_arrives == "next crawl":
+            daemon.crawl_and_detect(request)
+            daemon.land()
+        sent = sent_about(robot, story_url) + sent_about(robot, tail_url)
+
+    alerts = [a for a in rail_alerts(engine) if a.story_url in (story_url, tail_url) and a.rule == "new_mention"]
+    assert [a.story_url for a in alerts] == [tail_url]  # one alert: the continuation's, sent when it came
+    assert sum("新提及" in message for message in alone) == 1
+    assert sent == alone  # nothing about the story was sent again when its head arrived
+    with Session(engine) as session:
+        joined = session.exec(select(Article.story_url).where(Article.url == tail_url)).one()
+        stories = set(
+            session.exec(select(Detection.story_url).where(col(Detection.story_url).in_([story_url, tail_url])))
+        )
+        listed = set(session.exec(select(Mention.story_url).where(Mention.watch_id == "rail",
+                                                                  col(Mention.story_url).in_([story_url, tail_url]))))  # fmt: skip
+    if head_arrives == "next crawl":
+        assert joined == story_url and stories == listed == {story_url}  # one story now, listed once (mentions)
+    else:
+        assert joined in (None, tail_url) and stories == listed == {tail_url}

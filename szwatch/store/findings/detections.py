@@ -103,6 +103,18 @@ def landed_digests(session: Session, after_id: int) -> dict[str, str]:
     return {url: _digest([h for _, h in sorted(parts)]) for url, parts in hashes.items() if url not in waiting}
 
 
+def absorb_parts(session: Session, stories: Sequence[Story]) -> None:
+    """Forget what detection found in a part when it was a story of its own (a continuation whose head had not
+    come yet): its findings and its "done" record go, so the joined story is the one place they live, and its
+    earlier figures and facts cannot pass for another story's (a project update from the same story twice). Its
+    alerts stay: they were sent, and the rules do not raise them again under the joined story's URL."""
+    alone = [part.url for story in stories if len(story.parts) > 1 for part in story.parts if part.url != story.url]
+    if not alone:
+        return
+    for model in (Mention, Observation, ProjectFact, Detection):
+        session.exec(delete(model).where(col(model.story_url).in_(alone)))
+
+
 def processed(session: Session, urls: Sequence[str] | None = None) -> dict[str, tuple[str, str]]:
     """story_url → (digest, watchlist digest) of what detection last saw (of these stories, when given)."""
     stmt = select(Detection) if urls is None else select(Detection).where(col(Detection.story_url).in_(list(urls)))
