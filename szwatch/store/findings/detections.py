@@ -60,27 +60,52 @@ class Story:
         return self.parts[0].article_id
 
 
-def story_digests(session: Session) -> dict[str, str]:
-    """Every story's digest, from content hashes only (no article text is read), oldest story first.
+# Where an article stands in the paper: its issue's date, its page's place in the issue, its own id and URL and page
+_PLACE = (col(Issue.issue_date), col(Page.seq), col(Article.id), col(Article.url), col(Article.page_id))
 
-    The order matters to alerts: a figure first printed in March and repeated in May is new in March.
+
+def story_digests(session: Session) -> dict[str, str]:
+    """Every story's digest, from content hashes only (no article text is read), in reading order: oldest
+    issue first, then page by page, then as each page lists its articles.
+
+    The order matters to alerts: a figure first printed in March and repeated in May is new in March, and two
+    stories of one day that move a project (开工 on A1, 投产 on A2) are read in the paper's order, not in the
+    order a crawl happened to store them.
     """
     key = func.coalesce(Article.story_url, Article.url)
-    stmt = (
-        select_wide(key, col(Article.content_hash), col(Issue.issue_date), col(Page.seq), col(Article.id))
-        .join(Issue, col(Issue.id) == Article.issue_id)
-        .join(Page, col(Page.id) == Article.page_id)
-        .order_by(col(Issue.issue_date), col(Page.seq), col(Article.id))
-    )
+    stmt = select_wide(key, col(Article.content_hash), *_PLACE).join(Issue, col(Issue.id) == Article.issue_id)
+    return _digests(session, list(session.exec(stmt.join(Page, col(Page.id) == Article.page_id)).all()))
+
+
+def _digests(session: Session, rows: list[Any]) -> dict[str, str]:
+    """Rows of (story key, content hash, *_PLACE) → each story's digest, stories in reading order."""
+    listed = _listing_positions(session, {row[6] for row in rows})
+    rows.sort(key=lambda r: (r[2], r[3], listed.get((r[6], r[5]), _UNLISTED), r[4]))
     hashes: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for story_url, content_hash, _day, _seq, article_id in session.exec(stmt).all():
-        hashes[story_url].append((article_id, content_hash))
+    for row in rows:
+        hashes[row[0]].append((row[4], row[1]))
     return {url: _digest([h for _, h in sorted(parts)]) for url, parts in hashes.items()}
+
+
+_UNLISTED = 1 << 30  # an article its page does not list (linked from elsewhere) comes after the listed ones
+
+
+def _listing_positions(session: Session, page_ids: set[int]) -> dict[tuple[int, str], int]:
+    """(page id, article URL) → the article's place in its page's listing: the paper's order, which the ids
+    (the order a crawl stored articles in, watched words first) are not."""
+    positions: dict[tuple[int, str], int] = {}
+    ids = sorted(page_ids)
+    for start in range(0, len(ids), 1000):
+        stmt = select(Page.id, Page.article_urls).where(col(Page.id).in_(ids[start : start + 1000]))
+        for page_id, urls in session.exec(stmt).all():
+            for place, url in enumerate(urls or []):
+                positions.setdefault((page_id or 0, url), place)
+    return positions
 
 
 def landed_digests(session: Session, after_id: int) -> dict[str, str]:
     """``story_digests`` of the stories with a part stored after article ``after_id`` (what a crawl wrote since
-    the last detection), oldest first.
+    the last detection), in reading order.
 
     A story whose first part says it continues another (上接) that is not joined to it yet is left out: detected
     alone now, the part would be a story of its own and alert again once joined to its head (alerts are keyed by
@@ -88,19 +113,14 @@ def landed_digests(session: Session, after_id: int) -> dict[str, str]:
     key = func.coalesce(Article.story_url, Article.url)
     touched = select(key).where(col(Article.id) > after_id).scalar_subquery()
     stmt = (
-        select_wide(key, col(Article.content_hash), col(Article.id), col(Article.url), col(Article.continued_from))
+        select_wide(key, col(Article.content_hash), *_PLACE, col(Article.continued_from))
         .join(Issue, col(Issue.id) == Article.issue_id)
         .join(Page, col(Page.id) == Article.page_id)
         .where(key.in_(touched))
-        .order_by(col(Issue.issue_date), col(Page.seq), col(Article.id))
     )
-    hashes: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    waiting: set[str] = set()
-    for story_url, content_hash, article_id, url, continued_from in session.exec(stmt).all():
-        hashes[story_url].append((article_id, content_hash))
-        if url == story_url and continued_from:
-            waiting.add(story_url)
-    return {url: _digest([h for _, h in sorted(parts)]) for url, parts in hashes.items() if url not in waiting}
+    rows = list(session.exec(stmt).all())
+    waiting = {row[0] for row in rows if row[5] == row[0] and row[7]}
+    return {url: digest for url, digest in _digests(session, rows).items() if url not in waiting}
 
 
 def absorb_parts(session: Session, stories: Sequence[Story]) -> None:
