@@ -60,8 +60,9 @@ class Story:
         return self.parts[0].article_id
 
 
-# Where an article stands in the paper: its issue's date, its page's place in the issue, its own id and URL and page
-_PLACE = (col(Issue.issue_date), col(Page.seq), col(Article.id), col(Article.url), col(Article.page_id))
+# Where an article stands: its issue's date and id (papers of one day in the order their issues were first stored),
+# its page's place in the issue, its own id, URL and page
+_PLACE = (col(Issue.issue_date), col(Issue.id), col(Page.seq), col(Article.id), col(Article.url), col(Article.page_id))
 
 
 def story_digests(session: Session) -> dict[str, str]:
@@ -79,11 +80,11 @@ def story_digests(session: Session) -> dict[str, str]:
 
 def _digests(session: Session, rows: list[Any]) -> dict[str, str]:
     """Rows of (story key, content hash, *_PLACE) → each story's digest, stories in reading order."""
-    listed = _listing_positions(session, {row[6] for row in rows})
-    rows.sort(key=lambda r: (r[2], r[3], listed.get((r[6], r[5]), _UNLISTED), r[4]))
+    listed = _listing_positions(session, {row[7] for row in rows})
+    rows.sort(key=lambda r: (r[2], r[3], r[4], listed.get((r[7], r[6]), _UNLISTED), r[5]))
     hashes: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for row in rows:
-        hashes[row[0]].append((row[4], row[1]))
+        hashes[row[0]].append((row[5], row[1]))
     return {url: _digest([h for _, h in sorted(parts)]) for url, parts in hashes.items()}
 
 
@@ -119,7 +120,7 @@ def landed_digests(session: Session, after_id: int) -> dict[str, str]:
         .where(key.in_(touched))
     )
     rows = list(session.exec(stmt).all())
-    waiting = {row[0] for row in rows if row[5] == row[0] and row[7]}
+    waiting = {row[0] for row in rows if row[6] == row[0] and row[8]}
     return {url: digest for url, digest in _digests(session, rows).items() if url not in waiting}
 
 
