@@ -128,7 +128,7 @@ def hit_dict(hit: SearchHit) -> dict[str, Any]:
 def hits_table(hits: list[SearchHit]) -> str:
     lines = []
     for hit in hits:
-        page = f"{hit.page}{'·' + hit.page_name if hit.page_name else ''}"
+        page = f"{hit.page_label or hit.page}{'·' + hit.page_name if hit.page_name else ''}"
         paper = f"{hit.paper}  " if hit.paper != "szrb" else ""  # named when not the one paper of old
         lines.append(f"{hit.issue_date}  {paper}{page}  {hit.title}\n    {hit.snippet}\n    {hit.url}")
     return "\n".join(lines)

@@ -48,6 +48,7 @@ from szwatch.monitor.detection.watchlist import Watchlist, load_watchlist
 from szwatch.store import alerts as store_alerts
 from szwatch.store import leases, operations, runs
 from szwatch.store.db import session_scope
+from szwatch.store.findings.landing import LandingFloor, articles_above
 from szwatch.store.models import Issue, IssueStatus, utcnow
 
 CHECK_REQUESTS_SECONDS = 5  # how often the daemon looks for "check now" asked in the web view
@@ -80,7 +81,7 @@ class Daemon:
         self.crawls = 0
         self.crawling = threading.Lock()  # one crawl at a time, whichever job asks (catch-up, check, poll)
         self.detecting = threading.Lock()  # one detection at a time: the land job's or the one after a crawl
-        self.landed_after: int | None = None  # the newest article id the last detection saw
+        self.floor = LandingFloor()  # every article at or below it has been read by a detection
         self.watched = watched_words(watchlist)
         self.sources = settings.watched()  # each paper is checked and polled on its own hours and days
         self.entries: dict[str, EntryCheck | None] = {}  # per paper: the entry page's last answer
@@ -288,9 +289,11 @@ class Daemon:
         stored = sum(self._crawled(report) for report in reports)
         if stored and not self.stopping.is_set():
             with self.detecting:
-                newest = self._newest_article()
-                detected = self._detect()
-                self.landed_after = newest  # the final pass saw everything up to here
+                started, newest = self.clock(), self._newest_article()
+                target = self.floor.target(started) if self.floor.after is not None else newest
+                above = self._above(target)
+                detected = self._detect()  # the final pass reads everything landed by now
+                self.floor.passed(started, newest, target, above)
             if detected.alerts:
                 self.deliver()
         return reports
@@ -305,16 +308,22 @@ class Daemon:
 
     def land(self) -> None:
         """Detect the stories stored since the last detection and deliver their alerts now (see the module's
-        note). Cheap when nothing landed: one look at the newest article id."""
-        newest = self._newest_article()
-        if self.landed_after is None:
-            self.landed_after = newest  # at start: what is stored already is the catch-up's to detect
+        note). Cheap when nothing landed: one look at the articles above the floor (``store/findings/landing.py``:
+        a writer may commit a lower id after a higher one, so the floor trails and a late commit is still read)."""
+        started, newest = self.clock(), self._newest_article()
+        if self.floor.after is None:
+            self.floor.after = newest  # at start: what is stored already is the catch-up's to detect
             return
-        if newest <= self.landed_after or self.stopping.is_set() or not self.detecting.acquire(blocking=False):
+        if self.stopping.is_set() or not self.detecting.acquire(blocking=False):
             return
         try:
-            detected = self._detect(landed_after=self.landed_after)
-            self.landed_after = newest
+            target = self.floor.target(started)
+            above = self._above(target)  # before looking below it: what lands after this is seen next time
+            if not self.floor.due(self._above(self.floor.after)):
+                self.floor.after, self.floor.seen = target, above  # nothing landed since the last pass read
+                return
+            detected = self._detect(landed_after=self.floor.after)
+            self.floor.passed(started, newest, target, above)
         finally:
             self.detecting.release()
         if detected.alerts:
@@ -337,6 +346,10 @@ class Daemon:
     def _newest_article(self) -> int:
         with Session(self.engine) as session:
             return store_alerts.newest_article_id(session)
+
+    def _above(self, after_id: int) -> tuple[int, int]:
+        with Session(self.engine) as session:
+            return articles_above(session, after_id)
 
     def deliver(self) -> None:
         deliver_due(self.engine, self.settings, self.names, now=self.clock)

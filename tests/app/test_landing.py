@@ -17,6 +17,7 @@ from sqlmodel import Session, col, func, select
 from szwatch.app.daemon import Daemon
 from szwatch.app.settings import DaemonSettings, Route, Settings
 from szwatch.common.clock import local_today
+from szwatch.crawler.run import CrawlRequest
 from szwatch.monitor.alerts.channels.wecom import WecomChannel
 from szwatch.monitor.alerts.deliver import deliver_due
 from szwatch.monitor.detection.detect import detect
@@ -25,8 +26,11 @@ from szwatch.replica import templates
 from szwatch.replica.build import Manifest, ReplicaSpec, build_replica
 from szwatch.replica.server import ReplicaServer
 from szwatch.replica.sinks import ChatReceiver
-from szwatch.store.models import Alert, Article, CrawlRun, Detection, Issue, RunStatus, utcnow
-from tests.conftest import crawl_site
+from szwatch.store import articles
+from szwatch.store.articles import ArticleRecord
+from szwatch.store.db import session_scope
+from szwatch.store.models import Alert, Article, CrawlRun, Detection, Issue, Mention, RunStatus, utcnow
+from tests.conftest import crawl_site, store_story
 from tests.monitor.alerts.test_alerts import WATCHLIST
 
 TODAY = local_today(utcnow())  # the daemon reads the real clock; the replica is built around it
@@ -208,3 +212,95 @@ def test_by_default_the_daemon_checks_every_minute_and_detects_landed_articles_e
 
     assert daemon.scheduler.get_job("check").trigger.interval == timedelta(minutes=1)
     assert daemon.scheduler.get_job("land").trigger.interval == timedelta(seconds=5)
+
+
+@pytest.mark.parametrize("head_arrives", ["never", "next crawl"])
+def test_a_continuation_whose_head_fails_the_whole_crawl_alerts_once(
+    engine: Engine, continued: tuple[ReplicaServer, Manifest, Watchlist], head_arrives: str
+):
+    """The daemon's final pass detects the continuation on its own (its head may never come); when the head
+    arrives with a later crawl, the joined story adds nothing that was sent already."""
+    site, manifest, watchlist = continued
+    head, tail = parts_of(manifest, DAY)
+    story_url, tail_url = site.url + head, site.url + tail
+    crawl_site(engine, site, dates=(date(2024, 5, 6),))
+    detect(engine, watchlist)  # the baseline
+    with ChatReceiver("wecom") as robot:
+        settings = Settings(channels=(WecomChannel("team", robot.url),), routes=(Route("team"),),
+                            daemon=DaemonSettings(base_url=site.url, crawl_delay_seconds=0))  # fmt: skip
+        daemon = Daemon(engine, settings, watchlist)
+        daemon.land()  # at start: what is stored is the catch-up's
+        request = CrawlRequest(base_url=site.url, dates=(DAY,), delay=0, concurrency=8, timeout=3, retries=2)
+        site.fail(head, *["500"] * 5)  # the head fails, retries included, for the whole crawl
+        daemon.crawl_and_detect(request)  # the crawl, then its final pass over everything
+        alone = sent_about(robot, tail_url)
+        if head_arrives == "next crawl":
+            daemon.crawl_and_detect(request)
+            daemon.land()
+        sent = sent_about(robot, story_url) + sent_about(robot, tail_url)
+
+    alerts = [a for a in rail_alerts(engine) if a.story_url in (story_url, tail_url) and a.rule == "new_mention"]
+    assert [a.story_url for a in alerts] == [tail_url]  # one alert: the continuation's, sent when it came
+    assert sum("新提及" in message for message in alone) == 1
+    assert sent == alone  # nothing about the story was sent again when its head arrived
+    with Session(engine) as session:
+        joined = session.exec(select(Article.story_url).where(Article.url == tail_url)).one()
+        stories = set(
+            session.exec(select(Detection.story_url).where(col(Detection.story_url).in_([story_url, tail_url])))
+        )
+        listed = set(session.exec(select(Mention.story_url).where(Mention.watch_id == "rail",
+                                                                  col(Mention.story_url).in_([story_url, tail_url]))))  # fmt: skip
+    if head_arrives == "next crawl":
+        assert joined == story_url and stories == listed == {story_url}  # one story now, listed once (mentions)
+    else:
+        assert joined in (None, tail_url) and stories == listed == {tail_url}
+
+
+# -- two writers: an article committed after a newer one ---------------------------------------------------
+
+
+def test_an_article_committed_after_a_newer_one_is_still_alerted_once(engine: Engine):
+    """Two crawl nodes write to one PostgreSQL: the first takes the lower id but commits last. The land job
+    reads it all the same, and nothing it sent is sent again while the window it re-reads moves on."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: its ids follow its commits")
+    day = date(2024, 6, 3)
+    store_story(engine, day - timedelta(days=1), 1, "招商引资", ["东立多晶硅项目签约落户。"])
+    detect(engine, WATCHLIST)  # the baseline
+    base = f"http://szb.example/shtml/szrb/{day:%Y%m%d}/"
+    with session_scope(engine) as session:
+        issue = articles.upsert_issue(session, day, base + "vA1.shtml")
+        page = articles.upsert_page(session, issue, "A1", base + "vA1.shtml", "要闻", 0, [])
+        where = (issue.id or 0, page.id or 0)
+    later = [timedelta(0)]  # the daemon's clock runs on, and jumps ahead when the test says
+    with ChatReceiver("wecom") as robot:
+        settings = Settings(channels=(WecomChannel("team", robot.url),), routes=(Route("team"),))
+        daemon = Daemon(engine, settings, WATCHLIST, clock=lambda: utcnow() + later[0])
+        daemon.land()  # at start: what is stored is the catch-up's
+        with session_scope(engine) as slow:  # node 1's batch: an id now, its commit later
+            articles.save_article(slow, *where, story(base, 11, "朔州能源职业技术学院项目开工建设。"))
+            with session_scope(engine) as quick:  # node 2's batch: a higher id, committed first
+                articles.save_article(quick, *where, story(base, 12, "东立多晶硅项目一期工程投产。"))
+            daemon.land()
+            first = sent_texts(robot)
+        for _ in range(4):  # the land job every few seconds, then for longer than any late commit could take
+            later[0] += timedelta(seconds=50)
+            daemon.land()
+        sent = sent_texts(robot)
+
+    with Session(engine) as session:
+        alerted = [a.story_url[-8:] for a in session.exec(select(Alert).where(Alert.rule == "new_mention")).all()]
+    assert sorted(alerted) == ["11.shtml", "12.shtml"]  # the late one too, once each
+    assert first and all("东立多晶硅项目" in text for text in first)  # the quick one at once …
+    assert sum("朔州能源职业技术学院项目" in text for text in sent) == 1  # … the late one after
+    assert set(first) <= set(sent) and len(sent) == len(set(sent))  # nothing sent twice
+    assert daemon.floor.after == newest_article(engine)  # the window re-read has moved past both
+
+
+def story(base: str, number: int, paragraph: str) -> ArticleRecord:
+    return ArticleRecord(url=f"{base}{number}.shtml", number=str(number), title=paragraph.rstrip("。"),
+                         paragraphs=[paragraph], raw_paragraphs=[paragraph])  # fmt: skip
+
+
+def sent_texts(robot: ChatReceiver) -> list[str]:
+    return [r.text for r in robot.accepted()]

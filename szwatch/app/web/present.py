@@ -104,8 +104,9 @@ def search_json(result: SearchResult) -> dict[str, Any]:
         "total_exact": result.total_exact,
         "terms": result.terms,
         "results": [
-            {"url": h.url, "issue_date": h.issue_date.isoformat(), "page": h.page, "page_name": h.page_name,
-             "title": h.title, "snippet": h.snippet, "article_id": h.article_id, "paper": h.paper}
+            {"url": h.url, "issue_date": h.issue_date.isoformat(), "page": h.page, "page_label": h.page_label,
+             "page_name": h.page_name, "title": h.title, "snippet": h.snippet, "article_id": h.article_id,
+             "paper": h.paper}
             for h in result.hits
         ],
     }  # fmt: skip

@@ -182,6 +182,7 @@ def _process(
         stories = list(detections.load_stories(session, urls))
     analysed = list(analyser.batch(stories))  # before the transaction: writers wait less for it
     with session_scope(engine) as session:
+        detections.absorb_parts(session, stories)
         writer = FindingsWriter(session, [story.url for story in stories], watchlist.digest)
         for story, findings in zip(stories, analysed, strict=True):
             mentions, observations = writer.replace(story, findings.mentions, findings.observations)

@@ -23,7 +23,8 @@ member, unwatched members included; when the counts disagree nothing is paired, 
 Targets (预期目标, 力争), thresholds (20%以上) and comparisons with another period are not observations.
 
 The period is the one the sentence names, else the last one named earlier in the story, resolved against
-the issue date. The scope is a county or district named as subject (also via 该市/该县), else 全市; an
+the issue date; a span named without its year takes the year the story names for it (``periods.StoryPeriods``).
+The scope is a county or district named as subject (also via 该市/该县), else 全市; an
 explicit city subject (朔州市, 我市) wins over the county of earlier sentences.
 
 Every observation says which rules produced it (``rule``), so a wrong one can be traced to its rule.
@@ -40,7 +41,7 @@ from szwatch.common.numerals import number
 from szwatch.monitor.detection import grammar as g
 from szwatch.monitor.detection import places as pl
 from szwatch.monitor.detection.match import Hit, Sentence, split_sentences
-from szwatch.monitor.detection.periods import Period, find_period
+from szwatch.monitor.detection.periods import Period, StoryPeriods
 
 if TYPE_CHECKING:
     from szwatch.monitor.detection.match import Matcher
@@ -106,7 +107,7 @@ class Observation:
 @dataclass
 class _Context:
     period: Period | None = None
-    issue: date | None = None
+    periods: StoryPeriods | None = None  # the story's periods, read against its issue date
     county: str | None = None
     others: tuple[str, ...] | None = None  # the other places the story names: a sentence naming none is ours
 
@@ -132,7 +133,7 @@ class _Clause:
     scope: str
     period: Period | None
     sentence: Sentence
-    issue: date | None = None
+    periods: StoryPeriods | None = None
 
 
 def extract(
@@ -151,25 +152,26 @@ def extract(
     for hit in _longest_names(hits):
         if not text.startswith("项目", hit.end):  # 民间投资项目达到286个 counts projects
             by_sentence.setdefault(hit.sentence.index, []).append(hit)
-    context, found = _Context(county=default_place, others=pl.other_names(text), issue=issue_date), []
+    periods = StoryPeriods(text, issue_date)
+    context, found = _Context(county=default_place, others=pl.other_names(text), periods=periods), []
     reader = _Reader(matcher)
     unread: list[Sentence] = []  # sentences since the last one read, whose periods nobody has needed yet
     for sentence in split_sentences(text) if sentences is None else sentences:
         unread.append(sentence)
         sentence_hits = sorted(by_sentence.get(sentence.index, []), key=lambda h: h.start)
         if sentence_hits or (matcher is not None and reader.may_name(sentence.text)):
-            context.period = _latest_period(unread, issue_date) or context.period
+            context.period = _latest_period(unread, periods) or context.period
             unread = []
             found.extend(reader.sentence(sentence, sentence_hits, context))
         context.county = pl.story_county(sentence.text, context.county, context.others)
     return _distinct(found)
 
 
-def _latest_period(sentences: list[Sentence], issue_date: date) -> Period | None:
+def _latest_period(sentences: list[Sentence], periods: StoryPeriods) -> Period | None:
     """The period the last of ``sentences`` naming one names: looked for only before a sentence is read, and
     from the end back, as most sentences have no figure to read."""
     for sentence in reversed(sentences):
-        if (period := find_period(sentence.text, issue_date)) is not None:
+        if (period := periods.find(sentence.text)) is not None:
             return period
     return None
 
@@ -258,7 +260,7 @@ class _Reader:
             clause_scope = place or scope
             if clause_scope == OTHER:
                 continue
-            clause = _Clause(start, text, clause_scope, context.period, sentence, context.issue)
+            clause = _Clause(start, text, clause_scope, context.period, sentence, context.periods)
             made = _attach(made, subject, clause)
         return made
 
@@ -402,12 +404,12 @@ def _value(match: re.Match[str]) -> tuple[float, str]:
 def _own_periods(clause: _Clause, figures: list[re.Match[str]]) -> list[tuple[Period, str]]:
     """The parts of a clause that name a period of their own before their figure, when there are two or more
     with different periods: (period, the part's text). Otherwise nothing: the clause's period holds."""
-    if len(figures) < 2 or clause.issue is None:
+    if len(figures) < 2 or clause.periods is None:
         return []
     parts, start = [], 0
     for match in figures:
         lead = clause.text[start : match.start()]
-        period = find_period(lead, clause.issue)
+        period = clause.periods.find(lead)
         if period is not None:
             parts.append((period, match.start()))
         elif not parts:

@@ -6,13 +6,17 @@ same (a quarter is not the year). A span named without a year belongs to the lat
 by the issue date (四季度 in a January paper is last year's; tests/monitor/detection/test_periods.py).
 今年以来 runs from the year's first day to the paper's date, and 去年同期 (not after 比/较, where it is what
 a figure is compared with) is that span one year earlier.
+
+Within one story a bare span is the span the story names with its year (``StoryPeriods``): a title's 上半年
+over a body's 今年上半年 is that half-year, whatever the paper's date alone would make of it.
 """
 
 from __future__ import annotations
 
 import re
 from calendar import monthrange
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import date
 
 from szwatch.common.numerals import DIGITS, cn_integer
@@ -40,41 +44,84 @@ PERIOD = re.compile(
 )
 
 
+# What a period's words say of its year: a span without one (上半年), a span with one (今年上半年, 2024年1-5月),
+# a whole year by its name (去年, 2023年), or a span of another shape (今年以来, 去年同期)
+BARE, NAMED, YEAR, OTHER = "bare", "named", "year", "other"
+
+
 @dataclass(frozen=True)
 class Period:
     text: str
     start: date
     end: date
+    kind: str = NAMED
 
 
 def find_period(text: str, issue_date: date) -> Period | None:
+    return next(periods_in(text, issue_date), None)
+
+
+def periods_in(text: str, issue_date: date) -> Iterator[Period]:
+    """Every period the text names as a figure's (not what it is compared with), in order."""
     for match in PERIOD.finditer(text):
         if not match.group(0) or COMPARED.search(text, max(0, match.start() - 4), match.start()):  # 较去年全年…
             continue
         if (period := _resolve(match, issue_date)) is not None:
+            yield period
+
+
+class StoryPeriods:
+    """The periods of one story: a bare span (上半年 in a title) is the one the story names with its year for
+    the same months (今年上半年 in the body) when it names one year only; else the paper's date decides.
+
+    The story is read for named spans only when a bare one needs them: most stories never do."""
+
+    def __init__(self, text: str, issue_date: date) -> None:
+        self.text, self.issue_date = text, issue_date
+        self._years: dict[tuple[int, int], set[int]] | None = None
+
+    def find(self, text: str) -> Period | None:
+        period = find_period(text, self.issue_date)
+        return self.aligned(period) if period is not None else None
+
+    def aligned(self, period: Period) -> Period:
+        if period.kind != BARE:
             return period
-    return None
+        years = self._named_years().get((period.start.month, period.end.month), set())
+        if len(years) != 1 or (year := next(iter(years))) == period.start.year:
+            return period
+        return replace(period, start=period.start.replace(year=year),
+                       end=date(year, period.end.month, monthrange(year, period.end.month)[1]))  # fmt: skip
+
+    def _named_years(self) -> dict[tuple[int, int], set[int]]:
+        if self._years is None:
+            self._years = {}
+            for period in periods_in(self.text, self.issue_date):
+                if period.kind == NAMED:
+                    self._years.setdefault((period.start.month, period.end.month), set()).add(period.start.year)
+        return self._years
 
 
 def _resolve(match: re.Match[str], issue_date: date) -> Period | None:
     if match["same"] is not None:  # 去年同期: the year so far, one year earlier
-        return Period(match.group(0), date(issue_date.year - 1, 1, 1), _year_earlier(issue_date))
+        return Period(match.group(0), date(issue_date.year - 1, 1, 1), _year_earlier(issue_date), OTHER)
     explicit = match["year"] is not None or match["rel"] is not None
     year = int(match["year"]) if match["year"] else issue_date.year
     year -= g.RELATIVE_YEARS.get(match["rel"] or "", 0)
     if match["sofar"] is not None:  # 今年以来, 2023年以来: from the year's first day to the paper's
-        return Period(match.group(0), date(year, 1, 1), issue_date)
+        return Period(match.group(0), date(year, 1, 1), issue_date, OTHER)
     months = _months(match)
+    kind = NAMED if explicit else BARE
     if months is None:
         if not explicit:
             return None
-        months = (1, 12)
+        months, kind = (1, 12), YEAR
     first, last = months
     if not 1 <= first <= last <= 12:
         return None
     if not explicit and date(year, last, 1) > issue_date:  # 四季度 in a January paper is last year's
         year -= 1
-    return Period(match.group(0), date(year, first, 1), date(year, last, monthrange(year, last)[1]))
+    return Period(match.group(0), date(year, first, 1), date(year, last, monthrange(year, last)[1]), kind)
 
 
 def _year_earlier(day: date) -> date:

@@ -43,7 +43,7 @@ def story_alerts(
     caller flushes ``writer`` first when a watch is wanted."""
     wanted_mentions = [m for m in mentions if wanted(m.watch_id)]
     wanted_observations = [o for o in observations if wanted(o.indicator_id)]
-    found = [*_mention_alerts(story, wanted_mentions, run_id),
+    found = [*_mention_alerts(story, _not_alerted_alone(session, story, wanted_mentions), run_id),
              *_figure_alerts(session, story, wanted_observations, run_id, thresholds or {})]  # fmt: skip
     found.extend(_project_updates(session, story, facts, run_id, writer, wanted))
     return found
@@ -54,6 +54,17 @@ def _base(story: Story, rule: str, key: str, watch_id: str, run_id: int | None, 
         dedupe_key=key, rule=rule, watch_id=watch_id, story_url=story.url, issue_date=story.issue_date,
         page=story.page, page_print_url=story.page_print_url, title=story.title, detect_run_id=run_id, **fields,
     )  # fmt: skip
+
+
+def _not_alerted_alone(session: Session, story: Story, mentions: list[MentionRow]) -> list[MentionRow]:
+    """The mentions of watches not alerted already for a later part of this story, when that part was read
+    as a story of its own (its head came with a later crawl): one story, one alert."""
+    later = [part.url for part in story.parts if part.url != story.url]
+    if not later or not mentions:
+        return mentions
+    keys = {f"new_mention|{m.watch_id}|{url}": m.watch_id for m in mentions for url in later}
+    alerted = {keys[key] for key in store_alerts.known_keys(session, list(keys))}
+    return [m for m in mentions if m.watch_id not in alerted]
 
 
 def _mention_alerts(story: Story, mentions: list[MentionRow], run_id: int | None) -> Iterable[Alert]:

@@ -37,17 +37,19 @@ from szwatch.store.reads import stories
 # stay importable from here.
 from szwatch.store.reads.stories import Story as Story
 from szwatch.store.reads.stories import StoryPart as StoryPart
-from szwatch.store.reads.stories import digest
+
+# the columns of ``stories.PLACE``: where an article stands in the paper's reading order
+_PLACE = (col(Issue.issue_date), col(Issue.id), col(Page.seq), col(Article.id), col(Article.url), col(Article.page_id))
 
 
 def story_digests(session: Session) -> dict[str, str]:
-    """Every story's digest, oldest story first (``reads.stories``: the preview of a watch reads it alone)."""
+    """Every story's digest, in reading order (``reads.stories``: the preview of a watch reads it alone)."""
     return stories.story_digests(plain_of(session))
 
 
 def landed_digests(session: Session, after_id: int) -> dict[str, str]:
     """``story_digests`` of the stories with a part stored after article ``after_id`` (what a crawl wrote since
-    the last detection), oldest first.
+    the last detection), in reading order.
 
     A story whose first part says it continues another (上接) that is not joined to it yet is left out: detected
     alone now, the part would be a story of its own and alert again once joined to its head (alerts are keyed by
@@ -55,19 +57,27 @@ def landed_digests(session: Session, after_id: int) -> dict[str, str]:
     key = func.coalesce(Article.story_url, Article.url)
     touched = select(key).where(col(Article.id) > after_id).scalar_subquery()
     stmt = (
-        select_wide(key, col(Article.content_hash), col(Article.id), col(Article.url), col(Article.continued_from))
+        select_wide(key, col(Article.content_hash), *_PLACE, col(Article.continued_from))
         .join(Issue, col(Issue.id) == Article.issue_id)
         .join(Page, col(Page.id) == Article.page_id)
         .where(key.in_(touched))
-        .order_by(col(Issue.issue_date), col(Page.seq), col(Article.id))
     )
-    hashes: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    waiting: set[str] = set()
-    for story_url, content_hash, article_id, url, continued_from in session.exec(stmt).all():
-        hashes[story_url].append((article_id, content_hash))
-        if url == story_url and continued_from:
-            waiting.add(story_url)
-    return {url: digest([h for _, h in sorted(parts)]) for url, parts in hashes.items() if url not in waiting}
+    rows = list(session.exec(stmt).all())
+    waiting = {row[0] for row in rows if row[6] == row[0] and row[8]}
+    found = stories.digests_in_reading_order(plain_of(session), rows)
+    return {url: story_digest for url, story_digest in found.items() if url not in waiting}
+
+
+def absorb_parts(session: Session, joined: Sequence[Story]) -> None:
+    """Forget what detection found in a part when it was a story of its own (a continuation whose head had not
+    come yet): its findings and its "done" record go, so the joined story is the one place they live, and its
+    earlier figures and facts cannot pass for another story's (a project update from the same story twice). Its
+    alerts stay: they were sent, and the rules do not raise them again under the joined story's URL."""
+    alone = [part.url for story in joined if len(story.parts) > 1 for part in story.parts if part.url != story.url]
+    if not alone:
+        return
+    for model in (Mention, Observation, ProjectFact, Detection):
+        session.exec(delete(model).where(col(model.story_url).in_(alone)))
 
 
 def processed(session: Session, urls: Sequence[str] | None = None) -> dict[str, tuple[str, str]]:

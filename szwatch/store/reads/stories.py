@@ -10,6 +10,7 @@ sqlite3, without SQLAlchemy or the ORM models. Detection reads the same rows thr
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -57,16 +58,45 @@ class Story:
         return self.parts[0].article_id
 
 
-def story_digests(db: Db) -> dict[str, str]:
-    """Every story's digest, from content hashes only (no article text is read), oldest story first.
+# Where an article stands: its issue's date and id (papers of one day in the order their issues were first
+# stored), its page's place in the issue, its own id, URL and page
+PLACE = "i.issue_date, i.id, p.seq, a.id, a.url, a.page_id"
+_UNLISTED = 1 << 30  # an article its page does not list (linked from elsewhere) comes after the listed ones
 
-    The order matters to alerts: a figure first printed in March and repeated in May is new in March.
+
+def story_digests(db: Db) -> dict[str, str]:
+    """Every story's digest, from content hashes only (no article text is read), in reading order: oldest
+    issue first, then page by page, then as each page lists its articles.
+
+    The order matters to alerts: a figure first printed in March and repeated in May is new in March, and two
+    stories of one day that move a project (开工 on A1, 投产 on A2) are read in the paper's order, not in the
+    order a crawl happened to store them.
     """
-    sql = f"SELECT {STORY_KEY}, a.content_hash, a.id{ARCHIVE} ORDER BY i.issue_date, p.seq, a.id"
+    return digests_in_reading_order(db, list(plain_of(db).run(f"SELECT {STORY_KEY}, a.content_hash, {PLACE}{ARCHIVE}")))
+
+
+def digests_in_reading_order(db: Db, rows: list[Any]) -> dict[str, str]:
+    """Rows of (story key, content hash, *PLACE, …) → each story's digest, stories in reading order."""
+    listed = _listing_positions(db, {row[7] for row in rows})
+    rows.sort(key=lambda r: (str(r[2]), r[3], r[4], listed.get((r[7], r[6]), _UNLISTED), r[5]))
     hashes: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for story_url, content_hash, article_id in plain_of(db).run(sql):
-        hashes[story_url].append((article_id, content_hash))
+    for row in rows:
+        hashes[row[0]].append((row[5], row[1]))
     return {url: digest([h for _, h in sorted(parts)]) for url, parts in hashes.items()}
+
+
+def _listing_positions(db: Db, page_ids: set[int]) -> dict[tuple[int, str], int]:
+    """(page id, article URL) → the article's place in its page's listing: the paper's order, which the ids
+    (the order a crawl stored articles in, watched words first) are not."""
+    positions: dict[tuple[int, str], int] = {}
+    ids = sorted(page_ids)
+    for start in range(0, len(ids), 1000):
+        params: dict[str, Any] = {}
+        wanted = in_list("p", ids[start : start + 1000], params)
+        for page_id, urls in plain_of(db).run(f"SELECT id, article_urls FROM pages WHERE id IN {wanted}", params):
+            for place, url in enumerate(json.loads(urls) if isinstance(urls, str) else urls or []):
+                positions.setdefault((page_id or 0, url), place)
+    return positions
 
 
 def load_stories(db: Db, urls: Sequence[str]) -> Iterator[Story]:

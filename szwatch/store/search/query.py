@@ -11,7 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from szwatch.store.plain import Plain, in_list, plain_of
-from szwatch.store.text import normalize
+from szwatch.store.text import normalize, page_label
 
 if TYPE_CHECKING:
     from szwatch.store.plain import Db
@@ -62,6 +62,7 @@ class Hit:
     article_id: int = 0
     excerpt: str = field(default="", compare=False)  # the same excerpt unmarked (the web marks it itself)
     paper: str = "szrb"  # the paper's id (issues.source)
+    page_label: str = ""  # the page as printed (``page_label``: 01 for Founder's node_2); ``page`` is its code
 
 
 @dataclass(frozen=True)
@@ -255,7 +256,7 @@ def _hits(conn: Plain, ids: list[int], terms: list[str]) -> list[Hit]:
         return []
     params: dict[str, Any] = {}
     statement = (
-        "SELECT a.id, a.kicker, a.title, a.subtitle, a.text, a.url, i.issue_date, p.code, p.name, i.source"
+        "SELECT a.id, a.kicker, a.title, a.subtitle, a.text, a.url, i.issue_date, p.code, p.name, i.source, p.number"
         " FROM articles a"
         " JOIN issues i ON i.id = a.issue_id JOIN pages p ON p.id = a.page_id"
         f" WHERE a.id IN {in_list('id', ids, params)}"
@@ -265,8 +266,9 @@ def _hits(conn: Plain, ids: list[int], terms: list[str]) -> list[Hit]:
     for article_id in ids:
         if article_id not in found:
             continue
-        _, kicker, title, subtitle, body_text, url, issue_date, code, name, paper = found[article_id]
+        _, kicker, title, subtitle, body_text, url, issue_date, code, name, paper, printed = found[article_id]
         body = body_text if any(t in body_text.lower() for t in terms) else title_of(kicker, title, subtitle)
         plain, marked = excerpt(body, terms)
-        hits.append(Hit(as_date(issue_date), code, name, title, url, marked, article_id, plain, paper))
+        hits.append(Hit(as_date(issue_date), code, name, title, url, marked, article_id, plain, paper,
+                        page_label(code, printed)))  # fmt: skip
     return hits

@@ -1,6 +1,6 @@
 """A page is named as it is printed. Founder's classic system (大同日报) calls its pages by node id — node_2 is
-第01版 — so the alert, the ``szwatch mentions`` rows and the web issue and article pages say 第01版, never 第2版;
-the 朔州日报's own codes (A1) are what it prints and stay."""
+第01版 — so the alert, the ``szwatch mentions`` rows, the web issue, article and search pages and the JSON API say
+第01版, never 第2版; the 朔州日报's own codes (A1) are what it prints and stay."""
 
 from __future__ import annotations
 
@@ -101,6 +101,29 @@ def test_the_issue_and_article_pages_head_with_the_printed_number(founder: Found
 
     assert '<h2 lang="zh-CN">01' in issue and '<h2 lang="zh-CN">2 ' not in issue
     assert '#page-2">01' in page  # the link still finds the page on the issue page
+
+
+def test_search_results_and_the_api_name_the_printed_page(founder: Founder):
+    engine = open_store(founder.db_url)
+    with Session(engine) as session:
+        article, title, day = session.exec(
+            select(Article.id, Article.title, Issue.issue_date).join(Issue).join(Page).where(Page.code == "2")
+        ).first() or (None, "", None)
+    engine.dispose()
+    server = WebServer(founder.db_url).wait()
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            found = client.get("/api/search", params={"q": title, "paper": "dtrb"}).json()["results"]
+            shown = client.get("/search", params={"q": title, "paper": "dtrb"}).text
+            pages = client.get(f"/api/issues/{day}", params={"paper": "dtrb"}).json()["pages"]
+    finally:
+        server.stop()
+
+    hit = next(h for h in found if h["article_id"] == article)
+    assert (hit["page"], hit["page_label"]) == ("2", "01")  # the code still filters; the label is what a reader knows
+    assert '<span class="page">01' in shown and '<span class="page">2' not in shown
+    assert all(p["label"] == f"{int(p['label']):02d}" != p["code"] for p in pages)  # 01, 02 …: never node ids
+    assert {"code": "2", "label": "01"}.items() <= next(p for p in pages if p["code"] == "2").items()
 
 
 def test_szrb_keeps_its_own_page_codes(tmp_path: Path):

@@ -65,3 +65,45 @@ def test_an_observation_stores_the_span_of_its_clause(paper: date):
 
 def test_last_years_same_span_compared_with_is_no_period_of_the_figure():
     assert find_period("同比增长5.2%，比去年同期提高1.1个百分点。", JULY) is None
+
+
+# -- a span named without its year, in a story that names its year ------------------------------------------
+
+MARCH = date(2024, 3, 4)  # the demo puts the story below in a March paper: 上半年 alone would be last year's
+
+
+def observations(title: str, paragraphs: list[str], paper: date) -> list[tuple[str, float | None, date, date]]:
+    watchlist = load_watchlist()
+    found = find(story_text(None, title, None, paragraphs), Matcher(watchlist), watchlist, paper).observations
+    return [(o.indicator_id, o.growth_pct, o.period_start, o.period_end) for o in found]
+
+
+def test_a_titles_bare_half_year_is_the_half_year_its_body_names():
+    found = observations("上半年怀仁市地区生产总值增长6.1%",
+                         ["今年上半年，怀仁市经济运行稳中向好。全市地区生产总值完成142.3亿元，同比增长6.1%。",
+                          "上半年，怀仁市规模以上工业增加值增长7.4%。"], MARCH)  # fmt: skip
+
+    assert {(start, end) for _, _, start, end in found} == {span("2024-01-01", "2024-06-30")}  # title and body
+    assert ("gdp", 6.1, *span("2024-01-01", "2024-06-30")) in found
+
+
+def test_a_titles_bare_months_are_the_months_its_body_names_this_year():
+    found = observations("山阴县前4个月规上工业增加值增长6.5%",
+                         ["今年1—4月，山阴县规模以上工业增加值同比增长6.5%。"], MARCH)  # fmt: skip
+
+    assert found == [("industrial-va", 6.5, *span("2024-01-01", "2024-04-30"))]  # one figure, one period
+
+
+def test_a_bare_span_in_title_and_body_follows_the_papers_date_alike():
+    found = observations("上半年怀仁市地区生产总值增长6.1%", ["上半年，怀仁市地区生产总值同比增长6.1%。"], MARCH)
+
+    assert found == [("gdp", 6.1, *span("2023-01-01", "2023-06-30"))]
+
+
+def test_a_story_naming_the_span_in_two_years_leaves_a_bare_one_to_the_papers_date():
+    found = observations("上半年地区生产总值增长5.6%",
+                         ["去年上半年，全市地区生产总值增长4.1%。今年上半年，全市地区生产总值增长5.6%。"], JULY)  # fmt: skip
+
+    assert ("gdp", 5.6, *span("2024-01-01", "2024-06-30")) in found
+    assert ("gdp", 4.1, *span("2023-01-01", "2023-06-30")) in found
+    assert all(start.year == 2024 for indicator, growth, start, _ in found if growth == 5.6)

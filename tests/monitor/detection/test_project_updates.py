@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from szwatch.monitor.detection.detect import detect
 from szwatch.monitor.detection.watchlist import load_watchlist
+from szwatch.store import articles
+from szwatch.store.articles import ArticleRecord
+from szwatch.store.db import session_scope
 from szwatch.store.models import Alert, ProjectFact
 from tests.conftest import store_story
 
@@ -65,3 +69,32 @@ def test_each_project_keeps_its_own_investment_and_the_clause_is_the_evidence(en
     assert facts[("changgeng-silicon", "investment")] == "1.35亿美元"
     assert facts[("baowu-chrome", "investment")] == "52亿元"
     assert ("baowu-chrome", "stage") not in facts
+
+
+def store_page(engine: Engine, day: date, stories: dict[int, str], stored_first: list[int]) -> None:
+    """Stories listed on page A1 of the day's issue in the order of ``stories`` (the paper's), stored in the order
+    ``stored_first`` (a crawl's: ids follow it)."""
+    base = f"http://szb.example/shtml/szrb/{day:%Y%m%d}/"
+    urls = [f"{base}{number}.shtml" for number in stories]
+    with session_scope(engine) as session:
+        issue = articles.upsert_issue(session, day, base + "vA1.shtml")
+        page = articles.upsert_page(session, issue, "A1", base + "vA1.shtml", "要闻", 0, urls)
+    for number in stored_first:
+        with session_scope(engine) as session:
+            record = ArticleRecord(url=f"{base}{number}.shtml", number=str(number), title=f"报道{number}",
+                                   paragraphs=[stories[number]], raw_paragraphs=[stories[number]])  # fmt: skip
+            articles.save_article(session, issue.id or 0, page.id or 0, record)
+
+
+@pytest.mark.parametrize("stored_first", [[7, 8], [8, 7]], ids=["in-page-order", "reversed"])
+def test_two_stories_of_one_day_move_a_project_the_same_way_whatever_order_they_were_stored_in(
+    engine: Engine, stored_first: list[int]
+):
+    store_story(engine, date(2024, 1, 5), 1, "签约", ["长庚金晶高纯硅材料项目签约落户我市。"])
+    detect(engine, WATCHLIST)  # the baseline: the project was signed
+    store_page(engine, date(2024, 6, 3), {7: "长庚金晶高纯硅材料项目开工建设。", 8: "长庚金晶高纯硅材料项目正式投产。"},
+               stored_first)  # fmt: skip
+    detect(engine, WATCHLIST)
+
+    moves = [(a.change["before"], a.change["after"], a.story_url[-7:]) for a in updates(engine)]
+    assert moves == [("签约", "开工", "7.shtml"), ("开工", "投产", "8.shtml")]  # read as the page lists them
