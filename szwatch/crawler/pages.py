@@ -139,6 +139,7 @@ class View:
         root, self.parse_errors, self.markup_notes = parse_html(html)
         self.sel = Selector(root=root, type="html")
         self.notes: list[str] = []
+        self.fell_back: set[str] = set()  # keys whose first selector found nothing (a changed layout)
 
     def note(self, text: str) -> None:
         """Record a layout note once per page, however often the selector behind it is asked."""
@@ -151,13 +152,13 @@ class View:
             if found:
                 if position:
                     self.note(f"{self.kind}.{key}: fallback {query!r} used")
+                    self.fell_back.add(key)
                 return found
         return SelectorList([])
 
     def visible_text_length(self) -> int:
         """Length of all text a reader could see on the page (normal form, no scripts or styles)."""
-        texts = self.sel.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall()
-        return len(normalize("".join(texts)).replace(" ", ""))
+        return _visible_length(self.sel.root.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]"))
 
     def text_of(self, section: dict[str, list[str]], key: str) -> str:
         nodes = self.select(section, key)
@@ -343,6 +344,30 @@ class ArticleView(View):
     def body_length(self) -> int:
         return sum(len(p) for p in self.paragraphs())
 
+    def body_block_text_length(self) -> int | None:
+        """Length of the text around the body: of the block that holds the block of its paragraphs (the
+        ``<div>`` around ``#content_div``: title, byline, the body and whatever sits beside it there).
+
+        Text a too-narrow selector left unread is there: a paragraph in other markup, a second body
+        container beside the first. None when the body was not found as elements (no paragraphs, or a
+        selector that yields text), and the whole page's text has to stand in for it.
+        """
+        nodes = [n.root for n in _outermost(self.select(self.profile.article, "paragraphs"))]
+        if not nodes or any(isinstance(node, str) for node in nodes):
+            return None
+        block = _block_of(_common_ancestor(nodes))
+        around = block.getparent() if block.getparent() is not None else block
+        return _visible_length(around.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]"))
+
+    def looks_whole(self) -> bool:
+        """Was the body read as the profile expects, to a finished paragraph's end (``patterns.paragraph_end``)?
+        A body cut anywhere else, continued on another page, or found only by a fallback selector (the layout
+        changed: what else changed is unknown) is not."""
+        paragraphs = self.paragraphs()
+        if not paragraphs or "paragraphs" in self.fell_back:
+            return False
+        return self.profile.patterns["paragraph_end"].search(paragraphs[-1].rstrip()) is not None
+
     def cut_mid_paragraph(self) -> str | None:
         """Does the document end inside the body's last paragraph? (It may still end with ``</html>``.)
 
@@ -409,6 +434,28 @@ def generic_text_length(html: str) -> int:
 
     text = trafilatura.extract(html, fast=True, include_comments=False, include_tables=False) or ""
     return len(normalize(text).replace("\n", ""))
+
+
+# a paragraph's own markup
+INLINE = frozenset({"a", "b", "big", "em", "font", "i", "p", "small", "span", "strong", "sub", "sup", "u"})
+
+
+def _visible_length(texts: list[str]) -> int:
+    return len(normalize("".join(texts)).replace(" ", ""))
+
+
+def _common_ancestor(nodes: list[etree._Element]) -> etree._Element:
+    """The innermost element holding all ``nodes`` (the node itself when there is one)."""
+    first = [nodes[0], *nodes[0].iterancestors()]
+    holders = [{id(node), *map(id, node.iterancestors())} for node in nodes[1:]]
+    return next((e for e in first if all(id(e) in held for held in holders)), first[-1])
+
+
+def _block_of(node: etree._Element) -> etree._Element:
+    """The nearest element at or above ``node`` that is not a paragraph or inline markup."""
+    while isinstance(node.tag, str) and node.tag.lower() in INLINE and node.getparent() is not None:
+        node = node.getparent()
+    return node
 
 
 def _query(root: Selector | SelectorList[Selector], query: str) -> SelectorList[Selector]:

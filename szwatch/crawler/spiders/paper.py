@@ -25,6 +25,7 @@ from twisted.internet.error import ConnectError, ConnectionRefusedError, DNSLook
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
+from szwatch.crawler import truncation
 from szwatch.crawler.items import ArticleItem, IssueItem, PageItem, ProblemItem, describe
 from szwatch.crawler.known import KnownState
 from szwatch.crawler.ledger import Ledger
@@ -288,15 +289,11 @@ class PaperSpider(scrapy.Spider):
     def _looks_truncated(self, view: ArticleView) -> tuple[bool, str | None]:
         """Is our body much shorter than what a generic extractor (trafilatura) finds on the page?
 
-        The generic extractor cannot find more text than the page shows, so when even all visible text
-        could not make our body look short, the (costly) extractor is not asked: same verdict, less work.
-        The check is a helper, not a gate: if the extractor cannot run (a missing module, an exception on
-        odd markup), the article is stored all the same and the failure becomes a note.
+        The (costly) extractor is asked only when the page could make our body look short at all
+        (``crawler.truncation``). The check is a helper, not a gate: if the extractor cannot run (a missing
+        module, an exception on odd markup), the article is stored all the same and the failure becomes a note.
         """
-        ours, ratio = view.body_length(), self.profile.quality["truncation_ratio"]
-        min_missing = self.profile.quality["truncation_min_missing"]
-        ceiling = view.visible_text_length()
-        if ceiling - ours < min_missing or ours >= ceiling * ratio:
+        if not truncation.needs_generic(view, self.profile.quality):
             return False, None
         if self.generic_broken:
             return False, self.generic_broken
@@ -308,7 +305,7 @@ class PaperSpider(scrapy.Spider):
             return False, self.generic_broken
         except Exception as exc:
             return False, f"truncation check failed: {describe(exc)}"
-        return generic - ours >= min_missing and ours < generic * ratio, None
+        return truncation.is_short(view.body_length(), generic, self.profile.quality), None
 
     # -- failures ------------------------------------------------------------------------------------------
 
