@@ -305,6 +305,7 @@ class ArticleView(View):
         self.html = html
         self._body: tuple[list[str], str | None, str | None, str | None] | None = None
         self._raw: list[str] | None = None
+        self._nodes: list[Selector] = []  # the body's outermost paragraph nodes, once ``raw_paragraphs`` ran
 
     def title(self) -> str:
         return normalize(self.text_of(self.profile.article, "title"))
@@ -320,7 +321,8 @@ class ArticleView(View):
 
     def raw_paragraphs(self) -> list[str]:
         if self._raw is None:
-            nodes = _outermost(self.select(self.profile.article, "paragraphs"))
+            self._nodes = _outermost(self.select(self.profile.article, "paragraphs"))
+            nodes = self._nodes
             self._raw = [piece for node in nodes for piece in _text_with_breaks(node).split(BREAK) if piece.strip()]
         return self._raw
 
@@ -352,7 +354,8 @@ class ArticleView(View):
         container beside the first. None when the body was not found as elements (no paragraphs, or a
         selector that yields text), and the whole page's text has to stand in for it.
         """
-        nodes = [n.root for n in _outermost(self.select(self.profile.article, "paragraphs"))]
+        self.raw_paragraphs()
+        nodes = [n.root for n in self._nodes]
         if not nodes or any(isinstance(node, str) for node in nodes):
             return None
         block = _block_of(_common_ancestor(nodes))
