@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from szwatch.crawler.pages import ArticleView, decode_body, generic_text_length
+from szwatch.crawler.pages import ArticleView, decode_body, generic_text_length, is_short, needs_generic
 from szwatch.crawler.profile import SourceProfile, load_profile
-from szwatch.crawler.truncation import is_short, needs_generic
 from szwatch.replica.build import ReplicaSpec, build_replica
 from tests.crawler.test_hostile import hostile
 

@@ -25,7 +25,6 @@ from twisted.internet.error import ConnectError, ConnectionRefusedError, DNSLook
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
-from szwatch.crawler import truncation
 from szwatch.crawler.items import ArticleItem, IssueItem, PageItem, ProblemItem, describe
 from szwatch.crawler.known import KnownState
 from szwatch.crawler.ledger import Ledger
@@ -36,6 +35,8 @@ from szwatch.crawler.pages import (
     PageView,
     decode_body,
     generic_text_length,
+    is_short,
+    needs_generic,
     page_for_number,
 )
 from szwatch.crawler.priority import Watched, article_priority, page_priority
@@ -290,10 +291,10 @@ class PaperSpider(scrapy.Spider):
         """Is our body much shorter than what a generic extractor (trafilatura) finds on the page?
 
         The (costly) extractor is asked only when the page could make our body look short at all
-        (``crawler.truncation``). The check is a helper, not a gate: if the extractor cannot run (a missing
+        (``pages.needs_generic``). The check is a helper, not a gate: if the extractor cannot run (a missing
         module, an exception on odd markup), the article is stored all the same and the failure becomes a note.
         """
-        if not truncation.needs_generic(view, self.profile.quality):
+        if not needs_generic(view, self.profile.quality):
             return False, None
         if self.generic_broken:
             return False, self.generic_broken
@@ -305,7 +306,7 @@ class PaperSpider(scrapy.Spider):
             return False, self.generic_broken
         except Exception as exc:
             return False, f"truncation check failed: {describe(exc)}"
-        return truncation.is_short(view.body_length(), generic, self.profile.quality), None
+        return is_short(view.body_length(), generic, self.profile.quality), None
 
     # -- failures ------------------------------------------------------------------------------------------
 
