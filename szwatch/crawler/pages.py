@@ -454,8 +454,8 @@ def needs_generic(view: ArticleView, quality: dict[str, float]) -> bool:
     unread lies beside what it read, in the block around the body (``body_block_text_length``); any other body
     (cut short, continued on another page, found by a fallback selector, or not found) is held against all the
     page's text. On every page the tests hold (each family's replica, saved pages, hostile and re-marked pages)
-    this gives trafilatura's own verdict (``tests/crawler/test_truncation.py``), and an ordinary article of the
-    replica does not ask it at all.
+    this gives trafilatura's own verdict (``tests/crawler/test_truncation.py``), and an ordinary article asks it
+    only where its body sits right in ``<body>`` (founder-node), so the block around it is the page.
     """
     ceiling = view.body_block_text_length() if view.looks_whole() else None
     if ceiling is None:
