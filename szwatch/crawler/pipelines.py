@@ -107,7 +107,9 @@ class StorePipeline:
 
     def _page(self, item: PageItem) -> None:
         with session_scope(self.engine) as session:
-            issue = articles.upsert_issue(session, item.issue_date, item.url, self.source)
+            stored = self.issue_ids.get(item.issue_date)  # by its first page, usually: read, not written again
+            issue = session.get(Issue, stored) if stored else None
+            issue = issue or articles.upsert_issue(session, item.issue_date, item.url, self.source)
             page = articles.upsert_page(session, issue, item.code, item.url, item.name, item.seq, item.article_urls,
                                         image_url=item.image, pdf_url=item.pdf, number=item.number)  # fmt: skip
             self.issue_ids[item.issue_date] = issue.id or 0

@@ -227,14 +227,18 @@ class _AlternateMatch:
         if urls:
             noted = select(ArticleAlternate.url).where(col(ArticleAlternate.url).in_(urls))
             self.noted = set(session.exec(noted).all())
-            self._load({issue_id for issue_id, _, _ in batch})
+            self._load({issue_id for issue_id, _, _ in batch}, {urlsplit(url).netloc for url in urls})
 
-    def _load(self, issue_ids: set[int]) -> None:
-        rows = self.session.exec(
-            select_wide(col(Article.id), col(Article.issue_id), col(Article.page_id), col(Article.url),
-                        col(Article.title), func.substr(Article.text, 1, MATCH_CHARS * 3))
-            .where(col(Article.issue_id).in_(issue_ids))
-        ).all()  # fmt: skip
+    def _load(self, issue_ids: set[int], hosts: set[str]) -> None:
+        """The stored articles of these issues that could be a twin: from another host than the batch's. A crawl
+        reads one site, so its own articles (most of an issue's, batch after batch) are not even read."""
+        query = select_wide(col(Article.id), col(Article.issue_id), col(Article.page_id), col(Article.url),
+                            col(Article.title), func.substr(Article.text, 1, MATCH_CHARS * 3))  # fmt: skip
+        query = query.where(col(Article.issue_id).in_(issue_ids))
+        if len(hosts) == 1:
+            prefixes = [f"{scheme}://{next(iter(hosts))}/" for scheme in ("http", "https")]
+            query = query.where(*(func.substr(Article.url, 1, len(prefix)) != prefix for prefix in prefixes))
+        rows = self.session.exec(query).all()
         for id_, issue_id, page_id, url, title, opening in rows:
             self.stored.setdefault(issue_id, []).append((id_ or 0, page_id, url, same_article_key(title, opening)))
 

@@ -49,6 +49,10 @@ def test_truncation_check_that_cannot_import_degrades_to_one_note(
     shadow.mkdir(parents=True)
     (shadow / "__init__.py").write_text('raise ImportError("No module named lxml_html_clean")\n', encoding="utf-8")
     monkeypatch.setenv("PYTHONPATH", str(shadow.parent))
+    for name in replica_articles(site)[:3]:  # the check is asked only where our body may be short: make it so
+        body = (site.root / DAY_PATH.strip("/") / name).read_bytes()
+        head, sep, rest = body.partition(b"</font></p>")
+        site.replace(DAY_PATH + name, head + sep + rest.replace(b"<font", b"<span").replace(b"</font>", b"</span>"))
 
     report = crawl_site(engine, site, dates=(DAY,))
 
@@ -58,7 +62,7 @@ def test_truncation_check_that_cannot_import_degrades_to_one_note(
     assert report.exit_code == 1
     assert [(g.kind, g.subject) for g in report.groups] == [("check_failed", "article")]
     assert report.groups[0].detail.startswith("truncation check unavailable: ImportError")
-    assert report.groups[0].count > 1  # one line for all of them, not one per article
+    assert report.groups[0].count == 3  # one line for all of them, not one per article
 
 
 def test_extraction_that_raises_is_a_problem_per_article_and_the_next_crawl_recovers(

@@ -35,6 +35,8 @@ from szwatch.crawler.pages import (
     PageView,
     decode_body,
     generic_text_length,
+    is_short,
+    needs_generic,
     page_for_number,
 )
 from szwatch.crawler.priority import Watched, article_priority, page_priority
@@ -288,15 +290,11 @@ class PaperSpider(scrapy.Spider):
     def _looks_truncated(self, view: ArticleView) -> tuple[bool, str | None]:
         """Is our body much shorter than what a generic extractor (trafilatura) finds on the page?
 
-        The generic extractor cannot find more text than the page shows, so when even all visible text
-        could not make our body look short, the (costly) extractor is not asked: same verdict, less work.
-        The check is a helper, not a gate: if the extractor cannot run (a missing module, an exception on
-        odd markup), the article is stored all the same and the failure becomes a note.
+        The (costly) extractor is asked only when the page could make our body look short at all
+        (``pages.needs_generic``). The check is a helper, not a gate: if the extractor cannot run (a missing
+        module, an exception on odd markup), the article is stored all the same and the failure becomes a note.
         """
-        ours, ratio = view.body_length(), self.profile.quality["truncation_ratio"]
-        min_missing = self.profile.quality["truncation_min_missing"]
-        ceiling = view.visible_text_length()
-        if ceiling - ours < min_missing or ours >= ceiling * ratio:
+        if not needs_generic(view, self.profile.quality):
             return False, None
         if self.generic_broken:
             return False, self.generic_broken
@@ -308,7 +306,7 @@ class PaperSpider(scrapy.Spider):
             return False, self.generic_broken
         except Exception as exc:
             return False, f"truncation check failed: {describe(exc)}"
-        return generic - ours >= min_missing and ours < generic * ratio, None
+        return is_short(view.body_length(), generic, self.profile.quality), None
 
     # -- failures ------------------------------------------------------------------------------------------
 
