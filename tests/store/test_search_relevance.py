@@ -143,6 +143,22 @@ def test_by_relevance_within_dates_ranks_the_newest_matches_up_to_the_end(
     assert hits != ranked_before(corpus, term, newest=20)  # the articles after the end would have ranked otherwise
 
 
+def test_a_pair_found_in_titles_gives_the_ranking_of_every_match(corpus: Engine):
+    """A page whose every result holds the pair in its title (which outranks any number of places in the body) is
+    the same page as the ranking of every match gives, at any offset."""
+    with corpus.connect() as conn:
+        titles = [r[0] for r in conn.execute(text("SELECT title FROM articles"))]
+    counts = Counter(p for title in titles for p in {r[i : i + 2] for r in runs(title) for i in range(len(r) - 1)})
+    pair, in_titles = counts.most_common(1)[0]
+    assert in_titles >= 4, (pair, in_titles)
+    in_titles = min(in_titles, 20)  # the first page of the ranking before
+    ranked = ranked_before(corpus, pair)
+    with Session(corpus) as session:
+        for offset, limit in ((0, in_titles), (1, 2), (in_titles - 2, 2)):
+            hits = find(session, SearchQuery(pair, order="relevance", offset=offset, limit=limit)).hits
+            assert [h.article_id for h in hits] == ranked[offset : offset + limit], (pair, offset)
+
+
 def test_one_character_by_relevance_stays_newest_first(corpus: Engine):
     with Session(corpus) as session:
         by_relevance = find(session, SearchQuery("市", order="relevance", limit=10)).hits

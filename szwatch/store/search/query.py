@@ -224,7 +224,9 @@ def _pg_keys(
     loose = condition.replace("CAST(:q AS tsquery)", "CAST(:pairs AS tsquery)", 1) if phrase else condition
     # A single character carries no relevance signal worth its cost (as on SQLite): newest first.
     if query.order == "relevance" and not all(len(r) == 1 for t in terms for r in runs(t)):
-        total, keys, total_exact = _pg_ranked(conn, source, loose, params, phrase, query)
+        lexemes = [r for t in terms for r in runs(t)]
+        pair = lexemes[0] if len(lexemes) == 1 and len(lexemes[0]) == 2 else None
+        total, keys, total_exact = _pg_ranked(conn, source, loose, params, phrase, query, pair)
         conn.run("RESET enable_seqscan")
         return total, keys, total_exact
     total_exact = True
@@ -249,7 +251,7 @@ def _pg_keys(
 
 
 def _pg_ranked(
-    conn: Plain, source: str, loose: str, params: dict[str, Any], phrase: bool, query: SearchQuery
+    conn: Plain, source: str, loose: str, params: dict[str, Any], phrase: bool, query: SearchQuery, pair: str | None
 ) -> tuple[int, list[int], bool]:
     """By relevance: ``ts_rank`` over the newest ``RANKED`` matches, all of them when there are fewer (the rule
     since #12), with the total as newest first gives it. Finding the newest matches by walking the key index
@@ -274,7 +276,11 @@ def _pg_ranked(
         span = max(span * 2, want * max(rows, total) / max(total, 1) * 1.25 + 100) if big and span else None
     candidates = sorted(listed or [], reverse=True)
     whole = phrase and total <= PG_EXACT_PHRASE_LIMIT  # every candidate is checked: the exact total
-    found = _pg_rank(conn, candidates, params["q"], phrase, len(candidates) if whole else RANKED)
+    titled = _titled(conn, candidates[:RANKED], pair, query.offset + query.limit) if pair else None
+    if titled is not None:
+        found = _pg_rank(conn, titled, params["q"], False, len(titled))
+    else:
+        found = _pg_rank(conn, candidates, params["q"], phrase, len(candidates) if whole else RANKED)
     if phrase and len(found) < RANKED and len(candidates) < total:  # fewer phrases among them than guessed
         candidates = sorted(conn.run(listing, {**params, "cut": 0})[0][1] or [], reverse=True)
         found = _pg_rank(conn, candidates, params["q"], phrase, RANKED)
@@ -306,6 +312,27 @@ def _pg_rank(conn: Plain, candidates: list[int], tsquery: str, phrase: bool, nee
         found += sorted(((int(key), float(rank)) for key, rank in rows), reverse=True)
         at += size
     return found[:need]
+
+
+def _titled(conn: Plain, keys: list[int], pair: str, needed: int) -> list[int] | None:
+    """Of a single pair's ranked matches, those that may hold it in the title, when at least ``needed`` surely do;
+    else None. ``ts_rank`` of one lexeme is (wjm + resj - wjm/(jm+1)^2) / 1.6449 (``calc_rank_or``), wjm the
+    largest weight of its places: at least 1/1.6449 = 0.61 with a title place (weight A, 1.0), below 0.1 with
+    body places only (D, 0.1). So when ``needed`` matches surely hold it in the title, the page is among the
+    ones that may, and only their tsvectors are read (a title is checked as ``pg_tsvector`` weighs it: the
+    pair inside the title's text, lower-cased; a title whose lower case changes its length may be either)."""
+    statement = "SELECT id, kicker, title, subtitle FROM articles WHERE id = ANY(CAST(:ids AS integer[]))"
+    key_of = {article_id_of(key): key for key in keys}
+    sure, maybe = [], []
+    for article_id, kicker, title, subtitle in conn.run(statement, {"ids": list(key_of)}):
+        key = key_of[article_id]
+        text = title_of(kicker, title, subtitle)
+        lower = text.lower()
+        if len(lower) != len(text):
+            maybe.append(int(key))
+        elif pair in lower:
+            sure.append(int(key))
+    return sorted(sure + maybe, reverse=True) if len(sure) >= needed else None
 
 
 def _pg_cut(conn: Plain, span: int, hi: int | None) -> int | None:
