@@ -9,9 +9,15 @@ queries, frequent and rare: through the library (``store.search.find``), through
 ``szwatch search`` command, start-up included (a new process each time). Goal: p95 <= 50 ms for the library and
 the API; the command's start-up goal is 0.4 s (``bench/startup.py``).
 
-Articles go in through the store's real write path (``save_articles``, which keeps the index in step) in
-batches of 1,000; issues and pages are bulk-inserted. A built archive is reused when the database already
-holds it (``--rebuild`` to start over).
+On SQLite, articles go in through the store's real write path (``save_articles``, which keeps the index in
+step) in batches of 1,000; issues and pages are bulk-inserted. On PostgreSQL the same archive is written with
+COPY (``archive.build_bulk``: the same rows and index values, made by the store's own functions; the GIN index
+built once at the end), as the write path ran at 25 articles/s on the busy machine (``--write-path`` to use it
+anyway). A built archive is reused when the database already holds it (``--rebuild`` to start over).
+
+On PostgreSQL the relevance rows also give the query's cost in the server: the wall time of the SQL statements
+the library sends, and the CPU time the server process spent on them (``/proc/PID/schedstat`` of the backend,
+same machine), which a loaded machine barely moves where it stretches every wall time.
 
     .venv/bin/python bench/search.py [--articles 120000] [--sqlite PATH] [--pg URL] [--rounds 15]
 """
@@ -29,11 +35,12 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
-from archive import RARE_CHARS, build
+from archive import RARE_CHARS, build, build_bulk
 from record import recorded  # bench/record.py: the dated record of this run
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -141,7 +148,51 @@ def serve(db_url: str) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("szwatch web did not start")
 
 
-def bench_database(label: str, db_url: str, count: int, rounds: int, rebuild: bool, newest: bool = True) -> None:
+class ServerClock:
+    """The SQL a call sends to PostgreSQL: the wall time of its statements and the CPU time the server process
+    answering them spent (``/proc/PID/schedstat``, nanoseconds; the server runs on this machine)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.wall = self.cpu = 0.0
+        self._started = (0.0, 0.0)
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def reset(self) -> None:
+        self.wall = self.cpu = 0.0
+
+    def _before(self, conn: Any, *_: object) -> None:
+        self._started = (time.perf_counter(), _backend_cpu(conn))
+
+    def _after(self, conn: Any, *_: object) -> None:
+        self.wall += time.perf_counter() - self._started[0]
+        self.cpu += _backend_cpu(conn) - self._started[1]
+
+
+def _backend_cpu(conn: Any) -> float:
+    pid = conn.connection.driver_connection.info.backend_pid
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+
+
+def measure_server(clock: ServerClock, call: Callable[[str], int], queries: list[str], rounds: int) -> list[float]:
+    """p50 and p95 (ms) of the SQL's wall time and of the server's CPU time per call (each query once first)."""
+    for q in queries:
+        call(q)
+    wall, cpu = [], []
+    for _ in range(rounds):
+        for q in queries:
+            clock.reset()
+            call(q)
+            wall.append(clock.wall * 1000)
+            cpu.append(clock.cpu * 1000)
+    wall.sort()
+    cpu.sort()
+    at = int(len(wall) * 0.95) - 1
+    return [statistics.median(wall), wall[at], statistics.median(cpu), cpu[at]]
+
+
+def bench_database(label: str, db_url: str, count: int, rounds: int, rebuild: bool, newest: bool = True,
+                   write_path: bool = False) -> None:  # fmt: skip
     engine = open_store(db_url)
     have = article_count(engine)
     if rebuild or have != count:
@@ -151,8 +202,9 @@ def bench_database(label: str, db_url: str, count: int, rounds: int, rebuild: bo
                 return
             _empty(db_url)
             engine = open_store(db_url)
-        print(f"{label}: building {count:,} articles")
-        seconds = build(engine, count)
+        bulk = engine.dialect.name == "postgresql" and not write_path
+        print(f"{label}: building {count:,} articles" + (" with COPY (archive.build_bulk)" if bulk else ""))
+        seconds = (build_bulk if bulk else build)(engine, count)
         print(f"{label}: built in {seconds:.0f} s ({count / seconds:.0f} articles/s, index included)")
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -201,6 +253,19 @@ def _relevance_rows(label: str, engine: Engine, client: httpx.Client, count: int
             api = measure(api_call(client, "relevance"), queries, rounds)
             print(f"{length} char(s), {kind:<9} {lib[0]:>11.1f} {lib[1]:>7.1f} {lib[3][0]:>8.1f} {lib[3][1]:>7.1f} "
                   f"{api[0]:>9.1f} {api[1]:>7.1f}   {api[2]:,}  ({' '.join(queries)})")  # fmt: skip
+    if engine.dialect.name == "postgresql":
+        _server_rows(label, engine, count, rounds, rare)
+
+
+def _server_rows(label: str, engine: Engine, count: int, rounds: int, rare: dict[int, list[str]]) -> None:
+    """The same queries by relevance, timed in the server: the SQL's wall time and the server's CPU time."""
+    clock = ServerClock(engine)
+    print(f"\n{label}: the same, BY RELEVANCE, in the server (every statement of the call); ms")
+    print(f"{'query':<22} {'SQL wall p50':>12} {'p95':>7} {'server CPU p50':>14} {'p95':>7}")
+    for length in (1, 2, 3, 5):
+        for kind, queries in (("frequent", FREQUENT[length]), ("rare", rare[length])):
+            wall50, wall95, cpu50, cpu95 = measure_server(clock, library_call(engine, "relevance"), queries, rounds)
+            print(f"{length} char(s), {kind:<9} {wall50:>12.1f} {wall95:>7.1f} {cpu50:>14.1f} {cpu95:>7.1f}")
 
 
 def compare_trigram(db_url: str, rounds: int) -> None:
@@ -284,13 +349,15 @@ def main() -> None:
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     parser.add_argument("--compare-trigram", action="store_true", help="also time pg_trgm + LIKE on PostgreSQL")
     parser.add_argument("--relevance-only", action="store_true", help="only the relevance rows (issue #20)")
+    parser.add_argument("--write-path", action="store_true", help="build PostgreSQL's archive with save_articles")
     args = parser.parse_args()
     if args.only != "postgresql":
         bench_database(
             "SQLite", f"sqlite:///{args.sqlite}", args.articles, args.rounds, args.rebuild, not args.relevance_only
         )
     if args.pg and args.only != "sqlite":
-        bench_database("PostgreSQL", args.pg, args.articles, args.rounds, args.rebuild, not args.relevance_only)
+        bench_database("PostgreSQL", args.pg, args.articles, args.rounds, args.rebuild, not args.relevance_only,
+                       args.write_path)  # fmt: skip
         if args.compare_trigram:
             compare_trigram(args.pg, args.rounds)
 

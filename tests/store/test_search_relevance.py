@@ -1,6 +1,7 @@
 """Search by relevance gives the answers it gave before it was made fast (issue #20): on a corpus, the top results
 of 2-, 3- and 5-character queries, frequent and rare, are the ranking of every match; a term found in more
-than ``RANKED`` articles is ranked among its newest ``RANKED`` matches; one character stays newest first."""
+than ``RANKED`` articles is ranked among its newest ``RANKED`` matches, also when the newest articles do not hold
+it and within the dates asked; one character stays newest first."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import session_scope
 from szwatch.store.search import SearchQuery, find
 from szwatch.store.search import query as search_query
-from szwatch.store.search.index import article_id_of, pairs, runs
+from szwatch.store.search.index import article_id_of, pairs, runs, search_key
 
 FIRST_DAY = date(2024, 3, 1)
 
@@ -51,29 +52,47 @@ def queries(engine: Engine) -> dict[int, list[str]]:
     return chosen
 
 
-def ranked_before(engine: Engine, term: str, newest: int | None = None) -> list[int]:
+def ranked_before(engine: Engine, term: str, newest: int | None = None, until: date | None = None) -> list[int]:
     """The ranking as it was before #20: SQLite's bm25 over every match (``newest``: over the newest that many),
-    PostgreSQL's ts_rank over the newest 2,000."""
+    PostgreSQL's ts_rank over the newest 2,000 (by walking the key index newest first); ``until``: issues up to
+    that date only."""
+    hi = search_key(until, 0) if until else 1 << 62
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             match = f'{{title body}} : "{pairs(runs(term))}"'
-            keys = "SELECT rowid FROM search_pairs WHERE search_pairs MATCH :m ORDER BY rowid DESC LIMIT :n"
-            pool = conn.execute(text(keys), {"m": match, "n": newest or -1}).scalars().all()
+            keys = ("SELECT rowid FROM search_pairs WHERE search_pairs MATCH :m AND rowid <= :hi"
+                    " ORDER BY rowid DESC LIMIT :n")  # fmt: skip
+            pool = conn.execute(text(keys), {"m": match, "n": newest or -1, "hi": hi}).scalars().all()
             statement = ("SELECT rowid FROM search_pairs WHERE search_pairs MATCH :m AND rowid >= :cut"
-                         " ORDER BY rank, rowid DESC LIMIT 20")  # fmt: skip
-            rows = conn.execute(text(statement), {"m": match, "cut": min(pool)})
+                         " AND rowid <= :hi ORDER BY rank, rowid DESC LIMIT 20")  # fmt: skip
+            rows = conn.execute(text(statement), {"m": match, "cut": min(pool), "hi": hi})
         else:
             statement = (
                 "SELECT s.key FROM (SELECT key, grams FROM search_docs WHERE grams @@ CAST(:q AS tsquery)"
-                " ORDER BY key DESC LIMIT :n) s ORDER BY ts_rank(s.grams, CAST(:q AS tsquery)) DESC, s.key DESC LIMIT 20"
+                " AND key <= :hi ORDER BY key DESC LIMIT :n) s"
+                " ORDER BY ts_rank(s.grams, CAST(:q AS tsquery)) DESC, s.key DESC LIMIT 20"
             )
-            rows = conn.execute(text(statement), {"q": search_query._tsquery([term]), "n": newest or 2000})
+            rows = conn.execute(text(statement), {"q": search_query._tsquery([term]), "n": newest or 2000, "hi": hi})
         return [article_id_of(r[0]) for r in rows]
 
 
-def ranked_now(engine: Engine, term: str) -> list[int]:
+def ranked_now(engine: Engine, term: str, until: date | None = None) -> list[int]:
     with Session(engine) as session:
-        return [h.article_id for h in find(session, SearchQuery(term, order="relevance")).hits]
+        return [h.article_id for h in find(session, SearchQuery(term, order="relevance", end=until)).hits]
+
+
+def add_articles_without(engine: Engine, terms: list[str], count: int) -> None:
+    """``count`` newer articles, five an issue after the corpus's last, none of which holds any of ``terms``."""
+    body = "今天天气晴朗，市民在公园散步。"
+    assert not any(term in body or term in "天气" for term in terms)
+    with session_scope(engine) as session:
+        for n in range(count):
+            day = FIRST_DAY + timedelta(days=100 + n // 5)
+            issue = articles.upsert_issue(session, day, f"http://x/{day:%Y%m%d}/")
+            page = articles.upsert_page(session, issue, "A1", f"http://x/{day:%Y%m%d}/vA1", None, 0, [])
+            record = ArticleRecord(url=f"http://x/{day:%Y%m%d}/later-{n}.shtml", number=str(n), title="天气",
+                                   paragraphs=[body], raw_paragraphs=[body])  # fmt: skip
+            articles.save_article(session, issue.id or 0, page.id or 0, record)
 
 
 def test_top_results_are_those_of_the_ranking_before(corpus: Engine):
@@ -85,15 +104,59 @@ def test_top_results_are_those_of_the_ranking_before(corpus: Engine):
             assert before and ranked_now(corpus, term) == before, term
 
 
-def test_a_frequent_term_is_ranked_among_its_newest_matches(corpus: Engine, monkeypatch: pytest.MonkeyPatch):
+@pytest.mark.parametrize("length", [2, 3, 5])
+def test_a_frequent_term_is_ranked_among_its_newest_matches(
+    corpus: Engine, monkeypatch: pytest.MonkeyPatch, length: int
+):
     monkeypatch.setattr(search_query, "RANKED", 20)
-    term = queries(corpus)[2][0]
+    term = queries(corpus)[length][0]
     with Session(corpus) as session:
         result = find(session, SearchQuery(term, order="relevance"))
         newest = find(session, SearchQuery(term, limit=20))
-    assert result.total > 20  # the total still counts every match
+    assert result.total > 20  # the total still counts every match, as newest first does
+    assert (result.total, result.total_exact) == (newest.total, newest.total_exact)
     assert sorted(h.article_id for h in result.hits) == sorted(h.article_id for h in newest.hits)
     assert [h.article_id for h in result.hits] == ranked_before(corpus, term, newest=20)
+
+
+def test_a_term_not_in_the_newest_articles_is_ranked_among_its_newest_matches(
+    corpus: Engine, monkeypatch: pytest.MonkeyPatch
+):
+    """A term frequent long ago: the newest 400 articles do not hold it, so the first place looked at for its
+    newest matches holds none of them, and the search looks further back until it finds them all."""
+    monkeypatch.setattr(search_query, "RANKED", 20)
+    asked = queries(corpus)
+    add_articles_without(corpus, [t for terms in asked.values() for t in terms], 400)
+    for length in (2, 3, 5):
+        term = asked[length][0]
+        assert ranked_now(corpus, term) == ranked_before(corpus, term, newest=20), term
+
+
+def test_by_relevance_within_dates_ranks_the_newest_matches_up_to_the_end(
+    corpus: Engine, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(search_query, "RANKED", 20)
+    until = FIRST_DAY + timedelta(days=30)
+    term = queries(corpus)[2][0]
+    hits = ranked_now(corpus, term, until=until)
+    assert hits == ranked_before(corpus, term, newest=20, until=until)
+    assert hits != ranked_before(corpus, term, newest=20)  # the articles after the end would have ranked otherwise
+
+
+def test_a_pair_found_in_titles_gives_the_ranking_of_every_match(corpus: Engine):
+    """A page whose every result holds the pair in its title (which outranks any number of places in the body) is
+    the same page as the ranking of every match gives, at any offset."""
+    with corpus.connect() as conn:
+        titles = [r[0] for r in conn.execute(text("SELECT title FROM articles"))]
+    counts = Counter(p for title in titles for p in {r[i : i + 2] for r in runs(title) for i in range(len(r) - 1)})
+    pair, in_titles = counts.most_common(1)[0]
+    assert in_titles >= 4, (pair, in_titles)
+    in_titles = min(in_titles, 20)  # the first page of the ranking before
+    ranked = ranked_before(corpus, pair)
+    with Session(corpus) as session:
+        for offset, limit in ((0, in_titles), (1, 2), (in_titles - 2, 2)):
+            hits = find(session, SearchQuery(pair, order="relevance", offset=offset, limit=limit)).hits
+            assert [h.article_id for h in hits] == ranked[offset : offset + limit], (pair, offset)
 
 
 def test_one_character_by_relevance_stays_newest_first(corpus: Engine):
