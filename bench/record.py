@@ -46,18 +46,31 @@ def record_path(name: str) -> Path:
 
 @contextlib.contextmanager
 def recorded(name: str) -> Iterator[None]:
-    """Print as usual and, at the end, keep what was printed as a dated record (also when the run fails)."""
+    """Print as usual and, at the end, keep what was printed as a dated record (also when the run fails; not for --help)."""
     captured = io.StringIO()
     real = sys.stdout
     sys.stdout = _Tee(real, captured)  # type: ignore[assignment]
     try:
         yield
-    finally:
+    except SystemExit as stop:
         sys.stdout = real
-        path = record_path(name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-        head = (f"# bench {name}, {datetime.now(SHANGHAI):%Y-%m-%d %H:%M} Asia/Shanghai\n\n"
-                f"`{' '.join(['python', *sys.argv])}` on {os.cpu_count()} cores, load {load}\n\n```\n")  # fmt: skip
-        path.write_text(head + captured.getvalue() + "```\n", encoding="utf-8")
-        print(f"record: {path.relative_to(RECORDS.parent.parent)}")
+        if stop.code not in (None, 0, 2):  # --help (0) and a usage error (2, argparse) are not runs
+            _keep(name, captured)
+        raise
+    except BaseException:
+        sys.stdout = real
+        _keep(name, captured)
+        raise
+    sys.stdout = real
+    _keep(name, captured)
+
+
+def _keep(name: str, captured: io.StringIO) -> None:
+    """Write what the run printed as its dated record."""
+    path = record_path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    head = (f"# bench {name}, {datetime.now(SHANGHAI):%Y-%m-%d %H:%M} Asia/Shanghai\n\n"
+            f"`{' '.join(['python', *sys.argv])}` on {os.cpu_count()} cores, load {load}\n\n```\n")  # fmt: skip
+    path.write_text(head + captured.getvalue() + "```\n", encoding="utf-8")
+    print(f"record: {path.relative_to(RECORDS.parent.parent)}")
