@@ -22,16 +22,19 @@ import zlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from multiprocessing import get_context
+from typing import TYPE_CHECKING
 
-from szwatch.monitor.detection.facts import Fact
+from szwatch.monitor.detection.facts import Fact, mention_facts, story_facts
 from szwatch.monitor.detection.figures import Observation as Found
 from szwatch.monitor.detection.findings import find, story_text
-from szwatch.monitor.detection.match import Hit, Matcher
+from szwatch.monitor.detection.match import Matcher
 from szwatch.monitor.detection.places import OTHER
-from szwatch.monitor.detection.rules import project_facts
 from szwatch.monitor.detection.watchlist import Watchlist
-from szwatch.store.findings.detections import MentionRow, ObservationRow, Story
+
+if TYPE_CHECKING:  # the rows are built in the parent only: a worker starts without the ORM (0.7 s of CPU each)
+    from szwatch.store.findings.detections import MentionRow, ObservationRow, Story
 
 POOL_FROM = 400  # stories to process from which worker processes pay for their start
 CHUNK = 20  # stories sent to a worker at a time
@@ -45,6 +48,25 @@ class StoryFindings:
     facts: list[Fact]  # what the story says about its projects (stage, investment, progress)
 
 
+@dataclass(slots=True)
+class _Mention:
+    """A mention as analysis finds it: the row to store but for its story (what ``facts.mention_facts`` reads)."""
+
+    watch_id: str
+    surface: str
+    kind: str
+    snippet: str
+    sentence_index: int
+    start: int
+    end: int
+
+
+# What a worker reads (a story's text, issue date and default place) and sends back (mentions, observations,
+# facts): plain values, so that a worker imports the matching modules only, not the store's.
+_Text = tuple[str, date, str | None]
+_Found = tuple[list[_Mention], list[Found], list[Fact]]
+
+
 def analyse(
     story: Story, matcher: Matcher, watchlist: Watchlist, provincial: frozenset[str] = frozenset()
 ) -> StoryFindings:
@@ -52,11 +74,7 @@ def analyse(
 
     ``provincial``: the papers (``issues.source``) whose stories have no default city, so that a figure counts
     for Shuozhou only where 朔州 or one of its counties is named (the app knows them from the profiles)."""
-    default_place = OTHER if story.source in provincial else None
-    found = find(story_body(story), matcher, watchlist, story.issue_date, default_place, facts=False)
-    mentions = [_mention(story, h) for h in found.mentions]
-    observations = [_observation(story, ordinal, obs) for ordinal, obs in enumerate(found.observations)]
-    return StoryFindings(mentions, observations, project_facts(mentions))
+    return _rows(story, _find(_text(story, provincial), matcher, watchlist))
 
 
 def story_body(story: Story) -> str:
@@ -66,19 +84,36 @@ def story_body(story: Story) -> str:
     return story_text(head.kicker, head.title, head.subtitle, body)
 
 
-def _observation(story: Story, ordinal: int, obs: Found) -> ObservationRow:
-    return ObservationRow(
-        indicator_id=obs.indicator_id, story_url=story.url, article_id=story.head_id, value=obs.value,
-        unit=obs.unit, growth_pct=obs.growth_pct, period=obs.period, period_start=obs.period_start,
-        period_end=obs.period_end, scope=obs.scope, rank=obs.rank, relative=obs.relative,
-        snippet=obs.snippet, surface=obs.surface, sentence_index=obs.sentence_index, ordinal=ordinal,
-    )  # fmt: skip
+def _text(story: Story, provincial: frozenset[str]) -> _Text:
+    return story_body(story), story.issue_date, OTHER if story.source in provincial else None
 
 
-def _mention(story: Story, hit: Hit) -> MentionRow:
-    return MentionRow(
-        watch_id=hit.watch_id, story_url=story.url, article_id=story.head_id, surface=hit.surface, kind=hit.kind,
-        snippet=hit.sentence.text.strip(), sentence_index=hit.sentence.index, start=hit.start, end=hit.end,
+def _find(text: _Text, matcher: Matcher, watchlist: Watchlist) -> _Found:
+    """The findings of one story's text; its project facts read from its mentions, clause by clause."""
+    body, issue_date, default_place = text
+    found = find(body, matcher, watchlist, issue_date, default_place, facts=False)
+    mentions = [
+        _Mention(h.watch_id, h.surface, h.kind, h.sentence.text.strip(), h.sentence.index, h.start, h.end)
+        for h in found.mentions
+    ]
+    return mentions, found.observations, story_facts(mention_facts(mentions))
+
+
+def _rows(story: Story, found: _Found) -> StoryFindings:
+    from szwatch.store.findings.detections import MentionRow, ObservationRow  # the parent has it loaded
+
+    mentions, observations, facts = found
+    url, head = story.url, story.head_id
+    return StoryFindings(
+        [MentionRow(m.watch_id, url, head, m.surface, m.kind, m.snippet, m.sentence_index, m.start, m.end)
+         for m in mentions],
+        [ObservationRow(
+            indicator_id=obs.indicator_id, story_url=url, article_id=head, value=obs.value, unit=obs.unit,
+            growth_pct=obs.growth_pct, period=obs.period, period_start=obs.period_start,
+            period_end=obs.period_end, scope=obs.scope, rank=obs.rank, relative=obs.relative,
+            snippet=obs.snippet, surface=obs.surface, sentence_index=obs.sentence_index, ordinal=ordinal,
+         ) for ordinal, obs in enumerate(observations)],
+        facts,
     )  # fmt: skip
 
 
@@ -100,7 +135,7 @@ class Analyser:
         if workers > 1:
             # spawn, not fork: the caller holds database connections and a logging thread
             self.pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start_worker,
-                                            initargs=(watchlist, provincial, os.getpid()))  # fmt: skip
+                                            initargs=(watchlist, os.getpid()))  # fmt: skip
 
     def __enter__(self) -> Analyser:
         return self
@@ -120,9 +155,10 @@ class Analyser:
         if self.pool is None:
             yield from (analyse(story, self.matcher, self.watchlist, self.provincial) for story in stories)
             return
-        chunks = [list(stories[i : i + CHUNK]) for i in range(0, len(stories), CHUNK)]
-        for findings in self.pool.map(_analyse_chunk, chunks):
-            yield from findings
+        texts = [_text(story, self.provincial) for story in stories]
+        chunks = [texts[i : i + CHUNK] for i in range(0, len(texts), CHUNK)]
+        found = (f for chunk in self.pool.map(_analyse_chunk, chunks) for f in chunk)
+        yield from (_rows(story, f) for story, f in zip(stories, found, strict=True))
 
 
 class Kept:
@@ -165,13 +201,13 @@ class Kept:
         self._file.close()
 
 
-_WORKER: tuple[Matcher, Watchlist, frozenset[str]] | None = None
+_WORKER: tuple[Matcher, Watchlist] | None = None
 
 
-def _start_worker(watchlist: Watchlist, provincial: frozenset[str], parent: int) -> None:
+def _start_worker(watchlist: Watchlist, parent: int) -> None:
     global _WORKER
     _die_with(parent)
-    _WORKER = (Matcher(watchlist), watchlist, provincial)
+    _WORKER = (Matcher(watchlist), watchlist)
 
 
 def _die_with(parent: int) -> None:
@@ -187,7 +223,7 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _analyse_chunk(stories: list[Story]) -> list[StoryFindings]:
+def _analyse_chunk(texts: list[_Text]) -> list[_Found]:
     assert _WORKER is not None, "worker not started"
-    matcher, watchlist, provincial = _WORKER
-    return [analyse(story, matcher, watchlist, provincial) for story in stories]
+    matcher, watchlist = _WORKER
+    return [_find(text, matcher, watchlist) for text in texts]
