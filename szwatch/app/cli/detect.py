@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from szwatch.app.watchlist_choice import Chosen
+    from szwatch.monitor.detection.detect import RescanPreview
     from szwatch.monitor.detection.watchlist import Watchlist
     from szwatch.store.plain import Plain
 
@@ -66,13 +67,16 @@ def detect_command(
     engine = open_db(db_url)
     check_watchlist(engine, chosen)
     click.echo(chosen.describe(), err=True)
-    if rescan and not _rescan_confirmed(engine, chosen.watchlist, yes):
-        click.echo("rescan cancelled: nothing changed", err=True)
-        raise SystemExit(1)
-    watchlist = chosen.watchlist
-    report = detect(engine, watchlist, rescan=rescan, routes=settings.routes,
-                    max_age_days=settings.alerts.max_age_days, alert_existing=alert_existing,
-                    provincial=provincial_papers(settings), papers=paper_names(settings))  # fmt: skip
+    provincial = provincial_papers(settings)
+    preview = _rescan_confirmed(engine, chosen.watchlist, yes, provincial) if rescan else None
+    try:
+        report = detect(engine, chosen.watchlist, rescan=rescan, routes=settings.routes,
+                        max_age_days=settings.alerts.max_age_days, alert_existing=alert_existing,
+                        provincial=provincial, papers=paper_names(settings),
+                        kept=preview.kept if preview else None)  # fmt: skip
+    finally:
+        if preview:
+            preview.kept.close()
     if as_json:
         click.echo(json.dumps({**asdict(report), "findings": report.findings}, ensure_ascii=False))
     else:
@@ -82,15 +86,18 @@ def detect_command(
         click.echo(note, err=True)
 
 
-def _rescan_confirmed(engine: Engine, watchlist: Watchlist, yes: bool) -> bool:
-    """Show what a rescan would remove; ask unless --yes (or unless it removes nothing)."""
+def _rescan_confirmed(engine: Engine, watchlist: Watchlist, yes: bool, provincial: frozenset[str]) -> RescanPreview:
+    """Show what a rescan would remove; ask unless --yes (or unless it removes nothing). The preview keeps every
+    story's findings, which the rescan then stores without analysing the archive again."""
     from szwatch.monitor.detection.detect import preview_rescan
 
-    preview = preview_rescan(engine, watchlist)
+    preview = preview_rescan(engine, watchlist, provincial=provincial)
     click.echo(render.rescan_preview(preview), err=True)
-    if yes or not preview.removed:
-        return True
-    return click.confirm("remove them?", default=False, err=True)
+    if yes or not preview.removed or click.confirm("remove them?", default=False, err=True):
+        return preview
+    preview.kept.close()
+    click.echo("rescan cancelled: nothing changed", err=True)
+    raise SystemExit(1)
 
 
 def _note_other_watchlist(db: Plain, chosen: Chosen) -> None:

@@ -4,6 +4,9 @@ Analysis is pure (text in, rows out) and takes nearly all of a large run's CPU, 
 spreads it over worker processes — one per core, each building its matcher once — while this process writes;
 results come back in story order, so what is stored does not depend on how many workers there were. A run
 over a few stories (the daemon after a crawl) stays in this process: starting a worker costs about a second.
+
+A rescan's preview analyses every story to show what would be removed; ``Kept`` holds those results for the
+run that follows, so each story is analysed once for both.
 """
 
 from __future__ import annotations
@@ -11,21 +14,27 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import pickle
 import signal
 import sys
+import tempfile
+import zlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from multiprocessing import get_context
+from typing import TYPE_CHECKING
 
-from szwatch.monitor.detection.facts import Fact
+from szwatch.monitor.detection.facts import Fact, mention_facts, story_facts
 from szwatch.monitor.detection.figures import Observation as Found
 from szwatch.monitor.detection.findings import find, story_body
-from szwatch.monitor.detection.match import Hit, Matcher
+from szwatch.monitor.detection.match import Matcher
 from szwatch.monitor.detection.places import OTHER
-from szwatch.monitor.detection.rules import project_facts
 from szwatch.monitor.detection.watchlist import Watchlist
-from szwatch.store.findings.detections import MentionRow, ObservationRow, Story
+
+if TYPE_CHECKING:  # the rows are built in the parent only: a worker starts without the ORM (0.7 s of CPU each)
+    from szwatch.store.findings.detections import MentionRow, ObservationRow, Story
 
 POOL_FROM = 400  # stories to process from which worker processes pay for their start
 CHUNK = 20  # stories sent to a worker at a time
@@ -39,6 +48,25 @@ class StoryFindings:
     facts: list[Fact]  # what the story says about its projects (stage, investment, progress)
 
 
+@dataclass(slots=True)
+class _Mention:
+    """A mention as analysis finds it: the row to store but for its story (what ``facts.mention_facts`` reads)."""
+
+    watch_id: str
+    surface: str
+    kind: str
+    snippet: str
+    sentence_index: int
+    start: int
+    end: int
+
+
+# What a worker reads (a story's text, issue date and default place) and sends back (mentions, observations,
+# facts): plain values, so that a worker imports the matching modules only, not the store's.
+_Text = tuple[str, date, str | None]
+_Found = tuple[list[_Mention], list[Found], list[Fact]]
+
+
 def analyse(
     story: Story, matcher: Matcher, watchlist: Watchlist, provincial: frozenset[str] = frozenset()
 ) -> StoryFindings:
@@ -46,26 +74,39 @@ def analyse(
 
     ``provincial``: the papers (``issues.source``) whose stories have no default city, so that a figure counts
     for Shuozhou only where 朔州 or one of its counties is named (the app knows them from the profiles)."""
-    default_place = OTHER if story.source in provincial else None
-    found = find(story_body(story), matcher, watchlist, story.issue_date, default_place, facts=False)
-    mentions = [_mention(story, h) for h in found.mentions]
-    observations = [_observation(story, ordinal, obs) for ordinal, obs in enumerate(found.observations)]
-    return StoryFindings(mentions, observations, project_facts(mentions))
+    return _rows(story, _find(_text(story, provincial), matcher, watchlist))
 
 
-def _observation(story: Story, ordinal: int, obs: Found) -> ObservationRow:
-    return ObservationRow(
-        indicator_id=obs.indicator_id, story_url=story.url, article_id=story.head_id, value=obs.value,
-        unit=obs.unit, growth_pct=obs.growth_pct, period=obs.period, period_start=obs.period_start,
-        period_end=obs.period_end, scope=obs.scope, rank=obs.rank, relative=obs.relative,
-        snippet=obs.snippet, surface=obs.surface, sentence_index=obs.sentence_index, ordinal=ordinal,
-    )  # fmt: skip
+def _text(story: Story, provincial: frozenset[str]) -> _Text:
+    return story_body(story), story.issue_date, OTHER if story.source in provincial else None
 
 
-def _mention(story: Story, hit: Hit) -> MentionRow:
-    return MentionRow(
-        watch_id=hit.watch_id, story_url=story.url, article_id=story.head_id, surface=hit.surface, kind=hit.kind,
-        snippet=hit.sentence.text.strip(), sentence_index=hit.sentence.index, start=hit.start, end=hit.end,
+def _find(text: _Text, matcher: Matcher, watchlist: Watchlist) -> _Found:
+    """The findings of one story's text; its project facts read from its mentions, clause by clause."""
+    body, issue_date, default_place = text
+    found = find(body, matcher, watchlist, issue_date, default_place, facts=False)
+    mentions = [
+        _Mention(h.watch_id, h.surface, h.kind, h.sentence.text.strip(), h.sentence.index, h.start, h.end)
+        for h in found.mentions
+    ]
+    return mentions, found.observations, story_facts(mention_facts(mentions))
+
+
+def _rows(story: Story, found: _Found) -> StoryFindings:
+    from szwatch.store.findings.detections import MentionRow, ObservationRow  # the parent has it loaded
+
+    mentions, observations, facts = found
+    url, head = story.url, story.head_id
+    return StoryFindings(
+        [MentionRow(m.watch_id, url, head, m.surface, m.kind, m.snippet, m.sentence_index, m.start, m.end)
+         for m in mentions],
+        [ObservationRow(
+            indicator_id=obs.indicator_id, story_url=url, article_id=head, value=obs.value, unit=obs.unit,
+            growth_pct=obs.growth_pct, period=obs.period, period_start=obs.period_start,
+            period_end=obs.period_end, scope=obs.scope, rank=obs.rank, relative=obs.relative,
+            snippet=obs.snippet, surface=obs.surface, sentence_index=obs.sentence_index, ordinal=ordinal,
+         ) for ordinal, obs in enumerate(observations)],
+        facts,
     )  # fmt: skip
 
 
@@ -87,7 +128,7 @@ class Analyser:
         if workers > 1:
             # spawn, not fork: the caller holds database connections and a logging thread
             self.pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start_worker,
-                                            initargs=(watchlist, provincial, os.getpid()))  # fmt: skip
+                                            initargs=(watchlist, os.getpid()))  # fmt: skip
 
     def __enter__(self) -> Analyser:
         return self
@@ -96,23 +137,70 @@ class Analyser:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
 
-    def batch(self, stories: Sequence[Story]) -> Iterator[StoryFindings]:
-        """Each story's findings, in the stories' order."""
+    def batch(self, stories: Sequence[Story], kept: Kept | None = None) -> Iterator[StoryFindings]:
+        """Each story's findings, in the stories' order; those ``kept`` (for the same text) are not analysed again."""
+        known = kept.take(stories) if kept is not None else [None] * len(stories)
+        fresh = self._analyse([story for story, found in zip(stories, known, strict=True) if found is None])
+        for found in known:
+            yield found if found is not None else next(fresh)
+
+    def _analyse(self, stories: Sequence[Story]) -> Iterator[StoryFindings]:
         if self.pool is None:
             yield from (analyse(story, self.matcher, self.watchlist, self.provincial) for story in stories)
             return
-        chunks = [list(stories[i : i + CHUNK]) for i in range(0, len(stories), CHUNK)]
-        for findings in self.pool.map(_analyse_chunk, chunks):
-            yield from findings
+        texts = [_text(story, self.provincial) for story in stories]
+        chunks = [texts[i : i + CHUNK] for i in range(0, len(texts), CHUNK)]
+        found = (f for chunk in self.pool.map(_analyse_chunk, chunks) for f in chunk)
+        yield from (_rows(story, f) for story, f in zip(stories, found, strict=True))
 
 
-_WORKER: tuple[Matcher, Watchlist, frozenset[str]] | None = None
+class Kept:
+    """Stories' findings kept from a rescan's preview for its run: each story is analysed once for both.
+
+    On disk (an unnamed temporary file: zlib-compressed pickles, a batch at a time, about 1.7 KB a story of
+    25 findings), not in memory: a ten-year archive's findings are millions of rows. A story whose text changed
+    between the preview and the run (its digest) is analysed again by the run."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="szwatch-rescan-")  # noqa: SIM115 (kept open until close)
+        self._where: dict[str, tuple[str, int]] = {}  # url -> (digest, index of its batch)
+        self._batches: list[tuple[int, int]] = []  # offset, length
+        self._loaded: tuple[int, dict[str, StoryFindings]] = (-1, {})
+
+    def add(self, stories: Sequence[Story], findings: Sequence[StoryFindings]) -> None:
+        blob = zlib.compress(pickle.dumps({s.url: f for s, f in zip(stories, findings, strict=True)}, 5), 1)
+        offset = self._file.seek(0, os.SEEK_END)
+        self._file.write(blob)
+        self._where.update((story.url, (story.digest, len(self._batches))) for story in stories)
+        self._batches.append((offset, len(blob)))
+
+    def has(self, url: str, digest: str) -> bool:
+        """Whether the story's findings are kept for this text."""
+        return self._where.get(url, ("", -1))[0] == digest
+
+    def take(self, stories: Sequence[Story]) -> list[StoryFindings | None]:
+        """Each story's kept findings, or None where it was not kept or its text has changed since."""
+        return [self._findings(story.url) if self.has(story.url, story.digest) else None for story in stories]
+
+    def _findings(self, url: str) -> StoryFindings:
+        index = self._where[url][1]
+        if self._loaded[0] != index:  # the run reads the batches in the preview's order: one load each
+            offset, length = self._batches[index]
+            self._file.seek(offset)
+            self._loaded = (index, pickle.loads(zlib.decompress(self._file.read(length))))
+        return self._loaded[1][url]
+
+    def close(self) -> None:
+        self._file.close()
 
 
-def _start_worker(watchlist: Watchlist, provincial: frozenset[str], parent: int) -> None:
+_WORKER: tuple[Matcher, Watchlist] | None = None
+
+
+def _start_worker(watchlist: Watchlist, parent: int) -> None:
     global _WORKER
     _die_with(parent)
-    _WORKER = (Matcher(watchlist), watchlist, provincial)
+    _WORKER = (Matcher(watchlist), watchlist)
 
 
 def _die_with(parent: int) -> None:
@@ -128,7 +216,7 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _analyse_chunk(stories: list[Story]) -> list[StoryFindings]:
+def _analyse_chunk(texts: list[_Text]) -> list[_Found]:
     assert _WORKER is not None, "worker not started"
-    matcher, watchlist, provincial = _WORKER
-    return [analyse(story, matcher, watchlist, provincial) for story in stories]
+    matcher, watchlist = _WORKER
+    return [_find(text, matcher, watchlist) for text in texts]

@@ -20,7 +20,7 @@ detection afterwards sets them, silently, as before).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -30,7 +30,7 @@ from sqlmodel import Session
 
 from szwatch.monitor.alerts.outbox import record_alerts
 from szwatch.monitor.alerts.settings import Route
-from szwatch.monitor.detection.analysis import Analyser, StoryFindings, worker_count
+from szwatch.monitor.detection.analysis import Analyser, Kept, StoryFindings, worker_count
 from szwatch.monitor.detection.rules import story_alerts
 from szwatch.monitor.detection.watchlist import Watchlist
 from szwatch.store import alerts as store_alerts
@@ -103,13 +103,14 @@ def detect(
     provincial: frozenset[str] = frozenset(),
     landed_after: int | None = None,
     papers: Mapping[str, str] | None = None,
+    kept: Kept | None = None,
 ) -> DetectReport:
     """Process what is new; alerts and their deliveries are written with the findings that caused them.
 
     ``workers``: processes that analyse stories (default: one per core for a large run, else none).
     ``landed_after``: only the stories with a part stored after this article id (see the module's note).
     ``papers``: each paper's name by its id (``issues.source``), which every alert carries so its message names
-    the paper."""
+    the paper. ``kept``: findings a rescan's preview analysed (``preview_rescan``), not analysed again."""
     if landed_after is not None and not all_baselined(engine, watchlist):
         return DetectReport(max_age_days=max_age_days)
     with session_scope(engine) as session:
@@ -127,10 +128,11 @@ def detect(
     report.stale_watchlist = any(w != watchlist.digest for _, w in done.values()) and not rescan
     todo = [url for url, digest in digests.items() if rescan or done.get(url, ("", ""))[0] != digest]
     logger.info("detect: {} stories, {} to process (watchlist {})", len(digests), len(todo), watchlist.digest)
-    with Analyser(watchlist, worker_count(len(todo), workers), provincial) as analyser:
+    fresh = len(todo) if kept is None else sum(1 for url in todo if not kept.has(url, digests[url]))
+    with Analyser(watchlist, worker_count(fresh, workers), provincial) as analyser:
         for start in range(0, len(todo), BATCH):
             batch = todo[start : start + BATCH]
-            _process(engine, batch, analyser, watchlist, routes, report, gate, clock, papers or {})
+            _process(engine, batch, analyser, watchlist, routes, report, gate, clock, papers or {}, kept)
             with session_scope(engine) as session:
                 detect_runs.beat(session, run_id or 0)
             if progress:
@@ -173,6 +175,7 @@ def _gate(
 def _process(
     engine: Engine, urls: list[str], analyser: Analyser, watchlist: Watchlist, routes: tuple[Route, ...],
     report: DetectReport, gate: AlertGate, clock: Callable[[], datetime], papers: Mapping[str, str],
+    kept: Kept | None = None,
 ) -> None:  # fmt: skip
     """One batch of stories in one transaction: findings, facts, alerts and deliveries, and "done"."""
     names = {w.id: w.name for w in watchlist.watches}
@@ -180,7 +183,7 @@ def _process(
     people = watchlist.mentions  # whom each watch's alerts @ (its own and its tags'), resolved once per run
     with Session(engine) as session:
         stories = list(detections.load_stories(session, urls))
-    analysed = list(analyser.batch(stories))  # before the transaction: writers wait less for it
+    analysed = list(analyser.batch(stories, kept))  # before the transaction: writers wait less for it
     with session_scope(engine) as session:
         detections.absorb_parts(session, stories)
         writer = FindingsWriter(session, [story.url for story in stories], watchlist.digest)
@@ -225,11 +228,14 @@ def _count(report: DetectReport, findings: StoryFindings, mentions: Replaced, ob
 
 @dataclass
 class RescanPreview:
-    """What ``detect --rescan`` would change, per watch: shown before anything is removed."""
+    """What ``detect --rescan`` would change, per watch: shown before anything is removed.
+
+    ``kept``: every story's findings, for the rescan to store without analysing the stories again (close it)."""
 
     stories: int = 0
     removed: dict[str, list[int]] = field(default_factory=dict)  # watch id → [mentions, observations]
     added: int = 0
+    kept: Kept = field(default_factory=Kept, repr=False, compare=False)
 
     @property
     def mentions_removed(self) -> int:
@@ -240,31 +246,33 @@ class RescanPreview:
         return sum(o for _, o in self.removed.values())
 
 
-def preview_rescan(engine: Engine, watchlist: Watchlist, workers: int | None = None) -> RescanPreview:
+def preview_rescan(
+    engine: Engine, watchlist: Watchlist, workers: int | None = None, provincial: frozenset[str] = frozenset()
+) -> RescanPreview:
     """Evaluate every stored story with this watchlist and count what a rescan would remove (nothing is written).
 
-    The stories are analysed as a run does (worker processes for a large archive): the preview reads the whole
-    archive once before the rescan reads it again, and in one process it took longer than the rescan itself."""
+    The stories are analysed as a run does (worker processes for a large archive, the same ``provincial``
+    papers), and the findings are kept for the rescan (``detect(kept=preview.kept)``): analysing the archive
+    twice made a rescan cost twice a first detect."""
     preview = RescanPreview()
     with Session(engine) as session:
         urls = list(detections.story_digests(session))
-        with Analyser(watchlist, worker_count(len(urls), workers)) as analyser:
+        with Analyser(watchlist, worker_count(len(urls), workers), provincial) as analyser:
             for start in range(0, len(urls), BATCH):
                 stories = list(detections.load_stories(session, urls[start : start + BATCH]))
-                preview = _previewed(session, preview, stories, analyser.batch(stories))
+                analysed = list(analyser.batch(stories))
+                preview.kept.add(stories, analysed)
+                _previewed(session, preview, stories, analysed)
     return preview
 
 
-def _previewed(
-    session: Session, preview: RescanPreview, stories: list[Story], analysed: Iterable[StoryFindings]
-) -> RescanPreview:
+def _previewed(session: Session, preview: RescanPreview, stories: list[Story], analysed: list[StoryFindings]) -> None:
     """Add to ``preview`` what a rescan would add and remove in ``stories``."""
-    for story, found in zip(stories, analysed, strict=True):
-        gone_m, gone_o, added = detections.findings_diff(session, story.url, found.mentions, found.observations)
+    found = [(story.url, f.mentions, f.observations) for story, f in zip(stories, analysed, strict=True)]
+    for gone_m, gone_o, added in detections.findings_diffs(session, found):
         preview.stories += 1
         preview.added += added
         for watch_id in gone_m:
             preview.removed.setdefault(watch_id, [0, 0])[0] += 1
         for watch_id in gone_o:
             preview.removed.setdefault(watch_id, [0, 0])[1] += 1
-    return preview

@@ -73,8 +73,8 @@ def find(
     """``default_place``: see ``figures.extract`` (``None`` for a Shuozhou paper, ``OTHER`` for a provincial one).
 
     ``facts=False`` leaves the project facts out, for a caller that reads them from the stored mentions
-    (``rules.project_facts``): reading every clause once is enough. The story's sentences are split once, for
-    the matcher and for the figures alike.
+    (``analysis``: ``story_facts`` of ``mention_facts``): reading every clause once is enough. The story's
+    sentences are split once, for the matcher and for the figures alike.
     """
     # Figures and facts are read here only: ``preview_watch`` (``szwatch watch test``) needs the matcher alone, and
     # starts without their grammar (a twentieth of a second of CPU).

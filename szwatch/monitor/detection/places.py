@@ -38,6 +38,7 @@ OURS = re.compile(g.alternation(g.SHUOZHOU_PLACES))
 MASKED = re.compile(g.alternation((*g.SHUOZHOU_PLACES, *g.CONTAINING_PLACES, *g.PLACE_FALSE_FRIENDS)))
 NOT_LOCATING = re.compile(rf"(?:{g.alternation(g.NOT_LOCATING_BEFORE)})$")
 LOCATIVE = re.compile(rf"(?:{g.alternation(g.LOCATIVE_BEFORE)})$")
+LOCATIVE_WORD = re.compile(g.alternation(g.LOCATIVE_BEFORE))
 SOURCE_AFTER = re.compile(g.alternation(g.NOT_PLACE_BEFORE))
 
 
@@ -123,6 +124,8 @@ def elsewhere(text: str, start: int, end: int) -> bool:
 def only_elsewhere(text: str) -> bool:
     """Does ``text`` say it happens in another place (其在乌海的基地也已投产: 在 + place) and name no place of the
     city? A place with no locative word before it may be part of a name (集宁—大同—原平高速铁路)."""
+    if LOCATIVE_WORD.search(text) is None:  # no locative word at all (most clauses): no place needs finding
+        return False
     found = locating(text, places(text))
     if any(p.ours for p in found):
         return False
@@ -154,7 +157,9 @@ CITY = re.compile(  # the lookahead first: the lookbehinds are tried only where 
 
 
 # 全市 as the subject of a clause, not in 高于全市…, 居全市第一, 占全市的
-SUBJECT_CITY = re.compile(rf"(?<!{')(?<!'.join(g.BEFORE_AREA_NOT_SUBJECT)})全市(?!第|首位|平均|前列|的)")
+SUBJECT_CITY = re.compile(  # the lookahead first: the lookbehinds are tried only where 全市 stands
+    rf"(?=全市)(?<!{')(?<!'.join(g.BEFORE_AREA_NOT_SUBJECT)})全市(?!第|首位|平均|前列|的)"
+)
 
 
 PLACE = re.compile(g.alternation(g.PLACES))

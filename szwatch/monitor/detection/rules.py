@@ -21,16 +21,11 @@ from sqlmodel import Session
 
 from szwatch.common import thresholds as limits
 from szwatch.monitor.alerts.settings import Rule
-from szwatch.monitor.detection.facts import Fact, mention_facts, stage_rank, story_facts
+from szwatch.monitor.detection.facts import Fact, stage_rank
 from szwatch.store import alerts as store_alerts
 from szwatch.store.findings.detections import FactRow, FindingsWriter, MentionRow, ObservationRow, Story
 from szwatch.store.models import Alert, Observation
 from szwatch.store.text import snippet
-
-
-def project_facts(mentions: list[MentionRow]) -> list[Fact]:
-    """What the story says about its projects, read per clause (``facts``): pure, so analysis does it."""
-    return story_facts(mention_facts(mentions))
 
 
 def story_alerts(

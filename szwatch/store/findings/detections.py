@@ -146,21 +146,28 @@ class FactRow:
     snippet: str
 
 
-def findings_diff(
-    session: Session, story_url: str, mentions: Sequence[MentionRow], observations: Sequence[ObservationRow]
-) -> tuple[list[str], list[str], int]:
-    """What ``replace_findings`` would do, without doing it: the watch ids of the mentions and of the
-    observations it would remove, and how many findings it would add."""
-    gone_m, added_m = _diff(session, Mention, story_url, mentions, _mention_key)
-    gone_o, added_o = _diff(session, Observation, story_url, observations, _observation_key)
-    return [m.watch_id for m in gone_m], [o.indicator_id for o in gone_o], added_m + added_o
+def findings_diffs(
+    session: Session, stories: Sequence[tuple[str, Sequence[MentionRow], Sequence[ObservationRow]]]
+) -> list[tuple[list[str], list[str], int]]:
+    """What ``FindingsWriter.replace`` would do to each (story URL, mentions, observations), without doing it:
+    the watch ids of the mentions and of the observations it would remove, and how many findings it would add.
+
+    What the stories have is read as the writer reads it (two queries for all of them, not two a story)."""
+    urls = [url for url, _, _ in stories]
+    old_mentions = stored_keys(session, Mention, MENTION_KEY, urls)
+    old_observations = stored_keys(session, Observation, OBSERVATION_KEY, urls)
+    diffs = []
+    for url, mentions, observations in stories:
+        gone_m, added_m = _diff(old_mentions.get(url, {}), mentions, _mention_key)
+        gone_o, added_o = _diff(old_observations.get(url, {}), observations, _observation_key)
+        diffs.append((gone_m, gone_o, added_m + added_o))
+    return diffs
 
 
-def _diff(session: Session, model: type, story_url: str, new: Sequence[Any], key: object) -> tuple[list[Any], int]:
-    old: list[Any] = list(session.exec(select(model).where(model.story_url == story_url)).all())  # type: ignore[attr-defined]
-    new_keys = {key(row) for row in new}  # type: ignore[operator]
-    old_keys = {key(row): row for row in old}  # type: ignore[operator]
-    return [row for k, row in old_keys.items() if k not in new_keys], len(new_keys - set(old_keys))
+def _diff(old: dict[tuple[object, ...], int], new: Sequence[Any], key: Any) -> tuple[list[str], int]:
+    """The watch ids of the old rows not found again (each key starts with one), and how many rows are new."""
+    new_keys = {key(row) for row in new}
+    return [str(k[0]) for k in old if k not in new_keys], len(new_keys - set(old))
 
 
 def _mention_key(m: Any) -> tuple[object, ...]:
@@ -180,6 +187,17 @@ OBSERVATION_KEY = (
 )  # fmt: skip
 
 
+def stored_keys(
+    session: Session, model: Any, columns: tuple[Any, ...], urls: list[str]
+) -> dict[str, dict[tuple[object, ...], int]]:
+    """story URL → {a stored row's key (``columns``): its id}, for these stories, in one query."""
+    stmt = select_wide(col(model.id), col(model.story_url), *columns).where(col(model.story_url).in_(urls))
+    found: dict[str, dict[tuple[object, ...], int]] = defaultdict(dict)
+    for row in session.exec(stmt).all():
+        found[row[1]][tuple(row[2:])] = row[0]
+    return found
+
+
 class FindingsWriter:
     """Replaces the findings of a batch of stories inside one transaction.
 
@@ -191,8 +209,8 @@ class FindingsWriter:
     def __init__(self, session: Session, urls: Sequence[str], watchlist_digest: str) -> None:
         self.session, self.watchlist_digest, self.now = session, watchlist_digest, utcnow()
         wanted = list(urls)
-        self._old_mentions = self._keys(Mention, MENTION_KEY, wanted)
-        self._old_observations = self._keys(Observation, OBSERVATION_KEY, wanted)
+        self._old_mentions = stored_keys(session, Mention, MENTION_KEY, wanted)
+        self._old_observations = stored_keys(session, Observation, OBSERVATION_KEY, wanted)
         columns = (ProjectFact.id, ProjectFact.watch_id, ProjectFact.story_url, ProjectFact.field, ProjectFact.value)
         facts = select_wide(*(col(c) for c in columns)).where(col(ProjectFact.story_url).in_(wanted))
         self._facts: dict[tuple[str, str, str], list[Any]] = {
@@ -203,13 +221,6 @@ class FindingsWriter:
         self._new_facts: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._fact_updates: dict[int, tuple[str, str]] = {}
         self._detections: list[dict[str, Any]] = []
-
-    def _keys(self, model: Any, columns: tuple[Any, ...], urls: list[str]) -> dict[str, dict[tuple[object, ...], int]]:
-        stmt = select_wide(col(model.id), col(model.story_url), *columns).where(col(model.story_url).in_(urls))
-        found: dict[str, dict[tuple[object, ...], int]] = defaultdict(dict)
-        for row in self.session.exec(stmt).all():
-            found[row[1]][tuple(row[2:])] = row[0]
-        return found
 
     def replace(
         self, story: Story, mentions: list[MentionRow], observations: list[ObservationRow]

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from szwatch.monitor.detection.detect import detect
+from szwatch.monitor.detection.detect import detect, preview_rescan
 from szwatch.monitor.detection.watchlist import load_watchlist
 from szwatch.store import articles
 from szwatch.store.articles import ArticleRecord
@@ -131,3 +131,42 @@ def test_an_interrupted_run_keeps_its_finished_batches_and_the_next_run_does_the
     assert kept == 200
     assert rest.stories_processed == 50
     assert len(stored(engine, Mention)) == 250
+
+
+def test_a_rescan_stores_what_its_preview_found_and_reads_again_a_story_changed_in_between(
+    engine: Engine, tmp_path: Path
+):
+    """``detect --rescan`` analyses each story once: the preview's findings are kept and stored by the run; a
+    story whose text changed while the user read the preview is analysed again, so nothing stale is stored."""
+    add(engine, 1, "项目", ["东立多晶硅项目开工。", "集大原高铁联调联试。"])
+    add(engine, 2, "项目", ["中煤朔州煤基烯烃一体化项目加快推进。"])
+    detect(engine, WATCHLIST)
+    smaller = tmp_path / "watchlist.toml"
+    smaller.write_text('[[project]]\nid = "hsr"\nname = "集大原高铁"\n', encoding="utf-8")
+    watchlist = load_watchlist(smaller)
+
+    preview = preview_rescan(engine, watchlist)
+    add(engine, 2, "项目", ["中煤朔州煤基烯烃一体化项目加快推进。", "集大原高铁全线铺轨。"])
+    rescan = detect(engine, watchlist, rescan=True, kept=preview.kept)
+    preview.kept.close()
+
+    assert (preview.stories, preview.mentions_removed, preview.added) == (2, 3, 1)
+    assert (rescan.mentions_added, rescan.mentions_removed) == (2, 3)
+    assert sorted((m.story_url, m.watch_id) for m in stored(engine, Mention)) == [
+        (f"{BASE}1.shtml", "hsr"),
+        (f"{BASE}2.shtml", "hsr"),
+    ]
+
+
+def test_a_rescan_preview_reads_a_provincial_paper_as_the_rescan_does(engine: Engine):
+    """A provincial paper's unplaced figure is nobody's: the preview must not announce it as removed and added
+    again (it analyses with the same provincial papers as the run)."""
+    add(engine, 1, "经济", ["今年一季度，全市地区生产总值完成298.6亿元，同比增长5.4%。"])
+    detect(engine, WATCHLIST, provincial=frozenset({"szrb"}))
+
+    preview = preview_rescan(engine, WATCHLIST, provincial=frozenset({"szrb"}))
+    rescan = detect(engine, WATCHLIST, rescan=True, kept=preview.kept, provincial=frozenset({"szrb"}))
+    preview.kept.close()
+
+    assert (preview.observations_removed, preview.added) == (0, 0)
+    assert (rescan.observations_added, rescan.observations_removed) == (0, 0)
