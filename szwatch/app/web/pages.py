@@ -123,7 +123,8 @@ def routes(templates: Jinja2Templates) -> list[Route]:
         ctx = context(request)
         with Session(ctx.engine) as session:
             data = present.status_json(ctx, session)
-        return render(request, "status.html", s=data, title="状态")
+        return render(request, "status.html", s=data, title="状态", modes=present.RUN_MODE_LABELS,
+                      outcomes=present.RUN_STATUS_LABELS)  # fmt: skip
 
     return [
         Route("/", home),

@@ -167,6 +167,10 @@ CONDITION_LABELS = {"daemon_down": "后台服务未运行", "site_unreachable": 
                     "layout_changed": "版面结构可能已变化", "no_issue_today": "今日报纸尚未抓全",
                     "failed_deliveries": "有提醒发送失败"}  # fmt: skip
 FACT_LABELS = {"investment": "投资", "stage": "阶段", "progress": "进度"}
+# A crawl run's request and outcome as the status page names them (the JSON API keeps the stored values)
+RUN_MODE_LABELS = {"latest": "最新一期", "dates": "指定日期", "latest+dates": "最新一期+指定日期"}
+RUN_STATUS_LABELS = {"ok": "完成", "running": "进行中", "interrupted": "中断", "failed": "失败"}
+
 MATCH_LABELS = {
     "name": "名称",
     "alias": "别名",

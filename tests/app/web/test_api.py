@@ -200,6 +200,7 @@ def test_alerts_and_status(client: httpx.Client):
     assert "+08:00" in status["checked_at"]
     html = client.get("/status").text
     assert "运行正常" in html and 'id="crawls"' in html
+    assert ">完成<" in html and "latest" not in html  # the crawl's request and outcome in Chinese; the API keeps "ok"
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
