@@ -14,6 +14,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from loguru import logger
 from scrapy.crawler import Crawler, CrawlerProcess
@@ -71,6 +72,23 @@ class Heartbeat(threading.Thread):
                     logger.warning("heartbeat of crawl run {} not recorded: {}", self.run_id, describe(exc))
 
 
+def take_over(engine: Engine, run_id: int, request: CrawlRequest, db_url: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Make the run this process's (pid, host), and give the Scrapy settings and the spider's arguments for its
+    request: the local worker and the Scrapyd job (``dispatch.job``) crawl the same way from here on."""
+    with session_scope(engine) as session:
+        runs.attach_worker(session, run_id, os.getpid(), runs.this_host())
+    profile = load_profile(request.profile)
+    settings = scrapy_settings(
+        profile, db_url, run_id, delay=request.delay, concurrency=request.concurrency,
+        timeout=request.timeout, retries=request.retries, obey_robots=request.obey_robots,
+    )  # fmt: skip
+    spider_args = dict(
+        profile=profile, known=KnownState(engine, profile.paper), base_url=request.base_url, dates=request.dates,
+        latest=request.latest, refresh=request.refresh, watched=request.watched,
+    )  # fmt: skip
+    return settings, spider_args
+
+
 def main(argv: list[str]) -> int:
     run_id, request, db_url = int(argv[1]), CrawlRequest.from_json(argv[2]), os.environ[WORKER_DB_ENV]
     configure_logging(request.log_level, json_lines=request.log_json)
@@ -78,20 +96,10 @@ def main(argv: list[str]) -> int:
     engine = make_engine(db_url)
     heartbeat: Heartbeat | None = None
     try:
-        with session_scope(engine) as session:
-            runs.attach_worker(session, run_id, os.getpid(), runs.this_host())
-        profile = load_profile(request.profile)
-        settings = scrapy_settings(
-            profile, db_url, run_id, delay=request.delay, concurrency=request.concurrency,
-            timeout=request.timeout, retries=request.retries, obey_robots=request.obey_robots,
-        )  # fmt: skip
+        settings, spider_args = take_over(engine, run_id, request, db_url)
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(PaperSpider)
-        known = KnownState(engine, profile.paper)
-        process.crawl(
-            crawler, profile=profile, known=known, base_url=request.base_url, dates=request.dates,
-            latest=request.latest, refresh=request.refresh, watched=request.watched,
-        )  # fmt: skip
+        process.crawl(crawler, **spider_args)
         heartbeat = Heartbeat(engine, run_id, lambda: _stop_orphan(process, crawler))
         heartbeat.start()
         process.start()

@@ -21,12 +21,9 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from szwatch.common.logs import configure_logging
-from szwatch.crawler.known import KnownState
-from szwatch.crawler.profile import load_profile
 from szwatch.crawler.run import CrawlRequest
-from szwatch.crawler.settings import scrapy_settings
 from szwatch.crawler.spiders.paper import PaperSpider
-from szwatch.crawler.worker import Heartbeat
+from szwatch.crawler.worker import Heartbeat, take_over
 from szwatch.store import runs
 from szwatch.store.db import make_engine, session_scope
 
@@ -50,19 +47,10 @@ class ScrapydJob(PaperSpider):
             raise ValueError(f"the job names no database: schedule it with the setting {DB_SETTING}=URL")
         configure_logging(request.log_level, json_lines=request.log_json)
         engine = make_engine(db_url)
-        with session_scope(engine) as session:
-            runs.attach_worker(session, run_id, os.getpid(), runs.this_host())
-        profile = load_profile(request.profile)
-        chosen = scrapy_settings(
-            profile, db_url, run_id, delay=request.delay, concurrency=request.concurrency,
-            timeout=request.timeout, retries=request.retries, obey_robots=request.obey_robots,
-        )  # fmt: skip
+        chosen, spider_args = take_over(engine, run_id, request, db_url)
         chosen.pop("LOG_LEVEL"), chosen.pop("LOG_INSTALL_ROOT_HANDLER")  # Scrapyd's log file keeps Scrapy's lines
         crawler.settings.setdict(chosen, priority="spider")
-        spider = super().from_crawler(
-            crawler, *args, profile=profile, known=KnownState(engine, profile.paper), base_url=request.base_url,
-            dates=request.dates, latest=request.latest, refresh=request.refresh, **kwargs,
-        )  # fmt: skip
+        spider = super().from_crawler(crawler, *args, **spider_args, **kwargs)
         assert isinstance(spider, ScrapydJob)
         heartbeat = Heartbeat(engine, run_id, lambda: _node_gone(spider))
         heartbeat.start()
