@@ -196,7 +196,23 @@ def _distinct(found: list[Observation]) -> list[Observation]:
         if key not in seen:
             seen.add(key)
             kept.append(obs)
-    return kept
+    return [obs for obs in kept if not any(_says_more(other, obs) for other in kept)]
+
+
+def _says_more(fuller: Observation, part: Observation) -> bool:
+    """A headline's 地区生产总值增长6.1% and the body's 完成142.3亿元，同比增长6.1% (same indicator, period and area)
+    are one figure: the part repeats what the fuller one says, so only the fuller one is kept (two rows, two
+    alerts for one figure would be a figure shown twice)."""
+    same_figure = (fuller.indicator_id, fuller.period_start, fuller.period_end, fuller.scope, fuller.relative) == (
+        part.indicator_id, part.period_start, part.period_end, part.scope, part.relative
+    )  # fmt: skip
+    if fuller is part or not same_figure:
+        return False
+    mine = (part.value, part.growth_pct, part.rank or None)
+    theirs = (fuller.value, fuller.growth_pct, fuller.rank or None)
+    same_unit = part.value is None or part.unit == fuller.unit
+    repeats = same_unit and all(m is None or m == t for m, t in zip(mine, theirs, strict=True))
+    return repeats and mine.count(None) > theirs.count(None)
 
 
 class _Reader:

@@ -47,6 +47,15 @@ def test_chinese_numerals_decline_and_ocr_spaces():
     ]
 
 
+def test_a_headline_figure_repeated_with_its_level_in_the_body_is_one_figure():
+    """The title's growth and the body's level and growth of the same period and area are one figure: two rows
+    would be two alerts for it. A different growth, period or area stays a figure of its own."""
+    story = "上半年怀仁市地区生产总值增长6.1%\n今年上半年，怀仁市地区生产总值完成142.3亿元，同比增长6.1%。"
+    assert figures(story) == [("gdp", 142.3, "亿元", 6.1, "今年上半年", "怀仁市", "", False)]
+    other = "上半年怀仁市地区生产总值增长6.3%\n今年上半年，怀仁市地区生产总值完成142.3亿元，同比增长6.1%。"
+    assert len(figures(other)) == 2
+
+
 def test_county_scope_rank_and_period_carried_from_earlier_sentence():
     text = "上半年，怀仁市地区生产总值完成156.3亿元，同比增长6.8%，增速居全市第一。\n该市社会消费品零售总额增长5.9%。"
     assert figures(text) == [
