@@ -25,10 +25,10 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from multiprocessing import get_context
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from szwatch.monitor.detection.facts import Fact, mention_facts, story_facts
-from szwatch.monitor.detection.figures import Observation as Found
 from szwatch.monitor.detection.findings import find, story_body
 from szwatch.monitor.detection.match import Matcher
 from szwatch.monitor.detection.places import OTHER
@@ -67,9 +67,15 @@ class _Mention:
 
 
 # What a worker reads (a story's text, issue date and default place) and sends back (mentions, observations,
-# facts): plain values, so that a worker imports the matching modules only, not the store's.
+# facts): plain values, so that a worker imports the matching modules only, not the store's. Mentions and
+# observations travel as tuples of their columns (``_MENTION``, ``_OBSERVATION``): pickling and unpickling a
+# dataclass each costs several times a tuple's, and a story has about 25 of them.
 _Text = tuple[str, date, str | None]
-_Found = tuple[list[_Mention], list[Found], list[Fact]]
+_Found = tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[Fact]]
+_MENTION = attrgetter("watch_id", "surface", "kind", "snippet", "sentence_index", "start", "end")
+# ``ObservationRow``'s columns in its order, but for the story's (url, article) and the ordinal
+_OBSERVATION = attrgetter("indicator_id", "value", "unit", "growth_pct", "period", "period_start", "period_end",
+                          "scope", "rank", "relative", "snippet", "surface", "sentence_index")  # fmt: skip
 
 
 def analyse(
@@ -94,7 +100,8 @@ def _find(text: _Text, matcher: Matcher, watchlist: Watchlist) -> _Found:
         _Mention(h.watch_id, h.surface, h.kind, h.sentence.text.strip(), h.sentence.index, h.start, h.end)
         for h in found.mentions
     ]
-    return mentions, found.observations, story_facts(mention_facts(mentions))
+    facts = story_facts(mention_facts(mentions))
+    return [_MENTION(m) for m in mentions], [_OBSERVATION(o) for o in found.observations], facts
 
 
 def _rows(story: Story, found: _Found) -> StoryFindings:
@@ -103,16 +110,10 @@ def _rows(story: Story, found: _Found) -> StoryFindings:
     mentions, observations, facts = found
     url, head = story.url, story.head_id
     return StoryFindings(
-        [MentionRow(m.watch_id, url, head, m.surface, m.kind, m.snippet, m.sentence_index, m.start, m.end)
-         for m in mentions],
-        [ObservationRow(
-            indicator_id=obs.indicator_id, story_url=url, article_id=head, value=obs.value, unit=obs.unit,
-            growth_pct=obs.growth_pct, period=obs.period, period_start=obs.period_start,
-            period_end=obs.period_end, scope=obs.scope, rank=obs.rank, relative=obs.relative,
-            snippet=obs.snippet, surface=obs.surface, sentence_index=obs.sentence_index, ordinal=ordinal,
-         ) for ordinal, obs in enumerate(observations)],
+        [MentionRow(m[0], url, head, *m[1:]) for m in mentions],  # type: ignore[arg-type]
+        [ObservationRow(o[0], url, head, *o[1:], ordinal) for ordinal, o in enumerate(observations)],  # type: ignore[arg-type, call-arg]
         facts,
-    )  # fmt: skip
+    )
 
 
 def worker_count(stories: int, workers: int | None) -> int:
