@@ -196,6 +196,7 @@ class Matcher:
         }  # fmt: skip
         self.patterns = list(roles)
         self.roles = [roles[p] for p in self.patterns]
+        self.anchored = [any(r.role == "anchor" for r in rs) for rs in self.roles]  # a company word's: checked
         self.automaton = ahocorasick_rs.AhoCorasick(self.patterns) if self.patterns else None
 
     def find(self, text: str, every_indicator: bool = False, sentences: list[Sentence] | None = None) -> list[Hit]:
@@ -209,16 +210,22 @@ class Matcher:
             return []
         sentences = split_sentences(text) if sentences is None else sentences
         starts, ends, roles = [s.start for s in sentences], [s.end for s in sentences], self.roles
+        anchored = self.anchored
         found: dict[int, list[tuple[_Role, int, int]]] = defaultdict(list)
         shares: dict[tuple[int, int], bool] = {}  # (watch, sentence start): ``_may_name``'s look-ups, once each
         for pattern, start, end in self.automaton.find_matches_as_indexes(text, overlapping=True):
             at = bisect_right(starts, start) - 1
-            if at >= 0 and end <= ends[at]:
+            if at < 0 or end > ends[at]:
+                continue
+            if not anchored[pattern]:  # no company word among its roles (a name, an alias …): each one counts
+                found[at].extend([(r, start, end) for r in roles[pattern]])
+            else:
+                sentence = sentences[at]
                 found[at].extend(
                     [
                         (r, start, end)
                         for r in roles[pattern]
-                        if r.role != "anchor" or self._may_name(r, text, sentences[at], end, shares)
+                        if r.role != "anchor" or self._may_name(r, text, sentence, end, shares)
                     ]
                 )
         hits: list[Hit] = []
