@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import os
 import pickle
 import signal
@@ -24,10 +25,10 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from multiprocessing import get_context
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from szwatch.monitor.detection.facts import Fact, mention_facts, story_facts
-from szwatch.monitor.detection.figures import Observation as Found
 from szwatch.monitor.detection.findings import find, story_body
 from szwatch.monitor.detection.match import Matcher
 from szwatch.monitor.detection.places import OTHER
@@ -36,6 +37,10 @@ from szwatch.monitor.detection.watchlist import Watchlist
 if TYPE_CHECKING:  # the rows are built in the parent only: a worker starts without the ORM (0.7 s of CPU each)
     from szwatch.store.findings.detections import MentionRow, ObservationRow, Story
 
+# The cyclic collector's first threshold during a run (Python's default: 700). A run allocates millions of
+# short-lived acyclic objects (hits, rows, tuples), each 700 of which started a collection; a full one walks
+# every object alive, the ORM's and the batch's included: 15-25 % of the parent's CPU, for no cycle freed.
+GC_THRESHOLD = 50_000
 POOL_FROM = 400  # stories to process from which worker processes pay for their start
 CHUNK = 20  # stories sent to a worker at a time
 _PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
@@ -62,9 +67,15 @@ class _Mention:
 
 
 # What a worker reads (a story's text, issue date and default place) and sends back (mentions, observations,
-# facts): plain values, so that a worker imports the matching modules only, not the store's.
+# facts): plain values, so that a worker imports the matching modules only, not the store's. Mentions and
+# observations travel as tuples of their columns (``_MENTION``, ``_OBSERVATION``): pickling and unpickling a
+# dataclass each costs several times a tuple's, and a story has about 25 of them.
 _Text = tuple[str, date, str | None]
-_Found = tuple[list[_Mention], list[Found], list[Fact]]
+_Found = tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[Fact]]
+_MENTION = attrgetter("watch_id", "surface", "kind", "snippet", "sentence_index", "start", "end")
+# ``ObservationRow``'s columns in its order, but for the story's (url, article) and the ordinal
+_OBSERVATION = attrgetter("indicator_id", "value", "unit", "growth_pct", "period", "period_start", "period_end",
+                          "scope", "rank", "relative", "snippet", "surface", "sentence_index")  # fmt: skip
 
 
 def analyse(
@@ -89,25 +100,23 @@ def _find(text: _Text, matcher: Matcher, watchlist: Watchlist) -> _Found:
         _Mention(h.watch_id, h.surface, h.kind, h.sentence.text.strip(), h.sentence.index, h.start, h.end)
         for h in found.mentions
     ]
-    return mentions, found.observations, story_facts(mention_facts(mentions))
+    facts = story_facts(mention_facts(mentions))
+    return [_MENTION(m) for m in mentions], [_OBSERVATION(o) for o in found.observations], facts
 
 
 def _rows(story: Story, found: _Found) -> StoryFindings:
+    return _rows_of(story.url, story.head_id, found)
+
+
+def _rows_of(url: str, head: int, found: _Found) -> StoryFindings:
     from szwatch.store.findings.detections import MentionRow, ObservationRow  # the parent has it loaded
 
     mentions, observations, facts = found
-    url, head = story.url, story.head_id
     return StoryFindings(
-        [MentionRow(m.watch_id, url, head, m.surface, m.kind, m.snippet, m.sentence_index, m.start, m.end)
-         for m in mentions],
-        [ObservationRow(
-            indicator_id=obs.indicator_id, story_url=url, article_id=head, value=obs.value, unit=obs.unit,
-            growth_pct=obs.growth_pct, period=obs.period, period_start=obs.period_start,
-            period_end=obs.period_end, scope=obs.scope, rank=obs.rank, relative=obs.relative,
-            snippet=obs.snippet, surface=obs.surface, sentence_index=obs.sentence_index, ordinal=ordinal,
-         ) for ordinal, obs in enumerate(observations)],
+        [MentionRow(m[0], url, head, *m[1:]) for m in mentions],  # type: ignore[arg-type]
+        [ObservationRow(o[0], url, head, *o[1:], ordinal) for ordinal, o in enumerate(observations)],  # type: ignore[arg-type, call-arg]
         facts,
-    )  # fmt: skip
+    )
 
 
 def worker_count(stories: int, workers: int | None) -> int:
@@ -119,23 +128,43 @@ def worker_count(stories: int, workers: int | None) -> int:
     return cores if stories >= POOL_FROM else 1
 
 
+@contextlib.contextmanager
+def few_collections() -> Iterator[None]:
+    """Collect cycles rarely during a run, and never walk what was alive before it (``gc.freeze``): the
+    modules, the watchlist, the matcher. The collector's settings are put back afterwards (the daemon runs on)."""
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, before[1], before[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+
+
 class Analyser:
     """Analyses batches of stories, in worker processes when there are several (a context manager)."""
 
     def __init__(self, watchlist: Watchlist, workers: int = 1, provincial: frozenset[str] = frozenset()) -> None:
         self.watchlist, self.matcher, self.provincial = watchlist, Matcher(watchlist), provincial
         self.pool: Executor | None = None
+        self._collections: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
         if workers > 1:
             # spawn, not fork: the caller holds database connections and a logging thread
             self.pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start_worker,
                                             initargs=(watchlist, os.getpid()))  # fmt: skip
 
     def __enter__(self) -> Analyser:
+        self._collections = few_collections()
+        self._collections.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+        try:
+            if self.pool is not None:
+                self.pool.shutdown(cancel_futures=True)
+        finally:
+            self._collections.__exit__(None, None, None)
 
     def batch(self, stories: Sequence[Story], kept: Kept | None = None) -> Iterator[StoryFindings]:
         """Each story's findings, in the stories' order; those ``kept`` (for the same text) are not analysed again."""
@@ -165,10 +194,12 @@ class Kept:
         self._file = tempfile.TemporaryFile(prefix="szwatch-rescan-")  # noqa: SIM115 (kept open until close)
         self._where: dict[str, tuple[str, int]] = {}  # url -> (digest, index of its batch)
         self._batches: list[tuple[int, int]] = []  # offset, length
-        self._loaded: tuple[int, dict[str, StoryFindings]] = (-1, {})
+        self._loaded: tuple[int, dict[str, tuple[str, int, _Found]]] = (-1, {})
 
     def add(self, stories: Sequence[Story], findings: Sequence[StoryFindings]) -> None:
-        blob = zlib.compress(pickle.dumps({s.url: f for s, f in zip(stories, findings, strict=True)}, 5), 1)
+        # rows as tuples (``_compact``): pickled and loaded again at a third of a dataclass's cost
+        kept = {s.url: _compact(f) for s, f in zip(stories, findings, strict=True)}
+        blob = zlib.compress(pickle.dumps(kept, 5), 1)
         offset = self._file.seek(0, os.SEEK_END)
         self._file.write(blob)
         self._where.update((story.url, (story.digest, len(self._batches))) for story in stories)
@@ -188,10 +219,19 @@ class Kept:
             offset, length = self._batches[index]
             self._file.seek(offset)
             self._loaded = (index, pickle.loads(zlib.decompress(self._file.read(length))))
-        return self._loaded[1][url]
+        story_url, head, found = self._loaded[1][url]
+        return _rows_of(story_url, head, found)
 
     def close(self) -> None:
         self._file.close()
+
+
+def _compact(findings: StoryFindings) -> tuple[str, int, _Found]:
+    """A story's rows as ``_rows_of`` takes them back: its URL and head article, then tuples of the columns."""
+    first = findings.mentions[0] if findings.mentions else findings.observations[0] if findings.observations else None
+    url, head = (first.story_url, first.article_id) if first is not None else ("", 0)
+    return url, head, ([_MENTION(m) for m in findings.mentions], [_OBSERVATION(o) for o in findings.observations],
+                       findings.facts)  # fmt: skip
 
 
 _WORKER: tuple[Matcher, Watchlist] | None = None
@@ -201,6 +241,8 @@ def _start_worker(watchlist: Watchlist, parent: int) -> None:
     global _WORKER
     _die_with(parent)
     _WORKER = (Matcher(watchlist), watchlist)
+    gc.freeze()  # a worker lives for one run: its modules and matcher are never garbage
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def _die_with(parent: int) -> None:

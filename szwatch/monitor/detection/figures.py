@@ -83,6 +83,7 @@ ENUM_SPLIT_ALL = re.compile(r"、|和|及|与")
 TRAILING_FILLER = re.compile(rf"(?:{g.alternation(g.FILLERS)}|\s)+$")
 MEASURE_END = re.compile(rf"(?:{g.alternation(g.MEASURES)})$")
 ELLIPTICAL = re.compile(g.alternation(g.ELLIPTICAL))
+DIGIT = re.compile(r"\d")  # the ``\d`` of ``VALUE`` (any Unicode digit)
 NAMED_MEASURE = re.compile(rf"[\u4e00-\u9fff]{{2,}}?(?:{g.alternation(g.MEASURES)})")
 
 
@@ -221,7 +222,12 @@ class _Reader:
         self.indicators = matcher.indicator_ids if matcher else frozenset()
 
     def may_name(self, text: str) -> bool:
-        """Could a sentence with no indicator name still name one in parts (topic + measure, shared head)?"""
+        """Could a sentence with no indicator name still name one in parts (topic + measure, shared head)?
+
+        It must hold a figure: ``GROWTH`` needs a percentage (a ``%`` or 百分之) and ``VALUE`` a digit, so a
+        sentence with neither (most of a story) is passed over before those long patterns are tried."""
+        if "%" not in text and "百分之" not in text and DIGIT.search(text) is None:
+            return False
         if not ("、" in text or ELLIPTICAL.search(text)):
             return False
         return (GROWTH.search(text) or VALUE.search(text)) is not None

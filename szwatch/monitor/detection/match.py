@@ -177,6 +177,8 @@ class Matcher:
                 anchor, bigrams = variant
                 self.cores[index] = (anchor, bigrams)
                 roles[anchor].append(_Role(index, "anchor"))
+        # how many of its core's bigrams a variant wording must hold: at least half, and two
+        self.needs = {index: max(2, VARIANT_SHARE * len(bigrams)) for index, (_, bigrams) in self.cores.items()}
         anchors = defaultdict(list)
         for index, (anchor, _) in self.cores.items():
             anchors[anchor].append(index)
@@ -196,6 +198,7 @@ class Matcher:
         }  # fmt: skip
         self.patterns = list(roles)
         self.roles = [roles[p] for p in self.patterns]
+        self.anchored = [any(r.role == "anchor" for r in rs) for rs in self.roles]  # a company word's: checked
         self.automaton = ahocorasick_rs.AhoCorasick(self.patterns) if self.patterns else None
 
     def find(self, text: str, every_indicator: bool = False, sentences: list[Sentence] | None = None) -> list[Hit]:
@@ -209,23 +212,29 @@ class Matcher:
             return []
         sentences = split_sentences(text) if sentences is None else sentences
         starts, ends, roles = [s.start for s in sentences], [s.end for s in sentences], self.roles
+        anchored = self.anchored
         found: dict[int, list[tuple[_Role, int, int]]] = defaultdict(list)
         shares: dict[tuple[int, int], bool] = {}  # (watch, sentence start): ``_may_name``'s look-ups, once each
         for pattern, start, end in self.automaton.find_matches_as_indexes(text, overlapping=True):
             at = bisect_right(starts, start) - 1
-            if at >= 0 and end <= ends[at]:
+            if at < 0 or end > ends[at]:
+                continue
+            if not anchored[pattern]:  # no company word among its roles (a name, an alias …): each one counts
+                found[at].extend([(r, start, end) for r in roles[pattern]])
+            else:
+                sentence = sentences[at]
                 found[at].extend(
                     [
                         (r, start, end)
                         for r in roles[pattern]
-                        if r.role != "anchor" or self._may_name(r, text, sentences[at], end, shares)
+                        if r.role != "anchor" or self._may_name(r, text, sentence, end, shares)
                     ]
                 )
         hits: list[Hit] = []
         named: set[str] = set()
         lines = bool(self.lines) and LINE_KIND.search(text) is not None  # most stories name no kind of line
         for at, sentence in enumerate(sentences):
-            here = self._sentence_hits(text, sentence, found[at], every_indicator) if at in found else []
+            here = self._sentence_hits(text, sentence, found[at], every_indicator, shares) if at in found else []
             if lines and (routes := self._routes(text, sentence, here)):
                 here = sorted([*here, *routes], key=lambda h: (h.start, KIND_RANK[h.kind]))
             if (
@@ -247,12 +256,19 @@ class Matcher:
         remembers the first answer per watch and sentence (a company word often recurs in its sentence)."""
         key = (anchor.watch, sentence.start)
         if (shared := shares.get(key)) is None:
-            shared = shares[key] = not sentence.plain or _shares_core(self.cores[anchor.watch][1], sentence.text)
+            shared = shares[key] = not sentence.plain or self._shares_core(anchor.watch, sentence.text)
         if shared:
             return True
         return anchor.watch in self.companies and (
             text.find("项目", end, sentence.end) >= 0 or text.find("工程", end, sentence.end) >= 0
         )
+
+    def _shares_core(self, index: int, text: str) -> bool:
+        """Whether ``text`` holds enough of the watch's core bigrams for a variant wording (``needs``).
+
+        Looked up one by one in the text (a core has a handful): building the set of every character pair of each
+        sentence with a company word cost more than all the look-ups together (8 % of a story's analysis)."""
+        return sum(map(text.__contains__, self.cores[index][1])) >= self.needs[index]
 
     def _routes(self, text: str, sentence: Sentence, here: list[Hit]) -> list[Hit]:
         """集宁经大同至原平高铁, 集(集宁)大(大同)原(原平)高铁, 朔(城)神(池)高速: a watched line named by the places it
@@ -297,8 +313,11 @@ class Matcher:
         return None
 
     def _sentence_hits(
-        self, text: str, sentence: Sentence, occurrences: list[tuple[_Role, int, int]], every_indicator: bool = False
-    ) -> list[Hit]:
+        self, text: str, sentence: Sentence, occurrences: list[tuple[_Role, int, int]], every_indicator: bool,
+        shares: dict[tuple[int, int], bool],
+    ) -> list[Hit]:  # fmt: skip
+        """``shares``: ``_may_name``'s answers (watch, sentence start: enough of the core here?), reused by
+        ``_variant`` rather than looked up again."""
         by_watch: dict[int, list[tuple[_Role, int, int]]] = defaultdict(list)
         for occurrence in occurrences:
             by_watch[occurrence[0].watch].append(occurrence)
@@ -306,7 +325,7 @@ class Matcher:
         phrases: dict[int, _Phrase] = {}  # watches sharing a company word share the phrase after it
         for index, items in by_watch.items():
             if all(r.role == "anchor" for r, _, _ in items):  # the company word alone: most candidates
-                anchored = self._variant(index, text, sentence, items, phrases) or self._company(
+                anchored = self._variant(index, text, sentence, items, phrases, shares) or self._company(
                     index, text, sentence, items
                 )
                 if anchored is not None and not _elsewhere(text, sentence, anchored):
@@ -319,7 +338,7 @@ class Matcher:
                 hits.extend(self._every_name(watch, text, sentence, items))
                 continue
             named = self._named(watch, text, sentence, items)
-            variant = self._variant(index, text, sentence, items, phrases)
+            variant = self._variant(index, text, sentence, items, phrases, shares)
             hit = (
                 _longest(named, variant)
                 or self._company(index, text, sentence, items)
@@ -363,13 +382,17 @@ class Matcher:
 
     def _variant(
         self, index: int, text: str, sentence: Sentence, items: list[tuple[_Role, int, int]],
-        phrases: dict[int, _Phrase],
+        phrases: dict[int, _Phrase], shares: dict[tuple[int, int], bool],
     ) -> Hit | None:  # fmt: skip
         if index not in self.cores:
             return None
         _, bigrams = self.cores[index]
-        if sentence.plain and not _shares_core(bigrams, sentence.text):
-            return None  # too few of the core's words in the whole sentence, so in any phrase of it
+        if sentence.plain:
+            key = (index, sentence.start)
+            if (shared := shares.get(key)) is None:
+                shared = shares[key] = self._shares_core(index, sentence.text)
+            if not shared:
+                return None  # too few of the core's words in the whole sentence, so in any phrase of it
         for role, start, _end in items:
             if role.role != "anchor":
                 continue
@@ -377,7 +400,7 @@ class Matcher:
                 found = phrases[start] = _Phrase.after(text, start, sentence.end)
             phrase, canon = found
             present = [b for b in bigrams if b in canon]
-            if len(present) >= max(2, VARIANT_SHARE * len(bigrams)):
+            if len(present) >= self.needs[index]:
                 where = canonical(phrase)[1]
                 last = where[max(canon.find(b) + 1 for b in present)] + 1
                 end = start + _through_suffix(phrase, last)
@@ -572,14 +595,6 @@ def _variant_parts(name: str) -> tuple[str, set[str]] | None:
         core = core.replace(word, "")
     bigrams = {core[i : i + 2] for i in range(len(core) - 1)}
     return (anchor, bigrams) if len(anchor) == 2 and len(bigrams) >= 2 else None
-
-
-def _shares_core(bigrams: set[str], text: str) -> bool:
-    """Whether ``text`` holds enough of a core's bigrams for a variant wording: at least half, and two.
-
-    Looked up one by one in the text (a core has a handful): building the set of every character pair of each
-    sentence with a company word cost more than all the look-ups together (8 % of a story's analysis)."""
-    return sum(map(text.__contains__, bigrams)) >= max(2, VARIANT_SHARE * len(bigrams))
 
 
 def _name_rest(name: str) -> str:

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
+from operator import attrgetter, itemgetter
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, col, delete, select
 
+from szwatch.store.findings.bulk import BulkInsert
 from szwatch.store.models import (
     Article,
     Detection,
@@ -198,6 +200,13 @@ def stored_keys(
     return found
 
 
+MENTION_COLUMNS = tuple(f.name for f in fields(MentionRow))
+OBSERVATION_COLUMNS = tuple(f.name for f in fields(ObservationRow))
+FACT_COLUMNS = tuple(f.name for f in fields(FactRow))
+DETECTION_COLUMNS = ("story_url", "digest", "watchlist_digest", "processed_at")
+_ROW_COLUMNS = {"mentions": MENTION_COLUMNS, "observations": OBSERVATION_COLUMNS}
+
+
 class FindingsWriter:
     """Replaces the findings of a batch of stories inside one transaction.
 
@@ -216,11 +225,12 @@ class FindingsWriter:
         self._facts: dict[tuple[str, str, str], list[Any]] = {
             (watch, url, field): [fact_id, value] for fact_id, watch, url, field, value in session.exec(facts).all()
         }
-        self._mentions: list[dict[str, Any]] = []
-        self._observations: list[dict[str, Any]] = []
+        self._mentions: list[MentionRow] = []
+        self._observations: list[ObservationRow] = []
         self._new_facts: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._fact_updates: dict[int, tuple[str, str]] = {}
-        self._detections: list[dict[str, Any]] = []
+        self._detections: list[tuple[str, str, str, Any]] = []
+        self._inserts: dict[str, BulkInsert] = {}
 
     def replace(
         self, story: Story, mentions: list[MentionRow], observations: list[ObservationRow]
@@ -230,18 +240,17 @@ class FindingsWriter:
                                        self._mentions)  # fmt: skip
         observation_change = self._replace(Observation, self._old_observations.get(story.url, {}), observations,
                                            _observation_key, self._observations)  # fmt: skip
-        self._detections.append({"story_url": story.url, "digest": story.digest,
-                                 "watchlist_digest": self.watchlist_digest, "processed_at": utcnow()})  # fmt: skip
+        self._detections.append((story.url, story.digest, self.watchlist_digest, utcnow()))
         return mention_change, observation_change
 
     def _replace(self, model: Any, old: dict[tuple[object, ...], int], new: list[Any], key: Any,
-                 pending: list[dict[str, Any]]) -> Replaced:  # fmt: skip
+                 pending: list[Any]) -> Replaced:  # fmt: skip
         new_keys = {key(row): row for row in new}
         gone = [row_id for k, row_id in old.items() if k not in new_keys]
         if gone:
             self.session.exec(delete(model).where(col(model.id).in_(gone)))
         added = [row for k, row in new_keys.items() if k not in old]
-        pending.extend({**vars(row), "created_at": self.now} for row in added)  # flat rows: vars, not asdict
+        pending.extend(added)
         return Replaced(len(added), len(gone))
 
     def save_fact(self, fact: FactRow) -> None:
@@ -261,11 +270,11 @@ class FindingsWriter:
     def flush(self) -> None:
         """Write what waits, so that queries in this transaction see it."""
         conn = self.session.connection()
-        waiting = ((Mention, self._mentions), (Observation, self._observations),
-                   (ProjectFact, list(self._new_facts.values())))  # fmt: skip
-        for model, rows in waiting:
+        for model, rows in ((Mention, self._mentions), (Observation, self._observations)):
             if rows:
-                conn.execute(insert(model.__table__), rows)  # type: ignore[union-attr]
+                self._insert(model, _ROW_COLUMNS[model.__tablename__], rows, attrgetter)
+        if self._new_facts:
+            self._insert(ProjectFact, FACT_COLUMNS, list(self._new_facts.values()), itemgetter)
         if self._fact_updates:
             table = ProjectFact.__table__  # type: ignore[attr-defined]
             stmt = (
@@ -281,7 +290,21 @@ class FindingsWriter:
         """Flush, and record the batch's stories as done (with the text and watchlist they were matched on)."""
         self.flush()
         if self._detections:
-            urls = [d["story_url"] for d in self._detections]
+            urls = [d[0] for d in self._detections]
             self.session.exec(delete(Detection).where(col(Detection.story_url).in_(urls)))
-            self.session.connection().execute(insert(Detection.__table__), self._detections)  # type: ignore[attr-defined]
+            self._bulk(Detection, DETECTION_COLUMNS).run(self._detections)
             self._detections = []
+
+    def _insert(self, model: Any, columns: tuple[str, ...], rows: Sequence[Any], getter: Any) -> None:
+        """Rows (the columns but ``created_at``, read by ``getter``: attributes or keys), stamped with the
+        writer's time."""
+        bulk = self._bulk(model, (*columns, "created_at"))
+        now = bulk.process(self.now, len(columns))  # one time for the batch: processed once, not per row
+        values = getter(*columns)
+        bulk.run([(*values(row), now) for row in rows], raw=(len(columns),))
+
+    def _bulk(self, model: Any, columns: tuple[str, ...]) -> BulkInsert:
+        table = model.__table__
+        if table.name not in self._inserts:
+            self._inserts[table.name] = BulkInsert(self.session.connection(), table, columns)
+        return self._inserts[table.name]

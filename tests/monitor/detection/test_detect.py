@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import gc
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from szwatch.monitor.detection.watchlist import load_watchlist
 from szwatch.store import articles
 from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import session_scope
-from szwatch.store.models import Issue, Mention, Observation
+from szwatch.store.models import Detection, Issue, Mention, Observation
 
 BASE = "http://szb.example/shtml/szrb/20240507/"
 WATCHLIST = load_watchlist()
@@ -61,6 +62,37 @@ def test_detect_stores_mentions_and_figures_once(engine: Engine):
         date(2024, 1, 1),
         date(2024, 3, 31),
     )
+
+
+def test_findings_written_in_bulk_read_back_as_the_orm_writes_them(engine: Engine):
+    """The run writes its findings with plain multi-row statements; what a reader gets back is what the ORM
+    would have stored: dates, times in UTC, flags and empty values, on SQLite and PostgreSQL alike."""
+    add(engine, 1, "一季度经济开局良好", ["今年一季度，全市地区生产总值完成298.6亿元，同比增长5.4%。"])
+    started = datetime.now(UTC)
+
+    detect(engine, WATCHLIST)
+
+    [obs] = stored(engine, Observation)
+    assert (obs.period_start, obs.period_end, obs.relative, obs.rank) == (
+        date(2024, 1, 1),
+        date(2024, 3, 31),
+        False,
+        "",
+    )
+    assert started <= obs.created_at.replace(tzinfo=obs.created_at.tzinfo or UTC) <= datetime.now(UTC)
+    [done] = stored(engine, Detection)
+    assert done.story_url == f"{BASE}1.shtml" and done.watchlist_digest == WATCHLIST.digest
+
+
+def test_a_run_leaves_the_garbage_collector_as_it_found_it(engine: Engine):
+    """While it works a run collects cycles rarely (it makes millions of short-lived findings); afterwards the
+    process — the daemon, which runs on — has the collector's settings it had before."""
+    add(engine, 1, "重大项目加快推进", ["中煤朔州煤基烯烃一体化项目加快推进。"])
+    threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
+
+    detect(engine, WATCHLIST)
+
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (threshold, frozen)
 
 
 def test_story_continued_across_pages_is_one_story(engine: Engine):
