@@ -1,21 +1,27 @@
 """Child process of ``szwatch.crawler.run``: one Scrapy crawl, then exit.
 
-Called as ``python -m szwatch.crawler.worker RUN_ID REQUEST_JSON`` with the database URL in the
-environment. Whatever happens, the run's row ends with a verdict; an exception here marks it failed with
-the reason. While it works, the worker renews the run's heartbeat, so that a worker killed outright is
-recognised by whoever looks next; and it stops (recording what it has) when the process that started it
-is gone, rather than crawling on for nobody.
+Called as ``python -m szwatch.crawler.worker`` it loads what a crawl needs and then reads its run from stdin
+(``spawn.hand_over``: started early, its start-up overlaps the parent's); as ``python -m szwatch.crawler.worker
+RUN_ID REQUEST_JSON`` with the database URL in the environment it crawls that run at once. Whatever happens, the
+run's row ends with a verdict; an exception here marks it failed with the reason. While it works, the worker renews
+the run's heartbeat, so that a worker killed outright is recognised by whoever looks next; and it stops (recording
+what it has) when the process that started it is gone, rather than crawling on for nobody.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable
 from typing import Any
 
+# First of Scrapy, on purpose: this module defines deprecated aliases through ``inspect.stack()``, which reads the
+# source of every frame and looks each one's module up among all those loaded. Loaded later, as the crawl creates
+# its downloader (deep in a stack, after the store's hundreds of modules), that cost about 0.1 s of CPU per crawl.
+import scrapy.core.downloader.contextfactory  # noqa: F401
 from loguru import logger
 from scrapy.crawler import Crawler, CrawlerProcess
 from sqlalchemy.engine import Engine
@@ -26,6 +32,7 @@ from szwatch.crawler.known import KnownState
 from szwatch.crawler.profile import load_profile
 from szwatch.crawler.run import WORKER_DB_ENV, CrawlRequest
 from szwatch.crawler.settings import scrapy_settings
+from szwatch.crawler.spawn import read_assignment
 from szwatch.crawler.spiders.paper import PaperSpider
 from szwatch.store import runs
 from szwatch.store.db import make_engine, session_scope
@@ -89,8 +96,23 @@ def take_over(engine: Engine, run_id: int, request: CrawlRequest, db_url: str) -
     return settings, spider_args
 
 
+def _assignment(argv: list[str]) -> tuple[int, CrawlRequest, str] | None:
+    """The run to crawl: from the command line, or (no arguments) the line the parent writes when it is ready."""
+    if len(argv) > 1:
+        return int(argv[1]), CrawlRequest.from_json(argv[2]), os.environ[WORKER_DB_ENV]
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends this one
+    try:
+        given = read_assignment(sys.stdin.readline())
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return None if given is None else (given[0], CrawlRequest.from_json(given[1]), given[2])
+
+
 def main(argv: list[str]) -> int:
-    run_id, request, db_url = int(argv[1]), CrawlRequest.from_json(argv[2]), os.environ[WORKER_DB_ENV]
+    assignment = _assignment(argv)
+    if assignment is None:  # the parent did not need this worker after all
+        return 0
+    run_id, request, db_url = assignment
     configure_logging(request.log_level, json_lines=request.log_json)
     logging.getLogger().addHandler(ToLoguru(level=logging.WARNING))
     engine = make_engine(db_url)

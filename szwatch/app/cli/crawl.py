@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -62,13 +63,37 @@ def crawl_command(
 
     Example: szwatch crawl --from 2024-05-06 --to 2024-05-10
     """
-    from szwatch.app.settings import load_settings
-    from szwatch.crawler.run import CrawlRequest, crawl, date_range
-    from szwatch.monitor.alerts.operator import crawl_run_alert
+    from szwatch.crawler.spawn import release, start_worker
+
+    # The crawl's child starts loading now, while this process loads, checks the store and claims the run
+    # (``crawler.spawn``); one site only: ``--paper`` crawls its sites one after another, each with a child of its own.
+    worker = start_worker() if paper_id is None else None
+    try:
+        _crawl(latest, wanted_of(dates, start, end), base_url, refresh, profile, source_id, paper_id, delay,
+               concurrency, wait, yes, db_url, config_path, as_json, worker)  # fmt: skip
+    finally:
+        if worker is not None:
+            release(worker)
+
+
+def wanted_of(dates: tuple[date, ...], start: date | None, end: date | None) -> tuple[date, ...]:
+    """The dates asked: each ``--date`` and every day of ``--from``/``--to``."""
+    from szwatch.crawler.run import date_range
 
     if (start is None) != (end is None):
         raise click.UsageError("--from and --to go together")
-    wanted = tuple(dates) + (date_range(start, end) if start and end else ())
+    return tuple(dates) + (date_range(start, end) if start and end else ())
+
+
+def _crawl(
+    latest: bool, wanted: tuple[date, ...], base_url: str | None, refresh: bool, profile: str | None,
+    source_id: str | None, paper_id: str | None, delay: float | None, concurrency: int | None, wait: bool, yes: bool,
+    db_url: str | None, config_path: str | None, as_json: bool, worker: subprocess.Popen[bytes] | None,
+) -> None:  # fmt: skip
+    from szwatch.app.settings import load_settings
+    from szwatch.crawler.run import CrawlRequest, crawl
+    from szwatch.monitor.alerts.operator import crawl_run_alert
+
     if not latest and not wanted:
         raise click.UsageError("nothing to crawl: give --latest, --date or --from/--to")
     if len(wanted) > LONG_RANGE_DAYS and not yes:
@@ -99,7 +124,7 @@ def crawl_command(
     if not quiet:
         progress.start()
     try:
-        report = crawl(request, engine)
+        report = crawl(request, engine, worker=worker)
     finally:
         progress.stop()
     crawl_run_alert(engine, settings, report.run_id)
