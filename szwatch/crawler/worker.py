@@ -10,6 +10,7 @@ what it has) when the process that started it is gone, rather than crawling on f
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -116,6 +117,13 @@ def main(argv: list[str]) -> int:
     configure_logging(request.log_level, json_lines=request.log_json)
     logging.getLogger().addHandler(ToLoguru(level=logging.WARNING))
     engine = make_engine(db_url)
+    try:
+        return _crawl(engine, run_id, request, db_url)
+    finally:
+        engine.dispose()  # closed here, not left to the exit (``gc.freeze`` below): SQLite tidies its log on close
+
+
+def _crawl(engine: Engine, run_id: int, request: CrawlRequest, db_url: str) -> int:
     heartbeat: Heartbeat | None = None
     try:
         settings, spider_args = take_over(engine, run_id, request, db_url)
@@ -154,4 +162,9 @@ def _stop_orphan(process: CrawlerProcess, crawler: Crawler) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    code = main(sys.argv)
+    # Everything is recorded and closed. What is left is Python's own tidying at exit: garbage collections over the
+    # objects of Scrapy, Twisted and SQLAlchemy, about 0.3 s of CPU per crawl for memory the system frees at once.
+    # Frozen objects are never collected again; atexit handlers, flushes and reference-counted finalisers still run.
+    gc.freeze()
+    sys.exit(code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -128,6 +129,7 @@ def _crawl(
     finally:
         progress.stop()
     crawl_run_alert(engine, settings, report.run_id)
+    engine.dispose()  # closed here, not left to the exit (``gc.freeze`` in ``_finish_crawl``)
     _finish_crawl(report, as_json)
 
 
@@ -182,4 +184,8 @@ def _finish_crawl(report: CrawlReport, as_json: bool) -> None:
     reason = render.exit_reason(report)
     if reason:
         click.echo(f"szwatch: {reason}", err=True)
+    # The command is done and its store closed: Python's garbage collections over the ORM's and Alembic's objects at
+    # exit (about 0.15 s of CPU) would only tidy memory the system frees at once. Frozen objects are never collected
+    # again; atexit handlers, flushes and reference-counted finalisers still run.
+    gc.freeze()
     sys.exit(report.exit_code)
