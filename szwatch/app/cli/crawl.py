@@ -70,14 +70,14 @@ def crawl_command(
     # (``crawler.spawn``); one site only: ``--paper`` crawls its sites one after another, each with a child of its own.
     worker = start_worker() if paper_id is None else None
     try:
-        _crawl(latest, wanted_of(dates, start, end), base_url, refresh, profile, source_id, paper_id, delay,
+        _crawl(latest, _wanted(dates, start, end), base_url, refresh, profile, source_id, paper_id, delay,
                concurrency, wait, yes, db_url, config_path, as_json, worker)  # fmt: skip
     finally:
         if worker is not None:
             release(worker)
 
 
-def wanted_of(dates: tuple[date, ...], start: date | None, end: date | None) -> tuple[date, ...]:
+def _wanted(dates: tuple[date, ...], start: date | None, end: date | None) -> tuple[date, ...]:
     """The dates asked: each ``--date`` and every day of ``--from``/``--to``."""
     from szwatch.crawler.run import date_range
 
