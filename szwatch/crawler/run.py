@@ -24,14 +24,15 @@ from sqlalchemy.exc import OperationalError
 
 from szwatch.common.clock import local_iso
 from szwatch.common.days import request_days, to_spans
+from szwatch.common.early_child import hand_over, start_child
 from szwatch.crawler.profile import SourceProfile, load_profile
-from szwatch.crawler.spawn import hand_over, start_worker
 from szwatch.store import runs
 from szwatch.store.db import session_scope
 from szwatch.store.models import RunStatus
 from szwatch.store.runs import ProblemGroup
 
 WORKER_DB_ENV = "SZWATCH_WORKER_DB"
+WORKER_MODULE = "szwatch.crawler.worker"  # the child: ``python -m`` it, then ``hand_over`` its run
 STOP_GRACE = 15.0
 CLAIM_POLL = 1.0  # seconds between looks while another crawl of the same dates is under way
 
@@ -117,9 +118,9 @@ def crawl(
 ) -> CrawlReport:  # fmt: skip
     """Crawl as requested into the store behind ``engine``; never raises for site trouble.
 
-    ``worker`` is a child from ``spawn.start_worker`` that has been loading while the caller got ready (the
-    command starts one first thing); without one, a child is started here. On an exception before the hand-over
-    the caller ends its worker (``spawn.release``).
+    ``worker`` is a child ``common.early_child.start_child(WORKER_MODULE)`` that has been loading while the caller
+    got ready (the command starts one first thing); without one, a child is started here. On an exception before
+    the hand-over the caller ends its worker (``early_child.release``).
 
     Setting ``stop`` (the daemon's shutdown) asks the child to finish gracefully: Scrapy stops scheduling,
     the pipeline records what it has and closes the run; after ``STOP_GRACE`` seconds it is killed.
@@ -127,8 +128,9 @@ def crawl(
     ``stop`` is set while waiting for it).
     """
     request, run_id = claim_for(request, engine, stop)
-    child = worker or start_worker()
-    hand_over(child, run_id, request.to_json(), engine.url.render_as_string(hide_password=False))
+    child = worker or start_child(WORKER_MODULE)
+    db_url = engine.url.render_as_string(hide_password=False)
+    hand_over(child, {"run_id": run_id, "request": request.to_json(), "db_url": db_url})
     ended = _watch_worker(child, request, stop)
     if ended:
         status, reason = ended

@@ -1,7 +1,7 @@
 """Child process of ``szwatch.crawler.run``: one Scrapy crawl, then exit.
 
 Called as ``python -m szwatch.crawler.worker`` it loads what a crawl needs and then reads its run from stdin
-(``spawn.hand_over``: started early, its start-up overlaps the parent's); as ``python -m szwatch.crawler.worker
+(``common.early_child``: started early, its start-up overlaps the parent's); as ``python -m szwatch.crawler.worker
 RUN_ID REQUEST_JSON`` with the database URL in the environment it crawls that run at once. Whatever happens, the
 run's row ends with a verdict; an exception here marks it failed with the reason. While it works, the worker renews
 the run's heartbeat, so that a worker killed outright is recognised by whoever looks next; and it stops (recording
@@ -27,13 +27,13 @@ from loguru import logger
 from scrapy.crawler import Crawler, CrawlerProcess
 from sqlalchemy.engine import Engine
 
+from szwatch.common.early_child import read_work
 from szwatch.common.logs import configure_logging
 from szwatch.crawler.items import describe
 from szwatch.crawler.known import KnownState
 from szwatch.crawler.profile import load_profile
 from szwatch.crawler.run import WORKER_DB_ENV, CrawlRequest
 from szwatch.crawler.settings import scrapy_settings
-from szwatch.crawler.spawn import read_assignment
 from szwatch.crawler.spiders.paper import PaperSpider
 from szwatch.store import runs
 from szwatch.store.db import make_engine, session_scope
@@ -103,10 +103,10 @@ def _assignment(argv: list[str]) -> tuple[int, CrawlRequest, str] | None:
         return int(argv[1]), CrawlRequest.from_json(argv[2]), os.environ[WORKER_DB_ENV]
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends this one
     try:
-        given = read_assignment(sys.stdin.readline())
+        work = read_work(sys.stdin.readline())
     finally:
         signal.signal(signal.SIGINT, previous)
-    return None if given is None else (given[0], CrawlRequest.from_json(given[1]), given[2])
+    return None if work is None else (int(work["run_id"]), CrawlRequest.from_json(work["request"]), work["db_url"])
 
 
 def main(argv: list[str]) -> int:

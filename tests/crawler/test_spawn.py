@@ -1,4 +1,4 @@
-"""The crawl's child is started before its run exists (``crawler.spawn``), so that its start-up overlaps the
+"""The crawl's child is started before its run exists (``common.early_child``), so that its start-up overlaps the
 command's: it crawls the run it is handed exactly as a child started afterwards would, and a child that is not
 needed after all ends at once, leaving nothing behind in the store and nothing on the user's screen."""
 
@@ -12,8 +12,9 @@ from datetime import date
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from szwatch.crawler.run import CrawlRequest, crawl
-from szwatch.crawler.spawn import WORKER_MODULE, release, start_worker
+from szwatch.app.cli.crawl import CRAWL_WORKER
+from szwatch.common.early_child import release, start_child
+from szwatch.crawler.run import WORKER_MODULE, CrawlRequest, crawl
 from szwatch.replica.server import ReplicaServer
 from szwatch.store.models import Article, CrawlRun, RunStatus
 
@@ -27,7 +28,7 @@ def stored(engine: Engine) -> tuple[int, int]:
 
 
 def test_a_worker_started_early_crawls_the_run_it_is_handed(engine: Engine, site: ReplicaServer) -> None:
-    worker = start_worker()  # loading while the caller gets ready, as `szwatch crawl` does
+    worker = start_child(WORKER_MODULE)  # loading while the caller gets ready, as `szwatch crawl` does
     request = CrawlRequest(dates=(DAY,), base_url=site.url, delay=0, concurrency=8, timeout=3, retries=2)
     report = crawl(request, engine, worker=worker)
     assert report.status == RunStatus.OK
@@ -39,7 +40,7 @@ def test_a_worker_started_early_crawls_the_run_it_is_handed(engine: Engine, site
 
 
 def test_a_worker_not_needed_is_ended_and_touches_nothing(engine: Engine) -> None:
-    worker = start_worker()
+    worker = start_child(WORKER_MODULE)
     release(worker)  # the command refused the request (a usage error, a busy database)
     assert worker.returncode is not None
     release(worker)  # twice is harmless: the command's `finally` releases whatever it started
@@ -64,3 +65,7 @@ def test_a_refused_crawl_says_one_line_though_its_worker_had_started(db_url: str
         "szwatch: error: no-such-paper: neither a bundled profile nor a file (bundled: dtrb, rmrb, sxjjrb, sxrb, "
         "szrb, szrb-epaper)"
     ]
+
+
+def test_the_command_starts_the_module_the_crawl_hands_its_run_to() -> None:
+    assert CRAWL_WORKER == WORKER_MODULE

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from szwatch.crawler.run import CrawlReport
 
 
+CRAWL_WORKER = "szwatch.crawler.worker"  # crawler.run.WORKER_MODULE, named here without importing it (the ORM)
 LONG_RANGE_DAYS = 366  # a longer range asks for confirmation (or --yes)
 
 
@@ -64,11 +65,12 @@ def crawl_command(
 
     Example: szwatch crawl --from 2024-05-06 --to 2024-05-10
     """
-    from szwatch.crawler.spawn import release, start_worker
+    from szwatch.common.early_child import release, start_child
 
     # The crawl's child starts loading now, while this process loads, checks the store and claims the run
-    # (``crawler.spawn``); one site only: ``--paper`` crawls its sites one after another, each with a child of its own.
-    worker = start_worker() if paper_id is None else None
+    # (``common.early_child``); one site only: ``--paper`` crawls its sites one after another, each with a child of
+    # its own.
+    worker = start_child(CRAWL_WORKER) if paper_id is None else None
     try:
         _crawl(latest, _wanted(dates, start, end), base_url, refresh, profile, source_id, paper_id, delay,
                concurrency, wait, yes, db_url, config_path, as_json, worker)  # fmt: skip
