@@ -8,15 +8,16 @@ the run's heartbeat, so that a worker killed outright is recognised by whoever l
 what it has) when the process that started it is gone, rather than crawling on for nobody.
 """
 
-# ruff: noqa: E402  (the garbage collector is switched off while the imports below run: see there)
 from __future__ import annotations
 
 import gc
 
-# Loading Scrapy, Twisted, SQLAlchemy and the models makes hundreds of thousands of objects and no garbage; the
-# collections they set off cost about 0.1 s of this process's start-up, which is the crawl's critical path (the
-# parent waits for it). Switched on again below, once everything is loaded.
-gc.disable()
+# Loading Scrapy, Twisted, SQLAlchemy and the models makes hundreds of thousands of objects that live as long as the
+# process, and no garbage: collections while they load, and every full collection of the crawl after, would go
+# through them all again. So, as the crawl's child (whose start-up is the crawl's critical path: the parent waits
+# for it), the collector is off while they load and they are then frozen out of its sight (below).
+if __name__ == "__main__":
+    gc.disable()
 
 import logging
 import os
@@ -45,7 +46,9 @@ from szwatch.crawler.spiders.paper import PaperSpider
 from szwatch.store import runs
 from szwatch.store.db import make_engine, session_scope
 
-gc.enable()
+if __name__ == "__main__":
+    gc.freeze()
+    gc.enable()
 
 
 class ToLoguru(logging.Handler):
