@@ -72,8 +72,8 @@ def crawl_command(
     # its own.
     worker = start_child(CRAWL_WORKER) if paper_id is None else None
     try:
-        _crawl(latest, _wanted(dates, start, end), base_url, refresh, profile, source_id, paper_id, delay,
-               concurrency, wait, yes, db_url, config_path, as_json, worker)  # fmt: skip
+        _crawl(latest, (dates, start, end), base_url, refresh, profile, source_id, paper_id, delay, concurrency,
+               wait, yes, db_url, config_path, as_json, worker)  # fmt: skip
     finally:
         if worker is not None:
             release(worker)
@@ -89,9 +89,10 @@ def _wanted(dates: tuple[date, ...], start: date | None, end: date | None) -> tu
 
 
 def _crawl(
-    latest: bool, wanted: tuple[date, ...], base_url: str | None, refresh: bool, profile: str | None,
-    source_id: str | None, paper_id: str | None, delay: float | None, concurrency: int | None, wait: bool, yes: bool,
-    db_url: str | None, config_path: str | None, as_json: bool, worker: subprocess.Popen[bytes] | None,
+    latest: bool, asked: tuple[tuple[date, ...], date | None, date | None], base_url: str | None, refresh: bool,
+    profile: str | None, source_id: str | None, paper_id: str | None, delay: float | None, concurrency: int | None,
+    wait: bool, yes: bool, db_url: str | None, config_path: str | None, as_json: bool,
+    worker: subprocess.Popen[bytes] | None,
 ) -> None:  # fmt: skip
     # Loading the ORM makes many objects that live as long as this process, and no garbage: the collector is off
     # while it loads and then leaves them out of its sight (about 0.07 s of CPU otherwise, and every full collection
@@ -104,6 +105,7 @@ def _crawl(
     finally:
         gc.freeze()
         gc.enable()
+    wanted = _wanted(*asked)
     if not latest and not wanted:
         raise click.UsageError("nothing to crawl: give --latest, --date or --from/--to")
     if len(wanted) > LONG_RANGE_DAYS and not yes:
