@@ -10,10 +10,8 @@ parent creates it, the child fills it, the parent reads it.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -26,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 from szwatch.common.clock import local_iso
 from szwatch.common.days import request_days, to_spans
+from szwatch.common.early_child import hand_over, start_child
 from szwatch.crawler.profile import SourceProfile, load_profile
 from szwatch.store import runs
 from szwatch.store.db import session_scope
@@ -33,6 +32,7 @@ from szwatch.store.models import RunStatus
 from szwatch.store.runs import ProblemGroup
 
 WORKER_DB_ENV = "SZWATCH_WORKER_DB"
+WORKER_MODULE = "szwatch.crawler.worker"  # the child: ``python -m`` it, then ``hand_over`` its run
 STOP_GRACE = 15.0
 CLAIM_POLL = 1.0  # seconds between looks while another crawl of the same dates is under way
 
@@ -112,8 +112,15 @@ def date_range(start: date, end: date) -> tuple[date, ...]:
     return tuple(start + timedelta(days=i) for i in range((end - start).days + 1))
 
 
-def crawl(request: CrawlRequest, engine: Engine, stop: threading.Event | None = None) -> CrawlReport:
+def crawl(
+    request: CrawlRequest, engine: Engine, stop: threading.Event | None = None,
+    worker: subprocess.Popen[bytes] | None = None,
+) -> CrawlReport:  # fmt: skip
     """Crawl as requested into the store behind ``engine``; never raises for site trouble.
+
+    ``worker`` is a child ``common.early_child.start_child(WORKER_MODULE)`` that has been loading while the caller
+    got ready (the command starts one first thing); without one, a child is started here. On an exception before
+    the hand-over the caller ends its worker (``early_child.release``).
 
     Setting ``stop`` (the daemon's shutdown) asks the child to finish gracefully: Scrapy stops scheduling,
     the pipeline records what it has and closes the run; after ``STOP_GRACE`` seconds it is killed.
@@ -121,7 +128,10 @@ def crawl(request: CrawlRequest, engine: Engine, stop: threading.Event | None = 
     ``stop`` is set while waiting for it).
     """
     request, run_id = claim_for(request, engine, stop)
-    ended = _run_worker(run_id, request, engine.url.render_as_string(hide_password=False), stop)
+    child = worker or start_child(WORKER_MODULE)
+    db_url = engine.url.render_as_string(hide_password=False)
+    hand_over(child, {"run_id": run_id, "request": request.to_json(), "db_url": db_url})
+    ended = _watch_worker(child, request, stop)
     if ended:
         status, reason = ended
         with session_scope(engine) as session:
@@ -198,13 +208,10 @@ def _what(run: Any) -> str:
     return ", ".join(shown) or "something"
 
 
-def _run_worker(
-    run_id: int, request: CrawlRequest, db_url: str, stop: threading.Event | None
+def _watch_worker(
+    child: subprocess.Popen[bytes], request: CrawlRequest, stop: threading.Event | None
 ) -> tuple[RunStatus, str] | None:
-    """Run the child to its end; ``(status, reason)`` when it did not end by itself and well."""
-    command = [sys.executable, "-m", "szwatch.crawler.worker", str(run_id), request.to_json()]
-    env = {**os.environ, WORKER_DB_ENV: db_url}  # not on the command line, where ps shows passwords
-    child = subprocess.Popen(command, env=env)
+    """Wait for the child that has its run to end; ``(status, reason)`` when it did not end by itself and well."""
     deadline = time.monotonic() + request.time_limit if request.time_limit else None
     while True:
         try:
