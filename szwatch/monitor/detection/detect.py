@@ -20,7 +20,7 @@ detection afterwards sets them, silently, as before).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -129,14 +129,15 @@ def detect(
     todo = [url for url, digest in digests.items() if rescan or done.get(url, ("", ""))[0] != digest]
     logger.info("detect: {} stories, {} to process (watchlist {})", len(digests), len(todo), watchlist.digest)
     fresh = len(todo) if kept is None else sum(1 for url in todo if not kept.has(url, digests[url]))
+    done_so_far = 0
     with Analyser(watchlist, worker_count(fresh, workers), provincial) as analyser:
-        for start in range(0, len(todo), BATCH):
-            batch = todo[start : start + BATCH]
-            _process(engine, batch, analyser, watchlist, routes, report, gate, clock, papers or {}, kept)
+        for stories, analysed in analyser.ahead(_batches(engine, todo), kept):
+            _process(engine, stories, analysed, watchlist, routes, report, gate, clock, papers or {})
             with session_scope(engine) as session:
                 detect_runs.beat(session, run_id or 0)
+            done_so_far += len(stories)
             if progress:
-                progress(min(start + BATCH, len(todo)), len(todo))
+                progress(done_so_far, len(todo))
     with session_scope(engine) as session:
         detect_runs.finish(session, run_id or 0, report.stories_processed, report.alerts)
     logger.info("detect run {} finished: {} stories, {} findings, {} alerts, baseline for {} new watches, "
@@ -172,18 +173,23 @@ def _gate(
     return AlertGate(baselines, oldest, alert_existing), new
 
 
+def _batches(engine: Engine, urls: list[str]) -> Iterator[list[Story]]:
+    """The stories of ``urls``, ``BATCH`` at a time, each batch read in a session of its own."""
+    for start in range(0, len(urls), BATCH):
+        with Session(engine) as session:
+            yield list(detections.load_stories(session, urls[start : start + BATCH]))
+
+
 def _process(
-    engine: Engine, urls: list[str], analyser: Analyser, watchlist: Watchlist, routes: tuple[Route, ...],
-    report: DetectReport, gate: AlertGate, clock: Callable[[], datetime], papers: Mapping[str, str],
-    kept: Kept | None = None,
+    engine: Engine, stories: Sequence[Story], analysed: list[StoryFindings], watchlist: Watchlist,
+    routes: tuple[Route, ...], report: DetectReport, gate: AlertGate, clock: Callable[[], datetime],
+    papers: Mapping[str, str],
 ) -> None:  # fmt: skip
-    """One batch of stories in one transaction: findings, facts, alerts and deliveries, and "done"."""
+    """One batch of stories in one transaction: findings, facts, alerts and deliveries, and "done". The findings
+    were made before the transaction (writers wait less for it), the next batch's while this one is stored."""
     names = {w.id: w.name for w in watchlist.watches}
     limits = {w.id: w.thresholds for w in watchlist.indicators if w.thresholds}
     people = watchlist.mentions  # whom each watch's alerts @ (its own and its tags'), resolved once per run
-    with Session(engine) as session:
-        stories = list(detections.load_stories(session, urls))
-    analysed = list(analyser.batch(stories, kept))  # before the transaction: writers wait less for it
     with session_scope(engine) as session:
         detections.absorb_parts(session, stories)
         writer = FindingsWriter(session, [story.url for story in stories], watchlist.digest)
@@ -258,11 +264,9 @@ def preview_rescan(
     with Session(engine) as session:
         urls = list(detections.story_digests(session))
         with Analyser(watchlist, worker_count(len(urls), workers), provincial) as analyser:
-            for start in range(0, len(urls), BATCH):
-                stories = list(detections.load_stories(session, urls[start : start + BATCH]))
-                analysed = list(analyser.batch(stories))
+            for stories, analysed in analyser.ahead(_batches(engine, urls)):
                 preview.kept.add(stories, analysed)
-                _previewed(session, preview, stories, analysed)
+                _previewed(session, preview, list(stories), analysed)
     return preview
 
 
