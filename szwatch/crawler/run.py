@@ -31,7 +31,6 @@ from szwatch.store.db import session_scope
 from szwatch.store.models import RunStatus
 from szwatch.store.runs import ProblemGroup
 
-WORKER_DB_ENV = "SZWATCH_WORKER_DB"
 WORKER_MODULE = "szwatch.crawler.worker"  # the child: ``python -m`` it, then ``hand_over`` its run
 STOP_GRACE = 15.0
 CLAIM_POLL = 1.0  # seconds between looks while another crawl of the same dates is under way

@@ -1,9 +1,8 @@
 """Child process of ``szwatch.crawler.run``: one Scrapy crawl, then exit.
 
 Called as ``python -m szwatch.crawler.worker`` it loads what a crawl needs and then reads its run from stdin
-(``common.early_child``: started early, its start-up overlaps the parent's); as ``python -m szwatch.crawler.worker
-RUN_ID REQUEST_JSON`` with the database URL in the environment it crawls that run at once. Whatever happens, the
-run's row ends with a verdict; an exception here marks it failed with the reason. While it works, the worker renews
+(``common.early_child``: started early, its start-up overlaps the parent's). Whatever happens, the run's row ends
+with a verdict; an exception here marks it failed with the reason. While it works, the worker renews
 the run's heartbeat, so that a worker killed outright is recognised by whoever looks next; and it stops (recording
 what it has) when the process that started it is gone, rather than crawling on for nobody.
 """
@@ -40,7 +39,7 @@ from szwatch.common.logs import configure_logging
 from szwatch.crawler.items import describe
 from szwatch.crawler.known import KnownState
 from szwatch.crawler.profile import load_profile
-from szwatch.crawler.run import WORKER_DB_ENV, CrawlRequest
+from szwatch.crawler.run import CrawlRequest
 from szwatch.crawler.settings import scrapy_settings
 from szwatch.crawler.spiders.paper import PaperSpider
 from szwatch.store import runs
@@ -109,10 +108,8 @@ def take_over(engine: Engine, run_id: int, request: CrawlRequest, db_url: str) -
     return settings, spider_args
 
 
-def _assignment(argv: list[str]) -> tuple[int, CrawlRequest, str] | None:
-    """The run to crawl: from the command line, or (no arguments) the line the parent writes when it is ready."""
-    if len(argv) > 1:
-        return int(argv[1]), CrawlRequest.from_json(argv[2]), os.environ[WORKER_DB_ENV]
+def _assignment() -> tuple[int, CrawlRequest, str] | None:
+    """The run to crawl: the line the parent writes when it is ready (None: it did not need this worker)."""
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends this one
     try:
         work = read_work(sys.stdin.readline())
@@ -121,8 +118,8 @@ def _assignment(argv: list[str]) -> tuple[int, CrawlRequest, str] | None:
     return None if work is None else (int(work["run_id"]), CrawlRequest.from_json(work["request"]), work["db_url"])
 
 
-def main(argv: list[str]) -> int:
-    assignment = _assignment(argv)
+def main() -> int:
+    assignment = _assignment()
     if assignment is None:  # the parent did not need this worker after all
         return 0
     run_id, request, db_url = assignment
@@ -174,7 +171,7 @@ def _stop_orphan(process: CrawlerProcess, crawler: Crawler) -> None:
 
 
 if __name__ == "__main__":
-    code = main(sys.argv)
+    code = main()
     # Everything is recorded and closed. What is left is Python's own tidying at exit: garbage collections over the
     # objects of Scrapy, Twisted and SQLAlchemy, about 0.3 s of CPU per crawl for memory the system frees at once.
     # Frozen objects are never collected again; atexit handlers, flushes and reference-counted finalisers still run.

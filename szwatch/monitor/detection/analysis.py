@@ -213,7 +213,7 @@ class Kept:
 
     def add(self, stories: Sequence[Story], findings: Sequence[StoryFindings]) -> None:
         # rows as tuples (``_compact``): pickled and loaded again at a third of a dataclass's cost
-        kept = {s.url: _compact(f) for s, f in zip(stories, findings, strict=True)}
+        kept = {s.url: (s.url, s.head_id, _compact(f)) for s, f in zip(stories, findings, strict=True)}
         blob = zlib.compress(pickle.dumps(kept, 5), 1)
         offset = self._file.seek(0, os.SEEK_END)
         self._file.write(blob)
@@ -241,12 +241,9 @@ class Kept:
         self._file.close()
 
 
-def _compact(findings: StoryFindings) -> tuple[str, int, _Found]:
-    """A story's rows as ``_rows_of`` takes them back: its URL and head article, then tuples of the columns."""
-    first = findings.mentions[0] if findings.mentions else findings.observations[0] if findings.observations else None
-    url, head = (first.story_url, first.article_id) if first is not None else ("", 0)
-    return url, head, ([_MENTION(m) for m in findings.mentions], [_OBSERVATION(o) for o in findings.observations],
-                       findings.facts)  # fmt: skip
+def _compact(findings: StoryFindings) -> _Found:
+    """A story's rows as ``_rows_of`` takes them back: tuples of the columns, without the story's URL and head."""
+    return [_MENTION(m) for m in findings.mentions], [_OBSERVATION(o) for o in findings.observations], findings.facts
 
 
 _WORKER: tuple[Matcher, Watchlist] | None = None
