@@ -141,7 +141,8 @@ def _crawl(engine: Engine, run_id: int, request: CrawlRequest, db_url: str) -> i
         process.crawl(crawler, **spider_args)
         heartbeat = Heartbeat(engine, run_id, lambda: _stop_orphan(process, crawler))
         heartbeat.start()
-        process.start()
+        _stop_on_signals(process, crawler)
+        process.start(install_signal_handlers=False)
     except Exception as exc:
         logger.exception("crawl run {} failed", run_id)
         with session_scope(engine) as session:
@@ -167,7 +168,49 @@ def _stop_orphan(process: CrawlerProcess, crawler: Crawler) -> None:
     spider = crawler.spider
     if isinstance(spider, PaperSpider):
         spider.ledger.stop_reason = "the szwatch process that started it was killed"
-    reactor.callFromThread(process.stop)
+    reactor.callFromThread(stop_now, process, crawler)
+
+
+def _stop_on_signals(process: CrawlerProcess, crawler: Crawler) -> None:
+    """SIGTERM (the parent's time limit or shutdown) and SIGINT (Ctrl-C reaches the whole process group) stop the
+    crawl at once, in place of Scrapy's own handlers: see ``stop_now``."""
+    from twisted.internet import reactor
+
+    def stop(signum: int, _frame: Any) -> None:
+        reactor.callFromThread(stop_now, process, crawler)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
+
+
+def stop_now(process: CrawlerProcess, crawler: Crawler) -> None:
+    """Stop the crawl and give up the downloads on the wire, so that the run is recorded within the parent's grace.
+
+    Scrapy's graceful stop waits for every request in flight: against a hung site that is the whole download
+    timeout (30 s), past the 15 s the parent grants before it kills the worker, and a killed worker records
+    nothing of its issues: the articles it had listed were neither stored nor reported. Here the connections are
+    cut (again every 0.2 s, as the downloader may open one for a request it had queued); what they were fetching
+    is accounted for when the spider closes, as not fetched because the crawl was stopped."""
+    from twisted.internet import task
+
+    spider = crawler.spider
+    if not isinstance(spider, PaperSpider) or spider.stopping:
+        return
+    spider.stopping = True
+    logger.info("stopping the crawl: the downloads in flight are given up and accounted for as not fetched")
+    process.stop()
+    task.LoopingCall(_cut_connections).start(0.2, now=True)
+
+
+def _cut_connections() -> None:
+    """Abort every HTTP connection of the reactor: in a worker, the crawl's are its only TCP clients (the store
+    talks over blocking sockets of its own)."""
+    from twisted.internet import reactor, tcp
+
+    fds: Any = reactor  # an IReactorFDSet, which Twisted's stubs do not let mypy call
+    for selectable in {*fds.getReaders(), *fds.getWriters()}:
+        if isinstance(selectable, tcp.Client):
+            selectable.abortConnection()
 
 
 if __name__ == "__main__":

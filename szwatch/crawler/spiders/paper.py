@@ -100,6 +100,7 @@ class PaperSpider(scrapy.Spider):
         self.ledger = Ledger()
         self.page_numbers: dict[date, dict[str, int]] = {}  # each issue's page list: page code → printed number
         self.generic_broken: str | None = None  # why the generic extractor cannot run here, once it failed
+        self.stopping = False  # the crawl is being stopped: downloads in flight are given up (``worker.stop_now``)
 
     async def start(self) -> AsyncIterator[Any]:
         if self.latest:
@@ -312,12 +313,16 @@ class PaperSpider(scrapy.Spider):
 
     @guarded("entry")
     def entry_failed(self, failure: Failure) -> Iterator[ProblemItem]:
+        if self._given_up(failure):
+            return
         self.ledger.entry_failed = _reason(failure)
         self._count_failure(failure)
         yield ProblemItem("entry", _request_of(failure).url, _reason(failure), subject="entry")
 
     @guarded("page")
     def page_failed(self, failure: Failure) -> Iterator[ProblemItem]:
+        if self._given_up(failure):
+            return
         kwargs = _request_of(failure).cb_kwargs
         day, code = kwargs["day"], kwargs["code"]
         self._count_failure(failure)
@@ -330,6 +335,8 @@ class PaperSpider(scrapy.Spider):
 
     @guarded("article")
     def article_failed(self, failure: Failure) -> Iterator[ProblemItem]:
+        if self._given_up(failure):
+            return
         kwargs = _request_of(failure).cb_kwargs
         day, listed = kwargs["day"], kwargs["listed"]
         self._count_failure(failure)
@@ -353,6 +360,11 @@ class PaperSpider(scrapy.Spider):
         elif subject == "entry":
             self.ledger.entry_failed = detail
         yield ProblemItem("exception", url, detail, day, subject)
+
+    def _given_up(self, failure: Failure) -> bool:
+        """A download the stopping crawl cut off: no failure of the site's. What it was for is accounted for when
+        the spider closes (an article as not fetched, a page by its issue staying incomplete)."""
+        return self.stopping and not failure.check(HttpError)
 
     def _count_failure(self, failure: Failure) -> None:
         if failure.check(HttpError):
