@@ -115,7 +115,7 @@ def candidates(server: Server, term: str) -> list[int]:
 
 def sources(server: Server, rounds: int) -> None:
     print(f"server CPU (ms, median of {rounds}) of one statement over the newest {RANKED:,} candidates;"
-          " client CPU in brackets where the client works")  # fmt: skip
+          " (b): the client's CPU and the texts' size in brackets")  # fmt: skip
     for term in TERMS:
         keys = candidates(server, term)
         ids = [ID_MASK - (k & ID_MASK) for k in keys]
@@ -128,6 +128,8 @@ def sources(server: Server, rounds: int) -> None:
         phrase = tsquery(term, " <-> ")
         statements = {
             "titles (inline)": f"SELECT a.id, a.kicker, a.title, a.subtitle {rows}",
+            "octet_length(text)": f"SELECT a.id, octet_length(a.text) {rows}",
+            "length(text)": f"SELECT a.id, length(a.text) {rows}",
             "(a) counts in SQL": f"SELECT a.id, {counts} {rows}",
             "(b) texts to Python": f"SELECT a.id, a.kicker, a.title, a.subtitle, a.text {rows}",
             "read tsvector": f"SELECT sum(length(d.grams)) {docs}",
@@ -142,12 +144,15 @@ def sources(server: Server, rounds: int) -> None:
         for name, statement in statements.items():
             spent, client = server.cost(statement, params, rounds)
             if name.startswith("(b)"):
-                started = time.process_time()
+                started, size = time.process_time(), 0
                 for row in server.conn.execute(statement, params):
                     lower = (title_of(row[1], row[2], row[3]) + "\n" + row[4]).lower()
                     sum(lower.count(p) for p in pairs)
+                    size += len(row[4].encode())
                 client = (time.process_time() - started) * 1000
-            figures.append(f"{name} {spent:5.1f}" + (f" [{client:4.1f}]" if name.startswith("(b)") else ""))
+                figures.append(f"{name} {spent:5.1f} [{client:4.1f}, {size / 1e6:.1f} MB]")
+            else:
+                figures.append(f"{name} {spent:5.1f}")
         print(f"{term:<8} " + "  ".join(figures))
 
 
