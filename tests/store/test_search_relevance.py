@@ -20,6 +20,7 @@ from szwatch.store.db import session_scope
 from szwatch.store.search import SearchQuery, find
 from szwatch.store.search import query as search_query
 from szwatch.store.search.index import article_id_of, pairs, runs, search_key
+from tests.conftest import store_story
 
 FIRST_DAY = date(2024, 3, 1)
 
@@ -157,6 +158,27 @@ def test_a_pair_found_in_titles_gives_the_ranking_of_every_match(corpus: Engine)
         for offset, limit in ((0, in_titles), (1, 2), (in_titles - 2, 2)):
             hits = find(session, SearchQuery(pair, order="relevance", offset=offset, limit=limit)).hits
             assert [h.article_id for h in hits] == ranked[offset : offset + limit], (pair, offset)
+
+
+def test_a_body_full_of_a_phrase_is_ranked_where_every_place_puts_it(engine: Engine):
+    """ts_rank adds up every pair of nearby places of a phrase's pairs, so a body that repeats ``朔州市`` sixty times
+    outranks a title that holds it once (1.0 against 0.991): no shortcut by titles, counts or bounds may put the
+    titled article first. An article holding both pairs but not the phrase is no match."""
+    stories = [("朔州市召开会议", ["会议在市里召开。"]), ("一篇报道", ["朔州市，" * 60]),
+               ("另一篇报道", ["今天朔州市天气晴朗。"]), ("朔州新闻", ["本州市场繁荣。"])]  # fmt: skip
+    for n, (title, paragraphs) in enumerate(stories):
+        store_story(engine, FIRST_DAY + timedelta(days=n), n + 1, title, paragraphs)
+    with engine.connect() as conn:
+        ids = {row[0]: row[1] for row in conn.execute(text("SELECT title, id FROM articles"))}
+    titled, full, once = ids["朔州市召开会议"], ids["一篇报道"], ids["另一篇报道"]
+    assert ranked_now(engine, "朔州市") == ranked_before(engine, "朔州市")
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            ranks = conn.execute(text("SELECT article_id, ts_rank(grams, CAST(:q AS tsquery)) FROM search_docs"),
+                                 {"q": search_query._tsquery(["朔州市"])})  # fmt: skip
+            rank = {row[0]: row[1] for row in ranks}
+        assert rank[full] > rank[titled] > rank[once]
+        assert ranked_now(engine, "朔州市") == [full, titled, once]
 
 
 def test_one_character_by_relevance_stays_newest_first(corpus: Engine):
