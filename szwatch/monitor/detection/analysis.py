@@ -20,6 +20,7 @@ import signal
 import sys
 import tempfile
 import zlib
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ if TYPE_CHECKING:  # the rows are built in the parent only: a worker starts with
 GC_THRESHOLD = 50_000
 POOL_FROM = 400  # stories to process from which worker processes pay for their start
 CHUNK = 20  # stories sent to a worker at a time
+AHEAD = 2  # batches sent to the workers beyond the one the caller is storing (``Analyser.ahead``)
 _PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 
 
@@ -177,17 +179,19 @@ class Analyser:
     def ahead(
         self, batches: Iterable[Sequence[Story]], kept: Kept | None = None
     ) -> Iterator[tuple[Sequence[Story], list[StoryFindings]]]:
-        """Each batch with its findings, the next batch sent to the workers before this one is handed back: while
-        the caller stores a batch, the workers analyse the next (one after the other, the cores idled through
-        every write: about 1.55 of 2 busy)."""
-        pending: tuple[Sequence[Story], Iterator[StoryFindings]] | None = None
+        """Each batch with its findings, the next ``AHEAD`` batches sent to the workers before this one is handed
+        back: while the caller stores a batch, the workers analyse the next (one after the other, the cores idled
+        through every write: about 1.55 of 2 busy). Two, not one: a batch the caller takes longer to store (many
+        findings, a slow commit) would otherwise leave the workers waiting once they have done the next."""
+        pending: deque[tuple[Sequence[Story], Iterator[StoryFindings]]] = deque()
         for stories in batches:
-            started = (stories, self.batch(stories, kept))
-            if pending is not None:
-                yield pending[0], list(pending[1])
-            pending = started
-        if pending is not None:
-            yield pending[0], list(pending[1])
+            pending.append((stories, self.batch(stories, kept)))
+            if len(pending) > AHEAD:
+                done, found = pending.popleft()
+                yield done, list(found)
+        while pending:
+            done, found = pending.popleft()
+            yield done, list(found)
 
     def _analyse(self, stories: Sequence[Story]) -> Iterator[StoryFindings]:
         if self.pool is None:
