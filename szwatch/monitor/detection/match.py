@@ -274,7 +274,12 @@ class Matcher:
 
     def _routes(self, text: str, sentence: Sentence, here: list[Hit]) -> list[Hit]:
         """集宁经大同至原平高铁, 集(集宁)大(大同)原(原平)高铁, 朔(城)神(池)高速: a watched line named by the places it
-        joins (``grammar.ROUTE_JOINS``), as their first characters and its kind, for a sentence not naming it."""
+        joins (``grammar.ROUTE_JOINS``), as their first characters and its kind, for a sentence not naming it.
+
+        Both patterns end in a kind of line: a sentence without one (most, in a story naming one elsewhere) is
+        not scanned character by character for places."""
+        if LINE_KIND.search(text, sentence.start, sentence.end) is None:
+            return []
         present = {h.watch_id for h in here}
         hits = []
         for pattern, initials in ((ROUTE, _route_initials), (GLOSSED, _gloss_initials)):
