@@ -30,7 +30,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from szwatch.monitor.detection.facts import Fact, mention_facts, story_facts
-from szwatch.monitor.detection.findings import find, story_body
+from szwatch.monitor.detection.findings import find, parts_body
 from szwatch.monitor.detection.match import Matcher
 from szwatch.monitor.detection.places import OTHER
 from szwatch.monitor.detection.watchlist import Watchlist
@@ -68,11 +68,13 @@ class _Mention:
     end: int
 
 
-# What a worker reads (a story's text, issue date and default place) and sends back (mentions, observations,
-# facts): plain values, so that a worker imports the matching modules only, not the store's. Mentions and
+# What a worker reads (a story's kicker, title and subtitle, its parts' texts, issue date and default place: it
+# makes the story's text itself, ``parts_body``, as the parent's writes are the longest stage of a run) and sends
+# back (mentions, observations, facts): plain values, so that a worker imports the matching modules only, not the
+# store's. Mentions and
 # observations travel as tuples of their columns (``_MENTION``, ``_OBSERVATION``): pickling and unpickling a
 # dataclass each costs several times a tuple's, and a story has about 25 of them.
-_Text = tuple[str, date, str | None]
+_Text = tuple[str | None, str | None, str | None, tuple[str, ...], date, str | None]
 _Found = tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[Fact]]
 _MENTION = attrgetter("watch_id", "surface", "kind", "snippet", "sentence_index", "start", "end")
 # ``ObservationRow``'s columns in its order, but for the story's (url, article) and the ordinal
@@ -91,12 +93,15 @@ def analyse(
 
 
 def _text(story: Story, provincial: frozenset[str]) -> _Text:
-    return story_body(story), story.issue_date, OTHER if story.source in provincial else None
+    head = story.parts[0]
+    return (head.kicker, head.title, head.subtitle, tuple(part.text for part in story.parts), story.issue_date,
+            OTHER if story.source in provincial else None)  # fmt: skip
 
 
 def _find(text: _Text, matcher: Matcher, watchlist: Watchlist) -> _Found:
     """The findings of one story's text; its project facts read from its mentions, clause by clause."""
-    body, issue_date, default_place = text
+    kicker, title, subtitle, parts, issue_date, default_place = text
+    body = parts_body(kicker, title, subtitle, parts)  # ``story_body``
     found = find(body, matcher, watchlist, issue_date, default_place, facts=False)
     mentions = [
         _Mention(h.watch_id, h.surface, h.kind, h.sentence.text.strip(), h.sentence.index, h.start, h.end)
