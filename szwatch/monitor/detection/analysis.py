@@ -71,9 +71,8 @@ class _Mention:
 # What a worker reads (a story's kicker, title and subtitle, its parts' texts, issue date and default place: it
 # makes the story's text itself, ``parts_body``, as the parent's writes are the longest stage of a run) and sends
 # back (mentions, observations, facts): plain values, so that a worker imports the matching modules only, not the
-# store's. Mentions and
-# observations travel as tuples of their columns (``_MENTION``, ``_OBSERVATION``): pickling and unpickling a
-# dataclass each costs several times a tuple's, and a story has about 25 of them.
+# store's. Mentions and observations travel as tuples of their columns (``_MENTION``, ``_OBSERVATION``): pickling
+# and unpickling a dataclass each costs several times a tuple's, and a story has about 25 of them.
 _Text = tuple[str | None, str | None, str | None, tuple[str, ...], date, str | None]
 _Found = tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[Fact]]
 _MENTION = attrgetter("watch_id", "surface", "kind", "snippet", "sentence_index", "start", "end")
