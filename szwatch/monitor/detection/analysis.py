@@ -20,6 +20,7 @@ import signal
 import sys
 import tempfile
 import zlib
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from szwatch.monitor.detection.facts import Fact, mention_facts, story_facts
-from szwatch.monitor.detection.findings import find, story_body
+from szwatch.monitor.detection.findings import find, parts_body
 from szwatch.monitor.detection.match import Matcher
 from szwatch.monitor.detection.places import OTHER
 from szwatch.monitor.detection.watchlist import Watchlist
@@ -43,6 +44,7 @@ if TYPE_CHECKING:  # the rows are built in the parent only: a worker starts with
 GC_THRESHOLD = 50_000
 POOL_FROM = 400  # stories to process from which worker processes pay for their start
 CHUNK = 20  # stories sent to a worker at a time
+AHEAD = 2  # batches sent to the workers beyond the one the caller is storing (``Analyser.ahead``)
 _PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 
 
@@ -66,11 +68,12 @@ class _Mention:
     end: int
 
 
-# What a worker reads (a story's text, issue date and default place) and sends back (mentions, observations,
-# facts): plain values, so that a worker imports the matching modules only, not the store's. Mentions and
-# observations travel as tuples of their columns (``_MENTION``, ``_OBSERVATION``): pickling and unpickling a
-# dataclass each costs several times a tuple's, and a story has about 25 of them.
-_Text = tuple[str, date, str | None]
+# What a worker reads (a story's kicker, title and subtitle, its parts' texts, issue date and default place: it
+# makes the story's text itself, ``parts_body``, as the parent's writes are the longest stage of a run) and sends
+# back (mentions, observations, facts): plain values, so that a worker imports the matching modules only, not the
+# store's. Mentions and observations travel as tuples of their columns (``_MENTION``, ``_OBSERVATION``): pickling
+# and unpickling a dataclass each costs several times a tuple's, and a story has about 25 of them.
+_Text = tuple[str | None, str | None, str | None, tuple[str, ...], date, str | None]
 _Found = tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[Fact]]
 _MENTION = attrgetter("watch_id", "surface", "kind", "snippet", "sentence_index", "start", "end")
 # ``ObservationRow``'s columns in its order, but for the story's (url, article) and the ordinal
@@ -89,12 +92,15 @@ def analyse(
 
 
 def _text(story: Story, provincial: frozenset[str]) -> _Text:
-    return story_body(story), story.issue_date, OTHER if story.source in provincial else None
+    head = story.parts[0]
+    return (head.kicker, head.title, head.subtitle, tuple(part.text for part in story.parts), story.issue_date,
+            OTHER if story.source in provincial else None)  # fmt: skip
 
 
 def _find(text: _Text, matcher: Matcher, watchlist: Watchlist) -> _Found:
     """The findings of one story's text; its project facts read from its mentions, clause by clause."""
-    body, issue_date, default_place = text
+    kicker, title, subtitle, parts, issue_date, default_place = text
+    body = parts_body(kicker, title, subtitle, parts)  # ``story_body``
     found = find(body, matcher, watchlist, issue_date, default_place, facts=False)
     mentions = [
         _Mention(h.watch_id, h.surface, h.kind, h.sentence.text.strip(), h.sentence.index, h.start, h.end)
@@ -177,17 +183,19 @@ class Analyser:
     def ahead(
         self, batches: Iterable[Sequence[Story]], kept: Kept | None = None
     ) -> Iterator[tuple[Sequence[Story], list[StoryFindings]]]:
-        """Each batch with its findings, the next batch sent to the workers before this one is handed back: while
-        the caller stores a batch, the workers analyse the next (one after the other, the cores idled through
-        every write: about 1.55 of 2 busy)."""
-        pending: tuple[Sequence[Story], Iterator[StoryFindings]] | None = None
+        """Each batch with its findings, the next ``AHEAD`` batches sent to the workers before this one is handed
+        back: while the caller stores a batch, the workers analyse the next (one after the other, the cores idled
+        through every write: about 1.55 of 2 busy). Two, not one: a batch the caller takes longer to store (many
+        findings, a slow commit) would otherwise leave the workers waiting once they have done the next."""
+        pending: deque[tuple[Sequence[Story], Iterator[StoryFindings]]] = deque()
         for stories in batches:
-            started = (stories, self.batch(stories, kept))
-            if pending is not None:
-                yield pending[0], list(pending[1])
-            pending = started
-        if pending is not None:
-            yield pending[0], list(pending[1])
+            pending.append((stories, self.batch(stories, kept)))
+            if len(pending) > AHEAD:
+                done, found = pending.popleft()
+                yield done, list(found)
+        while pending:
+            done, found = pending.popleft()
+            yield done, list(found)
 
     def _analyse(self, stories: Sequence[Story]) -> Iterator[StoryFindings]:
         if self.pool is None:

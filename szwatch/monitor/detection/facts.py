@@ -117,14 +117,14 @@ def sentence_facts(sentence: str, names: list[Name], index: int = 0) -> list[Fac
         in_clause = [n for n in names if start <= n.start < end]
         if in_clause:
             regions = _regions(sentence, in_clause, start, end)
+        elif not governing:
+            continue  # no project here nor before it in the sentence: nothing to read (most clauses)
         elif _names_other_project(clause) or only_elsewhere(clause):  # 其在乌海的基地也已投产: not ours
             governing = []
             continue
-        elif governing:
+        else:
             regions = [(governing, start, end)]
             facts.extend(_clause_facts(sentence, clause, regions, index, carried=True))
-            continue
-        else:
             continue
         facts.extend(_clause_facts(sentence, clause, regions, index))
         governing = regions[-1][0]
@@ -345,6 +345,8 @@ def _stage(region: str, names: list[tuple[int, int]] | None = None, carried: boo
     装机1116.5万千瓦), not the stage of the project before.
     """
     best, site = -1, False
+    if STAGE_WORD.search(region) is None:
+        return None, site  # no stage word (most regions): the look-ups below would be read for nothing
     false = [(m.start(), m.end()) for m in FALSE_FRIEND.finditer(region)]
     counted = [(m.start(), m.end()) for m in g.PROGRESS.finditer(region)]  # 12个单体工程已完工9个: part of it
     last_name = max((end for _, end in names or []), default=0)

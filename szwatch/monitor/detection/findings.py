@@ -35,8 +35,13 @@ SENTENCE_CLOSED = ("。", "！", "？", "!", "?", "”", "’", "」", "…", "�
 def story_body(story: Story) -> str:
     """The text detection reads: the first part's kicker, title and subtitle, then every part's lines."""
     head = story.parts[0]
-    body = [line for part in story.parts for line in part.text.split("\n")]
-    return story_text(head.kicker, head.title, head.subtitle, body)
+    return parts_body(head.kicker, head.title, head.subtitle, [part.text for part in story.parts])
+
+
+def parts_body(kicker: str | None, title: str | None, subtitle: str | None, texts: Iterable[str]) -> str:
+    """``story_body`` of a story's head and its parts' texts: what a worker process is sent (``analysis``), so that
+    the text is made there, and the parent process, which writes every batch alone, does not make it too."""
+    return story_text(kicker, title, subtitle, [line for text in texts for line in text.split("\n")])
 
 
 def story_text(kicker: str | None, title: str | None, subtitle: str | None, body: Iterable[str]) -> str:

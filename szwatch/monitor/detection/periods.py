@@ -36,11 +36,16 @@ PERIOD_PART = (
     r"|(?:截至|截止|到)?(?P<monthend>\d{1,2})月(?:末|底)|(?P<month>\d{1,2})月(?:份|当月|单月)"
 )
 
+# Every part of a period is optional but one must be there: the closing conditional fails a match that found none
+# (``(?!)`` when neither ``same``, ``year``, ``rel`` nor ``tail`` was set). Empty matches, at each digit or 一/上/全…
+# of a text, were handed to Python one by one and skipped there (a twentieth of a story's analysis); the
+# non-empty matches are the same, as an empty one is only ever the last choice at its position.
 PERIOD = re.compile(
     r"(?=[\d今本去前上下全一二三四五六七八九十第截到])"  # where a period can start: skips the rest of the text fast
     rf"(?:(?P<same>{g.alternation(g.SAME_PERIOD_LAST_YEAR)})"
     rf"|(?:(?P<year>\d{{4}})年|(?<!{_NOT_BEFORE_YEAR})(?P<rel>{g.alternation(g.RELATIVE_YEARS)})(?!同期))?"
-    rf"(?:(?<=[年今去前本度])(?:年?底|年?末)|(?<=[年今])以来(?P<sofar>)|{PERIOD_PART})?)"
+    rf"(?P<tail>(?<=[年今去前本度])(?:年?底|年?末)|(?<=[年今])以来(?P<sofar>)|{PERIOD_PART})?)"
+    r"(?(same)|(?(year)|(?(rel)|(?(tail)|(?!)))))"
 )
 
 
@@ -64,7 +69,7 @@ def find_period(text: str, issue_date: date) -> Period | None:
 def periods_in(text: str, issue_date: date) -> Iterator[Period]:
     """Every period the text names as a figure's (not what it is compared with), in order."""
     for match in PERIOD.finditer(text):
-        if not match.group(0) or COMPARED.search(text, max(0, match.start() - 4), match.start()):  # 较去年全年…
+        if COMPARED.search(text, max(0, match.start() - 4), match.start()):  # 较去年全年…
             continue
         if (period := _resolve(match, issue_date)) is not None:
             yield period
