@@ -39,7 +39,7 @@ from sqlmodel import Session, col, select
 
 from szwatch.app.daemon import Daemon
 from szwatch.app.settings import DaemonSettings, Route, Settings
-from szwatch.common.clock import SHANGHAI
+from szwatch.common.clock import SHANGHAI, local_today
 from szwatch.common.logs import configure_logging
 from szwatch.crawler.run import CrawlRequest, crawl
 from szwatch.monitor.alerts.channels.wecom import WecomChannel
@@ -55,7 +55,7 @@ from szwatch.store.models import Article, Issue
 TRIALS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 CHECK_MINUTES = DaemonSettings.check_every_minutes  # the default (3 when 2026-12-03-latency.md was run)
 BASELINE_DAYS = 3
-FIRST = date.today() - timedelta(days=BASELINE_DAYS)  # the first trial's issue is today's
+FIRST = local_today(datetime.now(UTC)) - timedelta(days=BASELINE_DAYS)  # the first trial's issue is today's
 TRIAL_LIMIT = 15 * 60.0
 IDLE_MINUTES = float(sys.argv[2]) if len(sys.argv) > 2 else 12.0
 ENTRY = "shtml/index_szrb.shtml"
@@ -67,7 +67,7 @@ class Clock:
     """Real time moved on by whole days to the trial's day (never back: the outbox's times stay in order)."""
 
     def __init__(self) -> None:
-        self.day = date.today()
+        self.day = local_today(datetime.now(UTC))
 
     def __call__(self) -> datetime:
         return datetime.now(UTC) + timedelta(days=(self.day - datetime.now(SHANGHAI).date()).days)

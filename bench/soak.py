@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from szwatch.app.daemon import Daemon
 from szwatch.app.settings import DaemonSettings, DeliveryPolicy, Route, Settings
+from szwatch.common.clock import local_today
 from szwatch.common.logs import configure_logging
 from szwatch.monitor.alerts.channels.webhook import WebhookChannel
 from szwatch.monitor.detection.watchlist import load_watchlist
@@ -64,7 +65,7 @@ class SoakDaemon(Daemon):
 def main() -> None:
     configure_logging("WARNING")
     work = Path(tempfile.mkdtemp(prefix="szwatch-soak-"))
-    today = date.today()
+    today = local_today(datetime.now(UTC))  # the daemon's day is Shanghai's
     spec = ReplicaSpec(start=today - timedelta(days=3), weeks=2, holidays=(), weekdays=tuple(range(7)), per_page=6)
     root, staging = work / "site", work / "staging"
     build_replica(root, spec)

@@ -9,13 +9,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
+from szwatch.common.clock import local_today
 from szwatch.crawler.run import CrawlRequest, crawl
 from szwatch.monitor.detection.detect import detect
 from szwatch.monitor.detection.watchlist import load_watchlist
@@ -25,7 +26,9 @@ from szwatch.replica.sinks import WebhookReceiver
 from szwatch.store.db import open_store
 from szwatch.store.models import Alert, AlertDelivery, Article, CrawlRun, Issue
 
-TODAY = date.today()  # the daemon reads the real clock; the replica is built around it
+TODAY = local_today(
+    datetime.now(UTC)
+)  # the daemon reads the real clock (its day is Shanghai's); the replica is built around it
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,14 +17,16 @@ from sqlmodel import Session, select
 
 from szwatch.app.daemon import Daemon
 from szwatch.app.settings import SettingsError, load_settings
-from szwatch.common.clock import SHANGHAI
+from szwatch.common.clock import SHANGHAI, local_today
 from szwatch.monitor.detection.watchlist import load_watchlist
 from szwatch.replica.build import ReplicaSpec, build_replica
 from szwatch.replica.server import ReplicaServer
 from szwatch.store.db import open_store
 from szwatch.store.models import CrawlRun, Issue
 
-TODAY = date.today()  # the daemon reads the real clock; the replicas are built around it
+TODAY = local_today(
+    datetime.now(UTC)
+)  # the daemon reads the real clock (its day is Shanghai's); the replicas are built around it
 
 
 def paper_around_today(root: Path, family: str, code: str, name: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 from collections import Counter
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from szwatch.app.compare import compared_area
 from szwatch.app.health import assess
 from szwatch.app.web.context import WebContext
-from szwatch.common.clock import local_iso
+from szwatch.common.clock import local_iso, local_today
 from szwatch.common.period_names import kind_label, period_kind
 from szwatch.common.period_names import period_label as named_period
 from szwatch.monitor.alerts import messages
@@ -118,7 +118,7 @@ def search_json(result: SearchResult) -> dict[str, Any]:
 def month_param(params: QueryParams, fallback: date | None) -> date:
     value = params.get("month") or None
     if value is None:
-        return (fallback or date.today()).replace(day=1)
+        return (fallback or local_today(datetime.now(UTC))).replace(day=1)  # the paper's month, not the machine's
     try:
         return date.fromisoformat(value + "-01")
     except ValueError:
