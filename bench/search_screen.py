@@ -29,9 +29,8 @@ import os
 import statistics
 import time
 from collections import Counter
-from pathlib import Path
 
-import psycopg
+import search_storage  # bench/search_storage.py: the server's CPU per statement
 from record import recorded  # bench/record.py: the dated record of this run
 
 from szwatch.store.search.index import ID_MASK, runs, title_of
@@ -41,18 +40,10 @@ RANKED = 2000
 WEIGHT_A, WEIGHT_D = 1.0, 0.1
 
 
-class Server:
-    """One connection and the CPU time its backend spent (ms)."""
+class Server(search_storage.Server):
+    """``search_storage.Server`` that also gives the client's CPU (counting in Python costs there)."""
 
-    def __init__(self, url: str) -> None:
-        self.conn = psycopg.connect(url.replace("+psycopg", ""), autocommit=True)
-        self.conn.execute("SET enable_seqscan = off")
-        self._stat = Path(f"/proc/{self.conn.info.backend_pid}/schedstat")
-
-    def cpu_ms(self) -> float:
-        return int(self._stat.read_text().split()[0]) / 1e6
-
-    def cost(self, statement: str, params: dict, rounds: int) -> tuple[float, float]:
+    def cost(self, statement: str, params: dict, rounds: int) -> tuple[float, float]:  # type: ignore[override]
         """Median server CPU and client CPU (ms) of a statement fetched in full, run once first."""
         server, client = [], []
         for _ in range(rounds + 1):
