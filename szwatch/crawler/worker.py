@@ -194,9 +194,10 @@ def stop_now(process: CrawlerProcess, crawler: Crawler) -> None:
     from twisted.internet import task
 
     spider = crawler.spider
-    if not isinstance(spider, PaperSpider) or spider.stopping:
-        return
-    spider.stopping = True
+    if getattr(spider, "stopping", False):
+        return  # a second signal: already stopping
+    if isinstance(spider, PaperSpider):  # None: told to stop before the spider opened, which still stops it
+        spider.stopping = True
     logger.info("stopping the crawl: the downloads in flight are given up and accounted for as not fetched")
     process.stop()
     task.LoopingCall(_cut_connections).start(0.2, now=True)
