@@ -22,10 +22,8 @@ server's CPU time (``/proc/PID/schedstat`` of the backend, which load barely mov
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import math
-import os
 import statistics
 import time
 from collections import Counter
@@ -180,10 +178,7 @@ def screening(server: Server) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pg", default=os.environ.get("SZWATCH_TEST_PG"), help="PostgreSQL URL of a built archive")
-    parser.add_argument("--rounds", type=int, default=8)
-    args = parser.parse_args()
+    args = search_storage.arguments(__doc__.splitlines()[0])
     server = Server(args.pg)
     print(server.conn.execute("SELECT version()").fetchall()[0][0])
     screening(server)

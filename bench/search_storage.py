@@ -113,11 +113,16 @@ def counting(server: Server, rounds: int) -> None:
         print(f"{term:<12} count and list {listing:6.1f}   bare count {bare:6.1f}   ({heap})")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(description: str) -> argparse.Namespace:
+    """``--pg`` (a built archive) and ``--rounds``: what this bench and ``search_screen`` take."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--pg", default=os.environ.get("SZWATCH_TEST_PG"), help="PostgreSQL URL of a built archive")
     parser.add_argument("--rounds", type=int, default=8)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments(__doc__.splitlines()[0])
     server = Server(args.pg)
     print(server.conn.execute("SELECT version()").fetchone()[0])
     storage(server)
