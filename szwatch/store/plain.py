@@ -31,6 +31,12 @@ class Plain:
     def run(self, statement: str, params: Params | None = None) -> list[tuple[Any, ...]]:
         raise NotImplementedError
 
+    @contextmanager
+    def sibling(self) -> Iterator[Plain | None]:
+        """Another connection to the same database, in a transaction of its own, for a statement run beside one
+        on this connection (``beside.both``); None where there is no other (the sqlite3 reader)."""
+        yield None
+
 
 class AlchemyPlain(Plain):
     """A SQLAlchemy connection (of a session, or bare): the statement joins the caller's transaction."""
@@ -46,7 +52,12 @@ class AlchemyPlain(Plain):
         from sqlalchemy import text
 
         result = self.conn.execute(text(statement), params if params is not None else {})
-        return [tuple(row) for row in result] if result.returns_rows else []
+        return [tuple(row) for row in result.all()] if result.returns_rows else []  # all(): fetched at once
+
+    @contextmanager
+    def sibling(self) -> Iterator[Plain | None]:
+        with self.conn.engine.connect() as other:  # from the engine's pool: warm in a long-lived process
+            yield AlchemyPlain(other)
 
 
 class SqlitePlain(Plain):

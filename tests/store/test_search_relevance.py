@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -187,3 +188,38 @@ def test_one_character_by_relevance_stays_newest_first(corpus: Engine):
         newest = find(session, SearchQuery("市", limit=10)).hits
     assert [h.article_id for h in by_relevance] == [h.article_id for h in newest]
     assert by_relevance[0].issue_date == max(h.issue_date for h in newest)
+
+
+def test_a_window_ranked_in_two_halves_at_once_gives_the_same_page(corpus: Engine, monkeypatch: pytest.MonkeyPatch):
+    """On PostgreSQL a long window of matches is ranked in two halves on two connections at once (reading the
+    tsvectors back is most of the time a ranked search takes): the page is the one ranking them all gives, for
+    pairs and phrases, frequent and rare. SQLite ranks in one statement; the page is the same there too."""
+    monkeypatch.setattr(search_query, "SPLIT_FROM", 2)
+    ranking = Counter[int]()  # the server processes that ranked, by their process id
+
+    def count_ranking(conn: Any, cursor: Any, statement: str, *_: object) -> None:
+        if "ts_rank" in statement:
+            ranking[conn.connection.driver_connection.info.backend_pid] += 1
+
+    event.listen(corpus, "before_cursor_execute", count_ranking)
+    for terms in queries(corpus).values():
+        for term in terms:
+            assert ranked_now(corpus, term) == ranked_before(corpus, term), term
+    event.remove(corpus, "before_cursor_execute", count_ranking)
+    if corpus.dialect.name == "postgresql":
+        assert len(ranking) >= 2, ranking  # both halves of a window, each on its own connection
+
+
+def test_a_search_holding_the_last_connection_ranks_both_halves_itself(
+    corpus: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
+):
+    """When the pool has no connection to spare (a busy web view: every request holds one), the search does not
+    wait for one: it ranks the second half itself, and the page is the same."""
+    monkeypatch.setattr(search_query, "SPLIT_FROM", 2)
+    one = create_engine(db_url, pool_size=1, max_overflow=0, pool_timeout=0.5)
+    try:
+        for terms in queries(corpus).values():
+            for term in terms:
+                assert ranked_now(one, term) == ranked_before(corpus, term), term
+    finally:
+        one.dispose()
