@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -10,11 +11,13 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from szwatch.monitor.detection.analysis import Analyser, Kept
 from szwatch.monitor.detection.detect import detect, preview_rescan
 from szwatch.monitor.detection.watchlist import load_watchlist
 from szwatch.store import articles
 from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import session_scope
+from szwatch.store.findings import detections
 from szwatch.store.models import Detection, Issue, Mention, Observation
 
 BASE = "http://szb.example/shtml/szrb/20240507/"
@@ -188,6 +191,28 @@ def test_a_rescan_stores_what_its_preview_found_and_reads_again_a_story_changed_
         (f"{BASE}1.shtml", "hsr"),
         (f"{BASE}2.shtml", "hsr"),
     ]
+
+
+def test_a_preview_that_finds_more_than_it_keeps_in_memory_gives_the_rest_back_from_disk_the_same(engine: Engine):
+    """A rescan's preview keeps its findings for the run in memory up to a bound and the rest in a temporary
+    file: a story's findings come back the same from either, once each, and not at all when its text changed."""
+    add(engine, 1, "项目", ["东立多晶硅项目开工。", "集大原高铁联调联试。"])
+    add(engine, 2, "项目", ["中煤朔州煤基烯烃一体化项目加快推进。"])
+    add(engine, 3, "经济", ["今年一季度，全市地区生产总值完成298.6亿元，同比增长5.4%。"])
+    with Session(engine) as session:
+        stories = list(detections.load_stories(session, list(detections.story_digests(session))))
+    with Analyser(WATCHLIST) as analyser:
+        found = list(analyser.batch(stories))
+    first = len(found[0].mentions) + len(found[0].observations)
+    kept = Kept(in_memory=first)  # room for the first story's findings only
+    kept.add(stories[:1], found[:1])
+    kept.add(stories[1:], found[1:])
+    changed = replace(stories[2], digest="another text")
+
+    assert first == 2
+    assert kept.take([*stories[:2], changed]) == [*found[:2], None]
+    assert kept.take(stories[2:]) == found[2:]
+    kept.close()
 
 
 def test_a_rescan_preview_reads_a_provincial_paper_as_the_rescan_does(engine: Engine):
