@@ -6,7 +6,7 @@ results come back in story order, so what is stored does not depend on how many 
 over a few stories (the daemon after a crawl) stays in this process: starting a worker costs about a second.
 
 A rescan's preview analyses every story to show what would be removed; ``Kept`` holds those results for the
-run that follows, so each story is analysed once for both.
+run that follows (in memory up to a bound, then on disk), so each story is analysed once for both.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from multiprocessing import get_context
 from operator import attrgetter
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from szwatch.monitor.detection.facts import Fact, mention_facts, story_facts
 from szwatch.monitor.detection.findings import find, parts_body
@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # the rows are built in the parent only: a worker starts with
 GC_THRESHOLD = 50_000
 POOL_FROM = 400  # stories to process from which worker processes pay for their start
 CHUNK = 20  # stories sent to a worker at a time
+KEPT_IN_MEMORY = 250_000  # findings a rescan's preview keeps in memory for its run (``Kept``), the rest on disk
 AHEAD = 2  # batches sent to the workers beyond the one the caller is storing (``Analyser.ahead``)
 _PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 
@@ -209,23 +210,35 @@ class Analyser:
 class Kept:
     """Stories' findings kept from a rescan's preview for its run: each story is analysed once for both.
 
-    On disk (an unnamed temporary file: zlib-compressed pickles, a batch at a time, about 1.7 KB a story of
-    25 findings), not in memory: a ten-year archive's findings are millions of rows. A story whose text changed
-    between the preview and the run (its digest) is analysed again by the run."""
+    The first ``in_memory`` findings (mentions and observations) stay as the preview made them, whole batches in
+    memory (about 0.55 KB a finding with its snippet: 250,000 are about 140 MB, some 10,000 archive-length
+    stories): pickling them to disk and loading them back cost the run about a third of its time, with a core
+    idle. Beyond that, on disk (an unnamed temporary file: zlib-compressed pickles, a batch at a time, about
+    1.7 KB a story of 25 findings), not in memory: a ten-year archive's findings are millions of rows. A story
+    whose text changed between the preview and the run (its digest) is analysed again by the run."""
 
-    def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="szwatch-rescan-")  # noqa: SIM115 (kept open until close)
+    def __init__(self, in_memory: int = KEPT_IN_MEMORY) -> None:
+        self._room = in_memory  # findings that may still be kept in memory
+        self._file: IO[bytes] | None = None  # opened for the first batch that does not fit
         self._where: dict[str, tuple[str, int]] = {}  # url -> (digest, index of its batch)
-        self._batches: list[tuple[int, int]] = []  # offset, length
+        self._batches: list[dict[str, StoryFindings] | tuple[int, int]] = []  # in memory, or (offset, length)
         self._loaded: tuple[int, dict[str, tuple[str, int, _Found]]] = (-1, {})
 
     def add(self, stories: Sequence[Story], findings: Sequence[StoryFindings]) -> None:
+        rows = sum(len(f.mentions) + len(f.observations) for f in findings)
+        self._where.update((story.url, (story.digest, len(self._batches))) for story in stories)
+        if rows <= self._room:
+            self._room -= rows
+            self._batches.append({s.url: f for s, f in zip(stories, findings, strict=True)})
+            return
+        self._room = 0  # memory first, then disk: the run reads the batches in this order
         # rows as tuples (``_compact``): pickled and loaded again at a third of a dataclass's cost
         kept = {s.url: (s.url, s.head_id, _compact(f)) for s, f in zip(stories, findings, strict=True)}
         blob = zlib.compress(pickle.dumps(kept, 5), 1)
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(prefix="szwatch-rescan-")  # noqa: SIM115 (kept open until close)
         offset = self._file.seek(0, os.SEEK_END)
         self._file.write(blob)
-        self._where.update((story.url, (story.digest, len(self._batches))) for story in stories)
         self._batches.append((offset, len(blob)))
 
     def has(self, url: str, digest: str) -> bool:
@@ -233,20 +246,26 @@ class Kept:
         return self._where.get(url, ("", -1))[0] == digest
 
     def take(self, stories: Sequence[Story]) -> list[StoryFindings | None]:
-        """Each story's kept findings, or None where it was not kept or its text has changed since."""
+        """Each story's kept findings, or None where it was not kept or its text has changed since (each story is
+        taken once: what was kept in memory is let go)."""
         return [self._findings(story.url) if self.has(story.url, story.digest) else None for story in stories]
 
     def _findings(self, url: str) -> StoryFindings:
         index = self._where[url][1]
-        if self._loaded[0] != index:  # the run reads the batches in the preview's order: one load each
-            offset, length = self._batches[index]
+        batch = self._batches[index]
+        if isinstance(batch, dict):
+            return batch.pop(url)
+        if self._loaded[0] != index and self._file is not None:  # the run reads the batches in order: one load each
+            offset, length = batch
             self._file.seek(offset)
             self._loaded = (index, pickle.loads(zlib.decompress(self._file.read(length))))
         story_url, head, found = self._loaded[1][url]
         return _rows_of(story_url, head, found)
 
     def close(self) -> None:
-        self._file.close()
+        self._batches, self._loaded = [], (-1, {})
+        if self._file is not None:
+            self._file.close()
 
 
 def _compact(findings: StoryFindings) -> _Found:

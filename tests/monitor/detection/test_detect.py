@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -10,11 +11,13 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from szwatch.monitor.detection.analysis import Analyser, Kept
 from szwatch.monitor.detection.detect import detect, preview_rescan
 from szwatch.monitor.detection.watchlist import load_watchlist
 from szwatch.store import articles
 from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import session_scope
+from szwatch.store.findings import detections
 from szwatch.store.models import Detection, Issue, Mention, Observation
 
 BASE = "http://szb.example/shtml/szrb/20240507/"
@@ -188,6 +191,70 @@ def test_a_rescan_stores_what_its_preview_found_and_reads_again_a_story_changed_
         (f"{BASE}1.shtml", "hsr"),
         (f"{BASE}2.shtml", "hsr"),
     ]
+
+
+def test_a_rescan_stopped_midway_keeps_its_finished_batches_and_the_next_rescan_does_the_rest(
+    engine: Engine, tmp_path: Path
+):
+    """A rescan stores its preview's findings a batch to a transaction: stopped after the first batch (Ctrl-C),
+    that batch holds the new watchlist's findings and the rest the old ones; the next rescan finishes, with no
+    finding lost or stored twice."""
+    with session_scope(engine) as session:
+        issue = articles.upsert_issue(session, date(2024, 5, 7), BASE + "vA1.shtml")
+        page = articles.upsert_page(session, issue, "A1", BASE + "vA1.shtml", None, 1, [])
+        text = "东立多晶硅项目第{}批设备安装，集大原高铁联调联试。"
+        records = [
+            (issue.id or 0, page.id or 0, ArticleRecord(url=f"{BASE}{n}.shtml", number=str(n), title="项目",
+                                                      paragraphs=[text.format(n)], raw_paragraphs=[text.format(n)]))
+            for n in range(1, 251)
+        ]  # fmt: skip
+        articles.save_articles(session, records)
+    detect(engine, WATCHLIST)
+    smaller = tmp_path / "watchlist.toml"
+    smaller.write_text('[[project]]\nid = "hsr"\nname = "集大原高铁"\n', encoding="utf-8")
+    watchlist = load_watchlist(smaller)
+
+    def stop_after_the_first_batch(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    preview = preview_rescan(engine, watchlist)
+    with pytest.raises(KeyboardInterrupt):
+        detect(engine, watchlist, rescan=True, kept=preview.kept, progress=stop_after_the_first_batch)
+    preview.kept.close()
+    halfway = sorted({m.watch_id for m in stored(engine, Mention) if m.story_url == f"{BASE}{n}.shtml"}
+                     for n in (1, 200, 201, 250))  # fmt: skip
+    again = preview_rescan(engine, watchlist)
+    rest = detect(engine, watchlist, rescan=True, kept=again.kept)
+    again.kept.close()
+
+    assert [len(watches) for watches in halfway] == [1, 1, 2, 2]
+    assert (again.mentions_removed, again.added) == (100, 50)  # the 50 left: two old mentions each, one new
+    assert (rest.mentions_removed, rest.mentions_added) == (100, 50)
+    assert sorted((m.story_url, m.watch_id) for m in stored(engine, Mention)) == sorted(
+        (f"{BASE}{n}.shtml", "hsr") for n in range(1, 251)
+    )
+
+
+def test_a_preview_that_finds_more_than_it_keeps_in_memory_gives_the_rest_back_from_disk_the_same(engine: Engine):
+    """A rescan's preview keeps its findings for the run in memory up to a bound and the rest in a temporary
+    file: a story's findings come back the same from either, once each, and not at all when its text changed."""
+    add(engine, 1, "项目", ["东立多晶硅项目开工。", "集大原高铁联调联试。"])
+    add(engine, 2, "项目", ["中煤朔州煤基烯烃一体化项目加快推进。"])
+    add(engine, 3, "经济", ["今年一季度，全市地区生产总值完成298.6亿元，同比增长5.4%。"])
+    with Session(engine) as session:
+        stories = list(detections.load_stories(session, list(detections.story_digests(session))))
+    with Analyser(WATCHLIST) as analyser:
+        found = list(analyser.batch(stories))
+    first = len(found[0].mentions) + len(found[0].observations)
+    kept = Kept(in_memory=first)  # room for the first story's findings only
+    kept.add(stories[:1], found[:1])
+    kept.add(stories[1:], found[1:])
+    changed = replace(stories[2], digest="another text")
+
+    assert first == 2
+    assert kept.take([*stories[:2], changed]) == [*found[:2], None]
+    assert kept.take(stories[2:]) == found[2:]
+    kept.close()
 
 
 def test_a_rescan_preview_reads_a_provincial_paper_as_the_rescan_does(engine: Engine):
