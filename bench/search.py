@@ -47,6 +47,7 @@ from sqlmodel import Session
 
 from szwatch.store.db import open_store
 from szwatch.store.search import SearchQuery, find
+from szwatch.store.search import query as search_query
 
 ROOT = Path(__file__).resolve().parents[1]
 FREQUENT = {1: ["市", "发", "项"], 2: ["发展", "项目", "企业"], 3: ["朔州市", "平鲁区", "新能源"],
@@ -356,7 +357,12 @@ def main() -> None:
     parser.add_argument("--compare-trigram", action="store_true", help="also time pg_trgm + LIKE on PostgreSQL")
     parser.add_argument("--relevance-only", action="store_true", help="only the relevance rows (issue #20)")
     parser.add_argument("--write-path", action="store_true", help="build PostgreSQL's archive with save_articles")
+    parser.add_argument("--one-connection", action="store_true",
+                        help="rank on one connection, as before #20's split (the library and server rows only: the "
+                        "API's server is another process)")  # fmt: skip
     args = parser.parse_args()
+    if args.one_connection:
+        search_query.SPLIT_FROM = 1 << 62
     if args.only != "postgresql":
         bench_database(
             "SQLite", f"sqlite:///{args.sqlite}", args.articles, args.rounds, args.rebuild, not args.relevance_only
