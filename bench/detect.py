@@ -41,12 +41,13 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from archive import build
 from record import recorded  # bench/record.py: the dated record of this run
 
+from szwatch.common.clock import SHANGHAI
 from szwatch.monitor.detection.evaluate import Evaluation, Score, evaluate, load_cases
 from szwatch.monitor.detection.facts import hit_facts
 from szwatch.monitor.detection.figures import extract
@@ -338,7 +339,7 @@ def build_archive(path: Path, size: int, code: Path | None) -> None:
 
 def record(label: str, lines: list[str]) -> Path:
     """Append the figures under ``label`` to today's record (bench/records/YYYY-MM-DD-detect-command.md)."""
-    path = ROOT / "bench/records" / f"{date.today():%Y-%m-%d}-detect-command.md"
+    path = ROOT / "bench/records" / f"{datetime.now(SHANGHAI):%Y-%m-%d}-detect-command.md"  # as record.py
     head = "" if path.exists() else (
         "# `szwatch detect` with the store, archive-length stories and watches that hit\n\n"
         "Written by `bench/detect.py --record LABEL`; 2 cores shared with other work, so medians of paired runs.\n"
