@@ -54,6 +54,11 @@ def queries(engine: Engine) -> dict[int, list[str]]:
     return chosen
 
 
+def every_query(engine: Engine) -> list[str]:
+    """``queries`` in one list: every length, frequent and rare."""
+    return [term for terms in queries(engine).values() for term in terms]
+
+
 def ranked_before(engine: Engine, term: str, newest: int | None = None, until: date | None = None) -> list[int]:
     """The ranking as it was before #20: SQLite's bm25 over every match (``newest``: over the newest that many),
     PostgreSQL's ts_rank over the newest 2,000 (by walking the key index newest first); ``until``: issues up to
@@ -202,9 +207,8 @@ def test_a_window_ranked_in_two_halves_at_once_gives_the_same_page(corpus: Engin
             ranking[conn.connection.driver_connection.info.backend_pid] += 1
 
     event.listen(corpus, "before_cursor_execute", count_ranking)
-    for terms in queries(corpus).values():
-        for term in terms:
-            assert ranked_now(corpus, term) == ranked_before(corpus, term), term
+    for term in every_query(corpus):
+        assert ranked_now(corpus, term) == ranked_before(corpus, term), term
     event.remove(corpus, "before_cursor_execute", count_ranking)
     if corpus.dialect.name == "postgresql":
         assert len(ranking) >= 2, ranking  # both halves of a window, each on its own connection
@@ -218,8 +222,7 @@ def test_a_search_holding_the_last_connection_ranks_both_halves_itself(
     monkeypatch.setattr(search_query, "SPLIT_FROM", 2)
     one = create_engine(db_url, pool_size=1, max_overflow=0, pool_timeout=0.5)
     try:
-        for terms in queries(corpus).values():
-            for term in terms:
-                assert ranked_now(one, term) == ranked_before(corpus, term), term
+        for term in every_query(corpus):
+            assert ranked_now(one, term) == ranked_before(corpus, term), term
     finally:
         one.dispose()
