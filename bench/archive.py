@@ -7,7 +7,7 @@ bulk-inserted. Used by ``bench/search.py`` and ``bench/detect.py``.
 
 ``build_bulk`` (PostgreSQL) writes the same archive with COPY: the write path ran at about 25 articles/s on the
 busy machine, too slow for 120,000. It is the same rows, made by the store's own functions: the article row of
-``save_articles`` (``_new_row``), the index document of ``search.docs_for`` and its tsvector ``search.pg_tsvector``;
+``save_articles`` (``_new_row``), the index document of ``search.docs_for``, its tsvector and its places kept by pair;
 only the GIN index is built once at the end instead of row by row.
 """
 
@@ -30,6 +30,8 @@ from szwatch.store import search
 from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import session_scope
 from szwatch.store.models import Issue, Page
+from szwatch.store.plain import plain_of
+from szwatch.store.search import places
 
 PAGES = ("A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8")
 PAGE_NAMES = ("要闻", "综合", "经济", "县区", "县区", "社会", "文化", "副刊")
@@ -113,14 +115,16 @@ def _copy_batch(engine: Engine, batch: list[tuple[int, int, ArticleRecord]], nex
         rows.append({"id": next_id + offset, **row})
     with engine.begin() as conn:
         docs = search.docs_for(conn, [SimpleNamespace(**row) for row in rows])
+        spots = [search.pg_places(doc) for doc in docs]
         columns = list(rows[0])
         with conn.connection.driver_connection.cursor() as cursor:  # psycopg's, in this transaction
             with cursor.copy(f"COPY articles ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row([row[c] for c in columns])
             with cursor.copy(f"COPY {search.PG_TABLE} (key, article_id, page, grams) FROM STDIN") as copy:
-                for doc in docs:
-                    copy.write_row([doc.key, doc.article_id, doc.page, search.pg_tsvector(doc)])
+                for doc, (pairs, first) in zip(docs, spots, strict=True):
+                    copy.write_row([doc.key, doc.article_id, doc.page, search.tsvector_literal(pairs, first)])
+        places.write(plain_of(conn), [(doc.key, places.grouped(s[0])) for doc, s in zip(docs, spots, strict=True)])
     return next_id + len(rows)
 
 

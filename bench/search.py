@@ -328,7 +328,9 @@ def _report_size(label: str, engine: Engine) -> None:
         else:
             total = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
             index = conn.execute(text("SELECT pg_total_relation_size('search_docs')")).scalar_one()
-            print(f"{label}: database {total / 2**20:,.0f} MB, of which the search index {index / 2**20:,.0f} MB")
+            kept = conn.execute(text("SELECT pg_total_relation_size('search_places')")).scalar_one()
+            print(f"{label}: database {total / 2**20:,.0f} MB, of which the search index {index / 2**20:,.0f} MB"
+                  f" and the places kept by pair {kept / 2**20:,.0f} MB")  # fmt: skip
 
 
 def _empty(db_url: str) -> None:

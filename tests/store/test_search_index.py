@@ -225,3 +225,31 @@ def test_the_quick_reader_cannot_change_the_store(tmp_path):
         conn.run("DELETE FROM articles")
     assert total(engine, "平朔") == 2
     engine.dispose()
+
+
+def test_migration_0016_keeps_the_places_of_the_articles_already_indexed(db_url: str):
+    """A store from before the places kept by pair (PostgreSQL ranks from them) gets them on upgrade, built as the
+    write path builds them, and can go back down; SQLite has nothing to add and still ranks the same."""
+    engine, cfg = older_store(db_url, "0015")
+    with engine.begin() as conn:
+        search.rebuild(conn)  # the index as 0015 kept it: tsvectors only
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("DROP TABLE search_places"))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            kept = conn.execute(text("SELECT pair, keys, places FROM search_places WHERE pair IN ('晶硅', '园区')"))
+            assert sorted((pair, len(keys), spots) for pair, keys, spots in kept) == [
+                ("园区", 1, ["3A"]), ("晶硅", 1, ["7"])
+            ]  # fmt: skip
+    with Session(engine) as session:
+        hits = find(session, SearchQuery("多晶硅", order="relevance")).hits
+    assert [h.title for h in hits] == ["硅芯园区"]
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0015")
+        command.upgrade(cfg, "head")
+    with Session(engine) as session:
+        assert [h.title for h in find(session, SearchQuery("晶硅", order="relevance")).hits] == ["硅芯园区"]
+    engine.dispose()

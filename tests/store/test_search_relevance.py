@@ -19,6 +19,7 @@ from szwatch.store import articles
 from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import session_scope
 from szwatch.store.search import SearchQuery, find
+from szwatch.store.search import index as search_index
 from szwatch.store.search import query as search_query
 from szwatch.store.search.index import article_id_of, pairs, runs, search_key
 from tests.conftest import store_story
@@ -195,11 +196,20 @@ def test_one_character_by_relevance_stays_newest_first(corpus: Engine):
     assert by_relevance[0].issue_date == max(h.issue_date for h in newest)
 
 
+def without_places(engine: Engine) -> None:
+    """Forget every place kept by pair (an archive indexed before they were kept): PostgreSQL ranks from tsvectors."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM search_places"))
+
+
 def test_a_window_ranked_in_two_halves_at_once_gives_the_same_page(corpus: Engine, monkeypatch: pytest.MonkeyPatch):
-    """On PostgreSQL a long window of matches is ranked in two halves on two connections at once (reading the
-    tsvectors back is most of the time a ranked search takes): the page is the one ranking them all gives, for
-    pairs and phrases, frequent and rare. SQLite ranks in one statement; the page is the same there too."""
+    """On PostgreSQL a long window of matches ranked from the tsvectors (no places kept by pair, or a character in
+    the query) is ranked in two halves on two connections at once (reading the tsvectors back is most of the time
+    such a search takes): the page is the one ranking them all gives, for pairs and phrases, frequent and rare.
+    SQLite ranks in one statement; the page is the same there too."""
     monkeypatch.setattr(search_query, "SPLIT_FROM", 2)
+    without_places(corpus)
     ranking = Counter[int]()  # the server processes that ranked, by their process id
 
     def count_ranking(conn: Any, cursor: Any, statement: str, *_: object) -> None:
@@ -220,9 +230,53 @@ def test_a_search_holding_the_last_connection_ranks_both_halves_itself(
     """When the pool has no connection to spare (a busy web view: every request holds one), the search does not
     wait for one: it ranks the second half itself, and the page is the same."""
     monkeypatch.setattr(search_query, "SPLIT_FROM", 2)
+    without_places(corpus)
     one = create_engine(db_url, pool_size=1, max_overflow=0, pool_timeout=0.5)
     try:
         for term in every_query(corpus):
             assert ranked_now(one, term) == ranked_before(corpus, term), term
     finally:
         one.dispose()
+
+
+def places_and_tsvectors(engine: Engine) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+    """Every (key, pair, places, weights) as the places kept by pair give them, and as the tsvectors do."""
+    with engine.connect() as conn:
+        kept = conn.execute(text(
+            "SELECT u.k, l.lexeme, l.positions, l.weights FROM search_places b"
+            " CROSS JOIN LATERAL unnest(b.keys, b.places) AS u(k, p)"
+            " CROSS JOIN LATERAL unnest(CAST('''' || b.pair || ''':' || u.p AS tsvector)) AS l"
+        )).all()  # fmt: skip
+        indexed = conn.execute(text(
+            "SELECT d.key, l.lexeme, l.positions, l.weights FROM search_docs d CROSS JOIN LATERAL unnest(d.grams) AS l"
+            " WHERE char_length(l.lexeme) = 2"
+        )).all()  # fmt: skip
+    return {(k, pair, tuple(at), tuple(w)) for k, pair, at, w in kept}, {
+        (k, pair, tuple(at), tuple(w)) for k, pair, at, w in indexed
+    }
+
+
+def test_the_places_kept_by_pair_are_the_tsvectors_own(corpus: Engine):
+    """PostgreSQL ranks a query of pairs from the places kept by pair: they are every pair of every tsvector, at
+    the same places with the same weights, also after an article's text changed and another was removed."""
+    if corpus.dialect.name != "postgresql":
+        pytest.skip("SQLite ranks from FTS5's own index")
+    kept, indexed = places_and_tsvectors(corpus)
+    assert len(kept) == len(indexed) > 10_000
+    assert kept == indexed
+    with corpus.connect() as conn:
+        first, second = conn.execute(text("SELECT a.id, a.url FROM articles a ORDER BY a.id LIMIT 2")).all()
+    body = "朔州市召开高质量发展大会。" * 3
+    with session_scope(corpus) as session:
+        article = session.get(articles.Article, first[0])
+        assert article is not None
+        record = ArticleRecord(url=first[1], number="0", title="朔州市新闻", paragraphs=[body], raw_paragraphs=[body])
+        assert articles.save_article(session, article.issue_id, article.page_id, record) == "updated"
+    with session_scope(corpus) as session:
+        gone = session.get(articles.Article, second[0])
+        assert gone is not None
+        search_index.remove(session, [gone])
+    kept, indexed = places_and_tsvectors(corpus)
+    assert kept == indexed
+    assert ranked_now(corpus, "高质量发展") == ranked_before(corpus, "高质量发展")
+    assert first[0] in ranked_now(corpus, "高质量发展")

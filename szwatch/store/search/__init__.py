@@ -15,14 +15,17 @@ own order: the first page of a term found in 100,000 articles reads 20 entries o
 SQLite: one contentless FTS5 table (``search_fts``). Contentless means no second copy of the text; the price
 is that a row is removed by giving the values it was indexed with, which ``remove`` recomputes from the
 article before it changes. PostgreSQL: a table of ``tsvector`` rows (``search_docs``) with a GIN index; the
-tsvector is built here, lexeme by lexeme, so the database's locale and text parser play no part.
+tsvector is built here, lexeme by lexeme, so the database's locale and text parser play no part. Beside it,
+``search_places`` keeps each pair's places by pair and ten days of issues, so that ranking a frequent term reads a
+few rows per pair instead of 2,000 tsvectors out of TOAST (``places``).
 
 The index is read and written with plain SQL (``store.plain``), never through the ORM: ``szwatch search`` on the
 embedded store then reads it through sqlite3 without importing SQLAlchemy or defining the table classes, which
 were nearly all of its start-up.
 
-The package is three modules: ``index`` writes the index, ``query`` reads it, ``excerpt`` cuts the words
-around the terms for display. The names other packages use are re-exported here.
+The package's modules: ``index`` writes the index, ``query`` reads it, ``places`` keeps where each pair stands
+for ranking on PostgreSQL, ``beside`` runs a statement on a second connection, ``excerpt`` cuts the words around
+the terms for display. The names other packages use are re-exported here.
 """
 
 from szwatch.store.search.excerpt import excerpt, mark_terms, spans
@@ -36,17 +39,23 @@ from szwatch.store.search.index import (
     add,
     docs_for,
     page_token,
+    pg_places,
     pg_tsvector,
     rebuild,
+    rebuild_places,
     remove,
     search_key,
+    tsvector_literal,
 )
+from szwatch.store.search.places import PLACES_DDL, PLACES_TABLE
 from szwatch.store.search.query import Hit, SearchError, SearchQuery, SearchResult, find, search, terms_of
 
 __all__ = [
     "ORDERS",
     "PG_DDL",
     "PG_TABLE",
+    "PLACES_DDL",
+    "PLACES_TABLE",
     "SQLITE_DDL",
     "SQLITE_TABLES",
     "Doc",
@@ -60,11 +69,14 @@ __all__ = [
     "find",
     "mark_terms",
     "page_token",
+    "pg_places",
     "pg_tsvector",
     "rebuild",
+    "rebuild_places",
     "remove",
     "search",
     "search_key",
     "spans",
     "terms_of",
+    "tsvector_literal",
 ]

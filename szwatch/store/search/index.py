@@ -9,12 +9,13 @@ from __future__ import annotations
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 from szwatch.store.plain import Plain, in_list, plain_of
+from szwatch.store.search import places
 
 if TYPE_CHECKING:
     from szwatch.store.plain import Db
@@ -133,7 +134,9 @@ def remove(db: Db, articles: Sequence[_Indexable]) -> None:
     if conn.dialect == "sqlite":
         _sqlite_rows(conn, docs_for(conn, articles), "'delete', ")
     elif conn.dialect == "postgresql":
-        conn.run(f"DELETE FROM {PG_TABLE} WHERE article_id = ANY(:ids)", {"ids": [a.id for a in articles]})
+        ids = [a.id for a in articles if a.id is not None]
+        places.forget(conn, PG_TABLE, ids)
+        conn.run(f"DELETE FROM {PG_TABLE} WHERE article_id = ANY(:ids)", {"ids": ids})
 
 
 def _sqlite_rows(conn: Plain, docs: Sequence[Doc], command: str = "") -> None:
@@ -155,13 +158,19 @@ def _write(conn: Plain, docs: Sequence[Doc]) -> None:
     if conn.dialect == "sqlite":
         _sqlite_rows(conn, docs)
     elif conn.dialect == "postgresql":
-        rows = [{"key": d.key, "id": d.article_id, "page": d.page, "grams": pg_tsvector(d)} for d in docs]
+        places.forget(conn, PG_TABLE, [d.article_id for d in docs])  # indexed again: its old places go first
+        spots = [pg_places(d) for d in docs]
+        rows = [
+            {"key": d.key, "id": d.article_id, "page": d.page, "grams": tsvector_literal(*s)}
+            for d, s in zip(docs, spots, strict=True)
+        ]
         conn.run(
             f"INSERT INTO {PG_TABLE} (key, article_id, page, grams)"
             " VALUES (:key, :id, :page, CAST(:grams AS tsvector)) ON CONFLICT (article_id)"
             " DO UPDATE SET key = excluded.key, page = excluded.page, grams = excluded.grams",
             rows,
         )
+        places.write(conn, [(d.key, places.grouped(s[0])) for d, s in zip(docs, spots, strict=True)])
 
 
 def page_token(code: str) -> str:
@@ -171,20 +180,31 @@ def page_token(code: str) -> str:
 def pg_tsvector(doc: Doc) -> str:
     """The tsvector literal of a document: each pair at every place it occurs (a phrase of pairs needs them),
     each character once (a one-character query needs no places); title places weigh A."""
+    return tsvector_literal(*pg_places(doc))
+
+
+def pg_places(doc: Doc) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """The places of a document's pairs (``{"朔州": ["3A", "90"]}``) and of its characters' first occurrences: what
+    its tsvector holds, and what ``places`` keeps of the pairs."""
     text = (doc.title + "\n" + doc.body).lower()
     title_end = len(doc.title)
-    places: dict[str, list[str]] = defaultdict(list)
+    spots: dict[str, list[str]] = defaultdict(list)
     first: dict[str, str] = {}
     for match in _RUN.finditer(text):
         run, start = match.group(), match.start()
         for i, ch in enumerate(run):
             first.setdefault(ch, _place(start + i, title_end))
         for i in range(len(run) - 1):
-            spots = places[run[i : i + 2]]
-            if len(spots) < _PG_MAX_POSITIONS:
-                spots.append(_place(start + i, title_end))
-    lexemes = [f"'{lexeme}':{','.join(spots)}" for lexeme, spots in places.items()]
-    lexemes += [f"'{ch}':{spot}" for ch, spot in first.items() if ch not in places]
+            pair_spots = spots[run[i : i + 2]]
+            if len(pair_spots) < _PG_MAX_POSITIONS:
+                pair_spots.append(_place(start + i, title_end))
+    return spots, first
+
+
+def tsvector_literal(spots: dict[str, list[str]], first: dict[str, str]) -> str:
+    """The tsvector literal of ``pg_places``' two parts."""
+    lexemes = [f"'{lexeme}':{','.join(where)}" for lexeme, where in spots.items()]
+    lexemes += [f"'{ch}':{spot}" for ch, spot in first.items() if ch not in spots]
     return " ".join(lexemes)
 
 
@@ -199,6 +219,7 @@ def rebuild(db: Db, batch: int = 2000) -> int:
         for table in SQLITE_TABLES:
             conn.run(f"INSERT INTO {table}({table}) VALUES ('delete-all')")
     elif conn.dialect == "postgresql":
+        conn.run(f"DELETE FROM {places.PLACES_TABLE}")
         conn.run(f"DELETE FROM {PG_TABLE}")
     else:
         return 0
@@ -215,6 +236,31 @@ def rebuild(db: Db, batch: int = 2000) -> int:
         docs = [Doc(r[0], as_date(r[1]), r[2], title_of(r[3], r[4], r[5]), r[6]) for r in rows]
         _write(conn, docs)
         done, last = done + len(docs), rows[-1][0]
+
+
+def rebuild_places(db: Db, batch: int = 2000, progress: Callable[[int], None] | None = None) -> int:
+    """Fill ``places`` from scratch from the stored articles (PostgreSQL; the migration that adds it); returns how
+    many articles. Their tsvectors are left as they are: the places are built by the same code. ``progress`` is
+    told how many are done after each batch."""
+    conn = plain_of(db)
+    if conn.dialect != "postgresql":
+        return 0
+    conn.run(f"DELETE FROM {places.PLACES_TABLE}")
+    done, last = 0, 0
+    while True:
+        rows = conn.run(
+            "SELECT a.id, i.issue_date, p.code, a.kicker, a.title, a.subtitle, a.text FROM articles a"
+            " JOIN issues i ON i.id = a.issue_id JOIN pages p ON p.id = a.page_id"
+            f" WHERE a.id > :last AND a.id IN (SELECT article_id FROM {PG_TABLE}) ORDER BY a.id LIMIT :n",
+            {"last": last, "n": batch},
+        )
+        if not rows:
+            return done
+        docs = [Doc(r[0], as_date(r[1]), r[2], title_of(r[3], r[4], r[5]), r[6]) for r in rows]
+        places.write(conn, [(d.key, places.grouped(pg_places(d)[0])) for d in docs])
+        done, last = done + len(docs), rows[-1][0]
+        if progress is not None:
+            progress(done)
 
 
 def as_date(value: Any) -> date:

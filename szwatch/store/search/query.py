@@ -15,6 +15,7 @@ from szwatch.store.text import normalize, page_label
 
 if TYPE_CHECKING:
     from szwatch.store.plain import Db
+from szwatch.store.search import places
 from szwatch.store.search.beside import both
 from szwatch.store.search.excerpt import excerpt
 from szwatch.store.search.index import (
@@ -197,7 +198,7 @@ def _pg_keys(
     tsvector read back: the total of a phrase found in more than ``PG_EXACT_PHRASE_LIMIT`` candidates is
     given as the count of articles holding all its pairs, an upper bound (``total_exact`` False). The page
     itself is always exact: newest first, it walks the key index back and checks the rows it meets."""
-    conn.run("SET LOCAL enable_seqscan = off")
+    conn.run("SET LOCAL enable_seqscan = off; SET LOCAL work_mem = '32MB'")  # work_mem: ``places.ranked``
     params: dict[str, Any] = {"q": _tsquery(terms), "limit": query.limit, "offset": query.offset}
     where = ["d.grams @@ CAST(:q AS tsquery)"]
     if lo is not None:
@@ -226,10 +227,12 @@ def _pg_keys(
     loose = condition.replace("CAST(:q AS tsquery)", "CAST(:pairs AS tsquery)", 1) if phrase else condition
     # A single character carries no relevance signal worth its cost (as on SQLite): newest first.
     if query.order == "relevance" and not all(len(r) == 1 for t in terms for r in runs(t)):
-        lexemes = [r for t in terms for r in runs(t)]
-        pair = lexemes[0] if len(lexemes) == 1 and len(lexemes[0]) == 2 else None
-        total, keys, total_exact = _pg_ranked(conn, source, loose, params, phrase, query, pair)
-        conn.run("RESET enable_seqscan")
+        found_runs = [r for t in terms for r in runs(t)]
+        pair_list: list[str] | None = [a + b for r in found_runs for a, b in itertools.pairwise(r)]
+        if any(len(r) == 1 for r in found_runs):  # a character's place is not kept by pair: the tsvectors rank it
+            pair_list = None
+        total, keys, total_exact = _pg_ranked(conn, source, loose, params, phrase, query, pair_list)
+        conn.run("RESET enable_seqscan; RESET work_mem")
         return total, keys, total_exact
     total_exact = True
     if phrase:
@@ -248,12 +251,18 @@ def _pg_keys(
     conn.run("SET LOCAL enable_bitmapscan = off" if walk < total else "SET LOCAL enable_indexscan = off")
     statement = f"SELECT d.key FROM {source} WHERE {condition} ORDER BY d.key DESC LIMIT :limit OFFSET :offset"
     keys = [r[0] for r in conn.run(statement, params)]
-    conn.run("RESET enable_seqscan; RESET enable_bitmapscan; RESET enable_indexscan")
+    conn.run("RESET enable_seqscan; RESET enable_bitmapscan; RESET enable_indexscan; RESET work_mem")
     return total, keys, total_exact
 
 
 def _pg_ranked(
-    conn: Plain, source: str, loose: str, params: dict[str, Any], phrase: bool, query: SearchQuery, pair: str | None
+    conn: Plain,
+    source: str,
+    loose: str,
+    params: dict[str, Any],
+    phrase: bool,
+    query: SearchQuery,
+    pair_list: list[str] | None,
 ) -> tuple[int, list[int], bool]:
     """By relevance: ``ts_rank`` over the newest ``RANKED`` matches, all of them when there are fewer (the rule
     since #12), with the total as newest first gives it. Finding the newest matches by walking the key index
@@ -262,7 +271,8 @@ def _pg_ranked(
     the matches and lists those in the newest part of the archive without reading a tsvector; then only the
     newest ``RANKED`` of them are read, once each. The part is first guessed wide (eight times what is needed:
     a term in an eighth of the articles fits, and a longer list of keys costs little), then widened from the
-    count, which the planner's estimate for a phrase (often 1) could not do."""
+    count, which the planner's estimate for a phrase (often 1) could not do. A query made of pairs only
+    (``pair_list``) is ranked from the places kept by pair (``places``), not from the tsvectors."""
     rows = conn.run(f"SELECT reltuples FROM pg_class WHERE relname = '{PG_TABLE}'")[0][0] or 1
     listing = f"SELECT count(*), array_agg(d.key) FILTER (WHERE d.key >= :cut) FROM {source} WHERE {loose}"
     want = RANKED * (1.2 if phrase else 1)  # a phrase's candidates hold all its pairs, most of them the phrase
@@ -278,14 +288,10 @@ def _pg_ranked(
         span = max(span * 2, want * max(rows, total) / max(total, 1) * 1.25 + 100) if big and span else None
     candidates = sorted(listed or [], reverse=True)
     whole = phrase and total <= PG_EXACT_PHRASE_LIMIT  # every candidate is checked: the exact total
-    titled = _titled(conn, candidates[:RANKED], pair, query.offset + query.limit) if pair else None
-    if titled is not None:
-        found = _pg_rank(conn, titled, params["q"], False, len(titled))
-    else:
-        found = _pg_rank(conn, candidates, params["q"], phrase, len(candidates) if whole else RANKED)
+    found = _pg_rank(conn, candidates, params["q"], phrase, len(candidates) if whole else RANKED, pair_list)
     if phrase and len(found) < RANKED and len(candidates) < total:  # fewer phrases among them than guessed
         candidates = sorted(conn.run(listing, {**params, "cut": 0})[0][1] or [], reverse=True)
-        found = _pg_rank(conn, candidates, params["q"], phrase, RANKED)
+        found = _pg_rank(conn, candidates, params["q"], phrase, RANKED, pair_list)
     page = sorted(found[:RANKED], key=lambda hit: (-hit[1], -hit[0]))[query.offset : query.offset + query.limit]
     keys = [key for key, _ in page]
     if whole:
@@ -293,10 +299,14 @@ def _pg_ranked(
     return total, keys, not phrase
 
 
-def _pg_rank(conn: Plain, candidates: list[int], tsquery: str, phrase: bool, need: int) -> list[tuple[int, float]]:
-    """(key, ts_rank) of the newest ``need`` candidates that match, newest first, reading each tsvector once.
-    The candidates of pairs and characters all match (GIN is exact for them). A phrase's are checked: the whole
-    row is built (its tsvector fetched) once, then checked and ranked, in slices until enough of them hold it."""
+def _pg_rank(
+    conn: Plain, candidates: list[int], tsquery: str, phrase: bool, need: int, pair_list: list[str] | None = None
+) -> list[tuple[int, float]]:
+    """(key, ts_rank) of the newest ``need`` candidates that match, newest first, in slices until enough of them
+    do. The candidates of pairs and characters all match (GIN is exact for them); a phrase's are checked. A query
+    of pairs only is ranked from the places of its pairs (``places.ranked``: a few rows a pair, the same
+    numbers); any other, and any candidate whose places are missing, from its tsvector, read once (the whole row
+    is built once, then checked and ranked)."""
     rows_of = f"{PG_TABLE} d WHERE d.key = ANY(CAST(:keys AS bigint[]))"
     if not phrase:
         statement = f"SELECT d.key, ts_rank(d.grams, CAST(:q AS tsquery)) FROM {rows_of}"
@@ -310,8 +320,13 @@ def _pg_rank(conn: Plain, candidates: list[int], tsquery: str, phrase: bool, nee
     at = 0
     while len(found) < need and at < len(candidates):
         size = int((need - len(found)) * (1.05 if phrase else 1)) + (20 if phrase else 0)
-        rows = _rank_rows(conn, statement, tsquery, candidates[at : at + size])
-        found += sorted(((int(key), float(rank)) for key, rank in rows), reverse=True)
+        part = candidates[at : at + size]
+        if pair_list:
+            ranked, missing = places.ranked(conn, part, tsquery, pair_list)
+            rows = ranked + [(int(k), float(r)) for k, r in _rank_rows(conn, statement, tsquery, missing)]
+        else:
+            rows = [(int(k), float(r)) for k, r in _rank_rows(conn, statement, tsquery, part)]
+        found += sorted(rows, reverse=True)
         at += size
     return found[:need]
 
@@ -322,6 +337,8 @@ SPLIT_FROM = 600  # fewer keys than this are ranked on one connection: a second 
 def _rank_rows(conn: Plain, statement: str, tsquery: str, keys: list[int]) -> list[tuple[Any, ...]]:
     """The statement's rows for these keys; a long list in two halves on two connections at once (``beside``):
     reading the tsvectors back is nearly all the time a ranked search takes on PostgreSQL."""
+    if not keys:
+        return []
     if len(keys) < SPLIT_FROM:
         return conn.run(statement, {"q": tsquery, "keys": _pg_array(keys)})
     half = len(keys) // 2
@@ -336,27 +353,6 @@ def _rank_rows(conn: Plain, statement: str, tsquery: str, keys: list[int]) -> li
 def _pg_array(values: Iterable[int]) -> str:
     """An array literal: psycopg would adapt a list of thousands of integers one by one, in Python."""
     return "{" + ",".join(str(int(v)) for v in values) + "}"
-
-
-def _titled(conn: Plain, keys: list[int], pair: str, needed: int) -> list[int] | None:
-    """Of a single pair's ranked matches, those that may hold it in the title, when at least ``needed`` surely do;
-    else None. ``ts_rank`` of one lexeme is (wjm + resj - wjm/(jm+1)^2) / 1.6449 (``calc_rank_or``), wjm the
-    largest weight of its places: at least 1/1.6449 = 0.61 with a title place (weight A, 1.0), below 0.1 with
-    body places only (D, 0.1). So when ``needed`` matches surely hold it in the title, the page is among the
-    ones that may, and only their tsvectors are read (a title is checked as ``pg_tsvector`` weighs it: the
-    pair inside the title's text, lower-cased; a title whose lower case changes its length may be either)."""
-    statement = "SELECT id, kicker, title, subtitle FROM articles WHERE id = ANY(CAST(:ids AS integer[]))"
-    key_of = {article_id_of(key): key for key in keys}
-    sure, maybe = [], []
-    for article_id, kicker, title, subtitle in conn.run(statement, {"ids": _pg_array(key_of)}):
-        key = key_of[article_id]
-        text = title_of(kicker, title, subtitle)
-        lower = text.lower()
-        if len(lower) != len(text):
-            maybe.append(int(key))
-        elif pair in lower:
-            sure.append(int(key))
-    return sorted(sure + maybe, reverse=True) if len(sure) >= needed else None
 
 
 def _pg_cut(conn: Plain, span: int, hi: int | None) -> int | None:

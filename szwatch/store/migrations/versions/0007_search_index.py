@@ -49,7 +49,7 @@ def upgrade() -> None:
     elif bind.dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_articles_text_trgm")
         op.execute("DROP INDEX IF EXISTS ix_articles_title_trgm")
-        for statement in search.PG_DDL:
+        for statement in search.PG_DDL + search.PLACES_DDL:  # today's rebuild writes places too (0016)
             op.execute(statement)
     search.rebuild(bind)
 
@@ -62,6 +62,7 @@ def downgrade() -> None:
         for statement in _TRIGRAM_SQLITE:
             op.execute(statement)
     elif bind.dialect.name == "postgresql":
+        op.execute(f"DROP TABLE IF EXISTS {search.PLACES_TABLE}")
         op.execute(f"DROP TABLE IF EXISTS {search.PG_TABLE}")
         for statement in _TRIGRAM_PG:
             op.execute(statement)

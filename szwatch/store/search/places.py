@@ -1,0 +1,139 @@
+"""PostgreSQL: where each pair of characters stands in each article, kept by pair, for ranking without the tsvectors.
+
+Ranking a frequent term by relevance means ``ts_rank`` over its 2,000 newest matches, and on PostgreSQL each match's
+tsvector (about 21 kB, out of line in TOAST) costs about 12 µs to read back: 25 ms and more a search, most of it.
+``ts_rank`` and a phrase's ``@@`` only ever look at the query's own lexemes, so a tsvector holding just those, with
+the same places and weights, ranks exactly as the whole one does. This table keeps them: one row per pair and
+ten days of issues (a 旬), holding the keys of the articles with that pair in those days and, for each, its places as
+the tsvector literal writes them (``5A,17,240``). A search reads a few rows per pair of its query, builds each
+candidate's small tsvector in the server and ranks it there: the same numbers from the same function.
+
+The rows are written in the same transaction as the article's tsvector (``index._write``) and forgotten before it
+changes (``forget``), in one order (pair, span) so that two writers never wait on each other in a circle. A
+candidate whose places are missing (an archive indexed before this table was filled) is ranked from its tsvector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from szwatch.store.plain import Plain
+
+PLACES_TABLE = "search_places"
+SPAN_DAYS = 10  # a row holds one pair's articles of ten days: small enough to rewrite, few enough to read
+PLACES_DDL = [
+    f"CREATE TABLE IF NOT EXISTS {PLACES_TABLE} (pair VARCHAR(8) NOT NULL, span INTEGER NOT NULL,"
+    " keys BIGINT[] NOT NULL, places TEXT[] NOT NULL, PRIMARY KEY (pair, span))",
+]
+_WRITE_ROWS = 20_000  # (pair, span) rows a statement: a bound on one statement's memory
+
+
+def span_of(key: int) -> int:
+    """The ten days of issues a search key falls in (its upper 32 bits are the issue date's ordinal)."""
+    return (key >> 32) // SPAN_DAYS
+
+
+def write(conn: Plain, entries: Sequence[tuple[int, dict[str, str]]]) -> None:
+    """Append the places of new articles: ``(key, {pair: "5A,17"})`` each. Call ``forget`` first for articles
+    indexed before (their old places would stay). One row a (pair, span), its keys and places as array literals:
+    a batch of 2,000 articles holds two million (pair, article) entries but some 25,000 rows."""
+    groups: dict[tuple[str, int], tuple[list[str], list[str]]] = {}
+    for key, pairs in sorted(entries):
+        span, text = span_of(key), str(key)
+        for pair, spots in pairs.items():
+            group = groups.get((pair, span))
+            if group is None:
+                group = groups[(pair, span)] = ([], [])
+            group[0].append(text)
+            group[1].append(spots)
+    ordered = sorted(groups)  # (pair, span) order: the order every writer locks rows in
+    for start in range(0, len(ordered), _WRITE_ROWS):
+        chunk = ordered[start : start + _WRITE_ROWS]
+        conn.run(
+            f"INSERT INTO {PLACES_TABLE} AS t (pair, span, keys, places)"
+            " SELECT u.pair, u.span, CAST(u.keys AS bigint[]), CAST(u.places AS text[])"
+            " FROM unnest(string_to_array(:pairs, '|'), CAST(string_to_array(:spans, '|') AS integer[]),"
+            " string_to_array(:keys, '|'), string_to_array(:places, '|'))"
+            " WITH ORDINALITY AS u(pair, span, keys, places, n) ORDER BY u.n"
+            " ON CONFLICT (pair, span) DO UPDATE"
+            " SET keys = t.keys || excluded.keys, places = t.places || excluded.places",
+            {  # one string each, split in the server: psycopg would escape every element of a list in Python
+                "pairs": "|".join(pair for pair, _ in chunk),
+                "spans": "|".join(str(span) for _, span in chunk),
+                "keys": "|".join("{" + ",".join(groups[g][0]) + "}" for g in chunk),
+                "places": "|".join('{"' + '","'.join(groups[g][1]) + '"}' for g in chunk),
+            },
+        )
+
+
+def forget(conn: Plain, docs_table: str, article_ids: Iterable[int]) -> None:
+    """Take indexed articles' places out (before their tsvectors are deleted or replaced): the pairs are read
+    from the tsvectors still stored, so nothing of the old text is needed."""
+    ids = sorted(set(article_ids))
+    if not ids:
+        return
+    conn.run(
+        f"WITH gone AS (SELECT l.lexeme AS pair, (d.key >> 32) / {SPAN_DAYS} AS span, array_agg(d.key) AS keys"
+        f" FROM {docs_table} d CROSS JOIN LATERAL unnest(tsvector_to_array(d.grams)) AS l(lexeme)"
+        " WHERE d.article_id = ANY(CAST(:ids AS integer[])) AND char_length(l.lexeme) = 2"
+        " GROUP BY 1, 2 ORDER BY 1, 2)"
+        f" UPDATE {PLACES_TABLE} t SET (keys, places) = (SELECT coalesce(array_agg(u.k ORDER BY u.o), '{{}}'),"
+        " coalesce(array_agg(u.p ORDER BY u.o), '{}') FROM unnest(t.keys, t.places) WITH ORDINALITY AS u(k, p, o)"
+        " WHERE u.k <> ALL(gone.keys)) FROM gone WHERE t.pair = gone.pair AND t.span = gone.span",
+        {"ids": "{" + ",".join(str(i) for i in ids) + "}"},
+    )
+
+
+_ROWS = (
+    f" FROM {PLACES_TABLE} b CROSS JOIN LATERAL unnest(b.keys, b.places) AS u(k, p)"
+    " WHERE b.pair = ANY(CAST(:pairs AS text[])) AND b.span = ANY(CAST(:spans AS integer[]))"
+    " AND u.k IN (SELECT unnest(CAST(:keys AS bigint[])))"
+)
+# Each candidate's small tsvector: its places of the query's pairs, as its whole tsvector has them.
+RANK = (
+    "SELECT x.k, ts_rank(x.v, CAST(:q AS tsquery)), x.v @@ CAST(:q AS tsquery), x.n FROM ("
+    " SELECT u.k, CAST(string_agg('''' || b.pair || ''':' || u.p, ' ') AS tsvector) AS v, count(*) AS n"
+    f"{_ROWS} GROUP BY u.k OFFSET 0) x"
+)
+RANK_ONE = (  # one pair: one entry a candidate, nothing to group
+    "SELECT x.k, ts_rank(x.v, CAST(:q AS tsquery)), true, 1 FROM ("
+    f" SELECT u.k, CAST('''' || b.pair || ''':' || u.p AS tsvector) AS v{_ROWS} OFFSET 0) x"
+)
+
+
+def ranked(conn: Plain, keys: list[int], tsquery: str, pairs: list[str]) -> tuple[list[tuple[int, float]], list[int]]:
+    """``(key, ts_rank)`` of the keys that match ``tsquery`` (a query of pairs only), ranked from their places;
+    and the keys left for the caller to rank from their tsvectors: those whose places are not all there, or all
+    of them when reading the rows would cost more (``worth_it``). The caller gives the transaction a work_mem
+    that holds 2,000 small tsvectors while they are grouped (32 MB), or they go to disk in batches."""
+    spans = sorted({span_of(k) for k in keys})
+    distinct = sorted(set(pairs))
+    if not keys or not worth_it(len(keys), len(spans) * len(distinct)):
+        return [], keys
+    params: dict[str, Any] = {
+        "q": tsquery,
+        "pairs": "{" + ",".join(distinct) + "}",
+        "spans": "{" + ",".join(str(s) for s in spans) + "}",
+        "keys": "{" + ",".join(str(int(k)) for k in keys) + "}",
+    }
+    found, complete = [], set()
+    for key, rank, hit, entries in conn.run(RANK_ONE if len(distinct) == 1 else RANK, params):
+        if entries >= len(distinct):
+            complete.add(key)
+            if hit:
+                found.append((int(key), float(rank)))
+    return found, [k for k in keys if k not in complete]
+
+
+def worth_it(candidates: int, rows: int) -> bool:
+    """Whether ranking ``candidates`` from ``rows`` rows of places beats reading their tsvectors. A row of a
+    frequent pair holds up to 360 articles' places (about 100 µs to unpack) against 12 µs a tsvector: a term
+    with 2,000 candidates in a few months of issues reads 10 to 200 rows; 20 rare candidates over ten years
+    would read one row per candidate and pair, for nothing."""
+    return rows * 10 <= candidates
+
+
+def grouped(spots: dict[str, list[str]]) -> dict[str, str]:
+    """``{pair: ["5A", "17"]}`` as the table keeps it: ``{pair: "5A,17"}``."""
+    return {pair: ",".join(places) for pair, places in spots.items()}
