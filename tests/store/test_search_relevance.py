@@ -18,7 +18,7 @@ from szwatch.replica.build import load_corpus
 from szwatch.store import articles
 from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import session_scope
-from szwatch.store.search import SearchQuery, find
+from szwatch.store.search import SearchQuery, find, places
 from szwatch.store.search import index as search_index
 from szwatch.store.search import query as search_query
 from szwatch.store.search.index import article_id_of, pairs, runs, search_key
@@ -196,20 +196,13 @@ def test_one_character_by_relevance_stays_newest_first(corpus: Engine):
     assert by_relevance[0].issue_date == max(h.issue_date for h in newest)
 
 
-def without_places(engine: Engine) -> None:
-    """Forget every place kept by pair (an archive indexed before they were kept): PostgreSQL ranks from tsvectors."""
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DELETE FROM search_places"))
-
-
 def test_a_window_ranked_in_two_halves_at_once_gives_the_same_page(corpus: Engine, monkeypatch: pytest.MonkeyPatch):
-    """On PostgreSQL a long window of matches ranked from the tsvectors (no places kept by pair, or a character in
-    the query) is ranked in two halves on two connections at once (reading the tsvectors back is most of the time
-    such a search takes): the page is the one ranking them all gives, for pairs and phrases, frequent and rare.
-    SQLite ranks in one statement; the page is the same there too."""
+    """On PostgreSQL a long window of matches ranked from the tsvectors (a character in the query, or places kept
+    by pair that would cost more to read) is ranked in two halves on two connections at once (reading the
+    tsvectors back is most of the time such a search takes): the page is the one ranking them all gives, for
+    phrases, frequent and rare. SQLite ranks in one statement; the page is the same there too."""
     monkeypatch.setattr(search_query, "SPLIT_FROM", 2)
-    without_places(corpus)
+    monkeypatch.setattr(places, "worth_it", lambda candidates, rows: False)
     ranking = Counter[int]()  # the server processes that ranked, by their process id
 
     def count_ranking(conn: Any, cursor: Any, statement: str, *_: object) -> None:
@@ -230,7 +223,7 @@ def test_a_search_holding_the_last_connection_ranks_both_halves_itself(
     """When the pool has no connection to spare (a busy web view: every request holds one), the search does not
     wait for one: it ranks the second half itself, and the page is the same."""
     monkeypatch.setattr(search_query, "SPLIT_FROM", 2)
-    without_places(corpus)
+    monkeypatch.setattr(places, "worth_it", lambda candidates, rows: False)
     one = create_engine(db_url, pool_size=1, max_overflow=0, pool_timeout=0.5)
     try:
         for term in every_query(corpus):

@@ -24,7 +24,7 @@ PLACES_TABLE = "search_places"
 SPAN_DAYS = 10  # a row holds one pair's articles of ten days: small enough to rewrite, few enough to read
 PLACES_DDL = [
     f"CREATE TABLE IF NOT EXISTS {PLACES_TABLE} (pair VARCHAR(8) NOT NULL, span INTEGER NOT NULL,"
-    " keys BIGINT[] NOT NULL, places TEXT[] NOT NULL, PRIMARY KEY (pair, span))",
+    " n INTEGER NOT NULL, keys BIGINT[] NOT NULL, places TEXT[] NOT NULL, PRIMARY KEY (pair, span))",
 ]
 _WRITE_ROWS = 20_000  # (pair, span) rows a statement: a bound on one statement's memory
 
@@ -51,13 +51,14 @@ def write(conn: Plain, entries: Sequence[tuple[int, dict[str, str]]]) -> None:
     for start in range(0, len(ordered), _WRITE_ROWS):
         chunk = ordered[start : start + _WRITE_ROWS]
         conn.run(
-            f"INSERT INTO {PLACES_TABLE} AS t (pair, span, keys, places)"
-            " SELECT u.pair, u.span, CAST(u.keys AS bigint[]), CAST(u.places AS text[])"
+            f"INSERT INTO {PLACES_TABLE} AS t (pair, span, n, keys, places)"
+            " SELECT u.pair, u.span, cardinality(CAST(u.keys AS bigint[])), CAST(u.keys AS bigint[]),"
+            " CAST(u.places AS text[])"
             " FROM unnest(string_to_array(:pairs, '|'), CAST(string_to_array(:spans, '|') AS integer[]),"
             " string_to_array(:keys, '|'), string_to_array(:places, '|'))"
             " WITH ORDINALITY AS u(pair, span, keys, places, n) ORDER BY u.n"
             " ON CONFLICT (pair, span) DO UPDATE"
-            " SET keys = t.keys || excluded.keys, places = t.places || excluded.places",
+            " SET n = t.n + excluded.n, keys = t.keys || excluded.keys, places = t.places || excluded.places",
             {  # one string each, split in the server: psycopg would escape every element of a list in Python
                 "pairs": "|".join(pair for pair, _ in chunk),
                 "spans": "|".join(str(span) for _, span in chunk),
@@ -78,8 +79,9 @@ def forget(conn: Plain, docs_table: str, article_ids: Iterable[int]) -> None:
         f" FROM {docs_table} d CROSS JOIN LATERAL unnest(tsvector_to_array(d.grams)) AS l(lexeme)"
         " WHERE d.article_id = ANY(CAST(:ids AS integer[])) AND char_length(l.lexeme) = 2"
         " GROUP BY 1, 2 ORDER BY 1, 2)"
-        f" UPDATE {PLACES_TABLE} t SET (keys, places) = (SELECT coalesce(array_agg(u.k ORDER BY u.o), '{{}}'),"
-        " coalesce(array_agg(u.p ORDER BY u.o), '{}') FROM unnest(t.keys, t.places) WITH ORDINALITY AS u(k, p, o)"
+        f" UPDATE {PLACES_TABLE} t SET (n, keys, places) = (SELECT count(*), coalesce(array_agg(u.k ORDER BY u.o),"
+        " '{}'), coalesce(array_agg(u.p ORDER BY u.o), '{}')"
+        " FROM unnest(t.keys, t.places) WITH ORDINALITY AS u(k, p, o)"
         " WHERE u.k <> ALL(gone.keys)) FROM gone WHERE t.pair = gone.pair AND t.span = gone.span",
         {"ids": "{" + ",".join(str(i) for i in ids) + "}"},
     )
@@ -132,6 +134,24 @@ def worth_it(candidates: int, rows: int) -> bool:
     with 2,000 candidates in a few months of issues reads 10 to 200 rows; 20 rare candidates over ten years
     would read one row per candidate and pair, for nothing."""
     return rows * 10 <= candidates
+
+
+def spans_of(conn: Plain, pair: str) -> list[tuple[int, int]]:
+    """``(span, articles)`` of every ten days holding ``pair``, newest first: its total and where its newest
+    matches are, from a few hundred small rows (the key index and each row's count; no array is read)."""
+    rows = conn.run(f"SELECT span, n FROM {PLACES_TABLE} WHERE pair = :pair ORDER BY span DESC", {"pair": pair})
+    return [(int(span), int(n)) for span, n in rows]
+
+
+def ranked_in(conn: Plain, pair: str, spans: list[int], tsquery: str) -> list[tuple[int, float]]:
+    """``(key, ts_rank)`` of every article holding ``pair`` in these spans (for a query of that one pair)."""
+    statement = (
+        "SELECT u.k, ts_rank(CAST('''' || b.pair || ''':' || u.p AS tsvector), CAST(:q AS tsquery))"
+        f" FROM {PLACES_TABLE} b CROSS JOIN LATERAL unnest(b.keys, b.places) AS u(k, p)"
+        " WHERE b.pair = :pair AND b.span = ANY(CAST(:spans AS integer[]))"
+    )
+    params = {"q": tsquery, "pair": pair, "spans": "{" + ",".join(str(s) for s in spans) + "}"}
+    return [(int(key), float(rank)) for key, rank in conn.run(statement, params)]
 
 
 def grouped(spots: dict[str, list[str]]) -> dict[str, str]:
