@@ -196,13 +196,16 @@ def test_one_character_by_relevance_stays_newest_first(corpus: Engine):
     assert by_relevance[0].issue_date == max(h.issue_date for h in newest)
 
 
-def test_a_window_ranked_in_two_halves_at_once_gives_the_same_page(corpus: Engine, monkeypatch: pytest.MonkeyPatch):
-    """On PostgreSQL a long window of matches ranked from the tsvectors (a character in the query, or places kept
-    by pair that would cost more to read) is ranked in two halves on two connections at once (reading the
-    tsvectors back is most of the time such a search takes): the page is the one ranking them all gives, for
-    phrases, frequent and rare. SQLite ranks in one statement; the page is the same there too."""
+@pytest.mark.parametrize("from_places", [True, False], ids=["from places", "from tsvectors"])
+def test_a_window_ranked_in_two_halves_at_once_gives_the_same_page(
+    corpus: Engine, monkeypatch: pytest.MonkeyPatch, from_places: bool
+):
+    """On PostgreSQL a long window of a phrase's matches is ranked in two halves on two connections at once,
+    from the places kept by pair or (a character in the query, or places that would cost more to read) from the
+    tsvectors: the page is the one ranking them all gives, frequent and rare. SQLite ranks in one statement;
+    the page is the same there too."""
     monkeypatch.setattr(search_query, "SPLIT_FROM", 2)
-    monkeypatch.setattr(places, "worth_it", lambda candidates, rows: False)
+    monkeypatch.setattr(places, "worth_it", lambda candidates, rows: from_places)
     ranking = Counter[int]()  # the server processes that ranked, by their process id
 
     def count_ranking(conn: Any, cursor: Any, statement: str, *_: object) -> None:

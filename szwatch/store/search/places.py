@@ -107,12 +107,12 @@ RANK_ONE = (  # one pair: one entry a candidate, nothing to group
 def ranked(conn: Plain, keys: list[int], tsquery: str, pairs: list[str]) -> tuple[list[tuple[int, float]], list[int]]:
     """``(key, ts_rank)`` of the keys that match ``tsquery`` (a query of pairs only), ranked from their places;
     and the keys left for the caller to rank from their tsvectors: those whose places are not all there, or all
-    of them when reading the rows would cost more (``worth_it``). The caller gives the transaction a work_mem
-    that holds 2,000 small tsvectors while they are grouped (32 MB), or they go to disk in batches."""
+    of them when reading the rows would cost more (``worth_it``)."""
     spans = sorted({span_of(k) for k in keys})
     distinct = sorted(set(pairs))
     if not keys or not worth_it(len(keys), len(spans) * len(distinct)):
         return [], keys
+    conn.run("SET LOCAL work_mem = '32MB'")  # 2,000 small tsvectors grouped in memory, not in batches on disk
     params: dict[str, Any] = {
         "q": tsquery,
         "pairs": "{" + ",".join(distinct) + "}",
@@ -125,6 +125,7 @@ def ranked(conn: Plain, keys: list[int], tsquery: str, pairs: list[str]) -> tupl
             complete.add(key)
             if hit:
                 found.append((int(key), float(rank)))
+    conn.run("RESET work_mem")
     return found, [k for k in keys if k not in complete]
 
 

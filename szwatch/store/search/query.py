@@ -198,7 +198,7 @@ def _pg_keys(
     tsvector read back: the total of a phrase found in more than ``PG_EXACT_PHRASE_LIMIT`` candidates is
     given as the count of articles holding all its pairs, an upper bound (``total_exact`` False). The page
     itself is always exact: newest first, it walks the key index back and checks the rows it meets."""
-    conn.run("SET LOCAL enable_seqscan = off; SET LOCAL work_mem = '32MB'")  # work_mem: ``places.ranked``
+    conn.run("SET LOCAL enable_seqscan = off")
     params: dict[str, Any] = {"q": _tsquery(terms), "limit": query.limit, "offset": query.offset}
     where = ["d.grams @@ CAST(:q AS tsquery)"]
     if lo is not None:
@@ -236,7 +236,7 @@ def _pg_keys(
             total, keys, total_exact = (*_pg_ranked_pair(conn, found_runs[0], params["q"], query), True)
         else:
             total, keys, total_exact = _pg_ranked(conn, source, loose, params, phrase, query, pair_list)
-        conn.run("RESET enable_seqscan; RESET work_mem")
+        conn.run("RESET enable_seqscan")
         return total, keys, total_exact
     total_exact = True
     if phrase:
@@ -255,7 +255,7 @@ def _pg_keys(
     conn.run("SET LOCAL enable_bitmapscan = off" if walk < total else "SET LOCAL enable_indexscan = off")
     statement = f"SELECT d.key FROM {source} WHERE {condition} ORDER BY d.key DESC LIMIT :limit OFFSET :offset"
     keys = [r[0] for r in conn.run(statement, params)]
-    conn.run("RESET enable_seqscan; RESET enable_bitmapscan; RESET enable_indexscan; RESET work_mem")
+    conn.run("RESET enable_seqscan; RESET enable_bitmapscan; RESET enable_indexscan")
     return total, keys, total_exact
 
 
@@ -342,13 +342,29 @@ def _pg_rank(
         size = int((need - len(found)) * (1.05 if phrase else 1)) + (20 if phrase else 0)
         part = candidates[at : at + size]
         if pair_list:
-            ranked, missing = places.ranked(conn, part, tsquery, pair_list)
+            ranked, missing = _ranked_from_places(conn, part, tsquery, pair_list)
             rows = ranked + [(int(k), float(r)) for k, r in _rank_rows(conn, statement, tsquery, missing)]
         else:
             rows = [(int(k), float(r)) for k, r in _rank_rows(conn, statement, tsquery, part)]
         found += sorted(rows, reverse=True)
         at += size
     return found[:need]
+
+
+def _ranked_from_places(
+    conn: Plain, keys: list[int], tsquery: str, pair_list: list[str]
+) -> tuple[list[tuple[int, float]], list[int]]:
+    """``places.ranked``, a long list of keys in two halves at once (``beside``): a phrase's frequent pairs fill
+    rows of hundreds of places each, and unpacking them is most of what is left of the ranking."""
+    if len(keys) < SPLIT_FROM:
+        return places.ranked(conn, keys, tsquery, pair_list)
+    half = len(keys) // 2
+
+    def rank(part: list[int]) -> Callable[[Plain], tuple[list[tuple[int, float]], list[int]]]:
+        return lambda on: places.ranked(on, part, tsquery, pair_list)
+
+    (first, first_left), (second, second_left) = both(conn, rank(keys[:half]), rank(keys[half:]))
+    return first + second, first_left + second_left
 
 
 SPLIT_FROM = 600  # fewer keys than this are ranked on one connection: a second one would gain less than it costs
