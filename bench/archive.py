@@ -124,7 +124,7 @@ def _copy_batch(engine: Engine, batch: list[tuple[int, int, ArticleRecord]], nex
             with cursor.copy(f"COPY {search.PG_TABLE} (key, article_id, page, grams) FROM STDIN") as copy:
                 for doc, (pairs, first) in zip(docs, spots, strict=True):
                     copy.write_row([doc.key, doc.article_id, doc.page, search.tsvector_literal(pairs, first)])
-        places.write(plain_of(conn), [(doc.key, places.grouped(s[0])) for doc, s in zip(docs, spots, strict=True)])
+        places.write(plain_of(conn), [(doc.key, s[0]) for doc, s in zip(docs, spots, strict=True)])
     return next_id + len(rows)
 
 

@@ -1,5 +1,6 @@
 """What keeping the search index costs the write path: issues of full-length articles stored into an empty
-database through ``save_articles``, one issue (40 articles) a transaction, as a crawl stores them.
+database through ``save_articles``, one issue (40 articles) a transaction as a backfill stores them, or fewer
+(``--per-transaction``) as the daemon stores articles as they land.
 
 On PostgreSQL that is the tsvector of every article and, since migration 0016, its pairs' places kept by pair
 (``store/search/places.py``); on SQLite the two FTS5 tables. The figure to compare is the write time an article:
@@ -41,6 +42,7 @@ def main() -> None:
     parser.add_argument("--db", required=True, help="a PostgreSQL URL (emptied first) or a new SQLite file's URL")
     parser.add_argument("--issues", type=int, default=10)
     parser.add_argument("--seed", type=int, default=9033)
+    parser.add_argument("--per-transaction", type=int, default=PER_ISSUE, help="articles stored a transaction")
     args = parser.parse_args()
     if args.db.startswith("postgresql"):
         empty(args.db)
@@ -58,15 +60,18 @@ def main() -> None:
                                          raw_paragraphs=paragraphs))  # fmt: skip
         issues.append((day, records))
     cpu0, wall0 = resource.getrusage(resource.RUSAGE_SELF).ru_utime, time.perf_counter()
+    step = args.per_transaction
     for day, records in issues:
-        with session_scope(engine) as session:
-            issue = articles.upsert_issue(session, day, f"http://bench.local/{day:%Y%m%d}/")
-            page = articles.upsert_page(session, issue, "A1", f"http://bench.local/{day:%Y%m%d}/A1", None, 0, [])
-            articles.save_articles(session, [(issue.id or 0, page.id or 0, record) for record in records])
+        for at in range(0, len(records), step):
+            with session_scope(engine) as session:
+                issue = articles.upsert_issue(session, day, f"http://bench.local/{day:%Y%m%d}/")
+                page = articles.upsert_page(session, issue, "A1", f"http://bench.local/{day:%Y%m%d}/A1", None, 0, [])
+                batch = [(issue.id or 0, page.id or 0, record) for record in records[at : at + step]]
+                articles.save_articles(session, batch)
     wall = time.perf_counter() - wall0
     cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime - cpu0
     stored = args.issues * PER_ISSUE
-    print(f"{stored} articles in {args.issues} issues: wall {wall:.2f} s ({1000 * wall / stored:.1f} ms an article),"
+    print(f"{stored} articles in {args.issues} issues, {step} a transaction: wall {wall:.2f} s ({1000 * wall / stored:.1f} ms an article),"
           f" client CPU {cpu:.2f} s ({1000 * cpu / stored:.1f} ms an article)")  # fmt: skip
 
 

@@ -170,7 +170,7 @@ def _write(conn: Plain, docs: Sequence[Doc]) -> None:
             " DO UPDATE SET key = excluded.key, page = excluded.page, grams = excluded.grams",
             rows,
         )
-        places.write(conn, [(d.key, places.grouped(s[0])) for d, s in zip(docs, spots, strict=True)])
+        places.write(conn, [(d.key, s[0]) for d, s in zip(docs, spots, strict=True)])
 
 
 def page_token(code: str) -> str:
@@ -183,9 +183,9 @@ def pg_tsvector(doc: Doc) -> str:
     return tsvector_literal(*pg_places(doc))
 
 
-def pg_places(doc: Doc) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """The places of a document's pairs (``{"朔州": ["3A", "90"]}``) and of its characters' first occurrences: what
-    its tsvector holds, and what ``places`` keeps of the pairs."""
+def pg_places(doc: Doc) -> tuple[dict[str, str], dict[str, str]]:
+    """The places of a document's pairs (``{"朔州": "3A,90"}``) and of its characters' first occurrences: what its
+    tsvector holds, and what ``places`` keeps of the pairs."""
     text = (doc.title + "\n" + doc.body).lower()
     title_end = len(doc.title)
     spots: dict[str, list[str]] = defaultdict(list)
@@ -198,12 +198,12 @@ def pg_places(doc: Doc) -> tuple[dict[str, list[str]], dict[str, str]]:
             pair_spots = spots[run[i : i + 2]]
             if len(pair_spots) < _PG_MAX_POSITIONS:
                 pair_spots.append(_place(start + i, title_end))
-    return spots, first
+    return {pair: ",".join(where) for pair, where in spots.items()}, first
 
 
-def tsvector_literal(spots: dict[str, list[str]], first: dict[str, str]) -> str:
+def tsvector_literal(spots: dict[str, str], first: dict[str, str]) -> str:
     """The tsvector literal of ``pg_places``' two parts."""
-    lexemes = [f"'{lexeme}':{','.join(where)}" for lexeme, where in spots.items()]
+    lexemes = [f"'{lexeme}':{where}" for lexeme, where in spots.items()]
     lexemes += [f"'{ch}':{spot}" for ch, spot in first.items() if ch not in spots]
     return " ".join(lexemes)
 
@@ -257,7 +257,7 @@ def rebuild_places(db: Db, batch: int = 2000, progress: Callable[[int], None] | 
         if not rows:
             return done
         docs = [Doc(r[0], as_date(r[1]), r[2], title_of(r[3], r[4], r[5]), r[6]) for r in rows]
-        places.write(conn, [(d.key, places.grouped(pg_places(d)[0])) for d in docs])
+        places.write(conn, [(d.key, pg_places(d)[0]) for d in docs])
         done, last = done + len(docs), rows[-1][0]
         if progress is not None:
             progress(done)

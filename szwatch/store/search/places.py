@@ -4,13 +4,15 @@ Ranking a frequent term by relevance means ``ts_rank`` over its 2,000 newest mat
 tsvector (about 21 kB, out of line in TOAST) costs about 12 µs to read back: 25 ms and more a search, most of it.
 ``ts_rank`` and a phrase's ``@@`` only ever look at the query's own lexemes, so a tsvector holding just those, with
 the same places and weights, ranks exactly as the whole one does. This table keeps them: one row per pair and
-ten days of issues (a 旬), holding the keys of the articles with that pair in those days and, for each, its places as
-the tsvector literal writes them (``5A,17,240``). A search reads a few rows per pair of its query, builds each
-candidate's small tsvector in the server and ranks it there: the same numbers from the same function.
+ten days of issues (a 旬), holding how many articles have the pair in those days, their keys and, for each, its
+places as the tsvector literal writes them (``5A,17,240``). A search reads a few rows per pair of its query, builds
+each candidate's small tsvector in the server and ranks it there: the same numbers from the same function. A single
+pair needs nothing else: its rows' counts are its total, its newest rows hold its newest matches.
 
 The rows are written in the same transaction as the article's tsvector (``index._write``) and forgotten before it
-changes (``forget``), in one order (pair, span) so that two writers never wait on each other in a circle. A
-candidate whose places are missing (an archive indexed before this table was filled) is ranked from its tsvector.
+changes (``forget``); they are appended in one order (pair, span), so two crawls writing at once never wait on each
+other in a circle. Migration 0016 builds them for the articles stored before. A candidate found without all its
+places (which the write path never leaves) is ranked from its tsvector rather than dropped.
 """
 
 from __future__ import annotations
@@ -38,15 +40,16 @@ def write(conn: Plain, entries: Sequence[tuple[int, dict[str, str]]]) -> None:
     """Append the places of new articles: ``(key, {pair: "5A,17"})`` each. Call ``forget`` first for articles
     indexed before (their old places would stay). One row a (pair, span), its keys and places as array literals:
     a batch of 2,000 articles holds two million (pair, article) entries but some 25,000 rows."""
-    groups: dict[tuple[str, int], tuple[list[str], list[str]]] = {}
+    by_span: dict[int, dict[str, list[tuple[str, str]]]] = {}  # a batch is mostly one issue: one span
     for key, pairs in sorted(entries):
-        span, text = span_of(key), str(key)
+        table, text = by_span.setdefault(span_of(key), {}), str(key)
         for pair, spots in pairs.items():
-            group = groups.get((pair, span))
-            if group is None:
-                group = groups[(pair, span)] = ([], [])
-            group[0].append(text)
-            group[1].append(spots)
+            found = table.get(pair)
+            if found is None:
+                table[pair] = [(text, spots)]
+            else:
+                found.append((text, spots))
+    groups = {(pair, span): held for span, table in by_span.items() for pair, held in table.items()}
     ordered = sorted(groups)  # (pair, span) order: the order every writer locks rows in
     for start in range(0, len(ordered), _WRITE_ROWS):
         chunk = ordered[start : start + _WRITE_ROWS]
@@ -62,8 +65,8 @@ def write(conn: Plain, entries: Sequence[tuple[int, dict[str, str]]]) -> None:
             {  # one string each, split in the server: psycopg would escape every element of a list in Python
                 "pairs": "|".join(pair for pair, _ in chunk),
                 "spans": "|".join(str(span) for _, span in chunk),
-                "keys": "|".join("{" + ",".join(groups[g][0]) + "}" for g in chunk),
-                "places": "|".join('{"' + '","'.join(groups[g][1]) + '"}' for g in chunk),
+                "keys": "|".join("{" + ",".join(k for k, _ in groups[g]) + "}" for g in chunk),
+                "places": "|".join('{"' + '","'.join(p for _, p in groups[g]) + '"}' for g in chunk),
             },
         )
 
@@ -153,8 +156,3 @@ def ranked_in(conn: Plain, pair: str, spans: list[int], tsquery: str) -> list[tu
     )
     params = {"q": tsquery, "pair": pair, "spans": "{" + ",".join(str(s) for s in spans) + "}"}
     return [(int(key), float(rank)) for key, rank in conn.run(statement, params)]
-
-
-def grouped(spots: dict[str, list[str]]) -> dict[str, str]:
-    """``{pair: ["5A", "17"]}`` as the table keeps it: ``{pair: "5A,17"}``."""
-    return {pair: ",".join(places) for pair, places in spots.items()}
