@@ -62,7 +62,8 @@ def write(conn: Plain, entries: Sequence[tuple[int, dict[str, str]]]) -> None:
             " WITH ORDINALITY AS u(pair, span, keys, places, n) ORDER BY u.n"
             " ON CONFLICT (pair, span) DO UPDATE"
             " SET n = t.n + excluded.n, keys = t.keys || excluded.keys, places = t.places || excluded.places",
-            {  # one string each, split in the server: psycopg would escape every element of a list in Python
+            {  # one string each, split in the server (psycopg would escape every element of a list in Python); a pair
+                # is letters and digits, a place digits, commas and A: nothing in them needs quoting
                 "pairs": "|".join(pair for pair, _ in chunk),
                 "spans": "|".join(str(span) for _, span in chunk),
                 "keys": "|".join("{" + ",".join(k for k, _ in groups[g]) + "}" for g in chunk),
