@@ -31,7 +31,7 @@ from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import session_scope
 from szwatch.store.models import Issue, Page
 from szwatch.store.plain import plain_of
-from szwatch.store.search import places
+from szwatch.store.search import pair_places
 
 PAGES = ("A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8")
 PAGE_NAMES = ("要闻", "综合", "经济", "县区", "县区", "社会", "文化", "副刊")
@@ -124,7 +124,7 @@ def _copy_batch(engine: Engine, batch: list[tuple[int, int, ArticleRecord]], nex
             with cursor.copy(f"COPY {search.PG_TABLE} (key, article_id, page, grams) FROM STDIN") as copy:
                 for doc, (pairs, first) in zip(docs, spots, strict=True):
                     copy.write_row([doc.key, doc.article_id, doc.page, search.tsvector_literal(pairs, first)])
-        places.write(plain_of(conn), [(doc.key, s[0]) for doc, s in zip(docs, spots, strict=True)])
+        pair_places.write(plain_of(conn), [(doc.key, s[0]) for doc, s in zip(docs, spots, strict=True)])
     return next_id + len(rows)
 
 

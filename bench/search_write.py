@@ -3,7 +3,7 @@ database through ``save_articles``, one issue (40 articles) a transaction as a b
 (``--per-transaction``) as the daemon stores articles as they land.
 
 On PostgreSQL that is the tsvector of every article and, since migration 0016, its pairs' places kept by pair
-(``store/search/places.py``); on SQLite the two FTS5 tables. The figure to compare is the write time an article:
+(``store/search/pair_places.py``); on SQLite the two FTS5 tables. The figure to compare is the write time an article:
 run the script once per version of the code on the same database, alternately, for paired figures.
 
     python bench/search_write.py --db postgresql+psycopg://szwatch:szwatch@127.0.0.1:5432/szwatch_20b --issues 10

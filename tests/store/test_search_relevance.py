@@ -18,7 +18,7 @@ from szwatch.replica.build import load_corpus
 from szwatch.store import articles
 from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import session_scope
-from szwatch.store.search import SearchQuery, find, places
+from szwatch.store.search import SearchQuery, find, pair_places
 from szwatch.store.search import index as search_index
 from szwatch.store.search import query as search_query
 from szwatch.store.search.index import article_id_of, pairs, runs, search_key
@@ -205,7 +205,7 @@ def test_a_window_ranked_in_two_halves_at_once_gives_the_same_page(
     tsvectors: the page is the one ranking them all gives, frequent and rare. SQLite ranks in one statement;
     the page is the same there too."""
     monkeypatch.setattr(search_query, "SPLIT_FROM", 2)
-    monkeypatch.setattr(places, "worth_it", lambda candidates, rows: from_places)
+    monkeypatch.setattr(pair_places, "worth_it", lambda candidates, rows: from_places)
     ranking = Counter[int]()  # the server processes that ranked, by their process id
 
     def count_ranking(conn: Any, cursor: Any, statement: str, *_: object) -> None:
@@ -226,7 +226,7 @@ def test_a_search_holding_the_last_connection_ranks_both_halves_itself(
     """When the pool has no connection to spare (a busy web view: every request holds one), the search does not
     wait for one: it ranks the second half itself, and the page is the same."""
     monkeypatch.setattr(search_query, "SPLIT_FROM", 2)
-    monkeypatch.setattr(places, "worth_it", lambda candidates, rows: False)
+    monkeypatch.setattr(pair_places, "worth_it", lambda candidates, rows: False)
     one = create_engine(db_url, pool_size=1, max_overflow=0, pool_timeout=0.5)
     try:
         for term in every_query(corpus):

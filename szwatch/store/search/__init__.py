@@ -17,13 +17,13 @@ is that a row is removed by giving the values it was indexed with, which ``remov
 article before it changes. PostgreSQL: a table of ``tsvector`` rows (``search_docs``) with a GIN index; the
 tsvector is built here, lexeme by lexeme, so the database's locale and text parser play no part. Beside it,
 ``search_places`` keeps each pair's places by pair and ten days of issues, so that ranking a frequent term reads a
-few rows per pair instead of 2,000 tsvectors out of TOAST (``places``).
+few rows per pair instead of 2,000 tsvectors out of TOAST (``pair_places``).
 
 The index is read and written with plain SQL (``store.plain``), never through the ORM: ``szwatch search`` on the
 embedded store then reads it through sqlite3 without importing SQLAlchemy or defining the table classes, which
 were nearly all of its start-up.
 
-The package's modules: ``index`` writes the index, ``query`` reads it, ``places`` keeps where each pair stands
+The package's modules: ``index`` writes the index, ``query`` reads it, ``pair_places`` keeps where each pair stands
 for ranking on PostgreSQL, ``beside`` runs a statement on a second connection, ``excerpt`` cuts the words around
 the terms for display. The names other packages use are re-exported here.
 """
@@ -47,7 +47,7 @@ from szwatch.store.search.index import (
     search_key,
     tsvector_literal,
 )
-from szwatch.store.search.places import PLACES_DDL, PLACES_TABLE
+from szwatch.store.search.pair_places import PLACES_DDL, PLACES_TABLE
 from szwatch.store.search.query import Hit, SearchError, SearchQuery, SearchResult, find, search, terms_of
 
 __all__ = [

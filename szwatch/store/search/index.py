@@ -15,7 +15,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 from szwatch.store.plain import Plain, in_list, plain_of
-from szwatch.store.search import places
+from szwatch.store.search import pair_places
 
 if TYPE_CHECKING:
     from szwatch.store.plain import Db
@@ -135,7 +135,7 @@ def remove(db: Db, articles: Sequence[_Indexable]) -> None:
         _sqlite_rows(conn, docs_for(conn, articles), "'delete', ")
     elif conn.dialect == "postgresql":
         ids = [a.id for a in articles if a.id is not None]
-        places.forget(conn, PG_TABLE, ids)
+        pair_places.forget(conn, PG_TABLE, ids)
         conn.run(f"DELETE FROM {PG_TABLE} WHERE article_id = ANY(:ids)", {"ids": ids})
 
 
@@ -158,7 +158,7 @@ def _write(conn: Plain, docs: Sequence[Doc]) -> None:
     if conn.dialect == "sqlite":
         _sqlite_rows(conn, docs)
     elif conn.dialect == "postgresql":
-        places.forget(conn, PG_TABLE, [d.article_id for d in docs])  # indexed again: its old places go first
+        pair_places.forget(conn, PG_TABLE, [d.article_id for d in docs])  # indexed again: its old places go first
         spots = [pg_places(d) for d in docs]
         rows = [
             {"key": d.key, "id": d.article_id, "page": d.page, "grams": tsvector_literal(*s)}
@@ -170,7 +170,7 @@ def _write(conn: Plain, docs: Sequence[Doc]) -> None:
             " DO UPDATE SET key = excluded.key, page = excluded.page, grams = excluded.grams",
             rows,
         )
-        places.write(conn, [(d.key, s[0]) for d, s in zip(docs, spots, strict=True)])
+        pair_places.write(conn, [(d.key, s[0]) for d, s in zip(docs, spots, strict=True)])
 
 
 def page_token(code: str) -> str:
@@ -219,7 +219,7 @@ def rebuild(db: Db, batch: int = 2000) -> int:
         for table in SQLITE_TABLES:
             conn.run(f"INSERT INTO {table}({table}) VALUES ('delete-all')")
     elif conn.dialect == "postgresql":
-        conn.run(f"DELETE FROM {places.PLACES_TABLE}")
+        conn.run(f"DELETE FROM {pair_places.PLACES_TABLE}")
         conn.run(f"DELETE FROM {PG_TABLE}")
     else:
         return 0
@@ -245,7 +245,7 @@ def rebuild_places(db: Db, batch: int = 2000, progress: Callable[[int], None] | 
     conn = plain_of(db)
     if conn.dialect != "postgresql":
         return 0
-    conn.run(f"DELETE FROM {places.PLACES_TABLE}")
+    conn.run(f"DELETE FROM {pair_places.PLACES_TABLE}")
     done, last = 0, 0
     while True:
         rows = conn.run(
@@ -257,7 +257,7 @@ def rebuild_places(db: Db, batch: int = 2000, progress: Callable[[int], None] | 
         if not rows:
             return done
         docs = [Doc(r[0], as_date(r[1]), r[2], title_of(r[3], r[4], r[5]), r[6]) for r in rows]
-        places.write(conn, [(d.key, pg_places(d)[0]) for d in docs])
+        pair_places.write(conn, [(d.key, pg_places(d)[0]) for d in docs])
         done, last = done + len(docs), rows[-1][0]
         if progress is not None:
             progress(done)

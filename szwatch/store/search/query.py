@@ -15,7 +15,7 @@ from szwatch.store.text import normalize, page_label
 
 if TYPE_CHECKING:
     from szwatch.store.plain import Db
-from szwatch.store.search import places
+from szwatch.store.search import pair_places
 from szwatch.store.search.beside import both
 from szwatch.store.search.excerpt import excerpt
 from szwatch.store.search.index import (
@@ -276,7 +276,7 @@ def _pg_ranked(
     newest ``RANKED`` of them are read, once each. The part is first guessed wide (eight times what is needed:
     a term in an eighth of the articles fits, and a longer list of keys costs little), then widened from the
     count, which the planner's estimate for a phrase (often 1) could not do. A query made of pairs only
-    (``pair_list``) is ranked from the places kept by pair (``places``), not from the tsvectors."""
+    (``pair_list``) is ranked from the places kept by pair (``pair_places``), not from the tsvectors."""
     rows = conn.run(f"SELECT reltuples FROM pg_class WHERE relname = '{PG_TABLE}'")[0][0] or 1
     listing = f"SELECT count(*), array_agg(d.key) FILTER (WHERE d.key >= :cut) FROM {source} WHERE {loose}"
     want = RANKED * (1.2 if phrase else 1)  # a phrase's candidates hold all its pairs, most of them the phrase
@@ -308,13 +308,13 @@ def _pg_ranked_pair(conn: Plain, pair: str, tsquery: str, query: SearchQuery) ->
     places kept by pair. Its total is the sum of its rows' counts (GIN's count of every match cost 5-10 ms for
     a frequent pair), its newest ``RANKED`` matches are in its newest rows, and they are ranked there."""
     spans, held = [], 0
-    every = places.spans_of(conn, pair)
+    every = pair_places.spans_of(conn, pair)
     for span, count in every:
         if held >= RANKED:
             break
         spans.append(span)
         held += count
-    found = sorted(places.ranked_in(conn, pair, spans, tsquery), reverse=True)[:RANKED] if spans else []
+    found = sorted(pair_places.ranked_in(conn, pair, spans, tsquery), reverse=True)[:RANKED] if spans else []
     page = sorted(found, key=lambda hit: (-hit[1], -hit[0]))[query.offset : query.offset + query.limit]
     return sum(count for _, count in every), [key for key, _ in page]
 
@@ -324,7 +324,7 @@ def _pg_rank(
 ) -> list[tuple[int, float]]:
     """(key, ts_rank) of the newest ``need`` candidates that match, newest first, in slices until enough of them
     do. The candidates of pairs and characters all match (GIN is exact for them); a phrase's are checked. A query
-    of pairs only is ranked from the places of its pairs (``places.ranked``: a few rows a pair, the same
+    of pairs only is ranked from the places of its pairs (``pair_places.ranked``: a few rows a pair, the same
     numbers); any other, and any candidate whose places are missing, from its tsvector, read once (the whole row
     is built once, then checked and ranked)."""
     rows_of = f"{PG_TABLE} d WHERE d.key = ANY(CAST(:keys AS bigint[]))"
@@ -354,14 +354,14 @@ def _pg_rank(
 def _ranked_from_places(
     conn: Plain, keys: list[int], tsquery: str, pair_list: list[str]
 ) -> tuple[list[tuple[int, float]], list[int]]:
-    """``places.ranked``, a long list of keys in two halves at once (``beside``): a phrase's frequent pairs fill
+    """``pair_places.ranked``, a long list of keys in two halves at once (``beside``): a phrase's frequent pairs fill
     rows of hundreds of places each, and unpacking them is most of what is left of the ranking."""
     if len(keys) < SPLIT_FROM:
-        return places.ranked(conn, keys, tsquery, pair_list)
+        return pair_places.ranked(conn, keys, tsquery, pair_list)
     half = len(keys) // 2
 
     def rank(part: list[int]) -> Callable[[Plain], tuple[list[tuple[int, float]], list[int]]]:
-        return lambda on: places.ranked(on, part, tsquery, pair_list)
+        return lambda on: pair_places.ranked(on, part, tsquery, pair_list)
 
     (first, first_left), (second, second_left) = both(conn, rank(keys[:half]), rank(keys[half:]))
     return first + second, first_left + second_left

@@ -1,5 +1,5 @@
 """Where each pair of characters stands in each article, kept by pair (PostgreSQL): ranking by relevance reads a few
-rows per pair of the query instead of 2,000 tsvectors (``store/search/places.py``).
+rows per pair of the query instead of 2,000 tsvectors (``store/search/pair_places.py``).
 
 Revision ID: 0016
 Revises: 0015
