@@ -276,3 +276,37 @@ def test_the_places_kept_by_pair_are_the_tsvectors_own(corpus: Engine):
     assert kept == indexed
     assert ranked_now(corpus, "高质量发展") == ranked_before(corpus, "高质量发展")
     assert first[0] in ranked_now(corpus, "高质量发展")
+
+
+def test_two_writers_storing_the_same_day_at_once_do_not_wait_on_each_other(engine: Engine):
+    """Two crawl nodes storing articles of the same day on one PostgreSQL share most (pair, ten days) rows of the
+    places kept by pair: the second appends to rows of its own instead of waiting for the first to commit, and
+    every place is kept once, as the tsvectors have it."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    store_story(engine, FIRST_DAY, 1, "朔州市项目建设", ["朔州市高质量发展项目开工。"])
+    with session_scope(engine) as first:
+        store_in(first, 2, "朔州市项目签约", ["朔州市新能源项目签约。"])
+        with session_scope(engine) as second:
+            second.connection().execute(text("SET LOCAL lock_timeout = '3s'"))  # waiting would fail, not hang
+            store_in(second, 3, "朔州市项目投产", ["朔州市高质量发展项目投产。"])
+    kept, indexed = places_and_tsvectors(engine)
+    assert kept == indexed
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT count(*) FROM search_places WHERE pair = '朔州'")).scalar_one()
+    assert rows == 2  # the second writer's own row beside the first's
+    assert ranked_now(engine, "朔州市") == ranked_before(engine, "朔州市")
+    assert len(ranked_now(engine, "朔州市")) == 3
+
+
+def store_in(session: Session, number: int, title: str, paragraphs: list[str]) -> None:
+    """One more story on page A1 of ``FIRST_DAY``'s issue (stored before), in the caller's transaction."""
+    with Session(session.get_bind()) as look:
+        issue = articles.get_issue(look, FIRST_DAY)
+        assert issue is not None
+        page = articles.get_page(look, issue, "A1")
+        assert page is not None
+    base = f"http://szb.example/shtml/szrb/{FIRST_DAY:%Y%m%d}/"
+    record = ArticleRecord(url=f"{base}{number}.shtml", number=str(number), title=title, paragraphs=paragraphs,
+                           raw_paragraphs=paragraphs)  # fmt: skip
+    articles.save_article(session, issue.id or 0, page.id or 0, record)

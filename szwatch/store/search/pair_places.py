@@ -10,9 +10,10 @@ each candidate's small tsvector in the server and ranks it there: the same numbe
 pair needs nothing else: its rows' counts are its total, its newest rows hold its newest matches.
 
 The rows are written in the same transaction as the article's tsvector (``index._write``) and forgotten before it
-changes (``forget``); they are appended in one order (pair, span), so two crawls writing at once never wait on each
-other in a circle. Migration 0016 builds them for the articles stored before. A candidate found without all its
-places (which the write path never leaves) is ranked from its tsvector rather than dropped.
+changes (``forget``). A writer appends to a row no other transaction holds, or starts a new one, so two crawls storing
+the same day at once never wait on each other. Migration 0016 builds them for the articles stored before. A
+candidate found without all its places (which the write path never leaves) is ranked from its tsvector rather than
+dropped.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from szwatch.store.plain import Plain
 PLACES_TABLE = "search_places"
 SPAN_DAYS = 10  # a row holds one pair's articles of ten days: small enough to rewrite, few enough to read
 PLACES_DDL = [
-    f"CREATE TABLE IF NOT EXISTS {PLACES_TABLE} (pair VARCHAR(8) NOT NULL, span INTEGER NOT NULL,"
-    " n INTEGER NOT NULL, keys BIGINT[] NOT NULL, places TEXT[] NOT NULL, PRIMARY KEY (pair, span))",
+    f"CREATE TABLE IF NOT EXISTS {PLACES_TABLE} (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    " pair VARCHAR(8) NOT NULL, span INTEGER NOT NULL, n INTEGER NOT NULL, keys BIGINT[] NOT NULL,"
+    " places TEXT[] NOT NULL)",
+    f"CREATE INDEX IF NOT EXISTS ix_{PLACES_TABLE}_pair_span ON {PLACES_TABLE} (pair, span)",
 ]
 _WRITE_ROWS = 20_000  # (pair, span) rows a statement: a bound on one statement's memory
 
@@ -39,7 +42,11 @@ def span_of(key: int) -> int:
 def write(conn: Plain, entries: Sequence[tuple[int, dict[str, str]]]) -> None:
     """Append the places of new articles: ``(key, {pair: "5A,17"})`` each. Call ``forget`` first for articles
     indexed before (their old places would stay). One row a (pair, span), its keys and places as array literals:
-    a batch of 2,000 articles holds two million (pair, article) entries but some 25,000 rows."""
+    a batch of 2,000 articles holds two million (pair, article) entries but some 25,000 rows.
+
+    Each is appended to a row of its (pair, span) that no other transaction holds, or to a new one: two crawls
+    storing the same day's articles at once (two Scrapyd nodes on one database) share most of their rows, and
+    an upsert would make the second wait for the first to commit."""
     by_span: dict[int, dict[str, list[tuple[str, str]]]] = {}  # a batch is mostly one issue: one span
     for key, pairs in sorted(entries):
         table, text = by_span.setdefault(span_of(key), {}), str(key)
@@ -50,18 +57,11 @@ def write(conn: Plain, entries: Sequence[tuple[int, dict[str, str]]]) -> None:
             else:
                 found.append((text, spots))
     groups = {(pair, span): held for span, table in by_span.items() for pair, held in table.items()}
-    ordered = sorted(groups)  # (pair, span) order: the order every writer locks rows in
+    ordered = sorted(groups)
     for start in range(0, len(ordered), _WRITE_ROWS):
         chunk = ordered[start : start + _WRITE_ROWS]
         conn.run(
-            f"INSERT INTO {PLACES_TABLE} AS t (pair, span, n, keys, places)"
-            " SELECT u.pair, u.span, cardinality(CAST(u.keys AS bigint[])), CAST(u.keys AS bigint[]),"
-            " CAST(u.places AS text[])"
-            " FROM unnest(string_to_array(:pairs, '|'), CAST(string_to_array(:spans, '|') AS integer[]),"
-            " string_to_array(:keys, '|'), string_to_array(:places, '|'))"
-            " WITH ORDINALITY AS u(pair, span, keys, places, n) ORDER BY u.n"
-            " ON CONFLICT (pair, span) DO UPDATE"
-            " SET n = t.n + excluded.n, keys = t.keys || excluded.keys, places = t.places || excluded.places",
+            _APPEND,
             {  # one string each, split in the server (psycopg would escape every element of a list in Python); a pair
                 # is letters and digits, a place digits, commas and A: nothing in them needs quoting
                 "pairs": "|".join(pair for pair, _ in chunk),
@@ -70,6 +70,25 @@ def write(conn: Plain, entries: Sequence[tuple[int, dict[str, str]]]) -> None:
                 "places": "|".join('{"' + '","'.join(p for _, p in groups[g]) + '"}' for g in chunk),
             },
         )
+
+
+# Rows of these (pair, span) that no other transaction holds get the new places at their end (one row each: the
+# oldest); the other (pair, span) get a row of their own. A (pair, span) has more than one row only where writers
+# met, and every reader reads them all.
+_APPEND = (
+    "WITH u AS (SELECT n.pair, n.span, CAST(n.keys AS bigint[]) AS keys, CAST(n.places AS text[]) AS places"
+    " FROM unnest(string_to_array(:pairs, '|'), CAST(string_to_array(:spans, '|') AS integer[]),"
+    " string_to_array(:keys, '|'), string_to_array(:places, '|')) AS n(pair, span, keys, places)),"
+    f" free AS (SELECT t.id, t.pair, t.span FROM {PLACES_TABLE} t JOIN u ON t.pair = u.pair AND t.span = u.span"
+    " FOR UPDATE OF t SKIP LOCKED),"
+    " pick AS (SELECT min(id) AS id, pair, span FROM free GROUP BY pair, span),"
+    f" grown AS (UPDATE {PLACES_TABLE} t SET n = t.n + cardinality(u.keys), keys = t.keys || u.keys,"
+    " places = t.places || u.places FROM pick JOIN u ON u.pair = pick.pair AND u.span = pick.span"
+    " WHERE t.id = pick.id RETURNING t.id)"
+    f" INSERT INTO {PLACES_TABLE} (pair, span, n, keys, places)"
+    " SELECT u.pair, u.span, cardinality(u.keys), u.keys, u.places FROM u"
+    " WHERE NOT EXISTS (SELECT 1 FROM pick WHERE pick.pair = u.pair AND pick.span = u.span)"
+)
 
 
 def forget(conn: Plain, docs_table: str, article_ids: Iterable[int]) -> None:
@@ -144,7 +163,9 @@ def worth_it(candidates: int, rows: int) -> bool:
 def spans_of(conn: Plain, pair: str) -> list[tuple[int, int]]:
     """``(span, articles)`` of every ten days holding ``pair``, newest first: its total and where its newest
     matches are, from a few hundred small rows (the key index and each row's count; no array is read)."""
-    rows = conn.run(f"SELECT span, n FROM {PLACES_TABLE} WHERE pair = :pair ORDER BY span DESC", {"pair": pair})
+    rows = conn.run(
+        f"SELECT span, sum(n) FROM {PLACES_TABLE} WHERE pair = :pair GROUP BY span ORDER BY span DESC", {"pair": pair}
+    )
     return [(int(span), int(n)) for span, n in rows]
 
 
