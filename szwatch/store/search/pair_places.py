@@ -105,7 +105,8 @@ def forget(conn: Plain, docs_table: str, article_ids: Iterable[int]) -> None:
         f" UPDATE {PLACES_TABLE} t SET (n, keys, places) = (SELECT count(*), coalesce(array_agg(u.k ORDER BY u.o),"
         " '{}'), coalesce(array_agg(u.p ORDER BY u.o), '{}')"
         " FROM unnest(t.keys, t.places) WITH ORDINALITY AS u(k, p, o)"
-        " WHERE u.k <> ALL(gone.keys)) FROM gone WHERE t.pair = gone.pair AND t.span = gone.span",
+        " WHERE u.k <> ALL(gone.keys)) FROM gone"
+        " WHERE t.pair = gone.pair AND t.span = gone.span AND t.keys && gone.keys",  # only the rows holding them
         {"ids": "{" + ",".join(str(i) for i in ids) + "}"},
     )
 
