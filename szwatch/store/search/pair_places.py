@@ -10,10 +10,10 @@ each candidate's small tsvector in the server and ranks it there: the same numbe
 pair needs nothing else: its rows' counts are its total, its newest rows hold its newest matches.
 
 The rows are written in the same transaction as the article's tsvector (``index._write``) and forgotten before it
-changes (``forget``). A writer appends to a row no other transaction holds, or starts a new one, so two crawls storing
-the same day at once never wait on each other. Migration 0016 builds them for the articles stored before. A
-candidate found without all its places (which the write path never leaves) is ranked from its tsvector rather than
-dropped.
+changes (``forget``). Each writer of a span appends to rows of a slot of it that no other transaction holds, so two
+crawls storing the same day at once never wait on each other. Migration 0016 builds them for the articles stored
+before. A candidate found without all its places (which the write path never leaves) is ranked from its tsvector
+rather than dropped.
 """
 
 from __future__ import annotations
@@ -26,11 +26,12 @@ from szwatch.store.plain import Plain
 PLACES_TABLE = "search_places"
 SPAN_DAYS = 10  # a row holds one pair's articles of ten days: small enough to rewrite, few enough to read
 PLACES_DDL = [
-    f"CREATE TABLE IF NOT EXISTS {PLACES_TABLE} (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
-    " pair VARCHAR(8) NOT NULL, span INTEGER NOT NULL, n INTEGER NOT NULL, keys BIGINT[] NOT NULL,"
-    " places TEXT[] NOT NULL)",
-    f"CREATE INDEX IF NOT EXISTS ix_{PLACES_TABLE}_pair_span ON {PLACES_TABLE} (pair, span)",
+    f"CREATE TABLE IF NOT EXISTS {PLACES_TABLE} (pair VARCHAR(8) NOT NULL, span INTEGER NOT NULL,"
+    " slot SMALLINT NOT NULL, n INTEGER NOT NULL, keys BIGINT[] NOT NULL, places TEXT[] NOT NULL,"
+    " PRIMARY KEY (pair, span, slot))",
 ]
+_SLOTS = 8  # writers of one span at once that never wait: the ninth waits for the first
+_SLOT_LOCKS = 0x737A7770  # the first key of the spans' advisory locks ("szwp"; the app's own locks have one key)
 _WRITE_ROWS = 20_000  # (pair, span) rows a statement: a bound on one statement's memory
 
 
@@ -44,9 +45,9 @@ def write(conn: Plain, entries: Sequence[tuple[int, dict[str, str]]]) -> None:
     indexed before (their old places would stay). One row a (pair, span), its keys and places as array literals:
     a batch of 2,000 articles holds two million (pair, article) entries but some 25,000 rows.
 
-    Each is appended to a row of its (pair, span) that no other transaction holds, or to a new one: two crawls
-    storing the same day's articles at once (two Scrapyd nodes on one database) share most of their rows, and
-    an upsert would make the second wait for the first to commit."""
+    Two crawls storing the same day's articles at once (two Scrapyd nodes on one database) would share most
+    rows, and the second would wait for the first to commit: each writer of a span takes a slot of it no other
+    transaction holds (``_free_slot``), and its rows are those of its slot."""
     by_span: dict[int, dict[str, list[tuple[str, str]]]] = {}  # a batch is mostly one issue: one span
     for key, pairs in sorted(entries):
         table, text = by_span.setdefault(span_of(key), {}), str(key)
@@ -56,6 +57,7 @@ def write(conn: Plain, entries: Sequence[tuple[int, dict[str, str]]]) -> None:
                 table[pair] = [(text, spots)]
             else:
                 found.append((text, spots))
+    slot = {span: _free_slot(conn, span) for span in sorted(by_span)}
     groups = {(pair, span): held for span, table in by_span.items() for pair, held in table.items()}
     ordered = sorted(groups)
     for start in range(0, len(ordered), _WRITE_ROWS):
@@ -66,29 +68,36 @@ def write(conn: Plain, entries: Sequence[tuple[int, dict[str, str]]]) -> None:
                 # is letters and digits, a place digits, commas and A: nothing in them needs quoting
                 "pairs": "|".join(pair for pair, _ in chunk),
                 "spans": "|".join(str(span) for _, span in chunk),
+                "slots": "|".join(str(slot[span]) for _, span in chunk),
                 "keys": "|".join("{" + ",".join(k for k, _ in groups[g]) + "}" for g in chunk),
                 "places": "|".join('{"' + '","'.join(p for _, p in groups[g]) + '"}' for g in chunk),
             },
         )
 
 
-# Rows of these (pair, span) that no other transaction holds get the new places at their end (one row each: the
-# oldest); the other (pair, span) get a row of their own. A (pair, span) has more than one row only where writers
-# met, and every reader reads them all.
 _APPEND = (
-    "WITH u AS (SELECT n.pair, n.span, CAST(n.keys AS bigint[]) AS keys, CAST(n.places AS text[]) AS places"
+    f"INSERT INTO {PLACES_TABLE} AS t (pair, span, slot, n, keys, places)"
+    " SELECT u.pair, u.span, u.slot, cardinality(CAST(u.keys AS bigint[])), CAST(u.keys AS bigint[]),"
+    " CAST(u.places AS text[])"
     " FROM unnest(string_to_array(:pairs, '|'), CAST(string_to_array(:spans, '|') AS integer[]),"
-    " string_to_array(:keys, '|'), string_to_array(:places, '|')) AS n(pair, span, keys, places)),"
-    f" free AS (SELECT t.id, t.pair, t.span FROM {PLACES_TABLE} t JOIN u ON t.pair = u.pair AND t.span = u.span"
-    " FOR UPDATE OF t SKIP LOCKED),"
-    " pick AS (SELECT min(id) AS id, pair, span FROM free GROUP BY pair, span),"
-    f" grown AS (UPDATE {PLACES_TABLE} t SET n = t.n + cardinality(u.keys), keys = t.keys || u.keys,"
-    " places = t.places || u.places FROM pick JOIN u ON u.pair = pick.pair AND u.span = pick.span"
-    " WHERE t.id = pick.id RETURNING t.id)"
-    f" INSERT INTO {PLACES_TABLE} (pair, span, n, keys, places)"
-    " SELECT u.pair, u.span, cardinality(u.keys), u.keys, u.places FROM u"
-    " WHERE NOT EXISTS (SELECT 1 FROM pick WHERE pick.pair = u.pair AND pick.span = u.span)"
+    " CAST(string_to_array(:slots, '|') AS smallint[]), string_to_array(:keys, '|'), string_to_array(:places, '|'))"
+    " WITH ORDINALITY AS u(pair, span, slot, keys, places, o) ORDER BY u.o"
+    " ON CONFLICT (pair, span, slot) DO UPDATE"
+    " SET n = t.n + excluded.n, keys = t.keys || excluded.keys, places = t.places || excluded.places"
 )
+
+
+def _free_slot(conn: Plain, span: int) -> int:
+    """A slot of ``span`` that no other transaction is writing, held until this one ends (an advisory lock): the
+    first free of eight, or the first one after waiting for it when all eight are taken."""
+    key = {"space": _SLOT_LOCKS, "first": span * _SLOTS, "last": _SLOTS - 1}
+    free = conn.run(
+        "SELECT s FROM generate_series(0, :last) AS s WHERE pg_try_advisory_xact_lock(:space, :first + s) LIMIT 1", key
+    )
+    if free:
+        return int(free[0][0])
+    conn.run("SELECT pg_advisory_xact_lock(:space, :first)", key)
+    return 0
 
 
 def forget(conn: Plain, docs_table: str, article_ids: Iterable[int]) -> None:
