@@ -42,8 +42,8 @@ def span_of(key: int) -> int:
 
 def write(conn: Plain, entries: Sequence[tuple[int, dict[str, str]]]) -> None:
     """Append the places of new articles: ``(key, {pair: "5A,17"})`` each. Call ``forget`` first for articles
-    indexed before (their old places would stay). One row a (pair, span), its keys and places as array literals:
-    a batch of 2,000 articles holds two million (pair, article) entries but some 25,000 rows.
+    indexed before (their old places would stay). One row a (pair, span, slot), its keys and places sent as array
+    literals: a batch of 2,000 articles holds two million (pair, article) entries but some 25,000 rows.
 
     Two crawls storing the same day's articles at once (two Scrapyd nodes on one database) would share most
     rows, and the second would wait for the first to commit: each writer of a span takes a slot of it no other
