@@ -27,16 +27,17 @@ def upgrade() -> None:
         return
     for statement in search.PLACES_DDL:
         op.execute(statement)
-    logger.info("search: keeping the places of every indexed article's pairs (about 80 s per 20,000 articles)")
     total = bind.exec_driver_sql(f"SELECT count(*) FROM {search.PG_TABLE}").scalar_one()
+    if not total:  # a new store: nothing to build, nothing to say (a command's own error stays its one line)
+        return
+    logger.info("search: keeping the places of {total:,} articles' pairs (about 80 s per 20,000)", total=total)
 
     def progress(done: int) -> None:
         if done % 20_000 < 2_000 or done == total:
             logger.info("search: places kept for {done:,} of {total:,} articles", done=done, total=total)
 
-    done = search.rebuild_places(bind, progress=progress)
+    search.rebuild_places(bind, progress=progress)
     op.execute(f"ANALYZE {search.PLACES_TABLE}")  # the planner's first searches see its real size
-    logger.info("search: places kept for {count} articles", count=done)
 
 
 def downgrade() -> None:
