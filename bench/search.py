@@ -207,7 +207,7 @@ def bench_database(label: str, db_url: str, count: int, rounds: int, rebuild: bo
             print(f"{label}: the database holds {have:,} articles, not {count:,}: give an empty one or --rebuild")
             if not rebuild:
                 return
-            _empty(db_url)
+            empty_database(db_url)
             engine = open_store(db_url)
         bulk = engine.dialect.name == "postgresql" and not write_path
         print(f"{label}: building {count:,} articles" + (" with COPY (archive.build_bulk)" if bulk else ""))
@@ -333,7 +333,8 @@ def _report_size(label: str, engine: Engine) -> None:
                   f" and the places kept by pair {kept / 2**20:,.0f} MB")  # fmt: skip
 
 
-def _empty(db_url: str) -> None:
+def empty_database(db_url: str) -> None:
+    """Remove a SQLite file, or drop every table of a PostgreSQL database (the store creates them again)."""
     if db_url.startswith("sqlite"):
         path = Path(db_url.removeprefix("sqlite:///"))
         for suffix in ("", "-wal", "-shm"):

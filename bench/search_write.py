@@ -18,7 +18,7 @@ import time
 from datetime import date, timedelta
 
 from archive import compose
-from sqlalchemy import create_engine, text
+from search import empty_database
 
 from szwatch.replica.build import load_corpus
 from szwatch.store import articles
@@ -26,15 +26,6 @@ from szwatch.store.articles import ArticleRecord
 from szwatch.store.db import open_store, session_scope
 
 PER_ISSUE = 40
-
-
-def empty(db_url: str) -> None:
-    """Drop every table of a PostgreSQL database (the store then creates them again)."""
-    engine = create_engine(db_url)  # not the store: it would refuse a database a newer szwatch wrote
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 def main() -> None:
@@ -45,7 +36,7 @@ def main() -> None:
     parser.add_argument("--per-transaction", type=int, default=PER_ISSUE, help="articles stored a transaction")
     args = parser.parse_args()
     if args.db.startswith("postgresql"):
-        empty(args.db)
+        empty_database(args.db)
     store = open_store(args.db)
     engine = getattr(store, "engine", store)
     rng, corpus = random.Random(args.seed), load_corpus()

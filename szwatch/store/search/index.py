@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
@@ -223,19 +223,11 @@ def rebuild(db: Db, batch: int = 2000) -> int:
         conn.run(f"DELETE FROM {PG_TABLE}")
     else:
         return 0
-    done, last = 0, 0
-    while True:
-        rows = conn.run(
-            "SELECT a.id, i.issue_date, p.code, a.kicker, a.title, a.subtitle, a.text FROM articles a"
-            " JOIN issues i ON i.id = a.issue_id JOIN pages p ON p.id = a.page_id"
-            " WHERE a.id > :last ORDER BY a.id LIMIT :n",
-            {"last": last, "n": batch},
-        )
-        if not rows:
-            return done
-        docs = [Doc(r[0], as_date(r[1]), r[2], title_of(r[3], r[4], r[5]), r[6]) for r in rows]
+    done = 0
+    for docs in _stored_docs(conn, batch):
         _write(conn, docs)
-        done, last = done + len(docs), rows[-1][0]
+        done += len(docs)
+    return done
 
 
 def rebuild_places(db: Db, batch: int = 2000, progress: Callable[[int], None] | None = None) -> int:
@@ -246,21 +238,29 @@ def rebuild_places(db: Db, batch: int = 2000, progress: Callable[[int], None] | 
     if conn.dialect != "postgresql":
         return 0
     conn.run(f"DELETE FROM {pair_places.PLACES_TABLE}")
-    done, last = 0, 0
+    done = 0
+    for docs in _stored_docs(conn, batch, f"a.id IN (SELECT article_id FROM {PG_TABLE})"):
+        pair_places.write(conn, [(d.key, pg_places(d)[0]) for d in docs])
+        done += len(docs)
+        if progress is not None:
+            progress(done)
+    return done
+
+
+def _stored_docs(conn: Plain, batch: int, only: str = "TRUE") -> Iterator[list[Doc]]:
+    """The stored articles' index documents (those meeting the condition ``only``), ``batch`` at a time, by id."""
+    last = 0
     while True:
         rows = conn.run(
             "SELECT a.id, i.issue_date, p.code, a.kicker, a.title, a.subtitle, a.text FROM articles a"
             " JOIN issues i ON i.id = a.issue_id JOIN pages p ON p.id = a.page_id"
-            f" WHERE a.id > :last AND a.id IN (SELECT article_id FROM {PG_TABLE}) ORDER BY a.id LIMIT :n",
+            f" WHERE a.id > :last AND {only} ORDER BY a.id LIMIT :n",
             {"last": last, "n": batch},
         )
         if not rows:
-            return done
-        docs = [Doc(r[0], as_date(r[1]), r[2], title_of(r[3], r[4], r[5]), r[6]) for r in rows]
-        pair_places.write(conn, [(d.key, pg_places(d)[0]) for d in docs])
-        done, last = done + len(docs), rows[-1][0]
-        if progress is not None:
-            progress(done)
+            return
+        yield [Doc(r[0], as_date(r[1]), r[2], title_of(r[3], r[4], r[5]), r[6]) for r in rows]
+        last = rows[-1][0]
 
 
 def as_date(value: Any) -> date:

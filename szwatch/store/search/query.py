@@ -8,7 +8,7 @@ import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from szwatch.store.plain import Plain, in_list, plain_of
 from szwatch.store.text import normalize, page_label
@@ -34,6 +34,7 @@ from szwatch.store.search.index import (
     title_of,
 )
 
+T = TypeVar("T")
 RANKED = 2000  # "by relevance" ranks the newest this many matches (all of them when there are fewer)
 
 
@@ -201,11 +202,12 @@ def _pg_keys(
     conn.run("SET LOCAL enable_seqscan = off")
     params: dict[str, Any] = {"q": _tsquery(terms), "limit": query.limit, "offset": query.offset}
     where = ["d.grams @@ CAST(:q AS tsquery)"]
+    bounds = []  # templates: the page walks the key index ({key} = d.key), counts must not (see ``counted``)
     if lo is not None:
-        where.append("d.key >= :lo")
+        bounds.append("{key} >= :lo")
         params["lo"] = lo
     if hi is not None:
-        where.append("d.key <= :hi")
+        bounds.append("{key} <= :hi")
         params["hi"] = hi
     if query.page:
         where.append("d.page = :page")
@@ -221,15 +223,14 @@ def _pg_keys(
         for i, term in enumerate(exact):
             where.append(f"(a.title ILIKE :x{i} OR a.text ILIKE :x{i})")
             params[f"x{i}"] = _like(term)
-    condition = " AND ".join(where)
-    phrase = any(len(r) > 2 for t in terms for r in runs(t))
-    params["pairs"] = _tsquery(terms, phrases=False)
-    loose = condition.replace("CAST(:q AS tsquery)", "CAST(:pairs AS tsquery)", 1) if phrase else condition
+    condition = " AND ".join(where + [b.format(key="d.key") for b in bounds])
     # Counting and listing go through GIN, the date range checked on each match: given an indexable range, the
     # planner finds the range's rows by the key instead and reads each one's tsvector to check it (a second and
     # more for a frequent term over five years, against 10-25 ms). ``+ 0`` keeps the key index out of it.
-    counted = condition.replace("d.key >=", "d.key + 0 >=").replace("d.key <=", "d.key + 0 <=")
-    loose = loose.replace("d.key >=", "d.key + 0 >=").replace("d.key <=", "d.key + 0 <=")
+    counted = " AND ".join(where + [b.format(key="d.key + 0") for b in bounds])
+    phrase = any(len(r) > 2 for t in terms for r in runs(t))
+    params["pairs"] = _tsquery(terms, phrases=False)
+    loose = counted.replace("CAST(:q AS tsquery)", "CAST(:pairs AS tsquery)", 1) if phrase else counted
     # A single character carries no relevance signal worth its cost (as on SQLite): newest first.
     if query.order == "relevance" and not all(len(r) == 1 for t in terms for r in runs(t)):
         found_runs = [r for t in terms for r in runs(t)]
@@ -359,36 +360,30 @@ def _pg_rank(
 def _ranked_from_places(
     conn: Plain, keys: list[int], tsquery: str, pair_list: list[str]
 ) -> tuple[list[tuple[int, float]], list[int]]:
-    """``pair_places.ranked``, a long list of keys in two halves at once (``beside``): a phrase's frequent pairs fill
-    rows of hundreds of places each, and unpacking them is most of what is left of the ranking."""
-    if len(keys) < SPLIT_FROM:
-        return pair_places.ranked(conn, keys, tsquery, pair_list)
-    half = len(keys) // 2
-
-    def rank(part: list[int]) -> Callable[[Plain], tuple[list[tuple[int, float]], list[int]]]:
-        return lambda on: pair_places.ranked(on, part, tsquery, pair_list)
-
-    (first, first_left), (second, second_left) = both(conn, rank(keys[:half]), rank(keys[half:]))
-    return first + second, first_left + second_left
+    """``pair_places.ranked``, a long list of keys in two halves at once: a phrase's frequent pairs fill rows of
+    hundreds of places each, and unpacking them is most of what is left of the ranking."""
+    parts = _in_halves(conn, keys, lambda on, part: pair_places.ranked(on, part, tsquery, pair_list))
+    return [hit for found, _ in parts for hit in found], [key for _, left in parts for key in left]
 
 
 SPLIT_FROM = 600  # fewer keys than this are ranked on one connection: a second one would gain less than it costs
 
 
 def _rank_rows(conn: Plain, statement: str, tsquery: str, keys: list[int]) -> list[tuple[Any, ...]]:
-    """The statement's rows for these keys; a long list in two halves on two connections at once (``beside``):
-    reading the tsvectors back is nearly all the time a ranked search takes on PostgreSQL."""
+    """The statement's rows for these keys, a long list in two halves at once: reading the tsvectors back is
+    nearly all the time such a search takes on PostgreSQL."""
     if not keys:
         return []
+    parts = _in_halves(conn, keys, lambda on, part: on.run(statement, {"q": tsquery, "keys": _pg_array(part)}))
+    return [row for rows in parts for row in rows]
+
+
+def _in_halves(conn: Plain, keys: list[int], work: Callable[[Plain, list[int]], T]) -> list[T]:
+    """``work`` over the keys: at once in two halves on two connections (``beside``) from ``SPLIT_FROM`` keys on."""
     if len(keys) < SPLIT_FROM:
-        return conn.run(statement, {"q": tsquery, "keys": _pg_array(keys)})
+        return [work(conn, keys)]
     half = len(keys) // 2
-
-    def rank(part: list[int]) -> Callable[[Plain], list[tuple[Any, ...]]]:
-        return lambda on: on.run(statement, {"q": tsquery, "keys": _pg_array(part)})
-
-    first, second = both(conn, rank(keys[:half]), rank(keys[half:]))
-    return first + second
+    return list(both(conn, lambda on: work(on, keys[:half]), lambda on: work(on, keys[half:])))
 
 
 def _pg_array(values: Iterable[int]) -> str:
